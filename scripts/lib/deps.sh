@@ -1,0 +1,19 @@
+# Installs the Debian packages the tests, demo and perf harness need — only those missing.
+# Sourced by scripts/*.sh. Needs root for apt-get; without root it only reports what is missing.
+MPTFAST_APT_PACKAGES=(iproute2 nftables iperf3 python3-scapy clang zlib1g-dev procps)
+
+ensure_deps() {
+  local missing=()
+  for pkg in "${MPTFAST_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "deps: missing packages: ${missing[*]} (install them as root)" >&2
+    return 0
+  fi
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

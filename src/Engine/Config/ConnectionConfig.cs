@@ -1,0 +1,48 @@
+using System.Net;
+
+namespace MptFast.Engine.Config;
+
+/// <summary>A connection file <c>conf/connections/NAME.conf</c> (MPT-SPEC §5.4).</summary>
+public sealed record ConnectionConfig
+{
+    /// <summary>The original's public default key (MPT-SPEC §4.4); only its first 32 characters are used.</summary>
+    public const string DefaultAuthKey = "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF";
+
+    /// <summary>Bare file name (e.g. <c>tunnel.conf</c>): the connection's identity for CLI commands.</summary>
+    public string FileName { get; init; } = "";
+
+    public string Name { get; init; } = "connection";
+
+    public int Permission { get; init; }
+
+    /// <summary>Inner (tunnel) IP version: 6 or 4 (anything but 6 reads as 4).</summary>
+    public int IpVer { get; init; } = 6;
+
+    public IPAddress IpLocal { get; init; } = IPAddress.IPv6Any;
+
+    public ushort LocalPort { get; init; }
+
+    public ushort LocalCmdPort { get; init; } = 65001;
+
+    public IPAddress IpRemote { get; init; } = IPAddress.IPv6Any;
+
+    public ushort RemotePort { get; init; } = 65000;
+
+    /// <summary>Peer's command port. Default = our one command-port default (the original's 65050 never matched its own CLI, B89).</summary>
+    public ushort RemoteCmdPort { get; init; } = InterfaceConfig.DefaultCommandPort;
+
+    /// <summary>Informative only (MPT-SPEC §8.2).</summary>
+    public int Status { get; init; } = 128;
+
+    public int ReorderWindow { get; init; }
+
+    public int MaxBuffDelayMs { get; init; } = 100;
+
+    public int AuthType { get; init; }
+
+    public string AuthKey { get; init; } = DefaultAuthKey;
+
+    public EquatableArray<PathConfig> Paths { get; init; } = EquatableArray<PathConfig>.Empty;
+
+    public EquatableArray<NetworkConfig> Networks { get; init; } = EquatableArray<NetworkConfig>.Empty;
+}

@@ -1,0 +1,294 @@
+// MPT-SPEC §5.7, §6.4: the port-map rules (`tcp_src`, `tcp_dst`, `udp_src`, `udp_dst`).
+//
+// This one file is compiled into both the runtime (src/Engine) and the build-time source generator
+// (src/Generators, netstandard2.0, linked source), so the table baked at build time and the table
+// built at run time come from the same parser and cannot disagree. Keep it netstandard2.0-clean:
+// no Span-only APIs, no Engine types, no implicit usings.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace MptFast.Engine.Mapping
+{
+    /// <summary>The four port-map keys of a <c>[path_N]</c> section, in lookup-table order.</summary>
+    public enum PortMapKey
+    {
+        TcpSrc = 0,
+        TcpDst = 1,
+        UdpSrc = 2,
+        UdpDst = 3,
+    }
+
+    /// <summary>An inclusive port range; a single port has <c>First == Last</c>.</summary>
+    public readonly struct PortRange : IEquatable<PortRange>
+    {
+        public PortRange(int first, int last)
+        {
+            First = first;
+            Last = last;
+        }
+
+        public int First { get; }
+
+        public int Last { get; }
+
+        public bool Equals(PortRange other) => First == other.First && Last == other.Last;
+
+        public override bool Equals(object? obj) => obj is PortRange other && Equals(other);
+
+        public override int GetHashCode() => (First * 65537) ^ Last;
+
+        public override string ToString() =>
+            First == Last
+                ? First.ToString(CultureInfo.InvariantCulture)
+                : First.ToString(CultureInfo.InvariantCulture) + "-" + Last.ToString(CultureInfo.InvariantCulture);
+
+        public static bool operator ==(PortRange left, PortRange right) => left.Equals(right);
+
+        public static bool operator !=(PortRange left, PortRange right) => !left.Equals(right);
+    }
+
+    /// <summary>One problem found in a port list; <see cref="Column"/> is 0-based within the value.</summary>
+    public readonly struct PortRuleError
+    {
+        public PortRuleError(int column, string message)
+        {
+            Column = column;
+            Message = message;
+        }
+
+        public int Column { get; }
+
+        public string Message { get; }
+    }
+
+    /// <summary>One path's rule: every port in <see cref="Ranges"/> of <see cref="Key"/> maps to <see cref="PathIndex"/>.</summary>
+    public readonly struct PortMapRule
+    {
+        public PortMapRule(int pathIndex, PortMapKey key, IReadOnlyList<PortRange> ranges)
+        {
+            PathIndex = pathIndex;
+            Key = key;
+            Ranges = ranges;
+        }
+
+        public int PathIndex { get; }
+
+        public PortMapKey Key { get; }
+
+        public IReadOnlyList<PortRange> Ranges { get; }
+    }
+
+    /// <summary>A port listed for two different paths under the same key (MPT-SPEC §5.7: the original lets the higher path win silently; we reject).</summary>
+    public readonly struct PortMapConflict
+    {
+        public PortMapConflict(PortMapKey key, int port, int firstPath, int secondPath)
+        {
+            Key = key;
+            Port = port;
+            FirstPath = firstPath;
+            SecondPath = secondPath;
+        }
+
+        public PortMapKey Key { get; }
+
+        public int Port { get; }
+
+        public int FirstPath { get; }
+
+        public int SecondPath { get; }
+    }
+
+    public static class PortMapRules
+    {
+        /// <summary>Table entry for "not mapped". Path indices are 0..19 (MPT-SPEC §2.8: 20 paths).</summary>
+        public const byte NoPath = 0xFF;
+
+        /// <summary>Ports per key table.</summary>
+        public const int PortsPerKey = 65536;
+
+        /// <summary>Number of key tables.</summary>
+        public const int KeyCount = 4;
+
+        private static readonly string[] s_keyNames = { "tcp_src", "tcp_dst", "udp_src", "udp_dst" };
+
+        /// <summary>The config key names, indexed by <see cref="PortMapKey"/>.</summary>
+        public static IReadOnlyList<string> KeyNames => s_keyNames;
+
+        public static string KeyName(PortMapKey key) => s_keyNames[(int)key];
+
+        /// <summary>Maps a (lower-case) config key to its <see cref="PortMapKey"/>.</summary>
+        public static bool TryGetKey(string name, out PortMapKey key)
+        {
+            for (int i = 0; i < s_keyNames.Length; i++)
+            {
+                if (string.Equals(s_keyNames[i], name, StringComparison.OrdinalIgnoreCase))
+                {
+                    key = (PortMapKey)i;
+                    return true;
+                }
+            }
+
+            key = default;
+            return false;
+        }
+
+        /// <summary>
+        /// Parses a port list. Separators as the original (MPT-SPEC §5.7): space, ',' and ':' — plus TAB
+        /// (the original silently stops at a TAB, B79). Extension: inclusive ranges <c>1000-2000</c>.
+        /// Every token must be a decimal number 1..65535 (the original turns junk into port 0 and wraps
+        /// values at 65536; we report an error instead, B79). Returns false and the first error.
+        /// </summary>
+        public static bool TryParse(string value, List<PortRange> ranges, out PortRuleError error)
+        {
+            if (value is null)
+            {
+                throw new ArgumentNullException(nameof(value));
+            }
+
+            if (ranges is null)
+            {
+                throw new ArgumentNullException(nameof(ranges));
+            }
+
+            int i = 0;
+            while (i < value.Length)
+            {
+                if (IsSeparator(value[i]))
+                {
+                    i++;
+                    continue;
+                }
+
+                int start = i;
+                while (i < value.Length && !IsSeparator(value[i]))
+                {
+                    i++;
+                }
+
+                string token = value.Substring(start, i - start);
+                int dash = token.IndexOf('-');
+                if (dash < 0)
+                {
+                    if (!TryParsePort(token, start, out int port, out error))
+                    {
+                        return false;
+                    }
+
+                    ranges.Add(new PortRange(port, port));
+                }
+                else
+                {
+                    if (!TryParsePort(token.Substring(0, dash), start, out int first, out error) ||
+                        !TryParsePort(token.Substring(dash + 1), start + dash + 1, out int last, out error))
+                    {
+                        return false;
+                    }
+
+                    if (last < first)
+                    {
+                        error = new PortRuleError(start, "port range '" + token + "' is reversed (first port above last)");
+                        return false;
+                    }
+
+                    ranges.Add(new PortRange(first, last));
+                }
+            }
+
+            error = default;
+            return true;
+        }
+
+        /// <summary>Formats ranges the way <see cref="TryParse"/> reads them (space separated).</summary>
+        public static string Format(IReadOnlyList<PortRange> ranges)
+        {
+            var parts = new string[ranges.Count];
+            for (int i = 0; i < ranges.Count; i++)
+            {
+                parts[i] = ranges[i].ToString();
+            }
+
+            return string.Join(" ", parts);
+        }
+
+        /// <summary>
+        /// Builds the flat lookup table: <see cref="KeyCount"/> × <see cref="PortsPerKey"/> bytes, entry
+        /// [key * 65536 + port] = path index or <see cref="NoPath"/>. A port listed under one key for two
+        /// different paths is a conflict (reported, first path kept); listing it twice for the same path
+        /// is harmless.
+        /// </summary>
+        public static byte[] BuildTable(IEnumerable<PortMapRule> rules, List<PortMapConflict>? conflicts)
+        {
+            var table = new byte[KeyCount * PortsPerKey];
+            for (int i = 0; i < table.Length; i++)
+            {
+                table[i] = NoPath;
+            }
+
+            foreach (PortMapRule rule in rules)
+            {
+                if (rule.PathIndex < 0 || rule.PathIndex >= NoPath)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(rules), "path index out of range");
+                }
+
+                int baseIndex = (int)rule.Key * PortsPerKey;
+                foreach (PortRange range in rule.Ranges)
+                {
+                    for (int port = range.First; port <= range.Last; port++)
+                    {
+                        byte existing = table[baseIndex + port];
+                        if (existing == NoPath || existing == rule.PathIndex)
+                        {
+                            table[baseIndex + port] = (byte)rule.PathIndex;
+                        }
+                        else
+                        {
+                            conflicts?.Add(new PortMapConflict(rule.Key, port, existing, rule.PathIndex));
+                        }
+                    }
+                }
+            }
+
+            return table;
+        }
+
+        private static bool IsSeparator(char c) => c == ' ' || c == ',' || c == ':' || c == ';' || c == '\t';
+
+        private static bool TryParsePort(string text, int column, out int port, out PortRuleError error)
+        {
+            port = 0;
+            if (text.Length == 0)
+            {
+                error = new PortRuleError(column, "empty port in a range");
+                return false;
+            }
+
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c < '0' || c > '9')
+                {
+                    error = new PortRuleError(column, "'" + text + "' is not a port number");
+                    return false;
+                }
+
+                port = (port * 10) + (c - '0');
+                if (port > 65535)
+                {
+                    error = new PortRuleError(column, "port " + text + " is out of range 1-65535");
+                    return false;
+                }
+            }
+
+            if (port == 0)
+            {
+                error = new PortRuleError(column, "port 0 is out of range 1-65535");
+                return false;
+            }
+
+            error = default;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace MptFast.Generators
+{
+    internal static class Placeholder { }
+}
