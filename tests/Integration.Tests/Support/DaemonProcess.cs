@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace MptFast.Integration.Tests.Support;
+
+/// <summary>
+/// One <c>mptfast run</c> inside a test namespace (started through <c>ip netns exec</c>, which execs the
+/// binary, so the PID is the daemon's). Logs are kept for failure messages; Dispose stops it with SIGTERM
+/// and, if it does not exit in time, SIGKILL — by PID, never by name.
+/// </summary>
+internal sealed class DaemonProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private readonly string _ns;
+
+    private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs)
+    {
+        _ns = ns;
+        ConfDir = confDir;
+        var psi = new ProcessStartInfo("ip")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])["netns", "exec", ns, TestEnvironment.MptfastBinary, "run", "-c", confDir, "--log-level", "debug", .. extraArgs])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start mptfast");
+        _process.StandardInput.Close();
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string ConfDir { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the daemon and waits until it logs that it is ready.</summary>
+    public static DaemonProcess Start(string ns, string confDir, params string[] extraArgs)
+    {
+        var d = new DaemonProcess(ns, confDir, extraArgs);
+        d.WaitForLog("ready", TimeSpan.FromSeconds(20));
+        return d;
+    }
+
+    public void WaitForLog(string text, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < timeout)
+        {
+            if (Log.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (_process.HasExited)
+            {
+                _process.WaitForExit();
+                throw new InvalidOperationException($"mptfast in {_ns} exited with {_process.ExitCode} before '{text}':\n{Log}");
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new TimeoutException($"mptfast in {_ns} did not log '{text}' within {timeout.TotalSeconds:0} s:\n{Log}");
+    }
+
+    /// <summary><c>mptfast status --json</c> against this daemon.</summary>
+    public JsonElement Status()
+    {
+        ProcResult r = Proc.Run(TimeSpan.FromSeconds(20), "ip", "netns", "exec", _ns, TestEnvironment.MptfastBinary, "status", "--json");
+        if (r.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mptfast status failed ({r.ExitCode}): {r.All}\ndaemon log:\n{Log}");
+        }
+
+        using var doc = JsonDocument.Parse(r.Stdout);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>Path <paramref name="index"/> of connection <paramref name="connection"/> from a status snapshot.</summary>
+    public static JsonElement PathOf(JsonElement status, int connection, int index) =>
+        status.GetProperty("connections")[connection].GetProperty("paths")[index];
+
+    public static long Counter(JsonElement path, string name) => path.GetProperty(name).GetInt64();
+
+    public static long Drop(JsonElement path, string reason) => path.GetProperty("drops").GetProperty(reason).GetInt64();
+
+    /// <summary>Sends SIGTERM and waits for a clean exit; returns the exit code.</summary>
+    public int Stop(TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited)
+        {
+            Proc.Run(TimeSpan.FromSeconds(5), "kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (!_process.WaitForExit(timeout ?? TimeSpan.FromSeconds(10)))
+            {
+                _process.Kill();
+                _process.WaitForExit();
+                throw new TimeoutException($"mptfast did not stop on SIGTERM:\n{Log}");
+            }
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                Stop();
+            }
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace MptFast.Integration.Tests.Support;
+
+/// <summary>A testbed plus one daemon per side, torn down together (daemons first, then the namespaces).</summary>
+internal sealed class TunnelFixture : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public TunnelFixture(TunnelSpec spec, int testbedPaths = 2, params string[] daemonArgs)
+    {
+        Spec = spec;
+        Testbed = new Testbed(testbedPaths);
+        try
+        {
+            A = DaemonProcess.Start(Testbed.A, spec.Write(_dir.Sub("a"), 'a'), daemonArgs);
+            B = DaemonProcess.Start(Testbed.B, spec.Write(_dir.Sub("b"), 'b'), daemonArgs);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public TunnelSpec Spec { get; }
+
+    public Testbed Testbed { get; }
+
+    public DaemonProcess A { get; } = null!;
+
+    public DaemonProcess B { get; } = null!;
+
+    public DaemonProcess Daemon(char side) => side == 'a' ? A : B;
+
+    /// <summary>Pings the other side's tunnel address until <paramref name="count"/> replies arrive (bounded by a deadline).</summary>
+    public void Ping(char from, bool v6, int count = 3, int deadlineSeconds = 15)
+    {
+        char to = from == 'a' ? 'b' : 'a';
+        string target = v6 ? TunnelSpec.TunnelAddress6(to) : TunnelSpec.TunnelAddress(to);
+        ProcResult r = Testbed.Exec(from, TimeSpan.FromSeconds(deadlineSeconds + 10), "ping", v6 ? "-6" : "-4",
+            "-c", count.ToString(CultureInfo.InvariantCulture), "-i", "0.2", "-w", deadlineSeconds.ToString(CultureInfo.InvariantCulture), target);
+        Assert.True(r.ExitCode == 0, $"ping {target} from {from} failed ({r.ExitCode}): {r.All}\n--- daemon a:\n{A.Log}\n--- daemon b:\n{B.Log}");
+    }
+
+    /// <summary>Polls side's status until <paramref name="predicate"/> holds for path <paramref name="path"/> of connection 0.</summary>
+    public TimeSpan WaitForPath(char side, int path, Func<JsonElement, bool> predicate, TimeSpan timeout, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        JsonElement last = default;
+        while (sw.Elapsed < timeout)
+        {
+            last = DaemonProcess.PathOf(Daemon(side).Status(), 0, path);
+            if (predicate(last))
+            {
+                return sw.Elapsed;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new TimeoutException($"side {side} path {path}: {what} not reached within {timeout.TotalSeconds:0.#} s; last: {last}\n{Daemon(side).Log}");
+    }
+
+    /// <summary>
+    /// A TCP transfer of <paramref name="bytes"/> from side a to side b's tunnel address; returns the sender's and the
+    /// receiver's "bytes sha256" lines. <paramref name="during"/> runs on this thread while the transfer is under way.
+    /// </summary>
+    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false)
+    {
+        string script = Path.Combine(TestEnvironment.ScriptsDir, "sha_transfer.py");
+        string addr = v6 ? TunnelSpec.TunnelAddress6('b') : TunnelSpec.TunnelAddress('b');
+        string t = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
+        var receiver = Task.Run(() => Testbed.Exec('b', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "recv", addr, port.ToString(CultureInfo.InvariantCulture), t));
+        Thread.Sleep(500); // let the receiver listen
+        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "send", addr,
+            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t));
+        during?.Invoke();
+        ProcResult s = sender.GetAwaiter().GetResult();
+        ProcResult r = receiver.GetAwaiter().GetResult();
+        Assert.True(s.ExitCode == 0, $"sender failed: {s.All}\n--- a:\n{A.Log}\n--- b:\n{B.Log}");
+        Assert.True(r.ExitCode == 0, $"receiver failed: {r.All}\n--- a:\n{A.Log}\n--- b:\n{B.Log}");
+        return (s.Stdout.Trim(), r.Stdout.Trim());
+    }
+
+    public void Dispose()
+    {
+        A?.Dispose();
+        B?.Dispose();
+        Testbed?.Dispose();
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text;
+
+namespace MptFast.Integration.Tests.Support;
+
+/// <summary>One path of a test tunnel: testbed path <see cref="Index"/> (1-based: veth&lt;i&gt;), outer family, weights, port maps.</summary>
+internal sealed record PathSpec(int Index, bool V6 = false, int Weight = 1)
+{
+    public string? TcpSrc { get; init; }
+
+    public string? TcpDst { get; init; }
+
+    public string? UdpSrc { get; init; }
+
+    public string? UdpDst { get; init; }
+}
+
+/// <summary>
+/// Writes the config directories for both sides of a test tunnel on the testbed address plan, in the
+/// original's layout (DIR/interface.conf, DIR/connections/*.conf). Side a is 198.19.0.1 / fd00:ff::1,
+/// side b 198.19.0.2 / fd00:ff::2. An IPv4 connection (data port 23456) and, when <see cref="WithIpv6Connection"/>,
+/// an IPv6 connection (port 23457) share the same paths, as in spec/example-configs/mixed-ipv4-ipv6.
+/// </summary>
+internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
+{
+    public const ushort DataPort = 23456;
+    public const ushort DataPort6 = 23457;
+    public const ushort CommandPort = 60456;
+
+    public bool WithIpv6Connection { get; init; } = true;
+
+    public int ReorderWindow { get; init; }
+
+    public int MaxBuffDelayMs { get; init; } = 100;
+
+    public int KeepaliveTime { get; init; } = 1;
+
+    public int DeadTime { get; init; } = 3;
+
+    public int AuthType { get; init; }
+
+    public int Mtu { get; init; } = 1400;
+
+    public static string TunnelAddress(char side) => side == 'a' ? "198.19.0.1" : "198.19.0.2";
+
+    public static string TunnelAddress6(char side) => side == 'a' ? "fd00:ff::1" : "fd00:ff::2";
+
+    public static string PathAddress(char side, PathSpec p) =>
+        p.V6 ? $"fd00:{p.Index}::{(side == 'a' ? 1 : 2)}" : $"198.18.{p.Index}.{(side == 'a' ? 1 : 2)}";
+
+    /// <summary>Writes side's config under <paramref name="dir"/> and returns the directory.</summary>
+    public string Write(string dir, char side)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "connections"));
+        char other = side == 'a' ? 'b' : 'a';
+        File.WriteAllText(Path.Combine(dir, "interface.conf"), $"""
+            ; test tunnel, side {side}
+            [general]
+            tunnel_num    = 1
+            accept_remote = 0
+            cmdport_local = {CommandPort}
+
+            [tun_0]
+            name      = tun0
+            mtu       = {Mtu}
+            ipv4_addr = {TunnelAddress(side)}/24
+            ipv6_addr = {TunnelAddress6(side)}/64
+
+            """);
+        File.WriteAllText(Path.Combine(dir, "connections", "tunnel.conf"), Connection(side, other, 4, DataPort));
+        if (WithIpv6Connection)
+        {
+            File.WriteAllText(Path.Combine(dir, "connections", "tunnel6.conf"), Connection(side, other, 6, DataPort6));
+        }
+
+        return dir;
+    }
+
+    private string Connection(char side, char other, int ipVer, ushort port)
+    {
+        var sb = new StringBuilder();
+        string local = ipVer == 4 ? TunnelAddress(side) : TunnelAddress6(side);
+        string remote = ipVer == 4 ? TunnelAddress(other) : TunnelAddress6(other);
+        sb.Append(CultureInfo.InvariantCulture, $"""
+            [connection]
+            name               = test{ipVer}_{side}
+            permission         = 3
+            ip_ver             = {ipVer}
+            ip_local           = {local}
+            local_port         = {port}
+            ip_remote          = {remote}
+            remote_port        = {port}
+            remote_cmd_port    = {CommandPort}
+            path_count         = {Paths.Count}
+            network_count      = 0
+            status             = 0
+            reorder_window     = {ReorderWindow}
+            max_buffdelay_msec = {MaxBuffDelayMs}
+            auth_type          = {AuthType}
+            auth_key           = 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
+
+            """);
+        for (int i = 0; i < Paths.Count; i++)
+        {
+            PathSpec p = Paths[i];
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                [path_{i}]
+                interface_name = veth{p.Index}
+                ip_ver         = {(p.V6 ? 6 : 4)}
+                private_ipaddr = {PathAddress(side, p)}
+                public_ipaddr  = {PathAddress(side, p)}
+                gw_ipaddr      = {PathAddress(other, p)}
+                remote_ipaddr  = {PathAddress(other, p)}
+                keepalive_time = {KeepaliveTime}
+                dead_time      = {DeadTime}
+                weight_in      = {p.Weight}
+                weight_out     = {p.Weight}
+                status         = 0
+
+                """);
+            if (ipVer == 4)
+            {
+                AppendMap(sb, "tcp_src", p.TcpSrc);
+                AppendMap(sb, "tcp_dst", p.TcpDst);
+                AppendMap(sb, "udp_src", p.UdpSrc);
+                AppendMap(sb, "udp_dst", p.UdpDst);
+            }
+
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendMap(StringBuilder sb, string key, string? value)
+    {
+        if (value is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{key} = {value}\n");
+        }
+    }
+}

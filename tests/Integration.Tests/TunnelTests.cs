@@ -1,0 +1,149 @@
+using System.Globalization;
+using MptFast.Integration.Tests.Support;
+
+namespace MptFast.Integration.Tests;
+
+/// <summary>The tunnel end to end: two daemons in two namespaces joined by the testbed's paths (issue: datapath).</summary>
+public class TunnelTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void Ping_ipv4_and_ipv6_through_the_tunnel_over_two_ipv4_paths()
+    {
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]));
+        t.Ping('a', v6: false);
+        t.Ping('a', v6: true);
+        t.Ping('b', v6: false);
+
+        var status = t.A.Status();
+        for (int path = 0; path < 2; path++)
+        {
+            var p = DaemonProcess.PathOf(status, 0, path);
+            Assert.True(DaemonProcess.Counter(p, "tx_packets") > 0, $"IPv4 connection path {path} sent nothing: {p}");
+            Assert.True(DaemonProcess.Counter(p, "rx_packets") > 0, $"IPv4 connection path {path} received nothing: {p}");
+        }
+
+        Assert.Equal(0, t.A.Stop());
+        Assert.Equal(0, t.B.Stop());
+        var link = t.Testbed.Exec('a', Short, "ip", "link", "show", "tun0");
+        Assert.True(link.ExitCode != 0, "tun0 still exists after the daemon stopped: " + link.All);
+    }
+
+    [Fact]
+    public void Ping_ipv4_and_ipv6_over_one_ipv4_and_one_ipv6_path()
+    {
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2, V6: true)]));
+        t.Ping('a', v6: false, count: 6);
+        t.Ping('a', v6: true, count: 6);
+
+        var status = t.A.Status();
+        var v6Path = DaemonProcess.PathOf(status, 0, 1);
+        Assert.Equal("fd00:2::2", v6Path.GetProperty("remote").GetString());
+        Assert.True(DaemonProcess.Counter(v6Path, "tx_packets") > 0, "the IPv6 path carried nothing: " + v6Path);
+        Assert.True(DaemonProcess.Counter(v6Path, "rx_packets") > 0, "the IPv6 path received nothing: " + v6Path);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(64)]
+    public void Tcp_transfer_of_100_MB_arrives_with_the_same_sha256(int reorderWindow)
+    {
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { ReorderWindow = reorderWindow, WithIpv6Connection = false });
+        t.Ping('a', v6: false);
+        var (sent, received) = t.Transfer(100_000_000);
+        Assert.Equal(sent, received);
+        Assert.StartsWith("100000000 ", received, StringComparison.Ordinal);
+
+        var status = t.A.Status();
+        Assert.True(DaemonProcess.Counter(DaemonProcess.PathOf(status, 0, 0), "tx_packets") > 10_000);
+        Assert.True(DaemonProcess.Counter(DaemonProcess.PathOf(status, 0, 1), "tx_packets") > 10_000);
+    }
+
+    [Fact]
+    public void Weights_3_to_1_split_the_packets_75_to_25()
+    {
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1, Weight: 3), new PathSpec(2, Weight: 1)]) { WithIpv6Connection = false });
+        t.Ping('a', v6: false);
+        var before = t.A.Status();
+        t.Testbed.ExecCheck('a', Short, "ping", "-4", "-f", "-c", "4000", "-w", "20", "198.19.0.2");
+        var after = t.A.Status();
+
+        long Delta(int path) => DaemonProcess.Counter(DaemonProcess.PathOf(after, 0, path), "tx_packets")
+            - DaemonProcess.Counter(DaemonProcess.PathOf(before, 0, path), "tx_packets");
+        long p0 = Delta(0), p1 = Delta(1);
+        double share = (double)p0 / (p0 + p1);
+        Assert.True(p0 + p1 >= 4000, $"only {p0 + p1} packets counted");
+        Assert.InRange(share, 0.70, 0.80);
+    }
+
+    [Fact]
+    public void Tcp_port_mapped_to_path_1_uses_only_path_1_and_falls_back_to_path_0_when_it_is_down()
+    {
+        var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2) { TcpDst = "5201" }]) { WithIpv6Connection = false };
+        using var t = new TunnelFixture(spec);
+        t.Ping('a', v6: false);
+
+        var before = t.A.Status();
+        var (sent, received) = t.Transfer(20_000_000, port: 5201);
+        Assert.Equal(sent, received);
+        var after = t.A.Status();
+        long Delta(System.Text.Json.JsonElement s0, System.Text.Json.JsonElement s1, int path) =>
+            DaemonProcess.Counter(DaemonProcess.PathOf(s1, 0, path), "tx_packets") - DaemonProcess.Counter(DaemonProcess.PathOf(s0, 0, path), "tx_packets");
+        Assert.Equal(0, Delta(before, after, 0));
+        Assert.True(Delta(before, after, 1) > 1000, "the mapped path carried too little");
+
+        t.Testbed.LinkDown(2);
+        t.WaitForPath('a', 1, p => p.GetProperty("status").GetInt32() != 0, TimeSpan.FromSeconds(15), "path 1 down");
+        before = t.A.Status();
+        (sent, received) = t.Transfer(20_000_000, port: 5201);
+        Assert.Equal(sent, received);
+        after = t.A.Status();
+        Assert.True(Delta(before, after, 0) > 1000, "no fallback to path 0 while the mapped path is down");
+        Assert.Equal(0, Delta(before, after, 1));
+    }
+
+    [Fact]
+    public void Failover_a_link_down_mid_transfer_completes_and_the_path_returns_by_itself()
+    {
+        var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false, KeepaliveTime = 1, DeadTime = 3 };
+        using var t = new TunnelFixture(spec);
+        t.Testbed.Shape(1, 200);
+        t.Testbed.Shape(2, 200);
+        t.Ping('a', v6: false);
+
+        var (sent, received) = t.Transfer(100_000_000, timeoutSeconds: 120, during: () =>
+        {
+            Thread.Sleep(1500);
+            t.Testbed.LinkDown(2);
+        });
+        Assert.Equal(sent, received);
+        t.WaitForPath('a', 1, p => p.GetProperty("status").GetInt32() != 0, TimeSpan.FromSeconds(10), "path 1 reported down");
+
+        t.Testbed.LinkUp(2);
+        TimeSpan back = t.WaitForPath('a', 1, p => p.GetProperty("status").GetInt32() == 0,
+            TimeSpan.FromSeconds(spec.KeepaliveTime + spec.DeadTime + 2), "path 1 up again without any command");
+        t.WaitForPath('b', 1, p => p.GetProperty("status").GetInt32() == 0, TimeSpan.FromSeconds(spec.KeepaliveTime + spec.DeadTime + 2), "peer path 1 up again");
+        Assert.True(back <= TimeSpan.FromSeconds(spec.KeepaliveTime + spec.DeadTime + 2), $"recovery took {back}");
+        t.Ping('a', v6: false);
+    }
+
+    [Fact]
+    public void Datagrams_from_unknown_sources_and_malformed_gre_are_dropped_and_counted_and_the_tunnel_keeps_working()
+    {
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false });
+        t.Ping('a', v6: false);
+        t.Testbed.ExecCheck('b', Short, "ip", "addr", "add", "198.18.1.3/24", "dev", "veth1");
+        string script = Path.Combine(TestEnvironment.ScriptsDir, "inject.py");
+        // 5 GRE packets from an address that is not the path's remote, 7 malformed GRE headers from the right one.
+        t.Testbed.ExecCheck('b', Short, Proc.Python, script, "unknown-source", "198.18.1.3", "198.18.1.1", TunnelSpec.DataPort.ToString(CultureInfo.InvariantCulture), "5");
+        t.Testbed.ExecCheck('b', Short, Proc.Python, script, "malformed", "198.18.1.2", "198.18.1.1", TunnelSpec.DataPort.ToString(CultureInfo.InvariantCulture), "7");
+        Thread.Sleep(300);
+
+        var p0 = DaemonProcess.PathOf(t.A.Status(), 0, 0);
+        Assert.Equal(5, DaemonProcess.Drop(p0, "unknown_source"));
+        Assert.Equal(7, DaemonProcess.Drop(p0, "malformed"));
+        t.Ping('a', v6: false);
+        Assert.False(t.A.HasExited);
+    }
+}
