@@ -110,8 +110,9 @@ public static class GreCodec
     /// <summary>
     /// Decodes a UDP payload from a data socket (MPT-SPEC §2.6 Required, B02, B03): header length
     /// 4 + 4·C + 4·K + 4·S, version and reserved bits must be zero, the checksum must verify when present,
-    /// the payload must not be empty; data needs protocol 0x0800/0x86DD and an inner version 4 or 6
-    /// (either protocol with either version: original peers label per connection, §12.5).
+    /// the payload must not be empty; data needs protocol 0x0800/0x86DD, an inner version 4 or 6
+    /// (either protocol with either version: original peers label per connection, §12.5) and an IP length
+    /// field equal to the payload length (B04).
     /// </summary>
     public static GreStatus Decode(ReadOnlySpan<byte> udpPayload, out GreFrame frame)
     {
@@ -183,6 +184,11 @@ public static class GreCodec
             {
                 return GreStatus.BadInnerVersion;
             }
+
+            if (!InnerLengthMatches(udpPayload[headerLength..], version))
+            {
+                return GreStatus.BadInnerLength;
+            }
         }
 
         uint key = keyOffset != 0 ? BinaryPrimitives.ReadUInt32BigEndian(udpPayload[keyOffset..]) : 0;
@@ -190,4 +196,13 @@ public static class GreCodec
         frame = new GreFrame(flags, protocol, headerLength, udpPayload.Length - headerLength, key, sequence, first);
         return GreStatus.Ok;
     }
+
+    /// <summary>
+    /// B04: the inner packet must be exactly as long as its IP header says (the original sends what it read from
+    /// the TUN, unpadded), so a truncated datagram is caught here even without MSG_TRUNC.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InnerLengthMatches(ReadOnlySpan<byte> inner, int version) => version == 4
+        ? inner.Length >= 20 && BinaryPrimitives.ReadUInt16BigEndian(inner[2..]) == inner.Length
+        : inner.Length >= 40 && BinaryPrimitives.ReadUInt16BigEndian(inner[4..]) + 40 == inner.Length;
 }

@@ -26,6 +26,12 @@ public enum GreStatus : byte
 
     /// <summary>Data payload whose version nibble is neither 4 nor 6 (B03, B18).</summary>
     BadInnerVersion,
+
+    /// <summary>
+    /// Data payload shorter than its IP header, or whose IP length field differs from the payload length
+    /// (a truncated or padded datagram, B04).
+    /// </summary>
+    BadInnerLength,
 }
 
 /// <summary>Result of <see cref="GreCodec.Encapsulate"/>.</summary>
