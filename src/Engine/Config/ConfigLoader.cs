@@ -34,7 +34,7 @@ public static class ConfigLoader
                 {
                     if (iface is not null)
                     {
-                        WarnTunnelAddressMismatch(connection, iface, file, warnings);
+                        WarnTunnelAddressMismatch(connection, iface, file, LineOf(text, "connection", "ip_local"), warnings);
                     }
 
                     connections.Add(connection);
@@ -54,7 +54,7 @@ public static class ConfigLoader
         }
         else if (iface is { AcceptRemote: true } && interfaceText is not null)
         {
-            int line = LineOfAcceptRemote(interfaceText);
+            int line = LineOf(interfaceText, "general", "accept_remote");
             errors.Add(new ConfigError(interfacePath, line, "accept_remote",
                 "accept_remote is set but " + templatePath + " is missing (it is the template for remote creates, B77)"));
         }
@@ -104,13 +104,13 @@ public static class ConfigLoader
 
     // B73 / MPT-SPEC §5.9: the tunnel address in interface.conf and the connection's ip_local should agree
     // (the original replaces an IPv4 ip_local with [tun_0] ipv4_addr at start).
-    private static void WarnTunnelAddressMismatch(ConnectionConfig connection, InterfaceConfig iface, string file, List<ConfigWarning> warnings)
+    private static void WarnTunnelAddressMismatch(ConnectionConfig connection, InterfaceConfig iface, string file, int line, List<ConfigWarning> warnings)
     {
         IpPrefix? tunnel = connection.IpVer == 6 ? iface.Ipv6Address : iface.Ipv4Address;
         if (tunnel is not null && !tunnel.Address.Equals(connection.IpLocal))
         {
             string key = connection.IpVer == 6 ? "ipv6_addr" : "ipv4_addr";
-            warnings.Add(new ConfigWarning(file, 0, "ip_local",
+            warnings.Add(new ConfigWarning(file, line, "ip_local",
                 "ip_local " + connection.IpLocal + " differs from the tunnel's " + key + " " + tunnel.Address + " in interface.conf"));
         }
     }
@@ -144,9 +144,9 @@ public static class ConfigLoader
         }
     }
 
-    private static int LineOfAcceptRemote(string interfaceText)
+    private static int LineOf(string text, string section, string key)
     {
-        IniDocument doc = IniDocument.Parse(interfaceText);
-        return doc.TryGetSection("general", out IniSection general) && general.TryGet("accept_remote", out IniEntry entry) ? entry.Line : 0;
+        IniDocument doc = IniDocument.Parse(text);
+        return doc.TryGetSection(section, out IniSection found) && found.TryGet(key, out IniEntry entry) ? entry.Line : 0;
     }
 }
