@@ -64,9 +64,11 @@ internal sealed class SectionReader
 
         if (value < min || value > max)
         {
-            _diag.Error(entry.Line, key, max == int.MaxValue
-                ? "value " + Invariant(value) + " must be at least " + Invariant(min)
-                : "value " + Invariant(value) + " is out of range " + Invariant(min) + "-" + Invariant(max));
+            bool oneSided = max == int.MaxValue;
+            _diag.Error(entry.Line, key,
+                oneSided && value > max ? "'" + text + "' is too large" :
+                oneSided ? "value " + Invariant(value) + " must be at least " + Invariant(min) :
+                "value " + Invariant(value) + " is out of range " + Invariant(min) + "-" + Invariant(max));
             return defaultValue;
         }
 

@@ -50,6 +50,12 @@ public class InterfaceParserTests
     }
 
     [Fact]
+    public void Integer_beyond_32_bits_is_an_error()
+    {
+        Assert.Equal(["interface.conf:4: accept_remote: '99999999999' is too large"], Errors(ConfigText.Interface("accept_remote = 99999999999")));
+    }
+
+    [Fact]
     public void Interface_num_below_zero_is_an_error()
     {
         Assert.Equal(["interface.conf:4: interface_num: value -1 must be at least 0"], Errors(ConfigText.Interface("interface_num = -1")));
