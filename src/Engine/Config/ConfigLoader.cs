@@ -1,0 +1,152 @@
+namespace MptFast.Engine.Config;
+
+/// <summary>
+/// Loads the original's <c>conf/</c> folder (MPT-SPEC §5.1): <c>interface.conf</c>, every
+/// <c>connections/*.conf</c> and the optional <c>connections/conf.template</c>.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>File name of the template (MPT-SPEC §5.8).</summary>
+    public const string TemplateFileName = "conf.template";
+
+    /// <summary>Loads and validates everything; collects the problems of all files instead of stopping at the first.</summary>
+    public static ConfigLoadResult Load(string confDir)
+    {
+        ArgumentNullException.ThrowIfNull(confDir);
+        var errors = new List<ConfigError>();
+        var warnings = new List<ConfigWarning>();
+
+        string interfacePath = Path.Combine(confDir, "interface.conf");
+        InterfaceConfig? iface = null;
+        if (TryRead(interfacePath, errors, out string? interfaceText))
+        {
+            iface = Collect(InterfaceParser.Parse(interfaceText, interfacePath), errors, warnings);
+        }
+
+        string connectionsDir = Path.Combine(confDir, "connections");
+        var connections = new List<ConnectionConfig>();
+        foreach (string file in ConnectionFiles(connectionsDir))
+        {
+            if (TryRead(file, errors, out string? text))
+            {
+                ConnectionConfig? connection = Collect(ConnectionParser.Parse(text, file), errors, warnings);
+                if (connection is not null)
+                {
+                    if (iface is not null)
+                    {
+                        WarnTunnelAddressMismatch(connection, iface, file, LineOf(text, "connection", "ip_local"), warnings);
+                    }
+
+                    connections.Add(connection);
+                }
+            }
+        }
+
+        // B77: the template is only needed to accept remote creates; without it the default key is global.
+        string templatePath = Path.Combine(connectionsDir, TemplateFileName);
+        ConnectionConfig? template = null;
+        if (File.Exists(templatePath))
+        {
+            if (TryRead(templatePath, errors, out string? text))
+            {
+                template = Collect(ConnectionParser.ParseTemplate(text, templatePath), errors, warnings);
+            }
+        }
+        else if (iface is { AcceptRemote: true } && interfaceText is not null)
+        {
+            int line = LineOf(interfaceText, "general", "accept_remote");
+            errors.Add(new ConfigError(interfacePath, line, "accept_remote",
+                "accept_remote is set but " + templatePath + " is missing (it is the template for remote creates, B77)"));
+        }
+
+        var config = new MptConfig
+        {
+            Interface = iface ?? new InterfaceConfig(),
+            Template = template,
+            Connections = connections.ToEquatableArray(),
+        };
+        return new ConfigLoadResult(config, errors, warnings);
+    }
+
+    /// <summary>Like <see cref="Load"/>, but throws a <see cref="ConfigException"/> listing every error.</summary>
+    public static MptConfig LoadOrThrow(string confDir)
+    {
+        ConfigLoadResult result = Load(confDir);
+        return result.Config ?? throw new ConfigException(result.Errors);
+    }
+
+    /// <summary>
+    /// MPT-SPEC §5.1: a connection file's name ends in <c>.conf</c> (case-sensitive) and is at least 5 characters
+    /// long, so <c>x.conf.disabled</c> and <c>conf.template</c> are not connections. Sorted ordinally (the original's
+    /// readdir order is unspecified).
+    /// </summary>
+    public static IReadOnlyList<string> ConnectionFiles(string connectionsDir)
+    {
+        ArgumentNullException.ThrowIfNull(connectionsDir);
+        if (!Directory.Exists(connectionsDir))
+        {
+            return [];
+        }
+
+        var files = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(connectionsDir))
+        {
+            string name = Path.GetFileName(file);
+            if (name.Length >= 5 && name.EndsWith(".conf", StringComparison.Ordinal))
+            {
+                files.Add(file);
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    // B73 / MPT-SPEC §5.9: the tunnel address in interface.conf and the connection's ip_local should agree
+    // (the original replaces an IPv4 ip_local with [tun_0] ipv4_addr at start).
+    private static void WarnTunnelAddressMismatch(ConnectionConfig connection, InterfaceConfig iface, string file, int line, List<ConfigWarning> warnings)
+    {
+        IpPrefix? tunnel = connection.IpVer == 6 ? iface.Ipv6Address : iface.Ipv4Address;
+        if (tunnel is not null && !tunnel.Address.Equals(connection.IpLocal))
+        {
+            string key = connection.IpVer == 6 ? "ipv6_addr" : "ipv4_addr";
+            warnings.Add(new ConfigWarning(file, line, "ip_local",
+                "ip_local " + connection.IpLocal + " differs from the tunnel's " + key + " " + tunnel.Address + " in interface.conf"));
+        }
+    }
+
+    private static T? Collect<T>(ConfigParseResult<T> result, List<ConfigError> errors, List<ConfigWarning> warnings)
+        where T : class
+    {
+        errors.AddRange(result.Errors);
+        warnings.AddRange(result.Warnings);
+        return result.Value;
+    }
+
+    private static bool TryRead(string path, List<ConfigError> errors, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        text = null;
+        if (!File.Exists(path))
+        {
+            errors.Add(new ConfigError(path, 0, "file", "not found"));
+            return false;
+        }
+
+        try
+        {
+            text = File.ReadAllText(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new ConfigError(path, 0, "file", "cannot be read: " + ex.Message));
+            return false;
+        }
+    }
+
+    private static int LineOf(string text, string section, string key)
+    {
+        IniDocument doc = IniDocument.Parse(text);
+        return doc.TryGetSection(section, out IniSection found) && found.TryGet(key, out IniEntry entry) ? entry.Line : 0;
+    }
+}

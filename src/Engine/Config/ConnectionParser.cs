@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Net;
+
+namespace MptFast.Engine.Config;
+
+/// <summary>Parses a connection file <c>conf/connections/NAME.conf</c> or the template (MPT-SPEC §5.4–§5.8).</summary>
+public static class ConnectionParser
+{
+    /// <summary>Parses a connection file. <see cref="ConnectionConfig.FileName"/> is the bare file name of <paramref name="filePath"/>.</summary>
+    public static ConfigParseResult<ConnectionConfig> Parse(string text, string filePath) => Parse(text, filePath, template: false);
+
+    /// <summary>
+    /// Parses <c>conf.template</c> (MPT-SPEC §5.8): a connection file with only local information, so
+    /// <c>ip_remote</c>, the paths' <c>remote_ipaddr</c> and whole <c>[path_N]</c> sections may be absent.
+    /// </summary>
+    public static ConfigParseResult<ConnectionConfig> ParseTemplate(string text, string filePath) => Parse(text, filePath, template: true);
+
+    private static ConfigParseResult<ConnectionConfig> Parse(string text, string filePath, bool template)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(filePath);
+        var diag = new ConfigDiagnostics(filePath);
+        IniDocument doc = IniDocument.Parse(text);
+        ConfigKeys.ReportSyntaxErrors(doc, diag);
+        ConfigKeys.WarnKeysOutsideSections(doc, diag);
+
+        doc.TryGetSection("connection", out IniSection? connectionSection);
+        var c = new SectionReader(connectionSection, diag);
+        c.WarnUnknownKeys(ConfigKeys.Connection);
+
+        string name = c.Name("name", "connection", interfaceName: false);
+        int permission = c.Int("permission", 0, int.MinValue, int.MaxValue);
+        if (permission is < 0 or > 3)
+        {
+            // MPT-SPEC §5.4, B57: stored and copied, never enforced; the manual's range is 0-3.
+            diag.Warn(c.LineOf("permission"), "permission", "value " + Invariant(permission) + " is outside the manual's range 0-3 (never enforced)");
+        }
+
+        bool ipv6 = PathSectionParser.ReadIpVer(c, defaultValue: 6) == 6;
+        IPAddress ipLocal = c.Address("ip_local", ipv6);
+        int localPort = c.Int("local_port", 0, 0, 65535);
+        int localCmdPort = c.Int("local_cmd_port", 65001, 0, 65535);
+        if (!template && !c.Has("ip_remote"))
+        {
+            // B74: the original's default is a typo that parses to the zero address.
+            diag.Error(c.HeaderLine, "ip_remote", "missing required key in [connection]");
+        }
+
+        IPAddress ipRemote = c.Address("ip_remote", ipv6);
+        int remotePort = c.Int("remote_port", 65000, 1, 65535);
+        int remoteCmdPort = c.Int("remote_cmd_port", InterfaceConfig.DefaultCommandPort, 1, 65535);
+        int pathCount = c.Int("path_count", 0, 1, 20);
+        if (!c.Has("path_count"))
+        {
+            diag.Error(c.HeaderLine, "path_count", "missing required key in [connection]");
+        }
+
+        int networkCount = c.Int("network_count", 0, 0, 20);
+        int status = c.Int("status", 128, 0, 255);
+        int reorderWindow = c.Int("reorder_window", 0, 0, 10000);
+        int maxBuffDelay = c.Int("max_buffdelay_msec", 0, 0, 65535);
+        int authType = ReadAuthType(c);
+        string authKey = c.String("auth_key", ConnectionConfig.DefaultAuthKey);
+        WarnWeakAuth(c, authType, authKey);
+
+        List<PathConfig> paths = ReadPaths(doc, diag, c, pathCount, template);
+        List<NetworkConfig> networks = ReadNetworks(doc, diag, networkCount);
+        CheckSections(doc, diag, pathCount, networkCount);
+
+        var config = new ConnectionConfig
+        {
+            FileName = Path.GetFileName(filePath),
+            Name = name,
+            Permission = permission,
+            IpVer = ipv6 ? 6 : 4,
+            IpLocal = ipLocal,
+            LocalPort = (ushort)localPort,
+            LocalCmdPort = (ushort)localCmdPort,
+            IpRemote = ipRemote,
+            RemotePort = (ushort)remotePort,
+            RemoteCmdPort = (ushort)remoteCmdPort,
+            Status = status,
+            ReorderWindow = reorderWindow,
+            MaxBuffDelayMs = maxBuffDelay == 0 ? 100 : maxBuffDelay, // MPT-SPEC §5.4: 0 or absent means 100 ms
+            AuthType = authType,
+            AuthKey = authKey,
+            Paths = paths.ToEquatableArray(),
+            Networks = networks.ToEquatableArray(),
+        };
+        return new ConfigParseResult<ConnectionConfig>(config, diag.SortedErrors(), diag.SortedWarnings());
+    }
+
+    private static int ReadAuthType(SectionReader c)
+    {
+        int authType = c.Int("auth_type", 0, int.MinValue, int.MaxValue);
+        if (authType is < 0 or > 2)
+        {
+            c.Diagnostics.Error(c.LineOf("auth_type"), "auth_type", "value " + Invariant(authType) + " is not an auth type (0 none, 1 token, 2 SHA-256)");
+            return 0;
+        }
+
+        return authType;
+    }
+
+    // MPT-SPEC §4.4, B46: keep the computation, but say loudly when it protects nothing.
+    private static void WarnWeakAuth(SectionReader c, int authType, string authKey)
+    {
+        if (authType == 0)
+        {
+            c.Diagnostics.Warn(c.LineOf("auth_type"), "auth_type", "auth_type 0: control messages are not authenticated (B46)");
+        }
+        else if (authType == 1)
+        {
+            c.Diagnostics.Warn(c.LineOf("auth_type"), "auth_type", "auth_type 1 only checks a token, it does not authenticate (B46)");
+        }
+        else if (authKey.Length >= 32 && string.CompareOrdinal(authKey, 0, ConnectionConfig.DefaultAuthKey, 0, 32) == 0)
+        {
+            c.Diagnostics.Warn(c.LineOf("auth_key"), "auth_key", "the default key is public: set a secret auth_key (B46)");
+        }
+    }
+
+    private static List<PathConfig> ReadPaths(IniDocument doc, ConfigDiagnostics diag, SectionReader c, int pathCount, bool template)
+    {
+        var paths = new List<PathConfig>(pathCount);
+        var portLists = new List<PathSectionParser.PortListSource>();
+        var privateKeyPresent = new List<(bool Present, int Line)>();
+        for (int i = 0; i < pathCount; i++)
+        {
+            string section = "path_" + Invariant(i);
+            doc.TryGetSection(section, out IniSection? pathSection);
+            var s = new SectionReader(pathSection, diag);
+            if (pathSection is null && !template)
+            {
+                diag.Error(c.LineOf("path_count"), "[" + section + "]",
+                    "missing section: path_count is " + Invariant(pathCount) + " and every path needs remote_ipaddr");
+            }
+
+            paths.Add(PathSectionParser.ReadPath(s, i, template, portLists));
+            privateKeyPresent.Add((s.Has("private_ipaddr"), s.LineOf("private_ipaddr")));
+        }
+
+        PathSectionParser.CheckPortConflicts(portLists, diag);
+        CheckIpv6PrivateAddresses(paths, privateKeyPresent, diag);
+        if (paths.Count > 0 && paths.TrueForAll(p => p.WeightOut == 0))
+        {
+            diag.Error(c.LineOf("path_count"), "weight_out", "every path has weight_out = 0, so no path could ever be chosen");
+        }
+
+        return paths;
+    }
+
+    // B85: several IPv6 paths on the wildcard address would share one socket and reject each other's datagrams.
+    private static void CheckIpv6PrivateAddresses(List<PathConfig> paths, List<(bool Present, int Line)> privateKeyPresent, ConfigDiagnostics diag)
+    {
+        int ipv6Paths = paths.Count(p => p.IpVer == 6);
+        if (ipv6Paths < 2)
+        {
+            return;
+        }
+
+        for (int i = 0; i < paths.Count; i++)
+        {
+            PathConfig p = paths[i];
+            if (p.IpVer != 6 || (privateKeyPresent[i].Present && !p.PrivateAddress.Equals(IPAddress.IPv6Any)))
+            {
+                continue;
+            }
+
+            diag.Error(privateKeyPresent[i].Line, "private_ipaddr",
+                "path_" + Invariant(i) + " needs an explicit address other than :: when the connection has " + Invariant(ipv6Paths) + " IPv6 paths (B85)");
+        }
+    }
+
+    private static List<NetworkConfig> ReadNetworks(IniDocument doc, ConfigDiagnostics diag, int networkCount)
+    {
+        var networks = new List<NetworkConfig>(networkCount);
+        for (int i = 0; i < networkCount; i++)
+        {
+            doc.TryGetSection("net_" + Invariant(i), out IniSection? netSection);
+            networks.Add(PathSectionParser.ReadNetwork(new SectionReader(netSection, diag)));
+        }
+
+        return networks;
+    }
+
+    // Sections the original ignores: path_N / net_N beyond the counts (warning); anything else is a mistake.
+    private static void CheckSections(IniDocument doc, ConfigDiagnostics diag, int pathCount, int networkCount)
+    {
+        foreach (IniSection section in doc.Sections)
+        {
+            string label = "[" + section.Name + "]";
+            if (section.Name.Length == 0 || section.Name == "connection")
+            {
+                continue;
+            }
+
+            if (ConfigKeys.TryIndex(section.Name, "path_", out int p))
+            {
+                if (p >= pathCount)
+                {
+                    diag.Warn(section.Line, label, "ignored: path_count is " + Invariant(pathCount));
+                }
+            }
+            else if (ConfigKeys.TryIndex(section.Name, "net_", out int n))
+            {
+                if (n >= networkCount)
+                {
+                    diag.Warn(section.Line, label, "ignored: network_count is " + Invariant(networkCount));
+                }
+            }
+            else
+            {
+                diag.Error(section.Line, label, "unknown section (expected [connection], [path_N] or [net_N])");
+            }
+        }
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,118 @@
+using MptFast.Engine.Config;
+
+namespace MptFast.Engine.Tests.Config;
+
+/// <summary>The <c>conf/</c> folder as a whole (MPT-SPEC §5.1, B77), with temporary directories.</summary>
+public class ConfigLoaderTests
+{
+    private static readonly string Template = "[connection]\nip_ver = 4\npath_count = 1\n[path_0]\ninterface_name = veth1\nprivate_ipaddr = 198.18.1.1\npublic_ipaddr = 198.18.1.1\n";
+
+    [Fact]
+    public void Missing_interface_conf_is_an_error_with_line_0()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteConnection("tunnel.conf", ConfigText.Connection());
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Null(result.Config);
+        Assert.Equal([Path.Combine(dir.Path, "interface.conf") + ":0: file: not found"], result.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Template_is_optional_without_accept_remote()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface());
+        dir.WriteConnection("tunnel.conf", ConfigText.Connection());
+
+        MptConfig config = ConfigLoader.LoadOrThrow(dir.Path);
+
+        Assert.Null(config.Template);
+        Assert.Single(config.Connections);
+    }
+
+    [Fact]
+    public void Template_is_mandatory_with_accept_remote()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface("accept_remote = 1"));
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        string interfacePath = Path.Combine(dir.Path, "interface.conf");
+        string templatePath = Path.Combine(dir.ConnectionsPath, "conf.template");
+        Assert.Equal(
+            [$"{interfacePath}:4: accept_remote: accept_remote is set but {templatePath} is missing (it is the template for remote creates, B77)"],
+            result.Errors.Select(e => e.ToString()));
+        ConfigException ex = Assert.Throws<ConfigException>(() => ConfigLoader.LoadOrThrow(dir.Path));
+        Assert.Single(ex.Errors);
+    }
+
+    [Fact]
+    public void Template_is_loaded_when_present()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface("accept_remote = 1"));
+        dir.WriteConnection("conf.template", Template);
+
+        MptConfig config = ConfigLoader.LoadOrThrow(dir.Path);
+
+        Assert.Equal("conf.template", config.Template!.FileName);
+        Assert.Empty(config.Connections);
+    }
+
+    [Fact]
+    public void Only_dot_conf_files_are_connections_in_ordinal_order()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface());
+        dir.WriteConnection("b.conf", ConfigText.Connection());
+        dir.WriteConnection("B.conf", ConfigText.Connection());
+        dir.WriteConnection("a.conf", ConfigText.Connection());
+        dir.WriteConnection("x.conf.disabled", "garbage");
+        dir.WriteConnection("y.CONF", "garbage");
+        dir.WriteConnection("notes.txt", "garbage");
+        dir.WriteConnection("conf.template", Template);
+        Directory.CreateDirectory(Path.Combine(dir.ConnectionsPath, "dir.conf"));
+
+        MptConfig config = ConfigLoader.LoadOrThrow(dir.Path);
+
+        Assert.Equal(["B.conf", "a.conf", "b.conf"], config.Connections.Select(c => c.FileName));
+    }
+
+    [Fact]
+    public void Errors_of_every_file_are_collected()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface(tunExtra: "mtu = 1"));
+        dir.WriteConnection("a.conf", ConfigText.Connection(connectionExtra: "path_count = 30"));
+        dir.WriteConnection("b.conf", ConfigText.Connection(path0Extra: "weight_out = -5"));
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Null(result.Config);
+        Assert.Equal(
+            [
+                Path.Combine(dir.Path, "interface.conf") + ":8: mtu: value 1 is out of range 68-65535",
+                Path.Combine(dir.ConnectionsPath, "a.conf") + ":9: path_count: value 30 is out of range 1-20",
+                Path.Combine(dir.ConnectionsPath, "b.conf") + ":17: weight_out: value -5 is out of range 0-10000",
+            ],
+            result.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Ip_local_differing_from_the_tunnel_address_is_a_warning()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface().Replace("198.19.0.1/24", "198.19.0.9/24", StringComparison.Ordinal));
+        dir.WriteConnection("tunnel.conf", ConfigText.Connection());
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Empty(result.Errors);
+        Assert.Contains(
+            Path.Combine(dir.ConnectionsPath, "tunnel.conf") + ":4: ip_local: ip_local 198.19.0.1 differs from the tunnel's ipv4_addr 198.19.0.9 in interface.conf",
+            result.Warnings.Select(w => w.ToString()));
+    }
+}
