@@ -13,6 +13,12 @@ namespace MptFast.Engine.Datapath;
 /// connected: the kernel must not filter by source port, the receive side checks only the source address (§2.6).
 /// Batches move through recvmmsg/sendmmsg with the <see cref="PacketBatch"/>'s prebuilt headers.
 /// </summary>
+/// <remarks>
+/// MPT-SPEC B85: two paths bound to the same wildcard address and port (allowed by SO_REUSEADDR) split the incoming
+/// datagrams between them arbitrarily; callers must give paths distinct private addresses, or share one socket and
+/// dispatch by <see cref="PacketBatch.SourceAddress"/>. On a host without IPv6 an IPv4 path falls back to AF_INET and
+/// sources are still reported in the mapped 16-byte form.
+/// </remarks>
 public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 {
     private const int MinBufferBytes = 64 * 1024;

@@ -12,7 +12,8 @@ namespace MptFast.Engine.Interop;
 /// </remarks>
 internal static partial class Libc
 {
-    /// <summary>The C library, resolved by the runtime's probing (libc.so.6 on glibc and musl systems).</summary>
+    /// <summary>The C library. The runtime maps the name "libc" to the platform's real libc (LIBC_SO, libc.so.6 on glibc)
+    /// in SystemNative_LoadLibrary, for CoreCLR and NativeAOT alike (plain dlopen("libc.so") would hit a linker script).</summary>
     internal const string Name = "libc";
 
     /// <summary>Throws on platforms whose struct layouts this file does not describe.</summary>
