@@ -1,0 +1,40 @@
+using MptFast.Engine.Buffers;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// One path's UDP socket, seen by the pump loops as batches in and batches out (STYLE.md: wireguard-go
+/// <c>conn/bind_std.go</c>). Every send goes to the path's fixed peer: remote address + remote port (MPT-SPEC §2.1).
+/// </summary>
+/// <remarks>Batch calls belong to one thread; <see cref="Send"/> may be called from another (keepalives).</remarks>
+public interface IPathSocket : IDisposable
+{
+    /// <summary>Descriptor to poll for readability (an eventfd for in-memory sockets).</summary>
+    int Fd { get; }
+
+    /// <summary>Locally bound port (the ephemeral one when opened with port 0).</summary>
+    ushort LocalPort { get; }
+
+    /// <summary>Offload support probed at open; downgraded at run time when the kernel refuses.</summary>
+    UdpOffloadCapabilities Capabilities { get; }
+
+    /// <summary>Traffic and error counters, written by the owning thread.</summary>
+    PathSocketCounters Counters { get; }
+
+    /// <summary>
+    /// Receives pending datagrams without blocking into the batch's entries (rents slots as needed); each lands at
+    /// <see cref="PacketPool.Headroom"/> with length, source address/port and <see cref="PacketFlags.Truncated"/> set
+    /// (MPT-SPEC B04). Sets and returns <see cref="PacketBatch.Count"/>; 0 when nothing is pending.
+    /// </summary>
+    int ReceiveBatch(PacketBatch batch);
+
+    /// <summary>
+    /// Sends entries [start, start + count) to the peer without blocking. Returns how many were consumed — sent, or
+    /// dropped with the error counted (ENOBUFS, ECONNREFUSED, EMSGSIZE…); entries after that were not attempted because
+    /// the socket buffer is full (EAGAIN). Never throws on packet data.
+    /// </summary>
+    int SendBatch(PacketBatch batch, int start, int count);
+
+    /// <summary>Sends one datagram to the peer (thread-safe; for keepalives and control). Returns the errno.</summary>
+    Interop.Errno Send(ReadOnlySpan<byte> datagram);
+}

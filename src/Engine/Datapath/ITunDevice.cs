@@ -1,0 +1,24 @@
+using MptFast.Engine.Buffers;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>The tunnel device as batches of layer-3 packets (STYLE.md: wireguard-go <c>tun/tun.go</c>).</summary>
+public interface ITunDevice : IDisposable
+{
+    /// <summary>Descriptor to poll for readability.</summary>
+    int Fd { get; }
+
+    /// <summary>Interface name as the kernel reports it.</summary>
+    string Name { get; }
+
+    /// <summary>Traffic and error counters, written by the owning threads (reads and writes count separately).</summary>
+    TunCounters Counters { get; }
+
+    /// <summary>Reads packets without blocking until none is pending or the batch is full; each lands at
+    /// <see cref="PacketPool.Headroom"/>. Sets and returns <see cref="PacketBatch.Count"/>.</summary>
+    int ReadBatch(PacketBatch batch);
+
+    /// <summary>Writes entries [start, start + count), one packet per write; failures are counted, not thrown.
+    /// Returns how many were consumed (written or dropped); fewer than <paramref name="count"/> only on EAGAIN.</summary>
+    int WriteBatch(PacketBatch batch, int start, int count);
+}

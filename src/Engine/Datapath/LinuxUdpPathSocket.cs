@@ -1,0 +1,399 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using MptFast.Engine.Buffers;
+using MptFast.Engine.Interop;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// A path's UDP socket on Linux: AF_INET6 dual-stack (IPV6_V6ONLY off, IPv4 as ::ffff:a.b.c.d), SO_REUSEADDR, bound to
+/// (private address, local port) and sending every datagram to (remote address, remote port) — MPT-SPEC §2.1. Not
+/// connected: the kernel must not filter by source port, the receive side checks only the source address (§2.6).
+/// Batches move through recvmmsg/sendmmsg with the <see cref="PacketBatch"/>'s prebuilt headers.
+/// </summary>
+/// <remarks>
+/// MPT-SPEC B85: two paths bound to the same wildcard address and port (allowed by SO_REUSEADDR) split the incoming
+/// datagrams between them arbitrarily; callers must give paths distinct private addresses, or share one socket and
+/// dispatch by <see cref="PacketBatch.SourceAddress"/>. On a host without IPv6 an IPv4 path falls back to AF_INET and
+/// sources are still reported in the mapped 16-byte form.
+/// </remarks>
+public sealed unsafe class LinuxUdpPathSocket : IPathSocket
+{
+    private const int MinBufferBytes = 64 * 1024;
+
+    private readonly SockAddrIn6* _peer;
+    private readonly uint _peerLength;
+    private readonly bool _ipv4Socket;
+    private int _fd;
+
+    private LinuxUdpPathSocket(int fd, bool ipv4Socket, SockAddrIn6* peer, uint peerLength, IPEndPoint local,
+        IPEndPoint remote, UdpOffloadCapabilities capabilities)
+    {
+        _fd = fd;
+        _ipv4Socket = ipv4Socket;
+        _peer = peer;
+        _peerLength = peerLength;
+        LocalEndPoint = local;
+        RemoteEndPoint = remote;
+        Capabilities = capabilities;
+    }
+
+    ~LinuxUdpPathSocket() => Release();
+
+    /// <inheritdoc/>
+    public int Fd => _fd;
+
+    /// <summary>The bound address and port.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Where every datagram goes.</summary>
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <inheritdoc/>
+    public ushort LocalPort => (ushort)LocalEndPoint.Port;
+
+    /// <inheritdoc/>
+    public UdpOffloadCapabilities Capabilities { get; }
+
+    /// <inheritdoc/>
+    public PathSocketCounters Counters { get; } = new();
+
+    /// <summary>
+    /// Opens, configures and binds a path socket. <paramref name="localPort"/> 0 binds an ephemeral port (see
+    /// <see cref="LocalPort"/>). <paramref name="bindDevice"/> pins egress to an interface with SO_BINDTODEVICE
+    /// (MPT-SPEC B86). <paramref name="bufferBytes"/> sizes both socket buffers (SO_*BUFFORCE as root, else SO_*BUF).
+    /// </summary>
+    /// <exception cref="LinuxErrorException">socket, bind or SO_BINDTODEVICE failed (message names the address).</exception>
+    public static LinuxUdpPathSocket Open(IPAddress local, ushort localPort, IPAddress remote, ushort remotePort,
+        string? bindDevice = null, int bufferBytes = 4 << 20)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(remote);
+        Libc.EnsureSupported();
+        bool localV4 = local.AddressFamily == AddressFamily.InterNetwork;
+        if (localV4 && remote.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException($"path bound to IPv4 {local} cannot reach IPv6 {remote}", nameof(remote));
+        }
+
+        if (!localV4 && !local.Equals(IPAddress.IPv6Any) && remote.AddressFamily == AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException($"path bound to IPv6 {local} cannot reach IPv4 {remote}", nameof(remote));
+        }
+
+        const int type = Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC;
+        bool ipv4Socket = false;
+        int fd = Libc.Socket(Libc.AF_INET6, type, Libc.IPPROTO_UDP);
+        if (fd < 0 && LinuxError.Last == Errno.EAFNOSUPPORT && localV4)
+        {
+            // Host without IPv6: a plain AF_INET socket; received sources are normalised to the mapped form.
+            ipv4Socket = true;
+            fd = Libc.Socket(Libc.AF_INET, type, Libc.IPPROTO_UDP);
+        }
+
+        if (fd < 0)
+        {
+            LinuxError.ThrowLast($"socket for path {local} -> {remote}");
+        }
+
+        SockAddrIn6* peer = null;
+        try
+        {
+            if (!ipv4Socket)
+            {
+                Check(Libc.SetIntOption(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 0), "IPV6_V6ONLY off", local, localPort);
+            }
+
+            Check(Libc.SetIntOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1), "SO_REUSEADDR", local, localPort);
+            if (!string.IsNullOrEmpty(bindDevice))
+            {
+                BindToDevice(fd, bindDevice, local, localPort);
+            }
+
+            SetBuffer(fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, bufferBytes);
+            SetBuffer(fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, bufferBytes);
+            Bind(fd, ipv4Socket, local, localPort);
+            ushort boundPort = QueryBoundPort(fd);
+
+            peer = (SockAddrIn6*)NativeMemory.AllocZeroed((nuint)sizeof(SockAddrIn6));
+            uint peerLength;
+            if (ipv4Socket)
+            {
+                *(SockAddrIn*)peer = SockAddrIn6.FromIPv4(remote, remotePort);
+                peerLength = (uint)sizeof(SockAddrIn);
+            }
+            else
+            {
+                *peer = SockAddrIn6.From(remote, remotePort);
+                peerLength = SockAddrIn6.Size;
+            }
+
+            return new LinuxUdpPathSocket(fd, ipv4Socket, peer, peerLength, new IPEndPoint(local, boundPort),
+                new IPEndPoint(remote, remotePort), UdpOffloadCapabilities.Probe(fd));
+        }
+        catch
+        {
+            NativeMemory.Free(peer);
+            _ = Libc.Close(fd);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public int ReceiveBatch(PacketBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.Count = 0;
+        int ready = batch.EnsureSlots(batch.Capacity);
+        if (ready == 0)
+        {
+            Counters.PoolExhausted++;
+            return 0;
+        }
+
+        int capacity = batch.Pool.PacketCapacity;
+        for (int i = 0; i < ready; i++)
+        {
+            batch.PrepareReceive(i, PacketPool.Headroom, capacity, withControl: false);
+        }
+
+        int n;
+        do
+        {
+            n = Libc.RecvMmsg(_fd, batch.Messages, (uint)ready, Libc.MSG_DONTWAIT, null);
+        }
+        while (n < 0 && LinuxError.Last == Errno.EINTR);
+
+        if (n <= 0)
+        {
+            if (n < 0)
+            {
+                Errno errno = LinuxError.Last;
+                if (errno != Errno.EAGAIN)
+                {
+                    Counters.ReceiveErrors++;
+                    Counters.LastError = errno;
+                }
+            }
+
+            return 0;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            // Sound: i < n ≤ ready ≤ Capacity, the messages the kernel just filled.
+            MMsgHdr* m = batch.Messages + i;
+            int msgFlags = m->Header.Flags;
+            var flags = PacketFlags.None;
+            if ((msgFlags & Libc.MSG_TRUNC) != 0)
+            {
+                flags |= PacketFlags.Truncated; // MPT-SPEC B04: flag, the pump drops it
+                Counters.Truncated++;
+            }
+
+            if ((msgFlags & Libc.MSG_CTRUNC) != 0)
+            {
+                flags |= PacketFlags.ControlTruncated;
+            }
+
+            if (_ipv4Socket)
+            {
+                batch.SourceAt(i)->NormalizeFromIPv4();
+            }
+
+            int length = (int)m->Length;
+            batch.CompleteReceive(i, length, flags);
+            Counters.ReceivedBytes += length;
+        }
+
+        Counters.Received += n;
+        batch.Count = n;
+        return n;
+    }
+
+    /// <inheritdoc/>
+    public int SendBatch(PacketBatch batch, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if ((uint)start > (uint)batch.Capacity || (uint)count > (uint)(batch.Capacity - start))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+
+        int end = start + count;
+        for (int i = start; i < end; i++)
+        {
+            batch.PrepareSend(i, _peer, _peerLength);
+        }
+
+        int done = start;
+        while (done < end)
+        {
+            int n = Libc.SendMmsg(_fd, batch.Messages + done, (uint)(end - done), Libc.MSG_DONTWAIT);
+            if (n > 0)
+            {
+                for (int i = done; i < done + n; i++)
+                {
+                    Counters.SentBytes += batch.LengthOf(i);
+                }
+
+                Counters.Sent += n;
+                done += n;
+                continue;
+            }
+
+            Errno errno = n == 0 ? Errno.EAGAIN : LinuxError.Last;
+            if (errno == Errno.EINTR)
+            {
+                continue;
+            }
+
+            if (errno == Errno.EAGAIN)
+            {
+                Counters.SendWouldBlock++;
+                break;
+            }
+
+            // The first remaining datagram failed: count it as dropped and go on with the rest.
+            CountSendError(errno);
+            done++;
+        }
+
+        return done - start;
+    }
+
+    /// <inheritdoc/>
+    public Errno Send(ReadOnlySpan<byte> datagram)
+    {
+        nint n;
+        // Sound: the span is pinned for the call; the peer storage lives until Dispose.
+        fixed (byte* p = datagram)
+        {
+            do
+            {
+                n = Libc.SendTo(_fd, p, (nuint)datagram.Length, Libc.MSG_DONTWAIT, _peer, _peerLength);
+            }
+            while (n < 0 && LinuxError.Last == Errno.EINTR);
+        }
+
+        if (n >= 0)
+        {
+            return Errno.Success;
+        }
+
+        Errno errno = LinuxError.Last;
+        Interlocked.Increment(ref Counters.SendErrors); // other thread: no plain increment
+        return errno;
+    }
+
+    /// <summary>Closes the socket. Stop the threads using it first.</summary>
+    public void Dispose()
+    {
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"udp {LocalEndPoint} -> {RemoteEndPoint} ({Capabilities})";
+
+    private void CountSendError(Errno errno)
+    {
+        switch (errno)
+        {
+            case Errno.ENOBUFS:
+                Counters.SendNoBuffers++;
+                break;
+            case Errno.ECONNREFUSED:
+                Counters.SendRefused++;
+                break;
+            default:
+                Counters.SendErrors++;
+                break;
+        }
+
+        Counters.LastError = errno;
+    }
+
+    private void Release()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            _ = Libc.Close(fd);
+            NativeMemory.Free(_peer);
+        }
+    }
+
+    private static void Bind(int fd, bool ipv4Socket, IPAddress local, ushort port)
+    {
+        int rc;
+        if (ipv4Socket)
+        {
+            SockAddrIn sa = SockAddrIn6.FromIPv4(local, port);
+            rc = Libc.Bind(fd, &sa, (uint)sizeof(SockAddrIn));
+        }
+        else
+        {
+            SockAddrIn6 sa = SockAddrIn6.From(local, port);
+            rc = Libc.Bind(fd, &sa, SockAddrIn6.Size);
+        }
+
+        if (rc != 0)
+        {
+            LinuxError.ThrowLast($"bind path socket to {FormatEndpoint(local, port)}");
+        }
+    }
+
+    private static ushort QueryBoundPort(int fd)
+    {
+        SockAddrIn6 sa = default;
+        uint length = SockAddrIn6.Size;
+        if (Libc.GetSockName(fd, &sa, &length) != 0)
+        {
+            LinuxError.ThrowLast("getsockname on path socket");
+        }
+
+        return sa.Port; // sockaddr_in and sockaddr_in6 keep the port at the same offset
+    }
+
+    private static void BindToDevice(int fd, string device, IPAddress local, ushort port)
+    {
+        if (!LinuxTunDevice.IsValidInterfaceName(device))
+        {
+            throw new ArgumentException($"invalid interface name '{device}'", nameof(device));
+        }
+
+        Span<byte> name = stackalloc byte[IfReq.NameSize];
+        int n = Encoding.ASCII.GetBytes(device, name);
+        // Sound: the stack buffer is fixed for the call; the kernel reads n bytes (no NUL needed with the length).
+        fixed (byte* p = name)
+        {
+            if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, p, (uint)n) != 0)
+            {
+                LinuxError.ThrowLast($"SO_BINDTODEVICE {device} for {FormatEndpoint(local, port)}");
+            }
+        }
+    }
+
+    /// <summary>SO_*BUFFORCE needs CAP_NET_ADMIN and bypasses rmem_max; fall back to the capped option.</summary>
+    private static void SetBuffer(int fd, int forceOption, int option, int bytes)
+    {
+        bytes = Math.Max(bytes, MinBufferBytes);
+        if (Libc.SetIntOption(fd, Libc.SOL_SOCKET, forceOption, bytes) != Errno.Success)
+        {
+            _ = Libc.SetIntOption(fd, Libc.SOL_SOCKET, option, bytes); // best effort: the default still works
+        }
+    }
+
+    private static void Check(Errno errno, string what, IPAddress local, ushort port)
+    {
+        if (errno != Errno.Success)
+        {
+            LinuxError.Throw($"{what} on path socket {FormatEndpoint(local, port)}", errno);
+        }
+    }
+
+    private static string FormatEndpoint(IPAddress address, ushort port) => new IPEndPoint(address, port).ToString();
+}

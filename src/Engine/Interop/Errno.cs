@@ -1,0 +1,48 @@
+namespace MptFast.Engine.Interop;
+
+/// <summary>Linux errno values (asm-generic numbering: x86-64 and arm64) that the datapath distinguishes.</summary>
+public enum Errno
+{
+    /// <summary>No error.</summary>
+    Success = 0,
+    EPERM = 1,
+    ENOENT = 2,
+    ESRCH = 3,
+    EINTR = 4,
+    EIO = 5,
+    ENXIO = 6,
+    EBADF = 9,
+    /// <summary>Also EWOULDBLOCK: nothing to read, or no room to write, on a non-blocking descriptor.</summary>
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EACCES = 13,
+    EFAULT = 14,
+    EBUSY = 16,
+    EEXIST = 17,
+    ENODEV = 19,
+    EINVAL = 22,
+    ENFILE = 23,
+    EMFILE = 24,
+    ENOTTY = 25,
+    ENOSPC = 28,
+    EPIPE = 32,
+    ENOSYS = 38,
+    ENOTSOCK = 88,
+    EDESTADDRREQ = 89,
+    EMSGSIZE = 90,
+    ENOPROTOOPT = 92,
+    EPROTONOSUPPORT = 93,
+    EOPNOTSUPP = 95,
+    EAFNOSUPPORT = 97,
+    EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
+    ENETUNREACH = 101,
+    ECONNRESET = 104,
+    ENOBUFS = 105,
+    ENOTCONN = 107,
+    ETIMEDOUT = 110,
+    ECONNREFUSED = 111,
+    EHOSTDOWN = 112,
+    EHOSTUNREACH = 113,
+}
