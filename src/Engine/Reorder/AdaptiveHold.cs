@@ -10,8 +10,9 @@ namespace MptFast.Engine.Reorder;
 /// </summary>
 public sealed class AdaptiveHold
 {
-    private long _smoothed;
-    private long _deviation;
+    // Scaled as in TCP's RTO code so the integer EWMAs do not stall on truncation: 8·smoothed, 4·deviation.
+    private long _smoothed8;
+    private long _deviation4;
     private bool _hasSample;
 
     /// <summary>Hold bounded by <paramref name="floorTicks"/> ≤ hold ≤ <paramref name="maxTicks"/> (max_buffdelay).</summary>
@@ -19,6 +20,7 @@ public sealed class AdaptiveHold
     {
         ArgumentOutOfRangeException.ThrowIfNegative(floorTicks);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTicks, floorTicks);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxTicks, long.MaxValue >> 4);
         FloorTicks = floorTicks;
         MaxTicks = maxTicks;
         HoldTicks = maxTicks;
@@ -32,7 +34,7 @@ public sealed class AdaptiveHold
     public long HoldTicks { get; private set; }
 
     /// <summary>Smoothed reorder delay (0 before the first sample).</summary>
-    public long SmoothedDelayTicks => _smoothed;
+    public long SmoothedDelayTicks => _smoothed8 >> 3;
 
     /// <summary>A gap filled after the oldest held packet had waited <paramref name="delayTicks"/>.</summary>
     public void ObserveReorderDelay(long delayTicks)
@@ -41,14 +43,14 @@ public sealed class AdaptiveHold
         if (!_hasSample)
         {
             _hasSample = true;
-            _smoothed = sample;
-            _deviation = sample / 2;
+            _smoothed8 = sample << 3;
+            _deviation4 = sample << 1;
         }
         else
         {
-            long error = sample - _smoothed;
-            _smoothed += error / 8;
-            _deviation += (Math.Abs(error) - _deviation) / 4;
+            long error = sample - (_smoothed8 >> 3);
+            _smoothed8 += error;
+            _deviation4 += Math.Abs(error) - (_deviation4 >> 2);
         }
 
         Update();
@@ -62,13 +64,13 @@ public sealed class AdaptiveHold
             return;
         }
 
-        _smoothed = Math.Min(_smoothed + Math.Max(_smoothed / 4, 1), MaxTicks);
+        _smoothed8 = Math.Min(_smoothed8 + Math.Max(_smoothed8 >> 2, 8), MaxTicks << 3);
         Update();
     }
 
     private void Update()
     {
-        long hold = _smoothed + Math.Min(4 * _deviation, MaxTicks);
+        long hold = (_smoothed8 >> 3) + Math.Min(_deviation4, MaxTicks);
         HoldTicks = Math.Clamp(hold, FloorTicks, MaxTicks);
     }
 }

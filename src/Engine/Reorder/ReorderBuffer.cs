@@ -179,6 +179,11 @@ public sealed class ReorderBuffer
         {
             uint target = _queueSeqs[_queueHead];
             int before = (int)(target - _expected);
+            if (_queueCount == 0 || before < 0 || before >= Window)
+            {
+                break; // cannot happen while the queue head is the oldest held packet; never loop on it
+            }
+
             for (int k = 0; k < before; k++)
             {
                 ReleaseFrontOrSkip(ref sink);
@@ -192,7 +197,8 @@ public sealed class ReorderBuffer
     public void Flush<TSink>(ref TSink sink)
         where TSink : struct, IReorderSink
     {
-        while (_held > 0)
+        // Everything held is within one window of expected, so W steps release it all.
+        for (int step = 0; step < Window && _held > 0; step++)
         {
             ReleaseFrontOrSkip(ref sink);
         }
