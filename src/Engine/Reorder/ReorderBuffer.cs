@@ -1,0 +1,345 @@
+namespace MptFast.Engine.Reorder;
+
+/// <summary>
+/// Receive reorder buffer of one connection (MPT-SPEC §7 with the "Required" of §7.6, B20–B29),
+/// over opaque packet handles. Sequence numbers use serial arithmetic, d = (int)(seq − expected):
+/// <list type="bullet">
+/// <item>d = 0: delivered at once (no added latency), then every held successor that is now in order.</item>
+/// <item>0 &lt; d &lt; W: held until the gap fills, or until the oldest held packet has waited
+/// <see cref="HoldTicks"/>; then the gaps before it are given up and it and its successors are delivered in order.</item>
+/// <item>d ≥ W: everything held is flushed in order and the buffer resynchronises on seq (jump).</item>
+/// <item>−<see cref="LateBound"/> ≤ d &lt; 0: late or duplicate, dropped — unless
+/// <see cref="RestartLateStreak"/> such packets arrive in a row, which means the peer restarted.</item>
+/// <item>d &lt; −<see cref="LateBound"/>: peer restart or counter wrap: flush and resynchronise.</item>
+/// </list>
+/// After construction or <see cref="Reset()"/> the first packet sets the expected number (the
+/// original waits for 0, §7.5 "5 6 on a fresh receiver"). Memory is W slots plus a 2W arrival queue
+/// whose head is the oldest held packet, so the next deadline is O(1) (B25). Not thread-safe: one
+/// receive thread owns it (B26). Times are in the caller's monotonic ticks (Stopwatch in the datapath).
+/// </summary>
+public sealed class ReorderBuffer
+{
+    /// <summary>Largest <c>reorder_window</c> (MPT-SPEC §5.4, B24).</summary>
+    public const int MaxWindow = 10_000;
+
+    /// <summary>Smallest late bound, so one straggler on a small window is dropped, not taken for a restart.</summary>
+    public const int MinLateBound = 256;
+
+    /// <summary>This many late packets in a row (nothing in order between) = the peer restarted below us.</summary>
+    public const int RestartLateStreak = 64;
+
+    private readonly int[] _handles;
+    private readonly uint[] _seqs;
+    private readonly bool[] _present;
+
+    // Arrival queue of held packets in arrival order; entries behind `expected` are stale and popped.
+    private readonly uint[] _queueSeqs;
+    private readonly long[] _queueArrivals;
+    private int _queueHead;
+    private int _queueCount;
+
+    private long _holdTicks;
+    private uint _expected;
+    private int _start;
+    private int _held;
+    private bool _synchronised;
+    private int _lateStreak;
+
+    /// <summary>A buffer for window <paramref name="window"/> (1–10 000) and hold time (max_buffdelay) in ticks.</summary>
+    public ReorderBuffer(int window, long holdTicks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(window, MaxWindow);
+        Window = window;
+        LateBound = Math.Max(2 * (window + 1), MinLateBound);
+        HoldTicks = holdTicks;
+        _handles = new int[window];
+        _seqs = new uint[window];
+        _present = new bool[window];
+        _queueSeqs = new uint[2 * window];
+        _queueArrivals = new long[2 * window];
+    }
+
+    /// <summary>W: sequence numbers expected … expected + W − 1 can be held.</summary>
+    public int Window { get; }
+
+    /// <summary>How far behind expected a packet is still "late" rather than a restart: max(2(W+1), 256).</summary>
+    public int LateBound { get; }
+
+    /// <summary>How long a held packet may wait for its gap (max_buffdelay); changeable at run time.</summary>
+    public long HoldTicks
+    {
+        get => _holdTicks;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _holdTicks = value;
+        }
+    }
+
+    /// <summary>When set, gap fills and late drops feed it and <see cref="HoldTicks"/> follows it.</summary>
+    public AdaptiveHold? Adaptive { get; set; }
+
+    /// <summary>Next expected sequence number (meaningful once <see cref="IsSynchronised"/>).</summary>
+    public uint Expected => _expected;
+
+    /// <summary>False until the first packet after construction or reset.</summary>
+    public bool IsSynchronised => _synchronised;
+
+    /// <summary>Packets held right now.</summary>
+    public int Held => _held;
+
+    /// <summary>When <see cref="Expire{TSink}"/> next has work: the oldest held packet's deadline, or <see cref="long.MaxValue"/>.</summary>
+    public long NextDeadline =>
+        _held == 0 ? long.MaxValue : SaturatingAdd(_queueArrivals[_queueHead], _holdTicks);
+
+    /// <summary>Packets delivered (counters survive <see cref="Reset()"/>).</summary>
+    public long Delivered { get; private set; }
+
+    /// <summary>Packets that had to wait for a gap.</summary>
+    public long HeldTotal { get; private set; }
+
+    public long DroppedLate { get; private set; }
+
+    public long DroppedDuplicate { get; private set; }
+
+    public long DroppedByReset { get; private set; }
+
+    /// <summary>Jumps (d ≥ W), restarts and wraps the buffer resynchronised on.</summary>
+    public long Resyncs { get; private set; }
+
+    /// <summary>Sequence numbers given up (never arrived before a later packet was released).</summary>
+    public long GapsSkipped { get; private set; }
+
+    /// <summary>Gaps that filled while packets were held.</summary>
+    public long GapsFilled { get; private set; }
+
+    /// <summary>Takes one packet with its GRE sequence number; the sink hears about it (and any packets it releases) before this returns.</summary>
+    public void Push<TSink>(uint seq, int handle, long nowTicks, ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        if (_held > 0 && nowTicks >= NextDeadline)
+        {
+            Expire(nowTicks, ref sink);
+        }
+
+        if (!_synchronised)
+        {
+            _synchronised = true;
+            _expected = seq;
+        }
+
+        int d = (int)(seq - _expected);
+        if (d == 0)
+        {
+            _lateStreak = 0;
+            long oldestArrival = _held > 0 ? _queueArrivals[_queueHead] : 0;
+            DeliverInOrder(handle, ref sink);
+            if (_held > 0 && _present[_start])
+            {
+                GapsFilled++;
+                Adaptive?.ObserveReorderDelay(nowTicks - oldestArrival);
+                ApplyAdaptive();
+                DeliverRun(ref sink);
+            }
+
+            return;
+        }
+
+        if (d > 0)
+        {
+            _lateStreak = 0;
+            if (d >= Window)
+            {
+                Resynchronise(seq, handle, ref sink);
+                return;
+            }
+
+            Hold(seq, d, handle, nowTicks, ref sink);
+            return;
+        }
+
+        if (-(long)d <= LateBound && ++_lateStreak < RestartLateStreak)
+        {
+            DroppedLate++;
+            Adaptive?.ObserveLate();
+            ApplyAdaptive();
+            sink.Drop(handle, ReorderDrop.Late);
+            return;
+        }
+
+        Resynchronise(seq, handle, ref sink);
+    }
+
+    /// <summary>Releases every held packet whose deadline has passed, with everything before it in order (gaps given up).</summary>
+    public void Expire<TSink>(long nowTicks, ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        while (_held > 0 && nowTicks >= NextDeadline)
+        {
+            uint target = _queueSeqs[_queueHead];
+            int before = (int)(target - _expected);
+            if (_queueCount == 0 || before < 0 || before >= Window)
+            {
+                break; // cannot happen while the queue head is the oldest held packet; never loop on it
+            }
+
+            for (int k = 0; k < before; k++)
+            {
+                ReleaseFrontOrSkip(ref sink);
+            }
+
+            DeliverRun(ref sink);
+        }
+    }
+
+    /// <summary>Delivers everything held, in order, giving up the gaps between; stays synchronised after the last one.</summary>
+    public void Flush<TSink>(ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        // Everything held is within one window of expected, so W steps release it all.
+        for (int step = 0; step < Window && _held > 0; step++)
+        {
+            ReleaseFrontOrSkip(ref sink);
+        }
+
+        _queueHead = 0;
+        _queueCount = 0;
+    }
+
+    /// <summary>Forgets the stream (connection start): held packets are dropped with <see cref="ReorderDrop.Reset"/>.</summary>
+    public void Reset<TSink>(ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        for (int i = 0; i < _present.Length && _held > 0; i++)
+        {
+            if (_present[i])
+            {
+                _present[i] = false;
+                _held--;
+                DroppedByReset++;
+                sink.Drop(_handles[i], ReorderDrop.Reset);
+            }
+        }
+
+        Reset();
+    }
+
+    /// <summary>Forgets the stream when nothing is held (use <see cref="Reset{TSink}"/> or <see cref="Flush{TSink}"/> otherwise).</summary>
+    public void Reset()
+    {
+        if (_held != 0)
+        {
+            throw new InvalidOperationException("packets are still held: flush or reset with a sink first");
+        }
+
+        _synchronised = false;
+        _expected = 0;
+        _start = 0;
+        _queueHead = 0;
+        _queueCount = 0;
+        _lateStreak = 0;
+    }
+
+    private void Hold<TSink>(uint seq, int d, int handle, long nowTicks, ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        int slot = _start + d;
+        if (slot >= Window)
+        {
+            slot -= Window;
+        }
+
+        if (_present[slot])
+        {
+            DroppedDuplicate++;
+            sink.Drop(handle, ReorderDrop.Duplicate);
+            return;
+        }
+
+        _present[slot] = true;
+        _handles[slot] = handle;
+        _seqs[slot] = seq;
+        _held++;
+        HeldTotal++;
+
+        // Cannot overflow: live entries < W and stale ones (delivered while an older packet still waits) < W.
+        int tail = _queueHead + _queueCount;
+        if (tail >= _queueSeqs.Length)
+        {
+            tail -= _queueSeqs.Length;
+        }
+
+        _queueSeqs[tail] = seq;
+        _queueArrivals[tail] = nowTicks;
+        _queueCount++;
+    }
+
+    private void Resynchronise<TSink>(uint seq, int handle, ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        Flush(ref sink);
+        Resyncs++;
+        _lateStreak = 0;
+        _expected = seq;
+        DeliverInOrder(handle, ref sink);
+    }
+
+    private void DeliverInOrder<TSink>(int handle, ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        Delivered++;
+        sink.Deliver(handle);
+        Advance();
+    }
+
+    private void DeliverRun<TSink>(ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        while (_held > 0 && _present[_start])
+        {
+            ReleaseFrontOrSkip(ref sink);
+        }
+    }
+
+    private void ReleaseFrontOrSkip<TSink>(ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        if (_present[_start])
+        {
+            _present[_start] = false;
+            _held--;
+            Delivered++;
+            sink.Deliver(_handles[_start]);
+        }
+        else
+        {
+            GapsSkipped++;
+        }
+
+        Advance();
+    }
+
+    private void Advance()
+    {
+        _expected++;
+        _start = _start + 1 == Window ? 0 : _start + 1;
+
+        // Keep the queue head live: drop entries the stream has moved past.
+        while (_queueCount > 0 && (int)(_queueSeqs[_queueHead] - _expected) < 0)
+        {
+            _queueHead = _queueHead + 1 == _queueSeqs.Length ? 0 : _queueHead + 1;
+            _queueCount--;
+        }
+    }
+
+    private void ApplyAdaptive()
+    {
+        if (Adaptive is { } adaptive)
+        {
+            _holdTicks = adaptive.HoldTicks;
+        }
+    }
+
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+}

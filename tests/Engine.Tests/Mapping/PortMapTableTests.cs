@@ -1,0 +1,157 @@
+using System.Collections.Immutable;
+using MptFast.Engine.Classify;
+using MptFast.Engine.Config;
+using MptFast.Engine.Mapping;
+
+namespace MptFast.Engine.Tests.Mapping;
+
+public class PortMapTableTests
+{
+    private static EquatableArray<PortRange> Ports(params int[] ports)
+    {
+        var ranges = new PortRange[ports.Length];
+        for (int i = 0; i < ports.Length; i++)
+        {
+            ranges[i] = new PortRange(ports[i], ports[i]);
+        }
+
+        return ranges.ToEquatableArray();
+    }
+
+    private static PortMapTable ReadmeTable() => PortMapTable.FromPaths(
+        [
+            new PathConfig { TcpDst = Ports(80, 443, 8080), UdpDst = Ports(53) },
+            new PathConfig { TcpSrc = Ports(80), UdpSrc = Ports(53) },
+            new PathConfig(),
+        ],
+        null);
+
+    [Fact]
+    public void Tcp_source_table_is_checked_before_the_destination_table()
+    {
+        PortMapTable table = ReadmeTable();
+        Assert.Equal(1, table.Lookup(new FlowKey(4, 6, 80, 443, true)));
+        Assert.Equal(0, table.Lookup(new FlowKey(4, 6, 50000, 443, true)));
+        Assert.Equal(PortMapRules.NoPath, table.Lookup(new FlowKey(4, 6, 50000, 22, true)));
+    }
+
+    [Fact]
+    public void Udp_uses_its_own_tables_in_the_same_order()
+    {
+        PortMapTable table = ReadmeTable();
+        Assert.Equal(1, table.Lookup(new FlowKey(6, 17, 53, 53, true)));
+        Assert.Equal(0, table.Lookup(new FlowKey(6, 17, 1024, 53, true)));
+        Assert.Equal(PortMapRules.NoPath, table.Lookup(new FlowKey(6, 17, 1024, 80, true)));
+        Assert.Equal(PortMapRules.NoPath, table.Lookup(new FlowKey(6, 6, 1024, 53, true)));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(58)]
+    [InlineData(132)]
+    [InlineData(0)]
+    public void Other_protocols_are_never_mapped(byte protocol)
+    {
+        Assert.Equal(PortMapRules.NoPath, ReadmeTable().Lookup(protocol, 80, 443));
+    }
+
+    [Fact]
+    public void Packets_without_ports_are_never_mapped()
+    {
+        Assert.Equal(PortMapRules.NoPath, ReadmeTable().Lookup(new FlowKey(4, 6, 80, 443, false)));
+    }
+
+    [Fact]
+    public void Lookup_agrees_with_a_plain_branching_lookup_for_random_flows()
+    {
+        var random = new Random(7);
+        var rules = new List<PortMapRule>();
+        for (int path = 0; path < 4; path++)
+        {
+            for (int key = 0; key < 4; key++)
+            {
+                int first = random.Next(1, 65000);
+                rules.Add(new PortMapRule(path, (PortMapKey)key, ImmutableArray.Create(new PortRange(first, first + random.Next(0, 500)))));
+            }
+        }
+
+        PortMapTable table = PortMapTable.FromRules(rules, conflicts: null);
+        byte[] raw = PortMapRules.BuildTable(rules, null);
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte protocol = (byte)(random.Next(3) switch { 0 => 6, 1 => 17, _ => random.Next(256) });
+            ushort src = (ushort)random.Next(65536);
+            ushort dst = (ushort)random.Next(65536);
+            byte expected = PortMapRules.NoPath;
+            if (protocol is 6 or 17)
+            {
+                int srcKey = protocol == 6 ? 0 : 2;
+                expected = raw[(srcKey * 65536) + src];
+                if (expected == PortMapRules.NoPath)
+                {
+                    expected = raw[((srcKey + 1) * 65536) + dst];
+                }
+            }
+
+            Assert.True(expected == table.Lookup(protocol, src, dst), $"case {i}: proto {protocol} {src}->{dst}");
+        }
+    }
+
+    [Fact]
+    public void Empty_table_is_flagged_empty_and_maps_nothing()
+    {
+        PortMapTable table = PortMapTable.FromPaths([new PathConfig(), new PathConfig()], null);
+        Assert.True(table.IsEmpty);
+        Assert.True(PortMapTable.Empty.IsEmpty);
+        Assert.False(ReadmeTable().IsEmpty);
+        Assert.Equal(PortMapRules.NoPath, table.Lookup(new FlowKey(4, 6, 80, 80, true)));
+    }
+
+    [Fact]
+    public void Content_equality_compares_the_mapping()
+    {
+        PortMapTable a = ReadmeTable();
+        PortMapTable b = PortMapTable.FromTable(ReadmeTable().Table);
+        Assert.True(a.ContentEquals(b));
+        Assert.False(a.ContentEquals(PortMapTable.Empty));
+        Assert.Equal(PortMapRules.KeyCount * PortMapRules.PortsPerKey, a.Table.Length);
+    }
+
+    [Fact]
+    public void Runtime_table_bytes_equal_the_shared_builder_output()
+    {
+        var rules = new[] { new PortMapRule(2, PortMapKey.UdpDst, ImmutableArray.Create(new PortRange(1000, 2000))) };
+        Assert.True(PortMapTable.FromRules(rules, null).Table.SequenceEqual(PortMapRules.BuildTable(rules, null)));
+    }
+
+    [Fact]
+    public void Conflicting_ports_are_reported()
+    {
+        var conflicts = new List<PortMapConflict>();
+        PortMapTable table = PortMapTable.FromPaths([new PathConfig { TcpDst = Ports(80) }, new PathConfig { TcpDst = Ports(80) }], conflicts);
+        Assert.Single(conflicts);
+        Assert.Equal(0, table.Lookup(6, 1, 80));
+    }
+
+    [Fact]
+    public void Wrong_sized_raw_table_is_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => PortMapTable.FromTable(new byte[100]));
+    }
+
+    [Fact]
+    public void Lookup_does_not_allocate()
+    {
+        PortMapTable table = ReadmeTable();
+        var key = new FlowKey(4, 6, 1234, 443, true);
+        int sum = table.Lookup(key);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            sum += table.Lookup(key);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, sum);
+    }
+}

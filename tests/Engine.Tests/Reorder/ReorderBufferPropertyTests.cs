@@ -1,0 +1,131 @@
+using MptFast.Engine.Reorder;
+
+namespace MptFast.Engine.Tests.Reorder;
+
+public class ReorderBufferPropertyTests
+{
+    /// <summary>Sink that checks, per handle, that it comes back exactly once.</summary>
+    private struct CheckingSink : IReorderSink
+    {
+        public int[] Outcome; // 0 = pending, 1 = delivered, 2 = dropped
+        public List<uint> DeliveredSeqs;
+        public uint[] SeqOfHandle;
+        public int Duplicates;
+        public long DroppedCount;
+
+        public void Deliver(int handle)
+        {
+            Duplicates += Outcome[handle] != 0 ? 1 : 0;
+            Outcome[handle] = 1;
+            DeliveredSeqs.Add(SeqOfHandle[handle]);
+        }
+
+        public void Drop(int handle, ReorderDrop reason)
+        {
+            Duplicates += Outcome[handle] != 0 ? 1 : 0;
+            Outcome[handle] = 2;
+            DroppedCount++;
+        }
+    }
+
+    [Fact]
+    public void Every_packet_is_delivered_once_or_counted_dropped_and_delivery_is_ordered_between_resyncs()
+    {
+        for (int seed = 0; seed < 1200; seed++)
+        {
+            RunCase(seed);
+        }
+    }
+
+    private static void RunCase(int seed)
+    {
+        var random = new Random(seed);
+        int window = random.Next(4) == 0 ? random.Next(1, 5) : random.Next(5, 200);
+        var buffer = new ReorderBuffer(window, random.Next(1, 300));
+        uint next = random.Next(3) == 0 ? uint.MaxValue - (uint)random.Next(0, 300) : (uint)random.Next();
+
+        // The sender's stream: mostly consecutive, with losses, duplicates, rare jumps and restarts.
+        var stream = new List<uint>();
+        int length = random.Next(50, 400);
+        for (int i = 0; i < length; i++)
+        {
+            int roll = random.Next(1000);
+            if (roll < 5)
+            {
+                next = 0; // peer restart
+            }
+            else if (roll < 10)
+            {
+                next += (uint)random.Next(window, 5 * window + 2); // jump
+            }
+
+            if (random.Next(100) >= 8)
+            {
+                stream.Add(next);
+            }
+
+            if (random.Next(100) < 5)
+            {
+                stream.Add(next);
+            }
+
+            next++;
+        }
+
+        // Network reordering: random swaps within a distance of about a window.
+        for (int i = 0; i < stream.Count; i++)
+        {
+            if (random.Next(4) == 0)
+            {
+                int j = Math.Min(stream.Count - 1, i + random.Next(0, window + 3));
+                (stream[i], stream[j]) = (stream[j], stream[i]);
+            }
+        }
+
+        var sink = new CheckingSink
+        {
+            Outcome = new int[stream.Count],
+            DeliveredSeqs = [],
+            SeqOfHandle = stream.ToArray(),
+        };
+        long now = 0;
+        bool haveLast = false;
+        uint last = 0;
+        for (int handle = 0; handle < stream.Count; handle++)
+        {
+            now += random.Next(0, 40);
+            long resyncsBefore = buffer.Resyncs;
+            int firstNew = sink.DeliveredSeqs.Count;
+            buffer.Push(stream[handle], handle, now, ref sink);
+            if (random.Next(3) == 0)
+            {
+                now += random.Next(0, 100);
+                buffer.Expire(now, ref sink);
+                Assert.True(buffer.NextDeadline > now, $"seed {seed}: deadline {buffer.NextDeadline} not after {now} after Expire");
+            }
+
+            int decreases = 0;
+            for (int k = firstNew; k < sink.DeliveredSeqs.Count; k++)
+            {
+                uint seq = sink.DeliveredSeqs[k];
+                if (haveLast && (int)(seq - last) <= 0)
+                {
+                    decreases++;
+                }
+
+                last = seq;
+                haveLast = true;
+            }
+
+            Assert.True(decreases <= buffer.Resyncs - resyncsBefore, $"seed {seed}: push {handle} (seq {stream[handle]}) delivered out of order without a resync");
+            Assert.True(buffer.Held < window, $"seed {seed}: {buffer.Held} held with window {window}");
+        }
+
+        buffer.Flush(ref sink);
+        Assert.True(sink.Duplicates == 0, $"seed {seed}: a handle came back twice");
+        Assert.True(Array.TrueForAll(sink.Outcome, o => o != 0), $"seed {seed}: a handle never came back");
+        Assert.True(sink.DeliveredSeqs.Count + sink.DroppedCount == stream.Count, $"seed {seed}: delivered + dropped != pushed");
+        Assert.Equal(buffer.Delivered, sink.DeliveredSeqs.Count);
+        Assert.Equal(buffer.DroppedLate + buffer.DroppedDuplicate + buffer.DroppedByReset, sink.DroppedCount);
+    }
+}

@@ -1,0 +1,210 @@
+using MptFast.Engine.Classify;
+using MptFast.Engine.Config;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Scheduling;
+
+namespace MptFast.Engine.Tests.Scheduling;
+
+public class PathSchedulerTests
+{
+    private const uint AllOk = uint.MaxValue;
+
+    private static int[] Take(PathScheduler scheduler, int count, uint okMask)
+    {
+        var picks = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            picks[i] = scheduler.NextWeighted(okMask);
+        }
+
+        return picks;
+    }
+
+    [Fact]
+    public void Weighted_choice_walks_the_list_cyclically()
+    {
+        var scheduler = new PathScheduler([3, 1, 2]);
+        Assert.Equal(new[] { 0, 2, 0, 0, 1, 2, 0, 2 }, Take(scheduler, 8, AllOk));
+        Assert.Equal(2, scheduler.Cursor);
+    }
+
+    [Fact]
+    public void Entries_of_paths_that_are_not_ok_are_skipped_in_list_order()
+    {
+        // §6.2: list 0 2 0 0 1 2 with path 0 down → the share of 0 goes to the next OK entries.
+        var scheduler = new PathScheduler([3, 1, 2]);
+        Assert.Equal(new[] { 2, 1, 2, 2, 1, 2 }, Take(scheduler, 6, 0b110));
+        Assert.Equal(new[] { 0, 0, 0, 0 }, Take(scheduler, 4, 0b001));
+    }
+
+    [Fact]
+    public void Skipping_matches_the_original_scan_for_random_masks()
+    {
+        for (int seed = 0; seed < 200; seed++)
+        {
+            var random = new Random(seed);
+            int paths = random.Next(1, 6);
+            int[] weights = Enumerable.Range(0, paths).Select(_ => random.Next(0, 9)).ToArray();
+            var scheduler = new PathScheduler(weights);
+            int[] list = SelectionList.Build(weights);
+            int cursor = 0;
+            for (int step = 0; step < 200; step++)
+            {
+                uint mask = random.Next(4) == 0 ? (uint)random.Next(1 << paths) : (1u << paths) - 1;
+                int expected = ReferenceScan(list, ref cursor, mask);
+                Assert.True(expected == scheduler.NextWeighted(mask), $"seed {seed} step {step} mask {mask}");
+            }
+        }
+    }
+
+    [Fact]
+    public void No_ok_path_returns_minus_one_and_keeps_the_cursor()
+    {
+        var scheduler = new PathScheduler([1, 1]);
+        Assert.Equal(0, scheduler.NextWeighted(AllOk));
+        Assert.Equal(-1, scheduler.NextWeighted(0));
+        Assert.Equal(-1, scheduler.NextWeighted(0b100)); // a bit for a path that does not exist
+        Assert.Equal(1, scheduler.Cursor);
+        Assert.Equal(1, scheduler.NextWeighted(AllOk));
+    }
+
+    [Fact]
+    public void Weight_zero_path_is_never_chosen_by_weight()
+    {
+        var scheduler = new PathScheduler([0, 1]);
+        Assert.All(Take(scheduler, 10, AllOk), p => Assert.Equal(1, p));
+        Assert.Equal(-1, scheduler.NextWeighted(0b01));
+        Assert.Equal(-1, new PathScheduler([0, 0]).NextWeighted(AllOk));
+    }
+
+    [Fact]
+    public void Mapped_packet_uses_its_ok_path_and_leaves_the_cursor_alone()
+    {
+        PortMapTable map = PortMapTable.FromPaths([new PathConfig(), new PathConfig { TcpDst = new[] { new PortRange(443, 443) }.ToEquatableArray() }], null);
+        var scheduler = new PathScheduler([1, 1]);
+        var https = new FlowKey(4, 6, 40000, 443, true);
+        var ssh = new FlowKey(4, 6, 40000, 22, true);
+
+        Assert.Equal(0, scheduler.Select(ssh, map, AllOk));
+        Assert.Equal(1, scheduler.Cursor);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(1, scheduler.Select(https, map, AllOk));
+        }
+
+        Assert.Equal(1, scheduler.Cursor); // B06
+        Assert.Equal(1, scheduler.Select(ssh, map, AllOk));
+        Assert.Equal(0, scheduler.Select(ssh, map, AllOk));
+    }
+
+    [Theory]
+    [InlineData(PathStatus.Down)]
+    [InlineData(PathStatus.InterfaceDown)]
+    [InlineData(PathStatus.ManualDown)]
+    [InlineData(PathStatus.Disabled)]
+    public void Mapped_packet_falls_back_to_weighted_choice_when_its_path_is_not_ok(PathStatus status)
+    {
+        // B05: the original blackholed mapped traffic on a down path.
+        PortMapTable map = PortMapTable.FromPaths([new PathConfig(), new PathConfig { UdpDst = new[] { new PortRange(53, 53) }.ToEquatableArray() }], null);
+        var scheduler = new PathScheduler([1, 1]);
+        uint mask = PathScheduler.OkMask([PathStatus.Ok, status]);
+        Assert.Equal(0b01u, mask);
+        var dns = new FlowKey(4, 17, 5000, 53, true);
+        Assert.Equal(0, scheduler.Select(dns, map, mask));
+        Assert.Equal(0, scheduler.Select(dns, map, mask));
+        Assert.Equal(-1, scheduler.Select(dns, map, 0));
+    }
+
+    [Fact]
+    public void Select_without_a_map_is_the_weighted_choice()
+    {
+        var scheduler = new PathScheduler([2, 1]);
+        var key = new FlowKey(4, 6, 1, 2, true);
+        Assert.Equal(new[] { 0, 0, 1 }, new[] { scheduler.Select(key, null, AllOk), scheduler.Select(key, PortMapTable.Empty, AllOk), scheduler.Select(key, null, AllOk) });
+    }
+
+    [Fact]
+    public void Bursts_keep_byte_shares_to_the_weights()
+    {
+        for (int seed = 0; seed < 5; seed++)
+        {
+            var random = new Random(seed);
+            var scheduler = new PathScheduler([3, 1]);
+            long[] bytes = new long[2];
+            for (int i = 0; i < 20_000; i++)
+            {
+                int burst = random.Next(1, 65_537);
+                bytes[scheduler.NextBurst(burst, AllOk)] += burst;
+            }
+
+            double share = bytes[0] / (double)(bytes[0] + bytes[1]);
+            Assert.True(Math.Abs(share - 0.75) < 0.01, $"seed {seed}: share {share}");
+        }
+    }
+
+    [Fact]
+    public void Bursts_skip_paths_that_are_not_ok_and_a_returning_path_gets_no_backlog()
+    {
+        var scheduler = new PathScheduler([1, 1]);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(0, scheduler.NextBurst(1500, 0b01));
+        }
+
+        // Path 1 comes back: it must not take the next 100 bursts to "catch up".
+        int[] picks = new int[10];
+        for (int i = 0; i < picks.Length; i++)
+        {
+            picks[i] = scheduler.NextBurst(1500, AllOk);
+        }
+
+        Assert.InRange(picks.Count(p => p == 1), 4, 6);
+        Assert.Equal(-1, scheduler.NextBurst(1500, 0));
+    }
+
+    [Fact]
+    public void Selection_does_not_allocate()
+    {
+        PortMapTable map = PortMapTable.FromPaths([new PathConfig { TcpDst = new[] { new PortRange(80, 80) }.ToEquatableArray() }, new PathConfig()], null);
+        var scheduler = new PathScheduler([10_000, 9_999]);
+        var key = new FlowKey(4, 6, 1, 80, true);
+        long sum = scheduler.NextWeighted(0b10) + scheduler.Select(key, map, AllOk) + scheduler.NextBurst(100, AllOk);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            uint mask = (i & 64) == 0 ? AllOk : 0b10;
+            sum += scheduler.NextWeighted(mask) + scheduler.Select(key, map, mask) + scheduler.NextBurst(i, mask);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(sum > 0);
+    }
+
+    // The original's loop (§6.2): from the cursor, skip non-OK entries, at most two wraps.
+    private static int ReferenceScan(int[] list, ref int cursor, uint mask)
+    {
+        if (list.Length == 0)
+        {
+            return -1;
+        }
+
+        int i = cursor;
+        int wraps = 0;
+        while (((mask >> list[i]) & 1) == 0 && wraps < 2)
+        {
+            if (++i == list.Length)
+            {
+                i = 0;
+                wraps++;
+            }
+        }
+
+        if (((mask >> list[i]) & 1) == 0)
+        {
+            return -1;
+        }
+
+        cursor = (i + 1) % list.Length;
+        return list[i];
+    }
+}
