@@ -66,7 +66,9 @@ namespace MptFast.Generators.Emitter
             EmitSwitch(w, "string", "SourceConfigHash", "Lower-case hex SHA-256 of the file's text as UTF-8 (no BOM).", connections, c => Str(c.SourceConfigHash));
             EmitIndexOf(w, connections);
             EmitLookup(w);
+            w.Line();
             EmitCopyTable(w);
+            w.Line();
             for (int i = 0; i < connections.Count; i++)
             {
                 EmitConnectionClass(w, connections[i], names[i], i);

@@ -15,7 +15,7 @@ internal static class GeneratorHarness
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
-            .Where(p => p.Length > 0)
+            .Where(p => p.Length > 0 && Path.GetDirectoryName(p) == Path.GetDirectoryName(typeof(object).Assembly.Location)) // the shared framework only
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToImmutableArray());
 
