@@ -228,6 +228,7 @@ namespace MptFast.Engine.Config
             {
                 int end = rest.IndexOf(rest[0], 1);
                 value = end < 0 ? rest.Substring(1) : rest.Substring(1, end - 1);
+                valueStart++; // ValueColumn names the value's first character, not the opening quote
             }
             else
             {

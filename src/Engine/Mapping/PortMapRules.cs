@@ -48,18 +48,36 @@ namespace MptFast.Engine.Mapping
         public static bool operator !=(PortRange left, PortRange right) => !left.Equals(right);
     }
 
+    /// <summary>What is wrong with a port list (the generator maps each kind to its own diagnostic id).</summary>
+    public enum PortRuleErrorKind
+    {
+        /// <summary>A token is not a decimal port 1..65535 (junk, empty, 0 or above 65535).</summary>
+        BadPort = 0,
+
+        /// <summary>A range <c>first-last</c> with <c>last &lt; first</c>.</summary>
+        ReversedRange = 1,
+    }
+
     /// <summary>One problem found in a port list; <see cref="Column"/> is 0-based within the value.</summary>
     public readonly struct PortRuleError
     {
         public PortRuleError(int column, string message)
+            : this(column, message, PortRuleErrorKind.BadPort)
+        {
+        }
+
+        public PortRuleError(int column, string message, PortRuleErrorKind kind)
         {
             Column = column;
             Message = message;
+            Kind = kind;
         }
 
         public int Column { get; }
 
         public string Message { get; }
+
+        public PortRuleErrorKind Kind { get; }
     }
 
     /// <summary>One path's rule: every port in <see cref="Ranges"/> of <see cref="Key"/> maps to <see cref="PathIndex"/>.</summary>
@@ -187,7 +205,7 @@ namespace MptFast.Engine.Mapping
 
                     if (last < first)
                     {
-                        error = new PortRuleError(start, "port range '" + token + "' is reversed (first port above last)");
+                        error = new PortRuleError(start, "port range '" + token + "' is reversed (first port above last)", PortRuleErrorKind.ReversedRange);
                         return false;
                     }
 

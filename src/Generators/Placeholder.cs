@@ -1,4 +1,0 @@
-namespace MptFast.Generators
-{
-    internal static class Placeholder { }
-}
