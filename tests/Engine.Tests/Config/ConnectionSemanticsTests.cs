@@ -147,7 +147,7 @@ public class ConnectionSemanticsTests
 
         Assert.Equal(
             [new(80, 80), new(443, 443), new(8080, 8080), new(22, 22), new(53, 53), new(1000, 2000)],
-            c.Paths[0].TcpDst.ToArray<Mapping.PortRange>());
+            c.Paths[0].TcpDst.ToArray<MptFast.Engine.Mapping.PortRange>());
     }
 
     [Fact]

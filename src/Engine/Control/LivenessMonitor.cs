@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using MptFast.Engine.Config;
+using MptFast.Engine.Datapath;
+
+namespace MptFast.Engine.Control;
+
+/// <summary>
+/// Keepalives, dead-path detection and link monitoring, run on the control thread every few tens of milliseconds
+/// with a monotonic clock (MPT-SPEC §3, §6.3 Required, B30, B31, B33, B35, B36):
+/// <list type="bullet">
+/// <item>every path with keepalive_time &gt; 0 in status 0x00 or 0x80 sends a keepalive every keepalive_time seconds,
+/// the first at start (§3.2);</item>
+/// <item>a 0x00 path with dead_time &gt; 0 and no keepalive for more than dead_time seconds goes to 0x80 (§3.5);</item>
+/// <item>a 0x80 path that received a keepalive after it went down comes back to 0x00 silently (§3.3, B35);</item>
+/// <item>an interface that is not UP+RUNNING takes its 0x00/0x80 paths to 0x81 (the right path, B08; asynchronously,
+/// B09/B10); when the link returns they go to 0x80 and come back on the first keepalive, or straight to 0x00 when
+/// the path runs without keepalives (B30). Manual and configured down states are never lifted here.</item>
+/// </list>
+/// </summary>
+public sealed class LivenessMonitor
+{
+    private readonly long _frequency;
+
+    public LivenessMonitor(long ticksPerSecond = 0)
+    {
+        _frequency = ticksPerSecond > 0 ? ticksPerSecond : Stopwatch.Frequency;
+    }
+
+    /// <summary>Marks every path as just heard from (start-up grace, §3.5; and after a restart, B33).</summary>
+    public static void ResetLiveness(IReadOnlyList<ConnectionRuntime> connections, long now)
+    {
+        foreach (ConnectionRuntime c in connections)
+        {
+            foreach (PathRuntime p in c.Paths)
+            {
+                p.LastKeepaliveTicks = now;
+                p.NextKeepaliveTicks = now;
+                p.StatusChangedTicks = now;
+            }
+        }
+    }
+
+    public void Tick(IReadOnlyList<ConnectionRuntime> connections, long now, ILivenessActions actions)
+    {
+        foreach (ConnectionRuntime c in connections)
+        {
+            bool changed = false;
+            foreach (PathRuntime p in c.Paths)
+            {
+                changed |= CheckLink(c, p, now, actions);
+                changed |= CheckKeepalive(c, p, now, actions);
+                SendKeepaliveIfDue(c, p, now, actions);
+            }
+
+            if (changed)
+            {
+                c.RecomputeOkMask();
+            }
+        }
+    }
+
+    private static bool CheckLink(ConnectionRuntime c, PathRuntime p, long now, ILivenessActions actions)
+    {
+        bool? up = actions.QueryLink(p.Config.InterfaceName);
+        bool? was = p.LinkUp;
+        p.LinkUp = up;
+        if (up is null)
+        {
+            return false;
+        }
+
+        PathStatus s = p.Status;
+        if (up == false && (s == PathStatus.Ok || s == PathStatus.Down))
+        {
+            return Set(c, p, PathStatus.InterfaceDown, StatusOrigin.LinkMonitor, now, actions);
+        }
+
+        if (up == true && was != true && s == PathStatus.InterfaceDown && p.StatusOrigin == StatusOrigin.LinkMonitor)
+        {
+            bool keepalives = p.Config.KeepaliveTime > 0 && p.Config.DeadTime > 0;
+            if (keepalives)
+            {
+                // Confirm with a keepalive before carrying traffic again: 0x80 sends keepalives and recovers on the first one.
+                p.NextKeepaliveTicks = 0;
+            }
+
+            return Set(c, p, keepalives ? PathStatus.Down : PathStatus.Ok, StatusOrigin.LinkMonitor, now, actions);
+        }
+
+        return false;
+    }
+
+    private bool CheckKeepalive(ConnectionRuntime c, PathRuntime p, long now, ILivenessActions actions)
+    {
+        PathStatus s = p.Status;
+        long last = p.LastKeepaliveTicks;
+        if (s == PathStatus.Down && last > p.StatusChangedTicks)
+        {
+            return Set(c, p, PathStatus.Ok, StatusOrigin.Keepalive, now, actions);
+        }
+
+        int dead = p.Config.DeadTime;
+        if (s == PathStatus.Ok && dead > 0 && now - last > dead * _frequency)
+        {
+            return Set(c, p, PathStatus.Down, StatusOrigin.DeadTimer, now, actions);
+        }
+
+        return false;
+    }
+
+    private void SendKeepaliveIfDue(ConnectionRuntime c, PathRuntime p, long now, ILivenessActions actions)
+    {
+        int interval = p.Config.KeepaliveTime;
+        PathStatus s = p.Status;
+        if (interval <= 0 || (s != PathStatus.Ok && s != PathStatus.Down) || now < p.NextKeepaliveTicks)
+        {
+            return;
+        }
+
+        actions.SendKeepalive(c, p);
+        long step = interval * _frequency;
+        long next = p.NextKeepaliveTicks + step;
+        p.NextKeepaliveTicks = next <= now ? now + step : next;
+    }
+
+    /// <summary>Changes a path's status (control thread only) and reports it.</summary>
+    public static bool Set(ConnectionRuntime c, PathRuntime p, PathStatus to, StatusOrigin origin, long now, ILivenessActions actions)
+    {
+        PathStatus from = p.Status;
+        if (from == to)
+        {
+            return false;
+        }
+
+        p.Status = to;
+        p.StatusOrigin = origin;
+        p.StatusChangedTicks = now;
+        actions.StatusChanged(c, p, from, to, origin);
+        return true;
+    }
+}

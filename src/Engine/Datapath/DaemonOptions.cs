@@ -1,0 +1,20 @@
+namespace MptFast.Engine.Datapath;
+
+/// <summary>How to run the tunnel daemon.</summary>
+public sealed record DaemonOptions
+{
+    /// <summary>Use UDP GSO/GRO and TUN offloads when the kernel has them.</summary>
+    public bool Offload { get; init; } = true;
+
+    /// <summary>Socket send/receive buffer size per path (SO_SNDBUF/SO_RCVBUF, forced when root).</summary>
+    public int SocketBufferBytes { get; init; } = 4 << 20;
+
+    /// <summary>Bind each path socket to its interface_name (SO_BINDTODEVICE, B86) when that interface exists.</summary>
+    public bool BindToDevice { get; init; } = true;
+
+    /// <summary>Install the per-path, tunnel-peer and network routes of MPT-SPEC §9.3.</summary>
+    public bool InstallRoutes { get; init; } = true;
+
+    /// <summary>The port map compiled into the binary at build time, per connection file name (null: none).</summary>
+    public Func<string, Mapping.PortMapTable?>? BakedPortMap { get; init; }
+}

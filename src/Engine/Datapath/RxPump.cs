@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using MptFast.Engine.Buffers;
+using MptFast.Engine.Reorder;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// The receive thread: every path socket → sender check → GRE decode → keepalive bookkeeping or data → (reorder) →
+/// TUN (MPT-SPEC §2.6 with the "Required" checks: C/K/S header length, version, protocol, truncation; §3.3; §7).
+/// Owns its pool, batches and the connections' reorder buffers. Allocates nothing per packet.
+/// </summary>
+public sealed class RxPump : IDisposable
+{
+    private readonly ITunDevice _tun;
+    private readonly ConnectionRuntime[] _connections;
+    private readonly (ConnectionRuntime Connection, PathRuntime Path)[] _sockets;
+    private readonly PacketPool _pool;
+    private readonly PacketBatch _rx;
+    private readonly PacketBatch _toTun;
+    private readonly int[] _slotOffset;
+    private readonly int[] _slotLength;
+    private readonly WakeEvent _wake;
+    private readonly PollSet _poll;
+    private volatile bool _stopping;
+
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize)
+    {
+        _tun = tun;
+        _connections = connections;
+        var sockets = new List<(ConnectionRuntime, PathRuntime)>();
+        int held = 0;
+        foreach (ConnectionRuntime c in connections)
+        {
+            held += c.Config.ReorderWindow;
+            foreach (PathRuntime p in c.Paths)
+            {
+                sockets.Add((c, p));
+            }
+        }
+
+        _sockets = [.. sockets];
+        _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held, slotSize);
+        _rx = new PacketBatch(_pool);
+        _toTun = new PacketBatch(_pool);
+        _slotOffset = new int[_pool.SlotCount];
+        _slotLength = new int[_pool.SlotCount];
+        _wake = new WakeEvent();
+        _poll = new PollSet(_sockets.Length + 1);
+        _poll.Add(_wake.Fd);
+        foreach ((ConnectionRuntime _, PathRuntime p) in _sockets)
+        {
+            _poll.Add(p.Socket!.Fd);
+        }
+    }
+
+    public void Run()
+    {
+        while (!_stopping)
+        {
+            _poll.Wait(WaitMilliseconds());
+            if (_stopping)
+            {
+                break;
+            }
+
+            _wake.Reset();
+            for (int s = 0; s < _sockets.Length; s++)
+            {
+                if (_poll.IsReadable(s + 1))
+                {
+                    Drain(_sockets[s].Connection, _sockets[s].Path);
+                }
+            }
+
+            ExpireReorder();
+            FlushTun();
+        }
+    }
+
+    public void Stop()
+    {
+        _stopping = true;
+        _wake.Signal();
+    }
+
+    private void Drain(ConnectionRuntime c, PathRuntime p)
+    {
+        IPathSocket socket = p.Socket!;
+        int n;
+        do
+        {
+            _rx.EnsureSlots(_rx.Capacity);
+            n = socket.ReceiveBatch(_rx);
+            if (n > 0)
+            {
+                Process(c, p, n, Stopwatch.GetTimestamp());
+            }
+        }
+        while (n == _rx.Capacity && !_stopping);
+    }
+
+    private void Process(ConnectionRuntime c, PathRuntime p, int count, long now)
+    {
+        PathCounters counters = p.Counters;
+        for (int i = 0; i < count; i++)
+        {
+            if ((_rx.FlagsOf(i) & PacketFlags.Truncated) != 0)
+            {
+                counters.DropTruncated++;
+                continue;
+            }
+
+            // MPT-SPEC §2.6 step 3: only the path's configured remote address; the source port is not pinned (NAT).
+            if (!p.Remote.Matches(_rx.SourceAddress(i)))
+            {
+                counters.DropUnknownSource++;
+                continue;
+            }
+
+            Span<byte> datagram = _rx.Data(i);
+            if (GreCodec.Decode(datagram, out GreFrame frame) != GreStatus.Ok)
+            {
+                counters.DropMalformed++;
+                continue;
+            }
+
+            if (frame.Kind == GrePayloadKind.Command)
+            {
+                Command(c, p, datagram, now);
+                continue;
+            }
+
+            counters.RxPackets++;
+            counters.RxBytes += datagram.Length;
+            int offset = _rx.OffsetOf(i) + frame.HeaderLength;
+            int slot = _rx.Detach(i);
+            if (c.Reorder is { } reorder && frame.HasSequence)
+            {
+                _slotOffset[slot] = offset;
+                _slotLength[slot] = frame.PayloadLength;
+                var sink = new TunSink(this);
+                reorder.Push(frame.Sequence, slot, now, ref sink);
+            }
+            else
+            {
+                QueueToTun(slot, offset, frame.PayloadLength);
+            }
+        }
+    }
+
+    private static void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
+    {
+        PathCounters counters = p.Counters;
+        if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
+        {
+            counters.DropCommandOnDataPort++;
+            return;
+        }
+
+        // B32: the keepalive names the sender's tunnel pair; it must be our pair swapped. The path is authenticated by
+        // its source address already, so a mismatch is counted (and reported) but still proves the path alive.
+        if (keepalive.LocalTunnel != c.RemoteTunnel || keepalive.RemoteTunnel != c.LocalTunnel)
+        {
+            counters.DropKeepaliveMismatch++;
+        }
+
+        counters.KeepalivesReceived++;
+        p.LastKeepaliveTicks = now;
+    }
+
+    private void ExpireReorder()
+    {
+        long now = Stopwatch.GetTimestamp();
+        foreach (ConnectionRuntime c in _connections)
+        {
+            if (c.Reorder is { } reorder && reorder.NextDeadline <= now)
+            {
+                var sink = new TunSink(this);
+                reorder.Expire(now, ref sink);
+            }
+        }
+    }
+
+    private int WaitMilliseconds()
+    {
+        long next = long.MaxValue;
+        foreach (ConnectionRuntime c in _connections)
+        {
+            if (c.Reorder is { } reorder)
+            {
+                next = Math.Min(next, reorder.NextDeadline);
+            }
+        }
+
+        if (next == long.MaxValue)
+        {
+            return 1000;
+        }
+
+        long ms = (next - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        return (int)Math.Clamp(ms + 1, 0, 1000);
+    }
+
+    private void QueueToTun(int slot, int offset, int length)
+    {
+        _toTun.Attach(_toTun.Count, slot, offset, length);
+        _toTun.Count++;
+        if (_toTun.Count == _toTun.Capacity)
+        {
+            FlushTun();
+        }
+    }
+
+    private void FlushTun()
+    {
+        int count = _toTun.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        int done = 0;
+        int stalls = 0;
+        while (done < count && stalls < 3)
+        {
+            int written = _tun.WriteBatch(_toTun, done, count - done);
+            done += written;
+            stalls = written == 0 ? stalls + 1 : 0;
+        }
+
+        for (int k = 0; k < count; k++)
+        {
+            _pool.Return(_toTun.Detach(k));
+        }
+
+        _toTun.Count = 0;
+    }
+
+    public void Dispose()
+    {
+        _rx.Dispose();
+        _toTun.Dispose();
+        _wake.Dispose();
+        _pool.Dispose();
+    }
+
+    /// <summary>Reorder output: deliver to the TUN batch, or give the slot back.</summary>
+    private readonly struct TunSink(RxPump pump) : IReorderSink
+    {
+        public void Deliver(int handle) => pump.QueueToTun(handle, pump._slotOffset[handle], pump._slotLength[handle]);
+
+        public void Drop(int handle, ReorderDrop reason) => pump._pool.Return(handle);
+    }
+}

@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using MptFast.Engine.Classify;
+using MptFast.Engine.Config;
+using MptFast.Engine.Control;
+using MptFast.Engine.Logging;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// The running tunnel: TUN device, path sockets, routes and the three threads (transmit, receive, control). Built
+/// from a validated <see cref="MptConfig"/>; <see cref="Dispose"/> stops the threads and removes what it installed
+/// (MPT-SPEC §1.4 start-up, §9.1–9.3, §9.6 "Required": orderly shutdown on SIGINT/SIGTERM).
+/// </summary>
+public sealed class TunnelDaemon : IDisposable
+{
+    private readonly List<Action> _undo = [];
+    private readonly MptConfig _config;
+    private readonly LinkConfigurator _link = new();
+    private ITunDevice? _tun;
+    private ConnectionRuntime[] _connections = [];
+    private TxPump? _tx;
+    private RxPump? _rx;
+    private ControlLoop? _control;
+    private readonly List<Thread> _threads = [];
+    private bool _disposed;
+
+    private TunnelDaemon(MptConfig config, DaemonOptions options)
+    {
+        _config = config;
+        Options = options;
+    }
+
+    public DaemonOptions Options { get; }
+
+    public IReadOnlyList<ConnectionRuntime> Connections => _connections;
+
+    public TunnelInfo Info { get; private set; } = null!;
+
+    public long DropNoConnection => _tx?.DropNoConnection ?? 0;
+
+    /// <summary>Creates the interface, sockets and routes and starts the threads. Throws <see cref="DaemonStartException"/>
+    /// with a clear reason when something cannot be set up; everything done so far is undone.</summary>
+    public static TunnelDaemon Start(MptConfig config, DaemonOptions options, Func<string, CommandReply>? extraCommands = null)
+    {
+        var d = new TunnelDaemon(config, options);
+        try
+        {
+            d.Open(extraCommands);
+            return d;
+        }
+        catch
+        {
+            d.Dispose();
+            throw;
+        }
+    }
+
+    private void Open(Func<string, CommandReply>? extraCommands)
+    {
+        InterfaceConfig i = _config.Interface;
+        _tun = LinuxTunDevice.Open(i.TunName);
+        Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
+        if (i.Ipv4Address is { } v4)
+        {
+            Check(_link.AddAddress(i.TunName, v4), "add address " + v4);
+        }
+
+        if (i.Ipv6Address is { } v6)
+        {
+            Check(_link.Run("-6", "addr", "replace", v6.ToString(), "dev", i.TunName, "nodad"), "add address " + v6);
+        }
+
+        Check(_link.SetUp(i.TunName), "set link up");
+        Log.Info($"tunnel {i.TunName}: mtu {i.Mtu}, {i.Ipv4Address?.ToString() ?? "no IPv4"}, {i.Ipv6Address?.ToString() ?? "no IPv6"}");
+
+        var connections = new List<ConnectionRuntime>();
+        for (int ci = 0; ci < _config.Connections.Count; ci++)
+        {
+            connections.Add(OpenConnection(ci, _config.Connections[ci]));
+        }
+
+        _connections = [.. connections];
+        var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
+        int slotSize = SlotSize(i.Mtu);
+        _tx = new TxPump(_tun, _connections, matcher, slotSize);
+        _rx = new RxPump(_tun, _connections, slotSize);
+        _control = new ControlLoop(_connections, i.CommandPort, new LinuxLinkState(), line => Execute(line, extraCommands));
+        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp());
+        StartThread("mptfast-tx", _tx.Run);
+        StartThread("mptfast-rx", _rx.Run);
+        StartThread("mptfast-ctl", _control.Run);
+        int paths = _connections.Sum(c => c.Paths.Length);
+        Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");
+    }
+
+    private ConnectionRuntime OpenConnection(int index, ConnectionConfig c)
+    {
+        InterfaceConfig i = _config.Interface;
+
+        // MPT-SPEC §5.9: an IPv4 connection's local tunnel address is the tunnel's IPv4 address.
+        if (c.IpVer != 6 && i.Ipv4Address is { } v4 && !v4.Address.Equals(c.IpLocal))
+        {
+            Log.Info($"{c.FileName}: ip_local {c.IpLocal} replaced by the tunnel address {v4.Address} (as the original)");
+            c = c with { IpLocal = v4.Address };
+        }
+        else if (c.IpVer == 6 && i.Ipv6Address is { } v6 && !v6.Address.Equals(c.IpLocal))
+        {
+            Log.Warn($"{c.FileName}: ip_local {c.IpLocal} differs from the tunnel's IPv6 address {v6.Address} (B73)");
+        }
+
+        c = c with { LocalCmdPort = i.CommandPort };
+        var paths = new PathRuntime[c.Paths.Count];
+        ushort localPort = c.LocalPort;
+        for (int p = 0; p < paths.Length; p++)
+        {
+            PathConfig pc = c.Paths[p];
+            IPAddress local = ResolveLocal(c, pc);
+            IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
+            var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
+            string? device = Options.BindToDevice && InterfaceExists(pc.InterfaceName) ? pc.InterfaceName : null;
+            var socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes);
+            path.Socket = socket;
+            _undo.Add(socket.Dispose);
+            if (localPort == 0)
+            {
+                // MPT-SPEC §2.1: the first path's ephemeral port becomes the connection's local_port.
+                localPort = socket.LocalPort;
+                c = c with { LocalPort = localPort };
+            }
+
+            InstallPathRoute(c, pc);
+            paths[p] = path;
+            Log.Info($"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
+                $"{(device is null ? "" : " (bound)")}, weight {pc.WeightOut}, status 0x{(int)pc.Status:x2}");
+        }
+
+        InstallConnectionRoutes(c);
+        var conflicts = new List<PortMapConflict>();
+        PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts);
+        ComparePortMap(c, portMap);
+        var runtime = new ConnectionRuntime(index, c, paths, portMap, Address16.FromIPAddress(c.IpLocal), Address16.FromIPAddress(c.IpRemote));
+        Log.Info($"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
+            $"{(c.ReorderWindow > 0 ? $", reorder window {c.ReorderWindow}, hold {c.MaxBuffDelayMs} ms" : "")}");
+        return runtime;
+    }
+
+    private void ComparePortMap(ConnectionConfig c, PortMapTable runtime)
+    {
+        PortMapTable? baked = Options.BakedPortMap?.Invoke(c.FileName);
+        if (baked is null)
+        {
+            if (!runtime.IsEmpty)
+            {
+                Log.Info($"{c.FileName}: port map built at start (not compiled into this binary)");
+            }
+
+            return;
+        }
+
+        if (!baked.ContentEquals(runtime))
+        {
+            Log.Warn($"{c.FileName}: the loaded port map differs from the one compiled into this binary; using the loaded one");
+        }
+    }
+
+    private IPAddress ResolveLocal(ConnectionConfig c, PathConfig p)
+    {
+        if (!IsUnspecified(p.PrivateAddress) || p.IpVer == 6)
+        {
+            return p.PrivateAddress;
+        }
+
+        // MPT-SPEC §9.9: IPv4 private_ipaddr 0.0.0.0 = the interface's first IPv4 address (a local query only).
+        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.Name != p.InterfaceName)
+            {
+                continue;
+            }
+
+            foreach (UnicastIPAddressInformation a in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (a.Address.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    Log.Info($"{c.FileName}: path on {p.InterfaceName}: private address {a.Address} (from the interface)");
+                    return a.Address;
+                }
+            }
+        }
+
+        throw new DaemonStartException($"{c.FileName}: private_ipaddr is 0.0.0.0 and interface {p.InterfaceName} has no IPv4 address");
+    }
+
+    private void InstallPathRoute(ConnectionConfig c, PathConfig p)
+    {
+        if (!Options.InstallRoutes || !InterfaceExists(p.InterfaceName))
+        {
+            return;
+        }
+
+        // MPT-SPEC §9.3: a host route to the remote address via the gateway on the path's interface.
+        var host = new IpPrefix(p.RemoteAddress, p.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
+        IPAddress? via = IsUnspecified(p.GatewayAddress) || p.GatewayAddress.Equals(p.RemoteAddress) ? null : p.GatewayAddress;
+        Route(c.FileName, host, via, p.InterfaceName);
+    }
+
+    private void InstallConnectionRoutes(ConnectionConfig c)
+    {
+        if (!Options.InstallRoutes)
+        {
+            return;
+        }
+
+        string tun = _config.Interface.TunName;
+        Route(c.FileName, new IpPrefix(c.IpRemote, c.IpVer == 6 ? 128 : 32), null, tun);
+        foreach (NetworkConfig n in c.Networks)
+        {
+            // Via the remote tunnel address when the families agree; otherwise straight into the TUN.
+            Route(c.FileName, n.Destination, n.Destination.IsIPv6 == (c.IpVer == 6) ? c.IpRemote : null, tun);
+        }
+    }
+
+    private void Route(string file, IpPrefix destination, IPAddress? via, string device)
+    {
+        LinkCommandResult r = _link.ReplaceRoute(destination, via, device);
+        if (!r.Succeeded)
+        {
+            Log.Warn($"{file}: route {destination}{(via is null ? "" : " via " + via)} dev {device}: {r.StandardError}");
+            return;
+        }
+
+        _undo.Add(() => _link.DeleteRoute(destination, via, device));
+    }
+
+    /// <summary>Commands the daemon answers itself; the rest go to <paramref name="extra"/>.</summary>
+    private CommandReply Execute(string line, Func<string, CommandReply>? extra)
+    {
+        string trimmed = line.Trim();
+        long now = Stopwatch.GetTimestamp();
+        return trimmed switch
+        {
+            "show status" => new CommandReply(true, StatusReport.Text(Info, _connections, now)),
+            "show status --json" or "status --json" => new CommandReply(true, StatusReport.Json(Info, _connections, now)),
+            _ => extra?.Invoke(trimmed) ?? new CommandReply(false, $"'{trimmed}': unknown command"),
+        };
+    }
+
+    private void StartThread(string name, Action body)
+    {
+        var t = new Thread(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                Log.Error($"{name} failed: {e}");
+                Environment.FailFast($"{name} failed", e);
+            }
+        })
+        { Name = name, IsBackground = true };
+        if (name != "mptfast-ctl")
+        {
+            t.Priority = ThreadPriority.AboveNormal;
+        }
+
+        t.Start();
+        _threads.Add(t);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _tx?.Stop();
+        _rx?.Stop();
+        _control?.Stop();
+        foreach (Thread t in _threads)
+        {
+            if (!t.Join(TimeSpan.FromSeconds(5)))
+            {
+                Log.Warn($"{t.Name} did not stop within 5 s");
+            }
+        }
+
+        _control?.Dispose();
+        for (int k = _undo.Count - 1; k >= 0; k--)
+        {
+            try
+            {
+                _undo[k]();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or SocketException)
+            {
+                Log.Warn("cleanup: " + e.Message);
+            }
+        }
+
+        _tx?.Dispose();
+        _rx?.Dispose();
+        _tun?.Dispose();
+        Log.Info("stopped: routes removed, interface closed");
+    }
+
+    private static int SlotSize(int mtu) => Math.Max(2048, ((mtu + Buffers.PacketPool.Headroom + 64 + 63) / 64) * 64);
+
+    private static bool IsUnspecified(IPAddress a) => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any);
+
+    private static bool InterfaceExists(string name) => LinuxTunDevice.IsValidInterfaceName(name) && Directory.Exists("/sys/class/net/" + name);
+
+    private static void Check(LinkCommandResult r, string what)
+    {
+        if (!r.Succeeded)
+        {
+            throw new DaemonStartException($"tunnel interface: {what} failed: {r.StandardError}");
+        }
+    }
+}
+
+/// <summary>The daemon could not be set up; the message says why.</summary>
+public sealed class DaemonStartException(string message) : Exception(message);

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MptFast.Engine.Config;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Host.Commands;
+
+/// <summary>
+/// The command line of the original (<c>mpt [-6] [-PORT] COMMAND</c>, MPT-SPEC §9.10) and <c>mptfast status</c>: sends the
+/// command to the daemon's command port on loopback (§4.8) and prints the reply. Exit status: 0 when the daemon
+/// answered CMD_OK, 1 on CMD-ERROR, 3 when no daemon answered (B90: the original ignores the answer).
+/// </summary>
+internal static class CliCommand
+{
+    public const int ExitNoAnswer = 3;
+
+    public static int Status(string[] args)
+    {
+        var reader = new ArgReader(args);
+        var target = new Target();
+        bool json = false;
+        while (!reader.AtEnd)
+        {
+            string a = reader.Take();
+            switch (a)
+            {
+                case "--json": json = true; break;
+                case "-h" or "--help": Console.Out.Write(Help.Status); return Program.ExitOk;
+                default:
+                    if (!target.TryOption(a, reader))
+                    {
+                        throw new UsageException($"status: unknown argument '{a}'");
+                    }
+
+                    break;
+            }
+        }
+
+        return Send(target, json ? "show status --json" : "show status", raw: json);
+    }
+
+    public static int RunAsMpt(string[] args)
+    {
+        var reader = new ArgReader(args);
+        var target = new Target();
+        while (!reader.AtEnd && reader.Peek!.StartsWith('-'))
+        {
+            string a = reader.Take();
+            if (a is "-h" or "--help")
+            {
+                Console.Out.Write(Help.Main);
+                return Program.ExitOk;
+            }
+
+            if (!target.TryOption(a, reader))
+            {
+                throw new UsageException($"unknown option '{a}'");
+            }
+        }
+
+        string[] words = reader.Rest();
+        if (words.Length == 0)
+        {
+            throw new UsageException("no command given");
+        }
+
+        return Send(target, string.Join(' ', words), raw: false);
+    }
+
+    private static int Send(Target target, string commandLine, bool raw)
+    {
+        target.Resolve();
+        IPAddress address = target.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        var endpoint = new IPEndPoint(address, target.Port);
+        using var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        byte[] buffer = new byte[65536];
+        if (CliCodec.TryWriteRequest(buffer, commandLine, out int length) != CliStatus.Ok)
+        {
+            throw new UsageException("command line too long");
+        }
+
+        socket.SendTo(buffer.AsSpan(0, length), endpoint);
+        var sw = Stopwatch.StartNew();
+        bool any = false;
+        bool ok = true;
+        var output = new StringBuilder();
+        while (true)
+        {
+            int remainingMs = (int)(target.Timeout.TotalMilliseconds - sw.Elapsed.TotalMilliseconds);
+            if (remainingMs <= 0 || !socket.Poll(remainingMs * 1000, SelectMode.SelectRead))
+            {
+                break;
+            }
+
+            int n;
+            try
+            {
+                n = socket.Receive(buffer);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                break;
+            }
+
+            if (CliCodec.DecodeReply(buffer.AsSpan(0, n), out CliReplyKind kind, out ReadOnlySpan<byte> text) != CliStatus.Ok)
+            {
+                continue;
+            }
+
+            any = true;
+            if (kind == CliReplyKind.End)
+            {
+                Console.Out.Write(output.ToString());
+                return ok ? Program.ExitOk : Program.ExitFailure;
+            }
+
+            ok &= kind == CliReplyKind.Ok;
+            string s = Encoding.UTF8.GetString(text);
+            output.Append(raw ? StripPrefix(s) : s);
+            if (!raw)
+            {
+                output.Append('\n');
+            }
+
+            sw.Restart();
+        }
+
+        if (any)
+        {
+            Console.Out.Write(output.ToString());
+            Console.Error.WriteLine($"mptfast: the reply from {endpoint} ended without an end marker");
+            return Program.ExitFailure;
+        }
+
+        Console.Error.WriteLine($"mptfast: no answer from a daemon at {endpoint} (UDP) within {target.Timeout.TotalSeconds:0.#} s — is mptfast running, and is {target.Port} its command port (cmdport_local)?");
+        return ExitNoAnswer;
+    }
+
+    private static string StripPrefix(string s) =>
+        s.StartsWith("CMD_OK:", StringComparison.Ordinal) ? s[7..] : s.StartsWith("CMD-ERROR:", StringComparison.Ordinal) ? s[10..] : s;
+
+    /// <summary>Where the daemon listens: -p PORT / -PORT, -6, -c DIR (its interface.conf), or the defaults.</summary>
+    private sealed class Target
+    {
+        private string _dir = DaemonCommand.DefaultConfDir;
+        private int? _port;
+
+        public bool Ipv6 { get; private set; }
+
+        public ushort Port { get; private set; } = InterfaceConfig.DefaultCommandPort;
+
+        public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(5);
+
+        public bool TryOption(string a, ArgReader reader)
+        {
+            switch (a)
+            {
+                case "-6": Ipv6 = true; return true;
+                case "-p" or "--port": _port = reader.IntValue(a, 1, 65535); return true;
+                case "-c" or "--config": _dir = reader.Value(a); return true;
+                case "-t" or "--timeout": Timeout = TimeSpan.FromSeconds(reader.IntValue(a, 1, 3600)); return true;
+            }
+
+            // The original's -PORT form (strict: digits only, B90).
+            if (a.Length > 1 && a[1..].All(char.IsAsciiDigit) && int.TryParse(a[1..], NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and <= 65535)
+            {
+                _port = p;
+                return true;
+            }
+
+            return false;
+        }
+
+        public void Resolve()
+        {
+            string file = Path.Combine(_dir, "interface.conf");
+            if (File.Exists(file))
+            {
+                var parsed = InterfaceParser.Parse(File.ReadAllText(file), file);
+                if (parsed.Value is { } i)
+                {
+                    Port = i.CommandPort;
+                    Timeout = TimeSpan.FromSeconds(Math.Clamp(i.CommandTimeoutSeconds, 1, 3600));
+                }
+            }
+
+            if (_port is int p)
+            {
+                Port = (ushort)p;
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using MptFast.Engine.Config;
+using MptFast.Engine.Control;
+using MptFast.Engine.Datapath;
+using MptFast.Engine.Logging;
+using MptFast.Host.PortMap;
+
+namespace MptFast.Host.Commands;
+
+/// <summary><c>mptfast run</c> / <c>mptsrv</c>: the daemon in the foreground until SIGINT/SIGTERM (MPT-SPEC §9.6 Required).</summary>
+internal static class DaemonCommand
+{
+    public const string DefaultConfDir = "conf";
+
+    /// <summary>The original's daemon takes only <c>-d</c>; anything else is our <c>run</c> syntax.</summary>
+    public static int RunAsMptsrv(string[] args) => Run(args);
+
+    public static int Run(string[] args)
+    {
+        string dir = DefaultConfDir;
+        bool noStdin = false;
+        bool offload = true;
+        var reader = new ArgReader(args);
+        while (!reader.AtEnd)
+        {
+            string a = reader.Take();
+            switch (a)
+            {
+                case "-c" or "--config": dir = reader.Value(a); break;
+                case "-d": noStdin = true; break;
+                case "--log-level": Program.SetLogLevel(reader.Value(a)); break;
+                case "--no-offload": offload = false; break;
+                case "-h" or "--help": Console.Out.Write(Help.Run); return Program.ExitOk;
+                default: throw new UsageException($"run: unknown argument '{a}'");
+            }
+        }
+
+        ConfigLoadResult loaded = ConfigLoader.Load(dir);
+        foreach (ConfigWarning w in loaded.Warnings)
+        {
+            Log.Warn(w.ToString());
+        }
+
+        if (loaded.Config is null || loaded.Errors.Count > 0)
+        {
+            foreach (ConfigError e in loaded.Errors)
+            {
+                Log.Error(e.ToString());
+            }
+
+            Log.Error($"{dir}: configuration has {loaded.Errors.Count} error(s); not starting");
+            return Program.ExitFailure;
+        }
+
+        if (Preflight() is { } problem)
+        {
+            Log.Error(problem);
+            return Program.ExitFailure;
+        }
+
+        using var stop = new ManualResetEventSlim();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+
+        TunnelDaemon daemon;
+        try
+        {
+            daemon = TunnelDaemon.Start(loaded.Config, new DaemonOptions { Offload = offload, BakedPortMap = CompiledPortMaps.ForFile });
+        }
+        catch (Exception e) when (e is DaemonStartException or IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            Log.Error("cannot start: " + e.Message);
+            return Program.ExitFailure;
+        }
+
+        using (daemon)
+        {
+            if (!noStdin && !Console.IsInputRedirected)
+            {
+                StartConsoleMenu(daemon, stop);
+            }
+
+            stop.Wait();
+            Log.Info("stopping");
+        }
+
+        return Program.ExitOk;
+    }
+
+    /// <summary>Clear refusals before touching anything (MPT-SPEC §9.5).</summary>
+    private static string? Preflight()
+    {
+        if (!File.Exists("/dev/net/tun"))
+        {
+            return "/dev/net/tun does not exist: this kernel or container has no TUN support (modprobe tun, or run with --device /dev/net/tun)";
+        }
+
+        if (Environment.UserName != "root" && !HasNetAdmin())
+        {
+            return "mptfast run needs root or CAP_NET_ADMIN (TUN device, addresses, routes)";
+        }
+
+        return null;
+    }
+
+    private static bool HasNetAdmin()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("CapEff:", StringComparison.Ordinal))
+                {
+                    ulong caps = Convert.ToUInt64(line[7..].Trim(), 16);
+                    return (caps & (1UL << 12)) != 0; // CAP_NET_ADMIN
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return false;
+    }
+
+    /// <summary>The original's console menu (MPT-SPEC §9.6): q quits, p prints the status; only on a terminal.</summary>
+    private static void StartConsoleMenu(TunnelDaemon daemon, ManualResetEventSlim stop)
+    {
+        var t = new Thread(() =>
+        {
+            Console.Out.WriteLine("Commands: q = quit, p = print status");
+            while (!stop.IsSet)
+            {
+                string? line = Console.In.ReadLine();
+                if (line is null)
+                {
+                    return; // end of input: keep running (B87)
+                }
+
+                switch (line.Trim())
+                {
+                    case "q": stop.Set(); return;
+                    case "p": Console.Out.Write(StatusReport.Text(daemon.Info, daemon.Connections, System.Diagnostics.Stopwatch.GetTimestamp())); break;
+                    default: break;
+                }
+            }
+        })
+        { IsBackground = true, Name = "mptfast-console" };
+        t.Start();
+    }
+}
