@@ -51,11 +51,25 @@ public class TunnelTests
     {
         using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { ReorderWindow = reorderWindow, WithIpv6Connection = false });
         t.Ping('a', v6: false);
+        t.Transfer(1_000_000); // warm-up: first-use initialisation is not steady state
+        var warm = new[] { t.A.Status(), t.B.Status() };
         var (sent, received) = t.Transfer(100_000_000);
         Assert.Equal(sent, received);
         Assert.StartsWith("100000000 ", received, StringComparison.Ordinal);
 
         var status = t.A.Status();
+        // The datapath threads of the AOT daemons allocated nothing while moving 100 MB (steady state).
+        var after = new[] { status, t.B.Status() };
+        for (int side = 0; side < 2; side++)
+        {
+            foreach (string counter in new[] { "tx_thread_allocated_bytes", "rx_thread_allocated_bytes" })
+            {
+                long w = warm[side].GetProperty("tunnel").GetProperty(counter).GetInt64();
+                long a = after[side].GetProperty("tunnel").GetProperty(counter).GetInt64();
+                Assert.True(w == a, $"side {side}: {counter} grew from {w} to {a} during the transfer");
+            }
+        }
+
         Assert.True(DaemonProcess.Counter(DaemonProcess.PathOf(status, 0, 0), "tx_packets") > 10_000);
         Assert.True(DaemonProcess.Counter(DaemonProcess.PathOf(status, 0, 1), "tx_packets") > 10_000);
     }

@@ -9,7 +9,8 @@ using MptFast.Engine.Datapath;
 namespace MptFast.Engine.Control;
 
 /// <summary>What the status report needs to know about the tunnel besides its connections.</summary>
-public sealed record TunnelInfo(InterfaceConfig Interface, int TunFd, ushort CommandPort, long StartedTicks);
+public sealed record TunnelInfo(InterfaceConfig Interface, int TunFd, ushort CommandPort, long StartedTicks,
+    Func<(long Tx, long Rx)>? DatapathAllocatedBytes = null, Func<long>? DropNoConnection = null);
 
 /// <summary>
 /// The status report: the original's text layout of <c>mpt show status</c> (MPT-SPEC §9.11, with fields added at the end
@@ -129,6 +130,10 @@ public static class StatusReport
             w.WriteNumber("command_port", tunnel.CommandPort);
             w.WriteBoolean("accept_remote", i.AcceptRemote);
             w.WriteNumber("uptime_s", Math.Round((double)(now - tunnel.StartedTicks) / Stopwatch.Frequency, 3));
+            w.WriteNumber("dropped_no_connection", tunnel.DropNoConnection?.Invoke() ?? 0);
+            (long tx, long rx) = tunnel.DatapathAllocatedBytes?.Invoke() ?? (0, 0);
+            w.WriteNumber("tx_thread_allocated_bytes", tx);
+            w.WriteNumber("rx_thread_allocated_bytes", rx);
             w.WriteEndObject();
             w.WriteStartArray("connections");
             foreach (ConnectionRuntime c in connections)

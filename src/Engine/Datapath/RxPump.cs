@@ -12,6 +12,9 @@ namespace MptFast.Engine.Datapath;
 /// </summary>
 public sealed class RxPump : IDisposable
 {
+    /// <summary>Batches taken from one socket per wake-up, so one busy path cannot starve the others.</summary>
+    internal const int MaxBatchesPerSocket = 8;
+
     private readonly ITunDevice _tun;
     private readonly ConnectionRuntime[] _connections;
     private readonly (ConnectionRuntime Connection, PathRuntime Path)[] _sockets;
@@ -54,28 +57,42 @@ public sealed class RxPump : IDisposable
         }
     }
 
+    /// <summary>Bytes allocated by the receive thread since its loop started (see <see cref="TxPump.AllocatedBytes"/>).</summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
+
+    private long _allocatedBytes;
+
     public void Run()
     {
+        long start = GC.GetAllocatedBytesForCurrentThread();
         while (!_stopping)
         {
-            _poll.Wait(WaitMilliseconds());
-            if (_stopping)
-            {
-                break;
-            }
-
-            _wake.Reset();
-            for (int s = 0; s < _sockets.Length; s++)
-            {
-                if (_poll.IsReadable(s + 1))
-                {
-                    Drain(_sockets[s].Connection, _sockets[s].Path);
-                }
-            }
-
-            ExpireReorder();
-            FlushTun();
+            RunOnce(WaitMilliseconds());
+            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
         }
+    }
+
+    /// <summary>One iteration: wait up to <paramref name="timeoutMs"/>, drain readable sockets, expire the reorder
+    /// buffers, write to the TUN. (Tests drive the pump with it on their own thread.)</summary>
+    public void RunOnce(int timeoutMs)
+    {
+        _poll.Wait(timeoutMs);
+        if (_stopping)
+        {
+            return;
+        }
+
+        _wake.Reset();
+        for (int s = 0; s < _sockets.Length; s++)
+        {
+            if (_poll.IsReadable(s + 1))
+            {
+                Drain(_sockets[s].Connection, _sockets[s].Path);
+            }
+        }
+
+        ExpireReorder();
+        FlushTun();
     }
 
     public void Stop()
@@ -88,6 +105,7 @@ public sealed class RxPump : IDisposable
     {
         IPathSocket socket = p.Socket!;
         int n;
+        int batches = 0;
         do
         {
             _rx.EnsureSlots(_rx.Capacity);
@@ -97,7 +115,7 @@ public sealed class RxPump : IDisposable
                 Process(c, p, n, Stopwatch.GetTimestamp());
             }
         }
-        while (n == _rx.Capacity && !_stopping);
+        while (n == _rx.Capacity && ++batches < MaxBatchesPerSocket && !_stopping);
     }
 
     private void Process(ConnectionRuntime c, PathRuntime p, int count, long now)

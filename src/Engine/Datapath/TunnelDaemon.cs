@@ -43,6 +43,9 @@ public sealed class TunnelDaemon : IDisposable
 
     public long DropNoConnection => _tx?.DropNoConnection ?? 0;
 
+    /// <summary>Bytes allocated by the transmit and receive threads since they started (0 in the steady state).</summary>
+    public (long Tx, long Rx) DatapathAllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
+
     /// <summary>Creates the interface, sockets and routes and starts the threads. Throws <see cref="DaemonStartException"/>
     /// with a clear reason when something cannot be set up; everything done so far is undone.</summary>
     public static TunnelDaemon Start(MptConfig config, DaemonOptions options, Func<string, CommandReply>? extraCommands = null)
@@ -90,7 +93,7 @@ public sealed class TunnelDaemon : IDisposable
         _tx = new TxPump(_tun, _connections, matcher, slotSize);
         _rx = new RxPump(_tun, _connections, slotSize);
         _control = new ControlLoop(_connections, i.CommandPort, new LinuxLinkState(), line => Execute(line, extraCommands));
-        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp());
+        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection);
         StartThread("mptfast-tx", _tx.Run);
         StartThread("mptfast-rx", _rx.Run);
         StartThread("mptfast-ctl", _control.Run);

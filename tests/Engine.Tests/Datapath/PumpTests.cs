@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Net;
+using MptFast.Engine.Classify;
+using MptFast.Engine.Config;
+using MptFast.Engine.Datapath;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Tests.Datapath;
+
+/// <summary>The pump loops driven in-process with device doubles: correctness of the wire output and the
+/// zero-allocation steady state (GC.GetAllocatedBytesForCurrentThread on the pumping thread).</summary>
+public class PumpTests
+{
+    private static readonly IPAddress LocalTunnel = IPAddress.Parse("198.19.0.1");
+    private static readonly IPAddress RemoteTunnel = IPAddress.Parse("198.19.0.2");
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(64)]
+    public void Transmit_steady_state_allocates_nothing_and_spreads_by_weight(int reorderWindow)
+    {
+        var (connection, sockets) = Connection(reorderWindow, weights: [3, 1]);
+        using var tun = new ReplayTun(Icmp(LocalTunnel, RemoteTunnel));
+        using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
+
+        for (int i = 0; i < 50; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+
+        long total = sockets[0].Sent + sockets[1].Sent;
+        Assert.Equal(2050L * 64 * TxPump.MaxBatchesPerWake, total);
+        Assert.Equal(0.75, (double)sockets[0].Sent / total, 3);
+        Assert.Equal(total, connection.Paths[0].Counters.TxPackets + connection.Paths[1].Counters.TxPackets);
+
+        // The last datagram: GRE header (S bit and sequence when reordering is on) + the inner packet unchanged.
+        ReadOnlySpan<byte> last = sockets[1].LastSent.AsSpan(0, sockets[1].LastSentLength);
+        Assert.Equal(GreStatus.Ok, GreCodec.Decode(last, out GreFrame frame));
+        Assert.Equal(reorderWindow > 0, frame.HasSequence);
+        Assert.Equal(GreCodec.ProtocolIPv4, frame.ProtocolType);
+        Assert.Equal(Icmp(LocalTunnel, RemoteTunnel), frame.PayloadOf(last).ToArray());
+        Assert.Equal((uint)total, connection.NextSequence);
+    }
+
+    [Fact]
+    public void Transmit_drops_and_counts_when_no_path_is_ok_and_packets_of_no_connection()
+    {
+        var (connection, sockets) = Connection(0, weights: [1, 1]);
+        connection.Paths[0].Status = PathStatus.Down;
+        connection.Paths[1].Status = PathStatus.ManualDown;
+        connection.RecomputeOkMask();
+        using var tun = new ReplayTun(Icmp(LocalTunnel, RemoteTunnel)) { PerRead = 10 };
+        using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
+        pump.RunOnce(0);
+        Assert.Equal(10, connection.DropNoPath);
+        Assert.Equal(0, sockets[0].Sent + sockets[1].Sent);
+
+        using var stranger = new ReplayTun(Icmp(IPAddress.Parse("10.9.9.9"), RemoteTunnel)) { PerRead = 5 };
+        using var pump2 = new TxPump(stranger, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
+        pump2.RunOnce(0);
+        Assert.Equal(5, pump2.DropNoConnection);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(64)]
+    public void Receive_steady_state_allocates_nothing_and_delivers_every_packet(int reorderWindow)
+    {
+        var (connection, sockets) = Connection(reorderWindow, weights: [1, 1]);
+        byte[] inner = Icmp(RemoteTunnel, LocalTunnel);
+
+        // Path 0 carries the even sequence numbers, path 1 the odd ones: in order overall, as a sender alternating paths.
+        const int per = 64;
+        sockets[0].Feed(Datagrams(inner, reorderWindow > 0, first: 0, step: 2, count: per * 4));
+        sockets[1].Feed(Datagrams(inner, reorderWindow > 0, first: 1, step: 2, count: per * 4));
+        using var tun = new ReplayTun(inner);
+        using var pump = new RxPump(tun, [connection], 2048);
+
+        pump.RunOnce(0);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        long received = connection.Paths[0].Counters.RxPackets + connection.Paths[1].Counters.RxPackets;
+        Assert.Equal(1001L * 2 * per * RxPump.MaxBatchesPerSocket, received);
+        long held = connection.Reorder?.Held ?? 0;
+        Assert.Equal(received - held, tun.Written);
+        Assert.Equal(0, connection.Paths[0].Counters.DropMalformed + connection.Paths[0].Counters.DropUnknownSource);
+    }
+
+    [Fact]
+    public void Receive_counts_unknown_senders_and_malformed_gre_and_refreshes_liveness_on_keepalives()
+    {
+        var (connection, sockets) = Connection(0, weights: [1, 1]);
+        using var tun = new ReplayTun(Icmp(RemoteTunnel, LocalTunnel));
+        using var stranger = new ReplaySocket(IPAddress.Parse("198.18.1.3")) { PerReceive = 3 };
+        byte[] good = Datagrams(Icmp(RemoteTunnel, LocalTunnel), false, 0, 1, 1)[0];
+        stranger.Feed([good]);
+        connection.Paths[0].Socket = stranger;
+        using (var pump = new RxPump(tun, [connection], 2048))
+        {
+            pump.RunOnce(0);
+        }
+
+        Assert.Equal(3, connection.Paths[0].Counters.DropUnknownSource);
+
+        byte[] keepalive = new byte[KeepaliveCodec.PacketLength];
+        KeepaliveCodec.TryWrite(keepalive, 4, Address16.FromIPAddress(RemoteTunnel), Address16.FromIPAddress(LocalTunnel), out _);
+        byte[] badVersion = (byte[])good.Clone();
+        badVersion[1] = 0x01;
+        sockets[1].PerReceive = 2;
+        sockets[1].Feed([keepalive, badVersion]);
+        connection.Paths[1].LastKeepaliveTicks = 0;
+        using (var pump = new RxPump(tun, [connection], 2048))
+        {
+            pump.RunOnce(0);
+        }
+
+        Assert.Equal(1, connection.Paths[1].Counters.KeepalivesReceived);
+        Assert.Equal(1, connection.Paths[1].Counters.DropMalformed);
+        Assert.Equal(0, connection.Paths[1].Counters.DropKeepaliveMismatch);
+        Assert.True(connection.Paths[1].LastKeepaliveTicks > 0);
+    }
+
+    private static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights)
+    {
+        var paths = new List<PathConfig>();
+        var runtimes = new PathRuntime[weights.Length];
+        var sockets = new ReplaySocket[weights.Length];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            var remote = IPAddress.Parse($"198.18.{i + 1}.2");
+            var pc = new PathConfig
+            {
+                InterfaceName = $"veth{i + 1}",
+                PrivateAddress = IPAddress.Parse($"198.18.{i + 1}.1"),
+                PublicAddress = IPAddress.Parse($"198.18.{i + 1}.1"),
+                RemoteAddress = remote,
+                WeightOut = weights[i],
+            };
+            paths.Add(pc);
+            sockets[i] = new ReplaySocket(remote);
+            runtimes[i] = new PathRuntime(i, pc, pc.PrivateAddress, pc.PublicAddress, remote) { Socket = sockets[i] };
+        }
+
+        var config = new ConnectionConfig
+        {
+            FileName = "test.conf",
+            IpVer = 4,
+            IpLocal = LocalTunnel,
+            IpRemote = RemoteTunnel,
+            LocalPort = 23456,
+            RemotePort = 23456,
+            ReorderWindow = reorderWindow,
+            Paths = paths.ToEquatableArray(),
+        };
+        var c = new ConnectionRuntime(0, config, runtimes, PortMapTable.Empty, Address16.FromIPAddress(LocalTunnel), Address16.FromIPAddress(RemoteTunnel));
+        return (c, sockets);
+    }
+
+    private static byte[][] Datagrams(byte[] inner, bool withSequence, uint first, uint step, int count)
+    {
+        var result = new byte[count][];
+        for (int i = 0; i < count; i++)
+        {
+            byte[] d = new byte[inner.Length + 8];
+            int header = GreCodec.WriteHeader(d, GreCodec.ProtocolIPv4, withSequence, first + ((uint)i * step));
+            inner.CopyTo(d, header);
+            result[i] = d[..(header + inner.Length)];
+        }
+
+        return result;
+    }
+
+    /// <summary>A valid 44-byte IPv4 ICMP echo request.</summary>
+    internal static byte[] Icmp(IPAddress source, IPAddress destination)
+    {
+        byte[] p = new byte[44];
+        p[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), 44);
+        p[8] = 64;
+        p[9] = 1;
+        source.GetAddressBytes().CopyTo(p, 12);
+        destination.GetAddressBytes().CopyTo(p, 16);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(10), InternetChecksum.Compute(p.AsSpan(0, 20)));
+        p[20] = 8;
+        "MPT test vector!"u8.CopyTo(p.AsSpan(28));
+        return p;
+    }
+}
