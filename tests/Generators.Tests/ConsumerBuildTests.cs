@@ -14,6 +14,37 @@ public sealed class ConsumerBuildTests : IDisposable
     [Fact]
     public void Consumer_build_fails_with_the_config_file_position_of_a_port_map_error()
     {
+        WriteConsumer("""<MptConfig Include="conf/**/*.conf" />""");
+
+        (int exitCode, string output) = RunDotnet("build", "Consumer.csproj", "--nologo", "-p:TreatWarningsAsErrors=false", "--disable-build-servers", "-nodeReuse:false");
+
+        Assert.True(exitCode != 0, "build should fail:\n" + output);
+        Assert.Contains("x.conf(7,14): error MPT0003", output, StringComparison.Ordinal);
+        Assert.Contains("path_0 and path_1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MptConfigDir_property_turns_every_conf_file_into_a_marked_additional_file()
+    {
+        WriteConsumer(string.Empty);
+
+        (int exitCode, string output) = RunDotnet("msbuild", "Consumer.csproj", "--nologo", "-nodeReuse:false", "-p:MptConfigDir=conf", "-getItem:AdditionalFiles", "-getItem:CompilerVisibleItemMetadata");
+
+        Assert.True(exitCode == 0, output);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var items = json.RootElement.GetProperty("Items");
+        var files = items.GetProperty("AdditionalFiles").EnumerateArray()
+            .Select(i => (Path.GetFileName(i.GetProperty("FullPath").GetString()!), i.GetProperty("MptConfigFile").GetString()))
+            .Order()
+            .ToArray();
+        Assert.Equal([("interface.conf", "true"), ("x.conf", "true")], files);
+        Assert.Contains(
+            items.GetProperty("CompilerVisibleItemMetadata").EnumerateArray(),
+            i => i.GetProperty("Identity").GetString() == "AdditionalFiles" && i.GetProperty("MetadataName").GetString() == "MptConfigFile");
+    }
+
+    private void WriteConsumer(string configItems)
+    {
         string buildDir = Path.Combine(SharedFiles.RepoRoot, "src", "Generators", "build");
         string analyzer = typeof(PortMapGenerator).Assembly.Location;
         Directory.CreateDirectory(Path.Combine(_dir, "conf", "connections"));
@@ -29,7 +60,7 @@ public sealed class ConsumerBuildTests : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <Analyzer Include="{analyzer}" />
-                <MptConfig Include="conf/**/*.conf" />
+                {configItems}
               </ItemGroup>
               <Import Project="{buildDir}/MptFast.Generators.targets" />
             </Project>
@@ -45,12 +76,6 @@ public sealed class ConsumerBuildTests : IDisposable
             [path_1]
             tcp_dst = 22 443
             """);
-
-        (int exitCode, string output) = RunDotnet("build", "Consumer.csproj", "--nologo", "-p:TreatWarningsAsErrors=false", "--disable-build-servers", "-nodeReuse:false");
-
-        Assert.True(exitCode != 0, "build should fail:\n" + output);
-        Assert.Contains("x.conf(7,14): error MPT0003", output, StringComparison.Ordinal);
-        Assert.Contains("path_0 and path_1", output, StringComparison.Ordinal);
     }
 
     public void Dispose()
