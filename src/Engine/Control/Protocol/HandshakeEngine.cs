@@ -1,5 +1,4 @@
 using System.Net;
-using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Control.Protocol;
 
