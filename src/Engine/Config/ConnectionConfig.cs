@@ -13,7 +13,11 @@ public sealed record ConnectionConfig
 
     public string Name { get; init; } = "connection";
 
-    public int Permission { get; init; }
+    /// <summary>Permission when the key is absent: send and accept status updates (B57; see ConnectionParser).</summary>
+    public const int DefaultPermission = 3;
+
+    /// <summary>Bit 0: may send status updates and create requests; bit 1: accepts them from the peer (enforced, B57).</summary>
+    public int Permission { get; init; } = DefaultPermission;
 
     /// <summary>Inner (tunnel) IP version: 6 or 4 (anything but 6 reads as 4).</summary>
     public int IpVer { get; init; } = 6;

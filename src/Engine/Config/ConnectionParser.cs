@@ -29,11 +29,13 @@ public static class ConnectionParser
         c.WarnUnknownKeys(ConfigKeys.Connection);
 
         string name = c.Name("name", "connection", interfaceName: false);
-        int permission = c.Int("permission", 0, int.MinValue, int.MaxValue);
+        // B57: MptFast enforces permission (bit 0 send updates, bit 1 accept them). The original never did, so original
+        // configs often omit the key: absent means 3 (both), the behaviour those configs were written for.
+        int permission = c.Int("permission", ConnectionConfig.DefaultPermission, int.MinValue, int.MaxValue);
         if (permission is < 0 or > 3)
         {
             // MPT-SPEC §5.4, B57: stored and copied, never enforced; the manual's range is 0-3.
-            diag.Warn(c.LineOf("permission"), "permission", "value " + Invariant(permission) + " is outside the manual's range 0-3 (never enforced)");
+            diag.Warn(c.LineOf("permission"), "permission", "value " + Invariant(permission) + " is outside the manual's range 0-3 (only bits 0 and 1 count)");
         }
 
         bool ipv6 = PathSectionParser.ReadIpVer(c, defaultValue: 6) == 6;

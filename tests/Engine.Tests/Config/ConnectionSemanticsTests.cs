@@ -166,12 +166,19 @@ public class ConnectionSemanticsTests
     }
 
     [Fact]
+    public void Permission_absent_means_send_and_receive()
+    {
+        ConfigParseResult<ConnectionConfig> result = Parse(ConfigText.Connection().Replace("permission", "; permission", StringComparison.Ordinal));
+        Assert.Equal(3, result.GetValueOrThrow().Permission);
+    }
+
+    [Fact]
     public void Permission_outside_the_manual_range_is_kept_with_a_warning()
     {
         ConfigParseResult<ConnectionConfig> result = Parse(ConfigText.Connection(connectionExtra: "permission = 7"));
 
         Assert.Equal(7, result.GetValueOrThrow().Permission);
-        Assert.Contains("tunnel.conf:9: permission: value 7 is outside the manual's range 0-3 (never enforced)", result.Warnings.Select(w => w.ToString()));
+        Assert.Contains("tunnel.conf:9: permission: value 7 is outside the manual's range 0-3 (only bits 0 and 1 count)", result.Warnings.Select(w => w.ToString()));
     }
 
     [Fact]
