@@ -58,9 +58,12 @@ done
 
 # Safety net behind the harness's own cleanup: if it was killed hard, its namespaces (and anything
 # still running inside them, ended by PID by the testbed script) are removed here.
+PERF_WORKDIR=$(mktemp -d /tmp/mptfast-perf-XXXXXX)
+export PERF_WORKDIR
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
+  rm -rf -- "$PERF_WORKDIR"
   if [[ -e /run/netns/${prefix}a || -e /run/netns/${prefix}b ]]; then
     bash "$TESTBED" --prefix "$prefix" down >&2 || true
   fi

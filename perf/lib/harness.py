@@ -6,6 +6,7 @@ iperf3; CPU seconds per daemon. Writes OUT/<date>-<host>.json, .md and .png.
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 import loads as loadmod
 import report
@@ -23,7 +25,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):   # not an Exception: no handler below may swallow it
     """SIGINT/SIGTERM/SIGHUP: stop measuring, clean up, still write what was measured."""
 
 
@@ -120,9 +122,13 @@ def path_share(status):
     return [t / total for t in tx] if total > 0 else None
 
 
-def run_scenario(args, procs, tb, sc, workdir, log):
-    entry = {"name": sc.name, "config": sc.as_json(), "status": "ok", "error": None, "run_errors": [],
-             "warnings": [], "metrics": {}, "iperf3_cpu": []}
+def new_entry(sc):
+    return {"name": sc.name, "config": sc.as_json(), "status": "ok", "error": None, "run_errors": [],
+            "warnings": [], "metrics": {}, "iperf3_cpu": []}
+
+
+def run_scenario(args, procs, tb, sc, workdir, log, entry):
+    """Sets the scenario up, runs every load args.runs times, tears it down; fills entry (already in the result)."""
     values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc.kind)}
     daemons = []
     try:
@@ -162,10 +168,14 @@ def run_scenario(args, procs, tb, sc, workdir, log):
             entry["path_share"] = path_share(status) if status else None
             if status is None:
                 entry["warnings"].append("mptfast status --json failed")
-    except HarnessError as e:
+    except (HarnessError, OSError) as e:
         entry["status"] = "failed"
         entry["error"] = str(e)
         log(f"  {sc.name}: FAILED: {str(e).splitlines()[0]}")
+    except Exception:   # a harness bug: record it with the traceback and go on with the next scenario
+        entry["status"] = "failed"
+        entry["error"] = "harness error:\n" + traceback.format_exc()
+        log(f"  {sc.name}: HARNESS ERROR:\n{traceback.format_exc()}")
     finally:
         for d in reversed(daemons):
             code = d.stop()
@@ -173,10 +183,9 @@ def run_scenario(args, procs, tb, sc, workdir, log):
                 entry["warnings"].append(f"mptfast side {d.side} exited {code} on SIGTERM; log tail:\n{d.log_tail(10)}")
         if sc.kind == "vxlan":
             vxlan_down(tb)
-    entry["metrics"] = {m: report.summarize(v) for m, v in values.items()}
-    if entry["status"] == "ok" and entry["run_errors"]:
-        entry["status"] = "partial"
-    return entry
+        entry["metrics"] = {m: report.summarize(v) for m, v in values.items()}
+        if entry["status"] == "ok" and entry["run_errors"]:
+            entry["status"] = "partial"
 
 
 def main(argv):
@@ -214,15 +223,21 @@ def main(argv):
         "scenarios": [], "aggregates": [], "interrupted": False,
     }
     code = EXIT_OK
-    with tempfile.TemporaryDirectory(prefix="mptfast-perf-") as workdir:
+    # run.sh makes the work directory (configs, daemon logs) and removes it even if we are killed.
+    workdir_env = os.environ.get("PERF_WORKDIR")
+    with (contextlib.nullcontext(workdir_env) if workdir_env else
+          tempfile.TemporaryDirectory(prefix="mptfast-perf-")) as workdir:
         try:
             tb.down()   # a leftover testbed with our prefix (a killed earlier run) is removed first
             for sc in args.scenarios:
                 log(f"perf: scenario {sc.name} ({sc.description})")
-                result["scenarios"].append(run_scenario(args, procs, tb, sc, workdir, log))
+                result["scenarios"].append(new_entry(sc))
+                run_scenario(args, procs, tb, sc, workdir, log, result["scenarios"][-1])
         except Interrupted as e:
             log(f"perf: interrupted ({e}); cleaning up")
             result["interrupted"] = True
+            if result["scenarios"] and result["scenarios"][-1]["status"] == "ok":
+                result["scenarios"][-1]["status"] = "interrupted"
             code = EXIT_INTERRUPTED
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # cleanup must not be cut short

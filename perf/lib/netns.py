@@ -141,7 +141,7 @@ def write_mptfast_config(directory, side, scenario):
     me, peer = (1, 2) if side == "a" else (2, 1)
     os.makedirs(os.path.join(directory, "connections"), exist_ok=True)
     with open(os.path.join(directory, "interface.conf"), "w", encoding="ascii") as f:
-        f.write(f"""; perf harness, side {side} (MPT-SPEC §5.3)
+        f.write(f"""; perf harness, side {side} (MPT-SPEC 5.3)
 [general]
 tunnel_num    = 1
 accept_remote = 0
@@ -153,7 +153,7 @@ mtu       = {TUNNEL_MTU}
 ipv4_addr = {TUN_ADDR[side]}/24
 ipv6_addr = {TUN_ADDR6[side]}/64
 """)
-    lines = [f"""; perf scenario {scenario.name}, side {side} (MPT-SPEC §5.4, §5.5)
+    lines = [f"""; perf scenario {scenario.name}, side {side} (MPT-SPEC 5.4, 5.5)
 [connection]
 name               = perf_{side}
 permission         = 3

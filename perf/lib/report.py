@@ -1,9 +1,10 @@
 """Statistics and the three result files: JSON (everything), Markdown (the table) and PNG (the plot)."""
 
 import json
+import math
 import statistics
 
-from scenarios import AGGREGATES, LOAD_BY_NAME, metric_is_throughput, metric_unit
+from scenarios import AGGREGATE_METRICS, AGGREGATES, LOAD_BY_NAME, metric_is_throughput, metric_unit
 
 SCHEMA = "mptfast-perf/1"
 
@@ -37,7 +38,7 @@ def aggregates(scenarios):
         if multi not in by_name or any(n not in by_name for n in singles):
             continue
         for metric, m in by_name[multi]["metrics"].items():
-            if not metric_is_throughput(metric) or m["median"] is None:
+            if metric not in AGGREGATE_METRICS or m["median"] is None:
                 continue
             parts = [by_name[n]["metrics"].get(metric, {}).get("median") for n in singles]
             if any(p is None for p in parts):
@@ -74,7 +75,9 @@ def _fmt(v, unit=""):
 
 
 def _ratio(v):
-    return "—" if v is None else f"{v:.2f}"
+    if v is None:
+        return "—"
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.2g}"
 
 
 def markdown(result):
@@ -95,6 +98,11 @@ def markdown(result):
         "Median, min and max of the runs; ratio = median / kernel VXLAN's median of the same metric in this run.",
         "Throughput is goodput at the receiver; UDP kpkt/s counts datagrams received; CPU s = utime+stime of",
         "one daemon over one load (both sides listed).",
+        "",
+    ]
+    lines += summary_table(result) + [
+        "",
+        "All figures:",
         "",
         "| scenario | metric | unit | median | min | max | ratio to VXLAN |",
         "|---|---|---|---:|---:|---:|---:|",
@@ -136,6 +144,34 @@ def markdown(result):
     return "\n".join(lines) + "\n"
 
 
+SUMMARY_COLUMNS = [("tcp1_gbps", "TCP 1 stream Gbit/s"), ("tcp4_gbps", "TCP 4 streams Gbit/s"),
+                   ("udp64_kpps", "UDP 64 B kpkt/s"), ("udp1400_kpps", "UDP 1400 B kpkt/s")]
+
+
+def summary_table(result):
+    """One row per scenario: medians of the headline metrics, (ratio to VXLAN), and daemon CPU for TCP 1 stream."""
+    cols = [(m, t) for m, t in SUMMARY_COLUMNS if any(m in s["metrics"] for s in result["scenarios"])]
+    if not cols:
+        return []
+    out = ["Summary — median (ratio to VXLAN):", "",
+           "| scenario | " + " | ".join(t for _, t in cols) + " | CPU s a+b (TCP 1) |",
+           "|---|" + "---:|" * (len(cols) + 1)]
+    for s in result["scenarios"]:
+        cells = []
+        for m, _ in cols:
+            v = s["metrics"].get(m)
+            if v is None or v["median"] is None:
+                cells.append("—")
+            else:
+                r = v.get("ratio_to_vxlan")
+                cells.append(_fmt(v["median"]) + ("" if r is None else f" ({_ratio(r)})"))
+        a, b = s["metrics"].get("tcp1_cpu_a_s"), s["metrics"].get("tcp1_cpu_b_s")
+        cpu = "—" if not a or not b or a["median"] is None or b["median"] is None else \
+            f"{_fmt(a['median'])} + {_fmt(b['median'])}"
+        out.append(f"| {s['name']}{'' if s['status'] == 'ok' else ' (' + s['status'] + ')'} | " + " | ".join(cells) + f" | {cpu} |")
+    return out
+
+
 def write_markdown(path, result):
     with open(path, "w", encoding="utf-8") as f:
         f.write(markdown(result))
@@ -146,32 +182,41 @@ def write_plot(path, result):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401 (used through matplotlib.ticker)
 
     scenarios = result["scenarios"]
     loads = result["options"]["loads"]
     names = [s["name"] for s in scenarios]
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.8), dpi=110)
     width = 0.8 / max(1, len(loads))
-    any_value = False
+    medians = []
     for j, load in enumerate(loads):
         xs, med, lo, hi = [], [], [], []
         for i, s in enumerate(scenarios):
             v = s["metrics"].get(f"{load}_gbps")
-            if v is None or v["median"] is None:
+            if v is None or v["median"] is None or v["median"] <= 0:
                 continue
             xs.append(i - 0.4 + width * (j + 0.5))
             med.append(v["median"])
             lo.append(v["median"] - v["min"])
             hi.append(v["max"] - v["median"])
         if xs:
-            any_value = True
-            ax.bar(xs, med, width=width, yerr=[lo, hi], capsize=2, label=LOAD_BY_NAME[load].description)
+            bars = ax.bar(xs, med, width=width, yerr=[lo, hi], capsize=2, label=LOAD_BY_NAME[load].description)
+            ax.bar_label(bars, labels=[_fmt(x) for x in med], fontsize=6, padding=2)
+            medians += med
     ax.set_xticks(range(len(names)))
+    ax.set_xlim(-0.6, len(names) - 0.4)
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("Gbit/s received (median; bars: min–max)")
-    if any_value:
+    ax.set_ylabel("Gbit/s received (median; whiskers: min–max)")
+    if medians:
+        # Log scale from a decade below the smallest figure: shaped paths (0.02) and veth (20) on one plot.
         ax.set_yscale("log")
+        ax.set_ylim(10 ** math.floor(math.log10(min(medians) / 2)), max(medians) * 3)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
         ax.legend(fontsize=7, loc="upper right")
+        for i, s in enumerate(scenarios):
+            if s["status"] == "failed":
+                ax.text(i, ax.get_ylim()[0] * 1.3, "failed", ha="center", fontsize=7, color="red", rotation=90)
     else:
         ax.text(0.5, 0.5, "no throughput figures in this run", ha="center", va="center", transform=ax.transAxes)
     m = result["machine"]
