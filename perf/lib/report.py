@@ -211,9 +211,9 @@ def write_plot(path, result):
     if medians:
         # Log scale from a decade below the smallest figure: shaped paths (0.02) and veth (20) on one plot.
         ax.set_yscale("log")
-        ax.set_ylim(10 ** math.floor(math.log10(min(medians) / 2)), max(medians) * 3)
+        ax.set_ylim(10 ** math.floor(math.log10(min(medians) / 2)), max(medians) * 40)   # headroom: legend
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="upper center", ncol=2)
         for i, s in enumerate(scenarios):
             if s["status"] == "failed":
                 ax.text(i, ax.get_ylim()[0] * 1.3, "failed", ha="center", fontsize=7, color="red", rotation=90)
