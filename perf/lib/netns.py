@@ -207,7 +207,18 @@ class Daemon:
 
     @property
     def pid(self):
-        return self.proc.pid
+        """The daemon's PID for CPU accounting: ip netns exec normally execs the binary (same PID); if this
+        ip(8) forked instead, the daemon is its only child."""
+        pid = self.proc.pid
+        try:
+            with open(f"/proc/{pid}/comm", encoding="ascii", errors="replace") as f:
+                if f.read().strip() != "ip":
+                    return pid
+            with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+                children = f.read().split()
+            return int(children[0]) if len(children) == 1 else pid
+        except (OSError, ValueError):
+            return pid
 
     def log_tail(self, lines=25):
         try:
