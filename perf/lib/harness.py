@@ -7,6 +7,7 @@ iperf3; CPU seconds per daemon. Writes OUT/<date>-<host>.json, .md and .png.
 
 import argparse
 import contextlib
+import hashlib
 import os
 import signal
 import socket
@@ -83,11 +84,22 @@ def machine_info(binary):
 
     git = run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"], check=False).stdout.strip() or "unknown"
     dirty = bool(run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], check=False).stdout.strip())
+    version = "unknown"
     if os.path.exists(binary):
         st = os.stat(binary)
-        binfo = f"{st.st_size // 1024} KiB, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(st.st_mtime))}"
+        with open(binary, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+        binfo = f"{st.st_size // 1024} KiB, sha256 {digest}, built " \
+                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(st.st_mtime))}"
+        try:
+            version = run([binary, "--version"], timeout=10, check=False).stdout.strip() or "unknown"
+        except (OSError, HarnessError):
+            version = "unknown (--version failed)"
     else:
         binfo = "missing"
+    # A binary built from another tree (--mptfast elsewhere) says where it came from via $MPTFAST_COMMIT.
+    if os.environ.get("MPTFAST_COMMIT"):
+        git, dirty = os.environ["MPTFAST_COMMIT"], False
     iperf = run(["iperf3", "--version"], check=False).stdout.splitlines()
     return {
         "hostname": socket.gethostname(),
@@ -100,6 +112,7 @@ def machine_info(binary):
         "git_dirty": dirty,
         "mptfast_binary": os.path.relpath(binary, ROOT) if binary.startswith(ROOT) else binary,
         "mptfast_binary_info": binfo,
+        "mptfast_version": version,
         "iperf3": iperf[0].strip() if iperf else "iperf3 unknown",
     }
 

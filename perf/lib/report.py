@@ -89,7 +89,7 @@ def markdown(result):
         f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']:.1f} GiB RAM, "
         f"kernel {m['kernel']}, load average at start {m['loadavg_start']}.",
         f"MptFast: commit `{m['git_commit']}`{' (dirty tree)' if m['git_dirty'] else ''}, "
-        f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}); {m['iperf3']}.",
+        f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}, `{m.get('mptfast_version', '?')}`); {m['iperf3']}.",
         f"Runs per figure: {o['runs']}, load length {o['seconds']} s"
         f"{', first second omitted' if o['omit'] else ''}, loads {', '.join(o['loads'])}"
         f"{', MptFast with --no-offload' if o['no_offload'] else ''}{', quick mode' if o['quick'] else ''}. "
