@@ -91,7 +91,7 @@ def markdown(result):
         f"MptFast: commit `{m['git_commit']}`{' (dirty tree)' if m['git_dirty'] else ''}, "
         f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}, `{m.get('mptfast_version', '?')}`); {m['iperf3']}.",
         f"Runs per figure: {o['runs']}, load length {o['seconds']} s"
-        f"{', first second omitted' if o['omit'] else ''}, loads {', '.join(o['loads'])}"
+        f"{', first second of TCP loads omitted' if o['omit'] else ''}, loads {', '.join(o['loads'])}"
         f"{', MptFast with --no-offload' if o['no_offload'] else ''}{', quick mode' if o['quick'] else ''}. "
         f"Total time {result['duration_s']:.0f} s.",
         "",
