@@ -1,0 +1,276 @@
+"""MptFast end-to-end performance harness (started by perf/run.sh; see perf/README.md).
+
+Measures, in one run on one testbed: direct veth, kernel VXLAN, and MptFast over 1 and 2 paths,
+weighted, shaped and with the reorder window on/off; TCP 1/4 streams and UDP packet rates with
+iperf3; CPU seconds per daemon. Writes OUT/<date>-<host>.json, .md and .png.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import loads as loadmod
+import report
+from netns import Daemon, HarnessError, Processes, Testbed, run, vxlan_down, vxlan_up, write_mptfast_config
+from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, TUN_ADDR
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Interrupted(BaseException):   # not an Exception: no handler below may swallow it
+    """SIGINT/SIGTERM/SIGHUP: stop measuring, clean up, still write what was measured."""
+
+
+def parse_args(argv):
+    scen = "\n".join(f"  {s.name:30} {s.description}" for s in SCENARIOS)
+    lds = "\n".join(f"  {l.name:30} {l.description}" for l in LOADS)
+    p = argparse.ArgumentParser(
+        prog="perf/run.sh", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="MptFast performance harness: veth, kernel VXLAN and MptFast scenarios measured in one run "
+                    "with iperf3, in two network namespaces it creates and removes (needs root).",
+        epilog=f"scenarios:\n{scen}\n\nloads:\n{lds}\n\n--quick: scenarios {','.join(QUICK_SCENARIOS)}, "
+               f"loads {','.join(QUICK_LOADS)}, 1 run of 2 s (each can still be overridden).\n"
+               "Exit status: 0 all scenarios measured, 1 some failed (results still written), "
+               "2 usage error, 130 interrupted.")
+    p.add_argument("--quick", action="store_true", help="short smoke run (see below); under 5 minutes")
+    p.add_argument("--runs", type=int, help="runs per scenario and load (default 3, quick 1)")
+    p.add_argument("--seconds", type=int, help="length of each iperf3 load in seconds (default 10, quick 2)")
+    p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
+    p.add_argument("--loads", help="comma-separated loads (default: all, quick: tcp1)")
+    p.add_argument("--out", default=os.path.join(ROOT, "perf", "results"), help="output directory (default perf/results)")
+    p.add_argument("--no-offload", action="store_true", help="pass --no-offload to mptfast run")
+    p.add_argument("--mptfast", default=os.environ.get("MPTFAST_BIN") or os.path.join(ROOT, "artifacts", "bin", "mptfast"),
+                   help="the daemon binary (default $MPTFAST_BIN or artifacts/bin/mptfast)")
+    p.add_argument("--publish", action="store_true", help="run scripts/publish.sh first")
+    p.add_argument("--prefix", default="mfperf", help="testbed namespace prefix (default mfperf: mfperfa/mfperfb)")
+    a = p.parse_args(argv)
+    a.runs = a.runs if a.runs is not None else (1 if a.quick else 3)
+    a.seconds = a.seconds if a.seconds is not None else (2 if a.quick else 10)
+    if a.runs < 1 or a.seconds < 1:
+        p.error("--runs and --seconds must be at least 1")
+    names = a.only.split(",") if a.only else (QUICK_SCENARIOS if a.quick else [s.name for s in SCENARIOS])
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        p.error(f"unknown scenario(s): {', '.join(unknown)} (see --help)")
+    a.scenarios = [BY_NAME[n] for n in dict.fromkeys(names)]
+    lnames = a.loads.split(",") if a.loads else (QUICK_LOADS if a.quick else [l.name for l in LOADS])
+    unknown = [n for n in lnames if n not in LOAD_BY_NAME]
+    if unknown:
+        p.error(f"unknown load(s): {', '.join(unknown)} (see --help)")
+    a.load_list = [LOAD_BY_NAME[n] for n in dict.fromkeys(lnames)]
+    a.omit = 1 if a.seconds >= 5 else 0
+    return a
+
+
+def machine_info(binary):
+    def first(path, key):
+        try:
+            with open(path, encoding="ascii", errors="replace") as f:
+                for line in f:
+                    if line.startswith(key):
+                        return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "unknown"
+
+    git = run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"], check=False).stdout.strip() or "unknown"
+    dirty = bool(run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], check=False).stdout.strip())
+    version = "unknown"
+    if os.path.exists(binary):
+        st = os.stat(binary)
+        with open(binary, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+        binfo = f"{st.st_size // 1024} KiB, sha256 {digest}, built " \
+                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(st.st_mtime))}"
+        try:
+            version = run([binary, "--version"], timeout=10, check=False).stdout.strip() or "unknown"
+        except (OSError, HarnessError):
+            version = "unknown (--version failed)"
+    else:
+        binfo = "missing"
+    # A binary built from another tree (--mptfast elsewhere) says where it came from via $MPTFAST_COMMIT.
+    if os.environ.get("MPTFAST_COMMIT"):
+        git, dirty = os.environ["MPTFAST_COMMIT"], False
+    iperf = run(["iperf3", "--version"], check=False).stdout.splitlines()
+    return {
+        "hostname": socket.gethostname(),
+        "cpu_model": first("/proc/cpuinfo", "model name"),
+        "cores": os.cpu_count(),
+        "memory_gib": int(first("/proc/meminfo", "MemTotal").split()[0]) / 1024 / 1024,
+        "kernel": os.uname().release,
+        "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "git_commit": git,
+        "git_dirty": dirty,
+        "mptfast_binary": os.path.relpath(binary, ROOT) if binary.startswith(ROOT) else binary,
+        "mptfast_binary_info": binfo,
+        "mptfast_version": version,
+        "iperf3": iperf[0].strip() if iperf else "iperf3 unknown",
+    }
+
+
+def metric_names(load, kind):
+    names = [f"{load.name}_gbps", f"{load.name}_retransmits"] if load.proto == "tcp" else \
+        [f"{load.name}_kpps", f"{load.name}_gbps", f"{load.name}_loss_pct"]
+    if kind == "mptfast":
+        names += [f"{load.name}_cpu_a_s", f"{load.name}_cpu_b_s"]
+    return names
+
+
+def path_share(status):
+    try:
+        paths = status["connections"][0]["paths"]
+        tx = [float(p["tx_bytes"]) for p in paths]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    total = sum(tx)
+    return [t / total for t in tx] if total > 0 else None
+
+
+def new_entry(sc):
+    return {"name": sc.name, "config": sc.as_json(), "status": "ok", "error": None, "run_errors": [],
+            "warnings": [], "metrics": {}, "iperf3_cpu": []}
+
+
+def run_scenario(args, procs, tb, sc, workdir, log, entry):
+    """Sets the scenario up, runs every load args.runs times, tears it down; fills entry (already in the result)."""
+    values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc.kind)}
+    daemons = []
+    try:
+        tb.up()
+        for path, mbit in sorted(sc.shape.items()):
+            tb.shape(path, mbit)
+        if sc.kind == "vxlan":
+            vxlan_up(tb)
+        elif sc.kind == "mptfast":
+            if not os.path.exists(args.mptfast):
+                raise HarnessError(f"mptfast binary not found at {args.mptfast} (run scripts/publish.sh, or --publish)")
+            extra = ["--no-offload"] if args.no_offload else []
+            for side in ("a", "b"):
+                conf = write_mptfast_config(os.path.join(workdir, sc.name, side), side, sc)
+                daemons.append(Daemon(procs, tb, side, args.mptfast, conf,
+                                      os.path.join(workdir, f"{sc.name}-{side}.log"), extra))
+            for d in daemons:
+                d.wait_ready()
+            tb.wait_reachable("a", TUN_ADDR["b"])
+        for r in range(args.runs):
+            for load in args.load_list:
+                log(f"  {sc.name}: {load.name} run {r + 1}/{args.runs}")
+                try:
+                    metrics, raw = loadmod.measure(procs, tb, load, sc.target, args.seconds,
+                                                   [(d.side, d.pid) for d in daemons], omit=args.omit)
+                except HarnessError as e:
+                    entry["run_errors"].append(f"{load.name} run {r + 1}: {e}")
+                    log(f"    failed: {e}")
+                    continue
+                for k, v in metrics.items():
+                    if f"{load.name}_{k}" in values:
+                        values[f"{load.name}_{k}"][r] = v
+                entry["iperf3_cpu"].append({"load": load.name, "run": r + 1, **raw})
+                time.sleep(0.3)   # let queues drain between loads
+        if daemons:
+            status = daemons[0].status()
+            entry["path_share"] = path_share(status) if status else None
+            if status is None:
+                entry["warnings"].append("mptfast status --json failed")
+    except (HarnessError, OSError) as e:
+        entry["status"] = "failed"
+        entry["error"] = str(e)
+        log(f"  {sc.name}: FAILED: {str(e).splitlines()[0]}")
+    except Exception:   # a harness bug: record it with the traceback and go on with the next scenario
+        entry["status"] = "failed"
+        entry["error"] = "harness error:\n" + traceback.format_exc()
+        log(f"  {sc.name}: HARNESS ERROR:\n{traceback.format_exc()}")
+    finally:
+        for d in reversed(daemons):
+            code = d.stop()
+            if code not in (0, None) and entry["status"] == "ok":
+                entry["warnings"].append(f"mptfast side {d.side} exited {code} on SIGTERM; log tail:\n{d.log_tail(10)}")
+        if sc.kind == "vxlan":
+            vxlan_down(tb)
+        entry["metrics"] = {m: report.summarize(v) for m, v in values.items()}
+        if entry["status"] == "ok" and entry["run_errors"]:
+            entry["status"] = "partial"
+
+
+def main(argv):
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        print("perf: needs root (network namespaces)", file=sys.stderr)
+        return EXIT_USAGE
+
+    def on_signal(signum, _frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    if args.publish:
+        log("perf: scripts/publish.sh")
+        run([os.path.join(ROOT, "scripts", "publish.sh")], timeout=1800)
+    os.makedirs(args.out, exist_ok=True)
+    procs = Processes()
+    tb = Testbed(os.path.join(ROOT, "..", "shared", "testbed", "netns-testbed.sh")
+                 if not os.environ.get("MPTFAST_SHARED") else
+                 os.path.join(os.environ["MPTFAST_SHARED"], "testbed", "netns-testbed.sh"), args.prefix)
+    started = time.monotonic()
+    result = {
+        "schema": report.SCHEMA,
+        "date": time.strftime("%Y-%m-%d"),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine_info(args.mptfast),
+        "options": {"runs": args.runs, "seconds": args.seconds, "omit": args.omit, "quick": args.quick,
+                    "no_offload": args.no_offload, "loads": [l.name for l in args.load_list],
+                    "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix},
+        "scenarios": [], "aggregates": [], "interrupted": False,
+    }
+    code = EXIT_OK
+    # run.sh makes the work directory (configs, daemon logs) and removes it even if we are killed.
+    workdir_env = os.environ.get("PERF_WORKDIR")
+    with (contextlib.nullcontext(workdir_env) if workdir_env else
+          tempfile.TemporaryDirectory(prefix="mptfast-perf-")) as workdir:
+        try:
+            tb.down()   # a leftover testbed with our prefix (a killed earlier run) is removed first
+            for sc in args.scenarios:
+                log(f"perf: scenario {sc.name} ({sc.description})")
+                result["scenarios"].append(new_entry(sc))
+                run_scenario(args, procs, tb, sc, workdir, log, result["scenarios"][-1])
+        except Interrupted as e:
+            log(f"perf: interrupted ({e}); cleaning up")
+            result["interrupted"] = True
+            if result["scenarios"] and result["scenarios"][-1]["status"] == "ok":
+                result["scenarios"][-1]["status"] = "interrupted"
+            code = EXIT_INTERRUPTED
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)   # cleanup must not be cut short
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            procs.stop_all()
+            tb.down()
+    result["duration_s"] = time.monotonic() - started
+    report.add_ratios(result["scenarios"])
+    result["aggregates"] = report.aggregates(result["scenarios"])
+    stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}")
+    report.write_json(stem + ".json", result)
+    report.write_markdown(stem + ".md", result)
+    report.write_plot(stem + ".png", result)
+    log(f"perf: wrote {stem}.json, .md, .png in {result['duration_s']:.0f} s")
+    if code == EXIT_OK and any(s["status"] != "ok" for s in result["scenarios"]):
+        bad = ", ".join(f"{s['name']} ({s['status']})" for s in result["scenarios"] if s["status"] != "ok")
+        log(f"perf: not every scenario completed: {bad}")
+        code = EXIT_FAILED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

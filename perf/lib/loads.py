@@ -1,0 +1,105 @@
+"""One bounded iperf3 measurement: a one-off server in namespace b, the client in namespace a.
+
+Figures come from the client's JSON (-J), which carries the receiver's view as well:
+TCP goodput = end.sum_received.bits_per_second; UDP datagrams received = the receiver's bytes /
+payload over the receiver's seconds. CPU of each daemon is utime+stime from /proc/PID/stat read just before and
+just after the client runs.
+"""
+
+import json
+import subprocess
+import time
+
+from netns import HarnessError, cpu_seconds
+
+IPERF_PORT = 5201
+
+
+def _wait_listening(tb, port, server, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise HarnessError(f"iperf3 server exited early ({server.returncode})")
+        r = tb.exec_("b", "ss", "-Hltn", f"sport = :{port}", timeout=10, check=False)
+        if r.stdout.strip():
+            return
+        time.sleep(0.05)
+    raise HarnessError(f"iperf3 server did not listen on port {port} within {seconds} s")
+
+
+def _client_args(load, target, seconds, omit, port):
+    args = ["iperf3", "-c", target, "-p", str(port), "-t", str(seconds), "-J", "--connect-timeout", "3000"]
+    if load.proto == "tcp":
+        if omit:   # skip slow start; not for UDP, where --omit breaks iperf3 3.12's loss accounting
+            args += ["-O", str(omit)]
+        args += ["-P", str(load.streams)]
+    else:
+        # -b 0: as fast as the sender can; -w: a 4 MiB socket buffer so the receiving iperf3,
+        # not its socket queue, is what limits the rate on an unshaped path.
+        args += ["-u", "-b", "0", "-l", str(load.payload), "-w", "4M"]
+    return args
+
+
+def parse_iperf(load, data):
+    """Metrics of one iperf3 -J client report (dict). Raises HarnessError on an iperf3 error."""
+    if "error" in data:
+        raise HarnessError("iperf3: " + str(data["error"]))
+    end = data.get("end", {})
+    if load.proto == "tcp":
+        recv = end.get("sum_received") or {}
+        sent = end.get("sum_sent") or {}
+        if "bits_per_second" not in recv:
+            raise HarnessError("iperf3 report without end.sum_received")
+        return {
+            "gbps": recv["bits_per_second"] / 1e9,
+            "retransmits": float(sent.get("retransmits", 0)),
+        }
+    recv = end.get("sum_received") or {}
+    sent = end.get("sum_sent") or end.get("sum") or {}
+    if "bytes" not in recv or not recv.get("seconds"):
+        raise HarnessError("iperf3 UDP report without end.sum_received")
+    # Datagrams received = the receiver's byte count / payload. (iperf3 3.12's lost_packets is wrong
+    # after --omit and under heavy loss: it can exceed the packets sent; the byte count is not.)
+    received = recv["bytes"] / load.payload
+    sent_packets = sent.get("packets") or 0
+    loss = 100.0 * (1.0 - received / sent_packets) if sent_packets else 0.0
+    return {
+        "kpps": received / recv["seconds"] / 1e3,
+        "gbps": recv["bytes"] * 8 / recv["seconds"] / 1e9,
+        "loss_pct": min(100.0, max(0.0, loss)),
+    }
+
+
+def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT):
+    """Runs one load; returns (metrics dict, raw iperf3 summary). daemons: [(side, pid)] for CPU."""
+    server = procs.start(["ip", "netns", "exec", tb.ns("b"), "iperf3", "-s", "-1", "-p", str(port)])
+    try:
+        _wait_listening(tb, port, server)
+        cpu_before = {side: cpu_seconds(pid) for side, pid in daemons}
+        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *_client_args(load, target, seconds, omit, port)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = client.communicate(timeout=seconds + omit + 20)
+        except subprocess.TimeoutExpired as e:
+            procs.stop(client, grace=2.0)
+            raise HarnessError(f"iperf3 client did not finish within {seconds + omit + 20} s") from e
+        procs.stop(client)
+        cpu_after = {side: cpu_seconds(pid) for side, pid in daemons}
+        try:
+            data = json.loads(out.decode("utf-8", errors="replace"))
+        except ValueError as e:
+            raise HarnessError(f"iperf3 client exited {client.returncode} without JSON: "
+                               f"{err.decode(errors='replace').strip()[:400]}") from e
+        metrics = parse_iperf(load, data)
+        for side, _ in daemons:
+            if cpu_before[side] is not None and cpu_after[side] is not None:
+                metrics[f"cpu_{side}_s"] = cpu_after[side] - cpu_before[side]
+        raw = {"cpu_utilization_percent": data.get("end", {}).get("cpu_utilization_percent")}
+        return metrics, raw
+    finally:
+        # -1 makes the server exit after its one test; stop() only acts if it is still there.
+        try:
+            server.wait(3)
+        except subprocess.TimeoutExpired:
+            pass
+        procs.stop(server, grace=2.0)

@@ -1,0 +1,273 @@
+"""The topology side of the harness: the shared testbed, kernel VXLAN, and MptFast daemons.
+
+Everything is created inside the harness's own namespace pair (PREFIXa/PREFIXb, made by
+../shared/testbed/netns-testbed.sh) and every process started here is recorded in Processes and
+ended by PID (never by name). Teardown is idempotent; the harness calls it at the end, on Ctrl-C
+and on failure.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+from scenarios import TUN_ADDR, TUN_ADDR6, TUNNEL_MTU, VXLAN_ADDR
+
+VXLAN_DEV = "vxperf"
+VXLAN_ID = 4242
+VXLAN_PORT = 4789
+DATA_PORT = 23456
+COMMAND_PORT = 60456
+
+
+class HarnessError(Exception):
+    """A scenario cannot be set up or measured; the message says why."""
+
+
+def run(cmd, timeout=60, check=True):
+    """Runs a short command, returns CompletedProcess (text). Raises HarnessError on failure when check."""
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        raise HarnessError(f"'{' '.join(cmd)}' did not finish within {timeout} s") from e
+    if check and r.returncode != 0:
+        raise HarnessError(f"'{' '.join(cmd)}' exited {r.returncode}: {(r.stdout + r.stderr).strip()}")
+    return r
+
+
+class Processes:
+    """Every long-running child of the harness, so that all of them can be ended by PID."""
+
+    def __init__(self):
+        self._procs = []
+
+    def start(self, cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        # New session: a Ctrl-C on the terminal reaches only the harness, which then ends its
+        # children itself in a known order (load, then daemons, then namespaces).
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                             start_new_session=True)
+        self._procs.append(p)
+        return p
+
+    def stop(self, p, grace=10.0):
+        """SIGTERM, wait up to grace seconds, then SIGKILL; returns the exit code (None if unknown)."""
+        if p.poll() is None:
+            try:
+                os.kill(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(grace)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.kill(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait(5)
+        if p in self._procs:
+            self._procs.remove(p)
+        return p.returncode
+
+    def stop_all(self):
+        for p in list(reversed(self._procs)):
+            try:
+                self.stop(p, grace=5.0)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+
+class Testbed:
+    """The two-namespace, two-path testbed of ../shared/testbed (paths veth1, veth2)."""
+
+    def __init__(self, script, prefix, paths=2):
+        self.script = script
+        self.prefix = prefix
+        self.paths = paths
+
+    def ns(self, side):
+        return self.prefix + side
+
+    def _tb(self, *args, timeout=60):
+        return run(["bash", self.script, "--prefix", self.prefix, *args], timeout=timeout)
+
+    def up(self):
+        """(Re-)asserts the testbed: links up, every impairment cleared (the script's 'up' is declarative)."""
+        self._tb("up", "--paths", str(self.paths))
+
+    def shape(self, path, mbit):
+        self._tb("shape", str(path), str(mbit))
+
+    def down(self):
+        run(["bash", self.script, "--prefix", self.prefix, "down"], timeout=60, check=False)
+
+    def exec_(self, side, *cmd, timeout=60, check=True):
+        return run(["ip", "netns", "exec", self.ns(side), *cmd], timeout=timeout, check=check)
+
+    def wait_reachable(self, side, addr, seconds=15):
+        """Pings addr from side until one reply arrives or the deadline passes."""
+        deadline = time.monotonic() + seconds
+        last = ""
+        while time.monotonic() < deadline:
+            r = self.exec_(side, "ping", "-n", "-c", "1", "-W", "1", addr, timeout=10, check=False)
+            if r.returncode == 0:
+                return
+            last = (r.stdout + r.stderr).strip().splitlines()[-1:] or [""]
+            last = last[0]
+            time.sleep(0.2)
+        raise HarnessError(f"{addr} not reachable from {self.ns(side)} within {seconds} s ({last})")
+
+
+def vxlan_up(tb):
+    """Kernel VXLAN over path 1: the in-kernel UDP tunnel that MptFast is compared with."""
+    for side, local, remote in (("a", "198.18.1.1", "198.18.1.2"), ("b", "198.18.1.2", "198.18.1.1")):
+        ns = tb.ns(side)
+        run(["ip", "-n", ns, "link", "del", VXLAN_DEV], check=False)
+        run(["ip", "-n", ns, "link", "add", VXLAN_DEV, "type", "vxlan", "id", str(VXLAN_ID),
+             "local", local, "remote", remote, "dstport", str(VXLAN_PORT), "dev", "veth1"])
+        run(["ip", "-n", ns, "link", "set", VXLAN_DEV, "mtu", str(TUNNEL_MTU)])
+        run(["ip", "-n", ns, "addr", "add", VXLAN_ADDR[side] + "/24", "dev", VXLAN_DEV])
+        run(["ip", "-n", ns, "link", "set", VXLAN_DEV, "up"])
+    tb.wait_reachable("a", VXLAN_ADDR["b"])
+
+
+def vxlan_down(tb):
+    for side in ("a", "b"):
+        run(["ip", "-n", tb.ns(side), "link", "del", VXLAN_DEV], check=False)
+
+
+def write_mptfast_config(directory, side, scenario):
+    """Writes one side's config in the original's layout (MPT-SPEC §5.1: interface.conf, connections/*.conf)."""
+    other = "b" if side == "a" else "a"
+    me, peer = (1, 2) if side == "a" else (2, 1)
+    os.makedirs(os.path.join(directory, "connections"), exist_ok=True)
+    with open(os.path.join(directory, "interface.conf"), "w", encoding="ascii") as f:
+        f.write(f"""; perf harness, side {side} (MPT-SPEC 5.3)
+[general]
+tunnel_num    = 1
+accept_remote = 0
+cmdport_local = {COMMAND_PORT}
+
+[tun_0]
+name      = tun0
+mtu       = {TUNNEL_MTU}
+ipv4_addr = {TUN_ADDR[side]}/24
+ipv6_addr = {TUN_ADDR6[side]}/64
+""")
+    lines = [f"""; perf scenario {scenario.name}, side {side} (MPT-SPEC 5.4, 5.5)
+[connection]
+name               = perf_{side}
+permission         = 3
+ip_ver             = 4
+ip_local           = {TUN_ADDR[side]}
+local_port         = {DATA_PORT}
+ip_remote          = {TUN_ADDR[other]}
+remote_port        = {DATA_PORT}
+remote_cmd_port    = {COMMAND_PORT}
+path_count         = {len(scenario.paths)}
+network_count      = 0
+status             = 0
+reorder_window     = {scenario.reorder_window}
+max_buffdelay_msec = 100
+auth_type          = 0
+auth_key           = 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
+"""]
+    for i, (path, weight) in enumerate(zip(scenario.paths, scenario.weights)):
+        lines.append(f"""
+[path_{i}]
+interface_name = veth{path}
+ip_ver         = 4
+private_ipaddr = 198.18.{path}.{me}
+public_ipaddr  = 198.18.{path}.{me}
+gw_ipaddr      = 198.18.{path}.{peer}
+remote_ipaddr  = 198.18.{path}.{peer}
+keepalive_time = 1
+dead_time      = 3
+weight_in      = {weight}
+weight_out     = {weight}
+status         = 0
+""")
+    with open(os.path.join(directory, "connections", "perf.conf"), "w", encoding="ascii") as f:
+        f.write("".join(lines))
+    return directory
+
+
+class Daemon:
+    """One `mptfast run -c DIR -d` in a namespace; ip netns exec execs the binary, so the PID is the daemon's."""
+
+    def __init__(self, procs, tb, side, binary, confdir, logpath, extra_args):
+        self.procs = procs
+        self.tb = tb
+        self.side = side
+        self.binary = binary
+        self.confdir = confdir
+        self.logpath = logpath
+        self._log = open(logpath, "w", encoding="utf-8")  # noqa: SIM115 (closed in stop)
+        self.proc = procs.start(["ip", "netns", "exec", tb.ns(side), binary, "run", "-c", confdir, "-d",
+                                 *extra_args], stdout=self._log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self):
+        """The daemon's PID for CPU accounting: ip netns exec normally execs the binary (same PID); if this
+        ip(8) forked instead, the daemon is its only child."""
+        pid = self.proc.pid
+        try:
+            with open(f"/proc/{pid}/comm", encoding="ascii", errors="replace") as f:
+                if f.read().strip() != "ip":
+                    return pid
+            with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+                children = f.read().split()
+            return int(children[0]) if len(children) == 1 else pid
+        except (OSError, ValueError):
+            return pid
+
+    def log_tail(self, lines=25):
+        try:
+            with open(self.logpath, encoding="utf-8", errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def wait_ready(self, seconds=20):
+        """Waits for the daemon's 'ready:' line (the run contract)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with open(self.logpath, encoding="utf-8", errors="replace") as f:
+                if "ready:" in f.read():
+                    return
+            if self.proc.poll() is not None:
+                raise HarnessError(f"mptfast in {self.tb.ns(self.side)} exited with {self.proc.returncode} "
+                                   f"before 'ready:'; log:\n{self.log_tail()}")
+            time.sleep(0.05)
+        raise HarnessError(f"mptfast in {self.tb.ns(self.side)} did not print 'ready:' within {seconds} s; "
+                           f"log:\n{self.log_tail()}")
+
+    def status(self):
+        """`mptfast status --json -c DIR` (None when it fails: counters are informative only)."""
+        import json
+        r = self.tb.exec_(self.side, self.binary, "status", "--json", "-c", self.confdir, timeout=20, check=False)
+        if r.returncode != 0:
+            return None
+        try:
+            return json.loads(r.stdout)
+        except ValueError:
+            return None
+
+    def stop(self):
+        """SIGTERM (clean stop per the contract); returns the exit code."""
+        try:
+            return self.procs.stop(self.proc, grace=10.0)
+        finally:
+            self._log.close()
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process from /proc/PID/stat, in seconds (None once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # Field 2 (comm) is in parentheses and may contain spaces: count fields after the last ')'.
+    fields = stat[stat.rindex(")") + 2:].split()
+    utime, stime = int(fields[11]), int(fields[12])   # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")

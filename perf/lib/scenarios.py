@@ -1,0 +1,130 @@
+"""What the harness measures: the scenarios (topologies) and the loads (iperf3 runs) applied to each.
+
+A scenario is a topology between the two testbed namespaces plus an overlay address to aim the load
+at. Every scenario of one run shares the same machine, kernel and testbed, so their ratios are
+comparable even when the absolute figures are noisy (PERFORMANCE-NOTES.md, "Measuring").
+"""
+
+from dataclasses import dataclass, field
+
+# Overlay addresses (testbed README: 198.19.0.0/16 is left free for tunnels).
+TUN_ADDR = {"a": "198.19.0.1", "b": "198.19.0.2"}
+TUN_ADDR6 = {"a": "fd00:ff::1", "b": "fd00:ff::2"}
+VXLAN_ADDR = {"a": "198.19.1.1", "b": "198.19.1.2"}
+
+# Inner MTU of both tunnels: VXLAN over a 1500-byte veth leaves 1450 (50 bytes of outer headers);
+# MptFast gets the same so TCP uses the same MSS in both and the comparison is like for like.
+TUNNEL_MTU = 1450
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One topology. kind: 'veth' (no tunnel), 'vxlan' (kernel reference) or 'mptfast'."""
+
+    name: str
+    kind: str
+    description: str
+    paths: tuple = (1,)            # testbed path numbers used (veth<i>)
+    weights: tuple = (1,)          # weight_out per path (MptFast only)
+    reorder_window: int = 0        # MptFast reorder_window (0 = off)
+    shape: dict = field(default_factory=dict)   # testbed path -> rate in Mbit/s (both directions)
+
+    @property
+    def target(self):
+        """Address in namespace b that the load is sent to."""
+        if self.kind == "veth":
+            return f"198.18.{self.paths[0]}.2"
+        if self.kind == "vxlan":
+            return VXLAN_ADDR["b"]
+        return TUN_ADDR["b"]
+
+    def as_json(self):
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "paths": list(self.paths),
+            "weights": list(self.weights) if self.kind == "mptfast" else None,
+            "reorder_window": self.reorder_window if self.kind == "mptfast" else None,
+            "shape_mbit": {str(k): v for k, v in sorted(self.shape.items())},
+        }
+
+
+SCENARIOS = [
+    Scenario("veth", "veth", "direct veth path 1, no tunnel"),
+    Scenario("vxlan", "vxlan", f"kernel VXLAN over veth path 1, MTU {TUNNEL_MTU} (in-kernel reference)"),
+    Scenario("mptfast-1path", "mptfast", "MptFast, 1 path"),
+    Scenario("mptfast-2path", "mptfast", "MptFast, 2 equal paths, reorder window off",
+             paths=(1, 2), weights=(1, 1)),
+    Scenario("mptfast-2path-reorder64", "mptfast", "MptFast, 2 equal paths, reorder window 64",
+             paths=(1, 2), weights=(1, 1), reorder_window=64),
+    Scenario("mptfast-2path-w3-1", "mptfast", "MptFast, 2 paths weighted 3:1, reorder window off",
+             paths=(1, 2), weights=(3, 1)),
+    # Shaped: single-path references first, so the aggregate can be compared with their sum.
+    Scenario("mptfast-1path-shaped100", "mptfast", "MptFast, 1 path shaped to 100 Mbit/s",
+             paths=(1,), shape={1: 100}),
+    Scenario("mptfast-1path-shaped20", "mptfast", "MptFast, 1 path (veth2) shaped to 20 Mbit/s",
+             paths=(2,), shape={2: 20}),
+    Scenario("mptfast-2path-shaped100-100", "mptfast",
+             "MptFast, 2 paths shaped 100+100 Mbit/s, weights 1:1, reorder window 64",
+             paths=(1, 2), weights=(1, 1), reorder_window=64, shape={1: 100, 2: 100}),
+    Scenario("mptfast-2path-shaped100-20", "mptfast",
+             "MptFast, 2 paths shaped 100+20 Mbit/s, weights 5:1, reorder window 64",
+             paths=(1, 2), weights=(5, 1), reorder_window=64, shape={1: 100, 2: 20}),
+]
+
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path"]
+
+# Shaped aggregates: multipath scenario -> the single-path scenarios whose figures it should reach
+# in sum (100+100 is compared with twice the 100 Mbit/s single path: both paths are shaped alike).
+AGGREGATES = {
+    "mptfast-2path-shaped100-100": ["mptfast-1path-shaped100", "mptfast-1path-shaped100"],
+    "mptfast-2path-shaped100-20": ["mptfast-1path-shaped100", "mptfast-1path-shaped20"],
+}
+
+# Aggregation is judged where the shaped path rate is the limit: goodput of TCP and of large UDP datagrams.
+# (UDP 64 B at -b 0 is limited by the iperf3 sender long before 20 Mbit/s, so its sum means nothing.)
+AGGREGATE_METRICS = ["tcp1_gbps", "tcp4_gbps", "udp1400_gbps"]
+
+
+@dataclass(frozen=True)
+class Load:
+    """One iperf3 run type. proto 'tcp' or 'udp'; streams (-P) for TCP, payload (-l) for UDP."""
+
+    name: str
+    proto: str
+    description: str
+    streams: int = 1
+    payload: int = 0
+
+
+LOADS = [
+    Load("tcp1", "tcp", "TCP, 1 stream", streams=1),
+    Load("tcp4", "tcp", "TCP, 4 streams", streams=4),
+    Load("udp64", "udp", "UDP, 64 B payload, unlimited rate (-b 0)", payload=64),
+    Load("udp1400", "udp", "UDP, 1400 B payload, unlimited rate (-b 0)", payload=1400),
+]
+
+LOAD_BY_NAME = {l.name: l for l in LOADS}
+
+QUICK_LOADS = ["tcp1"]
+
+# Metric name suffix -> (unit, higher is better, description). Ratios to VXLAN only for "higher is better".
+METRICS = {
+    "gbps": ("Gbit/s", True, "goodput received"),
+    "kpps": ("kpkt/s", True, "packets received per second"),
+    "retransmits": ("count", False, "TCP retransmits (sender)"),
+    "loss_pct": ("%", False, "UDP datagrams lost"),
+    "cpu_a_s": ("CPU s", False, "CPU seconds of the side-a daemon during the load"),
+    "cpu_b_s": ("CPU s", False, "CPU seconds of the side-b daemon during the load"),
+}
+
+
+def metric_unit(metric):
+    return METRICS[metric.split("_", 1)[1]][0]
+
+
+def metric_is_throughput(metric):
+    return METRICS[metric.split("_", 1)[1]][1]

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using MptFast.Integration.Tests.Support;
+using MptFast.Tests.Common;
+
+namespace MptFast.Integration.Tests;
+
+/// <summary>
+/// The performance harness (perf/run.sh) as a user runs it: a shortened quick run must exit 0, write the
+/// JSON, Markdown and PNG results with the requested scenarios, and leave no namespace behind. The figures
+/// themselves are not asserted (no timing assertions in tests).
+/// </summary>
+public class PerfHarnessTests
+{
+    private static readonly string[] SmokeScenarios = ["veth", "vxlan", "mptfast-1path"];
+
+    private static string RunScript => Path.Combine(SharedFiles.RepoRoot, "perf", "run.sh");
+
+    [Fact]
+    public void Quick_run_writes_json_markdown_and_plot_with_the_requested_scenarios_and_cleans_up()
+    {
+        TestEnvironment.RequireRoot();
+        string binary = TestEnvironment.MptfastBinary;
+        using var dir = new TempDir();
+        string prefix = "mfpt" + (Environment.ProcessId % 10000).ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--quick", "--runs", "1", "--seconds", "1",
+                "--only", string.Join(',', SmokeScenarios), "--out", dir.Path, "--prefix", prefix, "--mptfast", binary);
+
+            Assert.False(File.Exists($"/run/netns/{prefix}a") || File.Exists($"/run/netns/{prefix}b"),
+                $"the harness left namespace {prefix}a/b behind:\n{r.All}");
+            string json = SingleFile(dir.Path, "*.json", r);
+            string md = SingleFile(dir.Path, "*.md", r);
+            string png = SingleFile(dir.Path, "*.png", r);
+            Assert.Equal(Path.GetFileNameWithoutExtension(json), Path.GetFileNameWithoutExtension(md));
+            Assert.Equal(Path.GetFileNameWithoutExtension(json), Path.GetFileNameWithoutExtension(png));
+
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+            JsonElement root = doc.RootElement;
+            Assert.Equal("mptfast-perf/1", root.GetProperty("schema").GetString());
+            string[] names = [.. root.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];
+            Assert.Equal(SmokeScenarios, names);
+            foreach (JsonElement s in root.GetProperty("scenarios").EnumerateArray())
+            {
+                Assert.True(s.GetProperty("metrics").TryGetProperty("tcp1_gbps", out _), $"{s.GetProperty("name")} has no tcp1_gbps: {s}");
+            }
+
+            Assert.Equal(1, root.GetProperty("options").GetProperty("runs").GetInt32());
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("machine").GetProperty("git_commit").GetString()));
+
+            string table = File.ReadAllText(md);
+            foreach (string name in SmokeScenarios)
+            {
+                Assert.Contains($"| {name} | tcp1_gbps |", table, StringComparison.Ordinal);
+            }
+
+            byte[] head = File.ReadAllBytes(png)[..8];
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, head);
+
+            // Last, so that a failed scenario still shows the checks above; the message carries the harness's reasons.
+            Assert.True(r.ExitCode == 0, $"perf/run.sh exited {r.ExitCode}:\n{r.All}\n{table}");
+        }
+        finally
+        {
+            // Only needed when the harness itself was killed (timeout): the testbed script removes the namespaces.
+            Proc.Run(TimeSpan.FromSeconds(60), "bash", TestEnvironment.TestbedScript, "--prefix", prefix, "down");
+        }
+    }
+
+    [Fact]
+    public void Unknown_scenario_is_a_usage_error_that_names_it()
+    {
+        TestEnvironment.RequireRoot();
+        using var dir = new TempDir();
+        ProcResult r = Proc.Run(TimeSpan.FromSeconds(60), "bash", RunScript, "--only", "veth,no-such-scenario", "--out", dir.Path, "--prefix", "mfptusage");
+        Assert.True(r.ExitCode == 2, $"expected exit 2, got {r.ExitCode}:\n{r.All}");
+        Assert.Contains("no-such-scenario", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+        Assert.False(File.Exists("/run/netns/mfptusagea"), "a usage error created namespaces");
+    }
+
+    [Fact]
+    public void Help_lists_every_option_the_issue_asks_for()
+    {
+        ProcResult r = Proc.Run(TimeSpan.FromSeconds(60), "bash", RunScript, "--help");
+        Assert.True(r.ExitCode == 0, $"--help exited {r.ExitCode}: {r.All}");
+        foreach (string option in (string[])["--quick", "--runs", "--seconds", "--only", "--out", "--no-offload", "--help"])
+        {
+            Assert.Contains(option, r.Stdout, StringComparison.Ordinal);
+        }
+
+        foreach (string scenario in (string[])["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-reorder64",
+                     "mptfast-2path-w3-1", "mptfast-2path-shaped100-100", "mptfast-2path-shaped100-20"])
+        {
+            Assert.Contains(scenario, r.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    private static string SingleFile(string dir, string pattern, ProcResult r)
+    {
+        string[] files = Directory.GetFiles(dir, pattern);
+        Assert.True(files.Length == 1, $"expected one {pattern} in {dir}, found {files.Length}; harness output:\n{r.All}");
+        return files[0];
+    }
+}
