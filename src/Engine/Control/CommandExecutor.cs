@@ -123,6 +123,7 @@ public sealed class CommandExecutor
         if (command.Up)
         {
             ok &= RunInterfaceCommand(command, text);
+            _daemon.ReinstallRoutes();
         }
 
         int matched = 0;

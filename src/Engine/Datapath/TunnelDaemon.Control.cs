@@ -237,6 +237,18 @@ public sealed partial class TunnelDaemon : IControlConnections
         return new CommandReply(true, written.ToString());
     }
 
+    /// <summary>Installs the routes of every connection again (after <c>mpt int IF up</c>: the kernel dropped those on IF, MPT-SPEC §9.10).</summary>
+    public void ReinstallRoutes()
+    {
+        lock (_gate)
+        {
+            foreach (ConnectionRuntime c in _connections)
+            {
+                InstallRoutes(c);
+            }
+        }
+    }
+
     /// <summary>Runs <c>ip</c> (addresses, links) for the <c>addr</c> and <c>int</c> commands.</summary>
     public LinkConfigurator Link => _link;
 

@@ -118,7 +118,9 @@ internal static class CliCommand
             throw new UsageException("command line too long");
         }
 
-        socket.SendTo(buffer.AsSpan(0, length), endpoint);
+        // Connected, so a closed port (ICMP port unreachable) is reported at once instead of after the timeout.
+        socket.Connect(endpoint);
+        socket.Send(buffer.AsSpan(0, length));
         var sw = Stopwatch.StartNew();
         bool any = false;
         bool ok = true;
@@ -186,6 +188,7 @@ internal static class CliCommand
     {
         private string _dir = DaemonCommand.DefaultConfDir;
         private int? _port;
+        private TimeSpan? _timeout;
 
         public bool Ipv6 { get; private set; }
 
@@ -200,7 +203,7 @@ internal static class CliCommand
                 case "-6": Ipv6 = true; return true;
                 case "-p" or "--port": _port = reader.IntValue(a, 1, 65535); return true;
                 case "-c" or "--config": _dir = reader.Value(a); return true;
-                case "-t" or "--timeout": Timeout = TimeSpan.FromSeconds(reader.IntValue(a, 1, 3600)); return true;
+                case "-t" or "--timeout": _timeout = TimeSpan.FromSeconds(reader.IntValue(a, 1, 3600)); return true;
             }
 
             // The original's -PORT form (strict: digits only, B90).
@@ -229,6 +232,11 @@ internal static class CliCommand
             if (_port is int p)
             {
                 Port = (ushort)p;
+            }
+
+            if (_timeout is { } t)
+            {
+                Timeout = t;
             }
         }
     }
