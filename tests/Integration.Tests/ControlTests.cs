@@ -39,6 +39,7 @@ public class ControlTests
 
     [Theory]
     [InlineData(0)]
+    [InlineData(1)]
     [InlineData(2)]
     public void Path_down_on_a_sets_0x83_there_and_0x80_on_b_and_path_up_returns_both_to_0(int authType)
     {
