@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using MptFast.Integration.Tests.Support;
+using Xunit.Abstractions;
 
 namespace MptFast.Integration.Tests;
 
 /// <summary>The control plane and the mpt command line end to end, two daemons in two namespaces (issue: control plane).</summary>
-public class ControlTests
+public class ControlTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
     private const string OtherKey = "FFEEDDCCBBAA99887766554433221100FFEEDDCCBBAA99887766554433221100";
@@ -230,6 +231,10 @@ public class ControlTests
         Assert.StartsWith("60000000 ", received, StringComparison.Ordinal);
         Assert.True(clock.Elapsed - reloaded > TimeSpan.FromMilliseconds(500), $"the transfer ended {clock.Elapsed - reloaded} after the reloads: too short to prove it survived them");
         Assert.Contains("path socket(s) reused", t.A.Log, StringComparison.Ordinal);
+        foreach (string line in t.A.Log.Split('\n').Where(l => l.Contains("connections rebuilt", StringComparison.Ordinal)))
+        {
+            output.WriteLine(line); // the datapath pause of each reload, for the record (not asserted: no timing assertions)
+        }
 
         JsonElement path0 = DaemonProcess.PathOf(t.A.Status(), 0, 0);
         Assert.Equal(3, path0.GetProperty("weight_out").GetInt32());

@@ -102,7 +102,14 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             _notifier.Tick(NowMs());
             while (_posted.TryDequeue(out Action? work))
             {
-                work();
+                try
+                {
+                    work();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Log.Error($"control thread: posted work failed: {e}");
+                }
             }
 
             ReportDrops(now);
@@ -142,11 +149,33 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
 
         string command = Encoding.UTF8.GetString(line);
         Log.Debug($"command port: '{command}' from {from}");
-        _executor.Execute(command, reply => SendReply(reply, from));
+        try
+        {
+            _executor.Execute(command, reply => SendReply(reply, from));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A command must never take the control thread (and with it the daemon) down.
+            Log.Error($"command '{command}' failed: {e}");
+            SendReply(new CommandReply(false, $"{command}: internal error: {e.Message}"), from);
+        }
     }
 
     // MPT-SPEC §4.5: a reply to one of our handshakes, else a request (or keepalive) for the responder.
     private void HandlePeer(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        try
+        {
+            HandlePeerCore(datagram, from);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Defence in depth: the protocol code returns typed rejections, but no datagram may stop the control thread.
+            Log.Error($"command port: control datagram from {from} caused {e}");
+        }
+    }
+
+    private void HandlePeerCore(ReadOnlySpan<byte> datagram, IPEndPoint from)
     {
         long now = NowMs();
         if (_engine.HandleReply(datagram, from, now))

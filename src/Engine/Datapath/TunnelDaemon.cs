@@ -47,7 +47,10 @@ public sealed partial class TunnelDaemon : IDisposable
 
     public TunnelInfo Info { get; private set; } = null!;
 
-    public long DropNoConnection => _tx?.DropNoConnection ?? 0;
+    public long DropNoConnection => _dropNoConnectionBefore + (_tx?.DropNoConnection ?? 0);
+
+    // Drops counted by transmit pumps that were replaced by a reload (the count continues across rebuilds).
+    private long _dropNoConnectionBefore;
 
     /// <summary>Bytes allocated by the transmit and receive threads since they started (0 in the steady state).</summary>
     public (long Tx, long Rx) DatapathAllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
@@ -146,6 +149,7 @@ public sealed partial class TunnelDaemon : IDisposable
             }
         }
 
+        _dropNoConnectionBefore += _tx?.DropNoConnection ?? 0;
         _tx?.Dispose();
         _rx?.Dispose();
         (_tx, _rx, _txThread, _rxThread) = (null, null, null, null);
