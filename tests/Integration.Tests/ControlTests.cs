@@ -127,14 +127,19 @@ public class ControlTests(ITestOutputHelper output)
         Assert.Contains("auth_key", text, StringComparison.Ordinal);
         Assert.Contains("[path_1]", text, StringComparison.Ordinal);
 
-        // restart keeps counters and traffic; unknown files are errors (exit 6 = CMD-ERROR).
+        // restart FILE sets that connection's paths OK (MPT-SPEC §8.3) and keeps counters and traffic; a later
+        // reload keeps the other connection's manual 0x83 (its configured status did not change).
+        AssertCli(t.A.Cli("path", "down", "198.18.2.1", "198.18.2.2"), 0, "tunnel6.conf: path 1 -> 0x83", t.A);
         long before = DaemonProcess.Counter(DaemonProcess.PathOf(t.A.Status(), 0, 0), "tx_packets");
         AssertCli(t.A.Cli("restart", "tunnel.conf"), 0, "restart tunnel.conf", t.A);
         Assert.True(DaemonProcess.Counter(DaemonProcess.PathOf(t.A.Status(), 0, 0), "tx_packets") >= before, "counters were reset by restart");
+        Assert.Equal(0, StatusOf(t.A, 0, 1));
+        Assert.Equal(0x83, StatusOf(t.A, 1, 1));
         t.Ping('a', v6: false);
         AssertCli(t.A.Cli("restart", "nosuch.conf"), 6, "no connection was loaded from nosuch.conf", t.A);
         AssertCli(t.A.Cli("reload", "tunnel.conf"), 0, "reload tunnel.conf", t.A);
         AssertCli(t.A.Cli("reload"), 0, "2 connection(s) running", t.A);
+        Assert.Equal(0x83, StatusOf(t.A, 1, 1));
         t.Ping('a', v6: false);
         t.Ping('a', v6: true);
 
@@ -265,6 +270,16 @@ public class ControlTests(ITestOutputHelper output)
         t.A.WaitForLog("SIGHUP: reload: the configuration has", TimeSpan.FromSeconds(10));
         Assert.Equal(1, t.A.Status().GetProperty("connections").GetArrayLength());
         t.Ping('a', v6: false);
+
+        // Fixed, with path 1 disabled in the file: the reload applies the configured status.
+        lines[line - 1] = "remote_ipaddr  = 198.18.2.2";
+        int status = Array.FindLastIndex(lines, l => l.StartsWith("status", StringComparison.Ordinal));
+        lines[status] = "status         = 255";
+        File.WriteAllLines(file, lines);
+        AssertCli(t.A.Cli("reload", "tunnel.conf"), 0, "reload tunnel.conf", t.A);
+        Assert.Equal(0xFF, StatusOf(t.A, 0, 1));
+        Assert.Equal(0, StatusOf(t.A, 0, 0));
+        t.Ping('a', v6: false);
     }
 
     [Fact]
@@ -287,6 +302,28 @@ public class ControlTests(ITestOutputHelper output)
         Assert.Equal(0, StatusOf(t.A, 0, 1));
         t.Ping('a', v6: false);
         Assert.False(t.A.HasExited);
+    }
+
+    [Fact]
+    public void Install_script_puts_mptfast_and_the_mpt_and_mptsrv_faces_into_prefix_bin()
+    {
+        using var dir = new TempDir();
+        string script = Path.Combine(MptFast.Tests.Common.SharedFiles.RepoRoot, "scripts", "install.sh");
+        ProcResult install = Proc.Run(Short, "bash", script, "--prefix", dir.Path, "--binary", TestEnvironment.MptfastBinary);
+        Assert.True(install.ExitCode == 0, install.All);
+        string bin = Path.Combine(dir.Path, "bin");
+        Assert.Equal("mptfast", new FileInfo(Path.Combine(bin, "mpt")).LinkTarget);
+        Assert.Equal("mptfast", new FileInfo(Path.Combine(bin, "mptsrv")).LinkTarget);
+
+        // Invoked as mpt: the original's command line; as mptsrv: the daemon.
+        ProcResult help = Proc.Run(Short, Path.Combine(bin, "mpt"), "create", "--help");
+        Assert.True(help.ExitCode == 0 && help.Stdout.Contains("create FILE", StringComparison.Ordinal), help.All);
+        ProcResult none = Proc.Run(Short, Path.Combine(bin, "mpt"), "-p", "60999", "-t", "1", "show", "status");
+        Assert.True(none.ExitCode == 7 && none.Stderr.Contains("127.0.0.1:60999", StringComparison.Ordinal), none.All);
+        ProcResult bad = Proc.Run(Short, Path.Combine(bin, "mpt"), "addr", "add", "10.0.0.1/33", "dev", "eth0");
+        Assert.True(bad.ExitCode == 4, bad.All);
+        ProcResult daemon = Proc.Run(Short, Path.Combine(bin, "mptsrv"), "--help");
+        Assert.True(daemon.ExitCode == 0 && daemon.Stdout.Contains("mptsrv [-d]", StringComparison.Ordinal), daemon.All);
     }
 
     // b accepts remote creates: accept_remote = 1 and a template with b's paths, the test key and the permission.
