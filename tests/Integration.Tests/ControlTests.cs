@@ -84,6 +84,26 @@ public class ControlTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Path_status_change_is_refused_and_counted_by_a_peer_whose_permission_lacks_the_receive_bit()
+    {
+        var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false, KeepaliveTime = 1, DeadTime = 30 };
+        using var t = new TunnelFixture(spec, (dir, side) =>
+        {
+            if (side == 'b')
+            {
+                string file = Path.Combine(dir, "connections", "tunnel.conf");
+                File.WriteAllText(file, File.ReadAllText(file).Replace("permission         = 3", "permission         = 1", StringComparison.Ordinal));
+            }
+        });
+        t.Ping('a', v6: false);
+
+        AssertCli(t.A.Cli("path", "down", "198.18.2.1", "198.18.2.2"), 0, "peer being notified", t.A);
+        WaitUntil(() => Rejected(t.B, "permission_denied") >= 1, TimeSpan.FromSeconds(5), "b refuses the change (B57)", t.B);
+        Assert.Equal(0, StatusOf(t.B, 0, 1));
+        Assert.Equal(0x83, StatusOf(t.A, 0, 1));
+    }
+
+    [Fact]
     public void Cli_commands_show_status_int_addr_save_restart_reload_delete_answer_end_to_end()
     {
         using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]));
