@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MptFast.Engine.Config;
+using MptFast.Engine.Control.Protocol;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Wire;
@@ -11,47 +13,83 @@ namespace MptFast.Engine.Control;
 
 /// <summary>
 /// The control thread: keepalives, dead-path detection and link monitoring every <see cref="TickMilliseconds"/>
-/// (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1, §4.8: local CLI requests), and the periodic
-/// report of drop counters. Never touches a datapath thread's state except through the published fields.
+/// (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
+/// <see cref="CommandExecutor"/>) and the peer control protocol (§4.5–§4.7: replies to our handshakes go to the
+/// <see cref="HandshakeEngine"/>, requests to the <see cref="ControlResponder"/>), the periodic drop report, and
+/// work posted from other threads (SIGHUP reload). Handshakes never block: they advance on datagrams and ticks.
+/// Never touches a datapath thread's state except through the published fields.
 /// </summary>
-public sealed class ControlLoop : IDisposable, ILivenessActions
+public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTransport
 {
     public const int TickMilliseconds = 50;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
-    private readonly IReadOnlyList<ConnectionRuntime> _connections;
+    private readonly TunnelDaemon _daemon;
     private readonly Socket _command;
     private readonly LivenessMonitor _liveness = new();
     private readonly ILinkState _links;
-    private readonly Func<string, CommandReply> _execute;
+    private readonly ControlResponder _responder;
+    private readonly HandshakeEngine _engine;
+    private readonly PathStatusNotifier _notifier;
+    private readonly CommandExecutor _executor;
+    private readonly ConcurrentQueue<Action> _posted = new();
     private readonly byte[] _receive = new byte[65536];
     private readonly byte[] _send = new byte[65536];
     private readonly Dictionary<ConnectionRuntime, byte[]> _keepalives = [];
-    private readonly long[] _reportedDrops;
+    private IReadOnlyList<ConnectionRuntime> _connections = [];
+    private long[] _reportedDrops = [];
     private long _nextDropReport;
+    private long _handshakesFailed;
+    private long _handshakesSucceeded;
+    private RateLimiter _rejectLog = new(TimeSpan.FromSeconds(1));
     private volatile bool _stopping;
 
-    public ControlLoop(IReadOnlyList<ConnectionRuntime> connections, ushort commandPort, ILinkState links, Func<string, CommandReply> execute)
+    public ControlLoop(TunnelDaemon daemon, ushort commandPort, ILinkState links)
     {
-        _connections = connections;
+        ArgumentNullException.ThrowIfNull(daemon);
+        _daemon = daemon;
         _links = links;
-        _execute = execute;
         _command = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
         _command.Bind(new IPEndPoint(IPAddress.IPv6Any, commandPort));
         CommandPort = (ushort)((IPEndPoint)_command.LocalEndPoint!).Port;
+        _responder = new ControlResponder(daemon, CryptoControlTokenSource.Instance);
+        _engine = new HandshakeEngine(this);
+        _notifier = new PathStatusNotifier(daemon, _engine);
+        _notifier.Notified += OnNotified;
+        _executor = new CommandExecutor(daemon, _notifier, new CreateClient(daemon, _engine), NowMs);
+        SetConnections(daemon.Connections);
+        LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>The bound command port (the ephemeral one when configured as 0).</summary>
+    public ushort CommandPort { get; }
+
+    /// <summary>Control-plane counters for the status report (read on the control thread, or racily elsewhere).</summary>
+    public Func<ControlCounters> Counters => () => new ControlCounters(
+        _responder.Answered, _responder.KeepalivesAccepted, ControlCounters.Rejections(_responder.Rejected),
+        Volatile.Read(ref _handshakesSucceeded), Volatile.Read(ref _handshakesFailed), _engine.ActiveCount, _notifier.PendingRetries);
+
+    /// <summary>Uses the (rebuilt) connections from now on. Control thread (or before <see cref="Run"/>).</summary>
+    public void SetConnections(IReadOnlyList<ConnectionRuntime> connections)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        _connections = connections;
+        _keepalives.Clear();
+        int paths = 0;
         foreach (ConnectionRuntime c in connections)
         {
             byte[] packet = new byte[KeepaliveCodec.PacketLength];
             KeepaliveCodec.TryWrite(packet, c.IpVersion, c.LocalTunnel, c.RemoteTunnel, out _);
             _keepalives[c] = packet;
+            paths += c.Paths.Length;
         }
 
-        _reportedDrops = new long[connections.Sum(c => c.Paths.Length) * 4];
-        LivenessMonitor.ResetLiveness(connections, Stopwatch.GetTimestamp());
+        _reportedDrops = new long[paths * 4];
+        ReportBaseline();
     }
 
-    /// <summary>The bound command port (the ephemeral one when configured as 0).</summary>
-    public ushort CommandPort { get; }
+    /// <summary>Runs <paramref name="work"/> on the control thread at its next tick (thread-safe).</summary>
+    public void Post(Action work) => _posted.Enqueue(work);
 
     public void Run()
     {
@@ -60,6 +98,20 @@ public sealed class ControlLoop : IDisposable, ILivenessActions
         {
             long now = Stopwatch.GetTimestamp();
             _liveness.Tick(_connections, now, this);
+            _engine.Tick(NowMs());
+            _notifier.Tick(NowMs());
+            while (_posted.TryDequeue(out Action? work))
+            {
+                try
+                {
+                    work();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Log.Error($"control thread: posted work failed: {e}");
+                }
+            }
+
             ReportDrops(now);
             if (_command.Poll(TickMilliseconds * 1000, SelectMode.SelectRead) && !_stopping)
             {
@@ -78,13 +130,14 @@ public sealed class ControlLoop : IDisposable, ILivenessActions
 
     public void Stop() => _stopping = true;
 
+    private static long NowMs() => Environment.TickCount64;
+
     private void HandleDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from)
     {
         IPAddress source = from.Address.IsIPv4MappedToIPv6 ? from.Address.MapToIPv4() : from.Address;
         if (!IPAddress.IsLoopback(source))
         {
-            // Peer handshakes (0xA2/0xA3) arrive with the control-plane work; until then they are logged and dropped.
-            Log.Debug($"command port: {datagram.Length}-byte datagram from {from} ignored (peer control messages not handled)");
+            HandlePeer(datagram, from);
             return;
         }
 
@@ -95,9 +148,92 @@ public sealed class ControlLoop : IDisposable, ILivenessActions
         }
 
         string command = Encoding.UTF8.GetString(line);
-        CommandReply reply = _execute(command);
-        SendReply(reply, from);
+        Log.Debug($"command port: '{command}' from {from}");
+        try
+        {
+            _executor.Execute(command, reply => SendReply(reply, from));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A command must never take the control thread (and with it the daemon) down.
+            Log.Error($"command '{command}' failed: {e}");
+            SendReply(new CommandReply(false, $"{command}: internal error: {e.Message}"), from);
+        }
     }
+
+    // MPT-SPEC §4.5: a reply to one of our handshakes, else a request (or keepalive) for the responder.
+    private void HandlePeer(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        try
+        {
+            HandlePeerCore(datagram, from);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Defence in depth: the protocol code returns typed rejections, but no datagram may stop the control thread.
+            Log.Error($"command port: control datagram from {from} caused {e}");
+        }
+    }
+
+    private void HandlePeerCore(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        long now = NowMs();
+        if (_engine.HandleReply(datagram, from, now))
+        {
+            return;
+        }
+
+        ResponderResult result = _responder.Respond(datagram, from, now);
+        if (result.Reply is { } reply)
+        {
+            ((IControlTransport)this).Send(reply, from);
+        }
+
+        if (result.Rejection != ResponderRejection.None && _rejectLog.TryAcquire(Stopwatch.GetTimestamp(), out long suppressed))
+        {
+            Log.Warn($"command port: {datagram.Length}-byte control datagram from {from} rejected: {ControlCounters.Name(result.Rejection)}" +
+                (suppressed > 0 ? $" ({suppressed} more rejections not logged)" : ""));
+        }
+    }
+
+    void IControlTransport.Send(ReadOnlySpan<byte> datagram, IPEndPoint to)
+    {
+        try
+        {
+            _command.SendTo(datagram, to);
+        }
+        catch (SocketException e)
+        {
+            Log.Debug($"command socket: send to {to}: {e.SocketErrorCode}");
+        }
+    }
+
+    private void OnNotified(PathNotification n)
+    {
+        if (n.Code == HandshakeCodes.Ok)
+        {
+            Interlocked.Increment(ref _handshakesSucceeded);
+            Log.Info($"{n.FileName}: path {n.Path}: peer acknowledged status 0x{(int)n.Status:x2}");
+            return;
+        }
+
+        Interlocked.Increment(ref _handshakesFailed);
+        Log.Warn($"{n.FileName}: path {n.Path}: telling the peer about status 0x{(int)n.Status:x2} failed with code {n.Code} " +
+            $"({HandshakeText(n.Code)}), attempt {n.Attempt}{(n.WillRetry ? ", will retry" : "")}");
+    }
+
+    /// <summary>A human text for a handshake result code (MPT-SPEC §4.10).</summary>
+    public static string HandshakeText(byte code) => code switch
+    {
+        0 => "OK",
+        1 => "no answer from the peer",
+        3 => "authentication of the reply failed",
+        4 => "the peer has no such connection or could not parse the request",
+        5 => "the connection already exists on the peer",
+        6 => "no usable path to send through",
+        9 => "wrong round number in a reply",
+        _ => "code " + code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private void SendReply(CommandReply reply, IPEndPoint to)
     {
@@ -108,13 +244,13 @@ public sealed class ControlLoop : IDisposable, ILivenessActions
         {
             int take = Math.Min(maxText, text.Length - offset);
             CliCodec.TryWriteReply(_send, reply.Ok, text.AsSpan(offset, take), out int written);
-            _command.SendTo(_send.AsSpan(0, written), to);
+            ((IControlTransport)this).Send(_send.AsSpan(0, written), to);
             offset += take;
         }
         while (offset < text.Length);
 
         int end = CliCodec.WriteEnd(_send);
-        _command.SendTo(_send.AsSpan(0, end), to);
+        ((IControlTransport)this).Send(_send.AsSpan(0, end), to);
     }
 
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
@@ -137,9 +273,17 @@ public sealed class ControlLoop : IDisposable, ILivenessActions
             StatusOrigin.DeadTimer => $"no keepalive for {path.Config.DeadTime} s",
             StatusOrigin.Keepalive => "keepalive received",
             StatusOrigin.LinkMonitor => path.LinkUp == true ? $"{path.Config.InterfaceName} is up again" : $"{path.Config.InterfaceName} is down",
+            StatusOrigin.Peer => "the peer said so",
             _ => origin.ToString(),
         };
         Log.Warn($"{connection.Config.FileName}: path {path.Index} ({path.PublicAddress} -> {path.RemoteAddress}) status 0x{(int)from:x2} -> 0x{(int)to:x2}: {why}");
+
+        // MPT-SPEC §8.3: the dead timer and the interface check tell the peer (sent as 0x80); a keepalive does not.
+        if ((origin is StatusOrigin.DeadTimer or StatusOrigin.LinkMonitor) && to != PathStatus.Ok
+            && connection.Index < _connections.Count && ReferenceEquals(_connections[connection.Index], connection))
+        {
+            _notifier.Announce(connection.Index, path.Index, NowMs());
+        }
     }
 
     bool? ILivenessActions.QueryLink(string interfaceName) => _links.IsUpAndRunning(interfaceName);
@@ -152,26 +296,34 @@ public sealed class ControlLoop : IDisposable, ILivenessActions
         }
 
         _nextDropReport = now + (long)(DropReportInterval.TotalSeconds * Stopwatch.Frequency);
+        ForEachDrop(report: true);
+    }
+
+    // After a rebuild the counters continue: start the report from their current values.
+    private void ReportBaseline() => ForEachDrop(report: false);
+
+    private void ForEachDrop(bool report)
+    {
         int k = 0;
         foreach (ConnectionRuntime c in _connections)
         {
             foreach (PathRuntime p in c.Paths)
             {
-                Report(c, p, "datagrams from unknown senders", ref p.Counters.DropUnknownSource, k++);
-                Report(c, p, "malformed GRE datagrams", ref p.Counters.DropMalformed, k++);
-                Report(c, p, "truncated datagrams", ref p.Counters.DropTruncated, k++);
-                Report(c, p, "keepalives naming another tunnel pair", ref p.Counters.DropKeepaliveMismatch, k++);
+                Report(c, p, "datagrams from unknown senders", ref p.Counters.DropUnknownSource, k++, report);
+                Report(c, p, "malformed GRE datagrams", ref p.Counters.DropMalformed, k++, report);
+                Report(c, p, "truncated datagrams", ref p.Counters.DropTruncated, k++, report);
+                Report(c, p, "keepalives naming another tunnel pair", ref p.Counters.DropKeepaliveMismatch, k++, report);
             }
         }
     }
 
-    private void Report(ConnectionRuntime c, PathRuntime p, string what, ref long counter, int slot)
+    private void Report(ConnectionRuntime c, PathRuntime p, string what, ref long counter, int slot, bool report)
     {
         long value = Volatile.Read(ref counter);
         long delta = value - _reportedDrops[slot];
-        if (delta > 0)
+        _reportedDrops[slot] = value;
+        if (delta > 0 && report)
         {
-            _reportedDrops[slot] = value;
             Log.Warn($"{c.Config.FileName}: path {p.Index}: dropped {delta} {what} (total {value})");
         }
     }

@@ -10,7 +10,7 @@ namespace MptFast.Engine.Control;
 
 /// <summary>What the status report needs to know about the tunnel besides its connections.</summary>
 public sealed record TunnelInfo(InterfaceConfig Interface, int TunFd, ushort CommandPort, long StartedTicks,
-    Func<(long Tx, long Rx)>? DatapathAllocatedBytes = null, Func<long>? DropNoConnection = null);
+    Func<(long Tx, long Rx)>? DatapathAllocatedBytes = null, Func<long>? DropNoConnection = null, Func<ControlCounters>? ControlPlane = null);
 
 /// <summary>
 /// The status report: the original's text layout of <c>mpt show status</c> (MPT-SPEC §9.11, with fields added at the end
@@ -39,6 +39,13 @@ public static class StatusReport
 
         Line(sb, "    CMD server port number  : ", Num(tunnel.CommandPort));
         Line(sb, "    Global server    : ", i.AcceptRemote ? "1" : "0");
+        if (tunnel.ControlPlane?.Invoke() is { } control)
+        {
+            Line(sb, "    Control answered : ", Num(control.Answered));
+            Line(sb, "    Control rejected : ", Num(control.RejectedTotal) + RejectionText(control));
+            Line(sb, "    Notifications    : ", $"acknowledged={Num(control.NotificationsAcknowledged)} failed={Num(control.NotificationsFailed)}");
+        }
+
         sb.Append('\n').Append("Number of connections: ").Append(Num(connections.Count)).Append(" \n");
         foreach (ConnectionRuntime c in connections)
         {
@@ -135,6 +142,11 @@ public static class StatusReport
             w.WriteNumber("tx_thread_allocated_bytes", tx);
             w.WriteNumber("rx_thread_allocated_bytes", rx);
             w.WriteEndObject();
+            if (tunnel.ControlPlane?.Invoke() is { } control)
+            {
+                ControlJson(w, control);
+            }
+
             w.WriteStartArray("connections");
             foreach (ConnectionRuntime c in connections)
             {
@@ -219,6 +231,40 @@ public static class StatusReport
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void ControlJson(Utf8JsonWriter w, ControlCounters control)
+    {
+        w.WriteStartObject("control");
+        w.WriteNumber("answered", control.Answered);
+        w.WriteNumber("keepalives_accepted", control.KeepalivesAccepted);
+        w.WriteNumber("rejected_total", control.RejectedTotal);
+        w.WriteStartObject("rejected");
+        foreach (KeyValuePair<string, long> kv in control.Rejected)
+        {
+            w.WriteNumber(kv.Key, kv.Value);
+        }
+
+        w.WriteEndObject();
+        w.WriteNumber("notifications_acknowledged", control.NotificationsAcknowledged);
+        w.WriteNumber("notifications_failed", control.NotificationsFailed);
+        w.WriteNumber("handshakes_active", control.HandshakesActive);
+        w.WriteNumber("notification_retries_pending", control.NotificationRetriesPending);
+        w.WriteEndObject();
+    }
+
+    private static string RejectionText(ControlCounters control)
+    {
+        var sb = new StringBuilder();
+        foreach (KeyValuePair<string, long> kv in control.Rejected)
+        {
+            if (kv.Value > 0)
+            {
+                sb.Append(' ').Append(kv.Key).Append('=').Append(Num(kv.Value));
+            }
+        }
+
+        return sb.ToString();
     }
 
     public static string StatusName(PathStatus s) => s switch

@@ -74,6 +74,17 @@ public sealed class ConnectionRuntime
 
     public void CountNoPath() => _dropNoPath++;
 
+    /// <summary>
+    /// Continues <paramref name="previous"/> (the same connection before a reload or restart, datapath threads
+    /// stopped): the sequence counter runs on (MPT-SPEC §2.3: one counter per connection) and the drop count is kept.
+    /// </summary>
+    public void ContinueFrom(ConnectionRuntime previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        NextSequence = previous.NextSequence;
+        _dropNoPath = previous.DropNoPath;
+    }
+
     public void RecomputeOkMask()
     {
         uint mask = 0;

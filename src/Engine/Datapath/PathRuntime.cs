@@ -42,7 +42,23 @@ public sealed class PathRuntime
 
     public IPathSocket? Socket { get; set; }
 
-    public PathCounters Counters { get; } = new();
+    /// <summary>Packet counters; a path that continues across a reload keeps its object (<see cref="ContinueFrom"/>).</summary>
+    public PathCounters Counters { get; private set; } = new();
+
+    /// <summary>
+    /// Takes over the counters and liveness state of <paramref name="previous"/>, the same path before a reload or
+    /// restart (control thread, while the datapath threads are stopped). The status is the caller's choice.
+    /// </summary>
+    public void ContinueFrom(PathRuntime previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        Counters = previous.Counters;
+        LastKeepaliveTicks = previous.LastKeepaliveTicks;
+        NextKeepaliveTicks = previous.NextKeepaliveTicks;
+        StatusChangedTicks = previous.StatusChangedTicks;
+        StatusOrigin = previous.StatusOrigin;
+        LinkUp = previous.LinkUp;
+    }
 
     public PathStatus Status
     {

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
+using MptFast.Engine.Control.Protocol;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Wire;
@@ -14,17 +15,20 @@ namespace MptFast.Engine.Datapath;
 /// <summary>
 /// The running tunnel: TUN device, path sockets, routes and the three threads (transmit, receive, control). Built
 /// from a validated <see cref="MptConfig"/>; <see cref="Dispose"/> stops the threads and removes what it installed
-/// (MPT-SPEC §1.4 start-up, §9.1–9.3, §9.6 "Required": orderly shutdown on SIGINT/SIGTERM).
+/// (MPT-SPEC §1.4 start-up, §9.1–9.3, §9.6 "Required": orderly shutdown on SIGINT/SIGTERM). Connections are
+/// reloaded, restarted, created and deleted at run time by the control thread (TunnelDaemon.Reconfigure.cs).
 /// </summary>
-public sealed class TunnelDaemon : IDisposable
+public sealed partial class TunnelDaemon : IDisposable
 {
-    private readonly List<Action> _undo = [];
-    private readonly MptConfig _config;
     private readonly LinkConfigurator _link = new();
+    private readonly object _gate = new();
+    private MptConfig _config;
     private ITunDevice? _tun;
     private ConnectionRuntime[] _connections = [];
     private TxPump? _tx;
     private RxPump? _rx;
+    private Thread? _txThread;
+    private Thread? _rxThread;
     private ControlLoop? _control;
     private readonly List<Thread> _threads = [];
     private bool _disposed;
@@ -32,6 +36,8 @@ public sealed class TunnelDaemon : IDisposable
     private TunnelDaemon(MptConfig config, DaemonOptions options)
     {
         _config = config;
+        _template = config.Template;
+        _peer = ControlPeerState.From(config.Interface, config.Template);
         Options = options;
     }
 
@@ -41,19 +47,22 @@ public sealed class TunnelDaemon : IDisposable
 
     public TunnelInfo Info { get; private set; } = null!;
 
-    public long DropNoConnection => _tx?.DropNoConnection ?? 0;
+    public long DropNoConnection => _dropNoConnectionBefore + (_tx?.DropNoConnection ?? 0);
+
+    // Drops counted by transmit pumps that were replaced by a reload (the count continues across rebuilds).
+    private long _dropNoConnectionBefore;
 
     /// <summary>Bytes allocated by the transmit and receive threads since they started (0 in the steady state).</summary>
     public (long Tx, long Rx) DatapathAllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
 
     /// <summary>Creates the interface, sockets and routes and starts the threads. Throws <see cref="DaemonStartException"/>
     /// with a clear reason when something cannot be set up; everything done so far is undone.</summary>
-    public static TunnelDaemon Start(MptConfig config, DaemonOptions options, Func<string, CommandReply>? extraCommands = null)
+    public static TunnelDaemon Start(MptConfig config, DaemonOptions options)
     {
         var d = new TunnelDaemon(config, options);
         try
         {
-            d.Open(extraCommands);
+            d.Open();
             return d;
         }
         catch
@@ -63,7 +72,7 @@ public sealed class TunnelDaemon : IDisposable
         }
     }
 
-    private void Open(Func<string, CommandReply>? extraCommands)
+    private void Open()
     {
         InterfaceConfig i = _config.Interface;
         _tun = LinuxTunDevice.Open(i.TunName);
@@ -81,27 +90,72 @@ public sealed class TunnelDaemon : IDisposable
         Check(_link.SetUp(i.TunName), "set link up");
         Log.Info($"tunnel {i.TunName}: mtu {i.Mtu}, {i.Ipv4Address?.ToString() ?? "no IPv4"}, {i.Ipv6Address?.ToString() ?? "no IPv6"}");
 
+        var reuse = new SocketReuse([]);
         var connections = new List<ConnectionRuntime>();
-        for (int ci = 0; ci < _config.Connections.Count; ci++)
+        try
         {
-            connections.Add(OpenConnection(ci, _config.Connections[ci]));
+            for (int ci = 0; ci < _config.Connections.Count; ci++)
+            {
+                connections.Add(OpenConnection(ci, _config.Connections[ci], reuse));
+            }
+        }
+        catch
+        {
+            reuse.DisposeOpened();
+            throw;
         }
 
         _connections = [.. connections];
-        var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
-        int slotSize = SlotSize(i.Mtu);
-        _tx = new TxPump(_tun, _connections, matcher, slotSize);
-        _rx = new RxPump(_tun, _connections, slotSize);
-        _control = new ControlLoop(_connections, i.CommandPort, new LinuxLinkState(), line => Execute(line, extraCommands));
-        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection);
-        StartThread("mptfast-tx", _tx.Run);
-        StartThread("mptfast-rx", _rx.Run);
+        foreach (ConnectionRuntime c in _connections)
+        {
+            InstallRoutes(c);
+        }
+
+        _control = new ControlLoop(this, i.CommandPort, new LinuxLinkState());
+        _peer = _peer with { CommandPort = _control.CommandPort };
+        StartDatapath();
+        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection, _control.Counters);
         StartThread("mptfast-ctl", _control.Run);
         int paths = _connections.Sum(c => c.Paths.Length);
         Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");
     }
 
-    private ConnectionRuntime OpenConnection(int index, ConnectionConfig c)
+    /// <summary>Builds the transmit and receive pumps over the current connections and starts their threads.</summary>
+    private void StartDatapath()
+    {
+        var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
+        int slotSize = SlotSize(_config.Interface.Mtu);
+        _tx = new TxPump(_tun!, _connections, matcher, slotSize);
+        _rx = new RxPump(_tun!, _connections, slotSize);
+        _txThread = StartThread("mptfast-tx", _tx.Run);
+        _rxThread = StartThread("mptfast-rx", _rx.Run);
+    }
+
+    /// <summary>Stops the pump threads and disposes the pumps (the TUN device and the path sockets stay open).</summary>
+    private void StopDatapath()
+    {
+        _tx?.Stop();
+        _rx?.Stop();
+        foreach (Thread? t in (Thread?[])[_txThread, _rxThread])
+        {
+            if (t is not null && !t.Join(TimeSpan.FromSeconds(5)))
+            {
+                Log.Warn($"{t.Name} did not stop within 5 s");
+            }
+
+            if (t is not null)
+            {
+                _threads.Remove(t);
+            }
+        }
+
+        _dropNoConnectionBefore += _tx?.DropNoConnection ?? 0;
+        _tx?.Dispose();
+        _rx?.Dispose();
+        (_tx, _rx, _txThread, _rxThread) = (null, null, null, null);
+    }
+
+    private ConnectionRuntime OpenConnection(int index, ConnectionConfig c, SocketReuse reuse)
     {
         InterfaceConfig i = _config.Interface;
 
@@ -116,7 +170,7 @@ public sealed class TunnelDaemon : IDisposable
             Log.Warn($"{c.FileName}: ip_local {c.IpLocal} differs from the tunnel's IPv6 address {v6.Address} (B73)");
         }
 
-        c = c with { LocalCmdPort = i.CommandPort };
+        c = c with { LocalCmdPort = _peer.CommandPort }; // MPT-SPEC §4.1: overwritten with the daemon's command port
         var paths = new PathRuntime[c.Paths.Count];
         ushort localPort = c.LocalPort;
         for (int p = 0; p < paths.Length; p++)
@@ -126,23 +180,31 @@ public sealed class TunnelDaemon : IDisposable
             IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
             var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
             string? device = Options.BindToDevice && InterfaceExists(pc.InterfaceName) ? pc.InterfaceName : null;
-            var socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes);
-            path.Socket = socket;
-            _undo.Add(socket.Dispose);
+            var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
+            if (reuse.Take(key) is { } previous)
+            {
+                path.Socket = previous.Socket; // same endpoints: the socket (and its queued datagrams) carries on
+                path.ContinueFrom(previous);
+                reuse.Previous[path] = previous;
+            }
+            else
+            {
+                path.Socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes);
+                reuse.Opened.Add(path.Socket);
+            }
+
             if (localPort == 0)
             {
                 // MPT-SPEC §2.1: the first path's ephemeral port becomes the connection's local_port.
-                localPort = socket.LocalPort;
+                localPort = path.Socket!.LocalPort;
                 c = c with { LocalPort = localPort };
             }
 
-            InstallPathRoute(c, pc);
             paths[p] = path;
             Log.Info($"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
                 $"{(device is null ? "" : " (bound)")}, weight {pc.WeightOut}, status 0x{(int)pc.Status:x2}");
         }
 
-        InstallConnectionRoutes(c);
         var conflicts = new List<PortMapConflict>();
         PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts);
         ComparePortMap(c, portMap);
@@ -199,61 +261,67 @@ public sealed class TunnelDaemon : IDisposable
         throw new DaemonStartException($"{c.FileName}: private_ipaddr is 0.0.0.0 and interface {p.InterfaceName} has no IPv4 address");
     }
 
-    private void InstallPathRoute(ConnectionConfig c, PathConfig p)
+    /// <summary>MPT-SPEC §9.3: per-path host routes, the tunnel peer route and the network routes of one connection.</summary>
+    private void InstallRoutes(ConnectionRuntime runtime)
     {
-        if (!Options.InstallRoutes || !InterfaceExists(p.InterfaceName))
-        {
-            return;
-        }
-
-        // MPT-SPEC §9.3: a host route to the remote address via the gateway on the path's interface.
-        var host = new IpPrefix(p.RemoteAddress, p.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
-        IPAddress? via = IsUnspecified(p.GatewayAddress) || p.GatewayAddress.Equals(p.RemoteAddress) ? null : p.GatewayAddress;
-        Route(c.FileName, host, via, p.InterfaceName);
-    }
-
-    private void InstallConnectionRoutes(ConnectionConfig c)
-    {
+        var installed = new List<InstalledRoute>();
+        _routes[runtime] = installed;
         if (!Options.InstallRoutes)
         {
             return;
         }
 
+        ConnectionConfig c = runtime.Config;
+        foreach (PathConfig p in c.Paths)
+        {
+            if (InterfaceExists(p.InterfaceName))
+            {
+                // A host route to the remote address via the gateway on the path's interface.
+                var host = new IpPrefix(p.RemoteAddress, p.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
+                IPAddress? via = IsUnspecified(p.GatewayAddress) || p.GatewayAddress.Equals(p.RemoteAddress) ? null : p.GatewayAddress;
+                Route(c.FileName, new InstalledRoute(host, via, p.InterfaceName), installed);
+            }
+        }
+
         string tun = _config.Interface.TunName;
-        Route(c.FileName, new IpPrefix(c.IpRemote, c.IpVer == 6 ? 128 : 32), null, tun);
+        Route(c.FileName, new InstalledRoute(new IpPrefix(c.IpRemote, c.IpVer == 6 ? 128 : 32), null, tun), installed);
         foreach (NetworkConfig n in c.Networks)
         {
             // Via the remote tunnel address when the families agree; otherwise straight into the TUN.
-            Route(c.FileName, n.Destination, n.Destination.IsIPv6 == (c.IpVer == 6) ? c.IpRemote : null, tun);
+            Route(c.FileName, new InstalledRoute(n.Destination, n.Destination.IsIPv6 == (c.IpVer == 6) ? c.IpRemote : null, tun), installed);
         }
     }
 
-    private void Route(string file, IpPrefix destination, IPAddress? via, string device)
+    private void Route(string file, InstalledRoute route, List<InstalledRoute> installed)
     {
-        LinkCommandResult r = _link.ReplaceRoute(destination, via, device);
+        LinkCommandResult r = _link.ReplaceRoute(route.Destination, route.Via, route.Device);
         if (!r.Succeeded)
         {
-            Log.Warn($"{file}: route {destination}{(via is null ? "" : " via " + via)} dev {device}: {r.StandardError}");
+            Log.Warn($"{file}: route {route}: {r.StandardError}");
             return;
         }
 
-        _undo.Add(() => _link.DeleteRoute(destination, via, device));
+        installed.Add(route);
     }
 
-    /// <summary>Commands the daemon answers itself; the rest go to <paramref name="extra"/>.</summary>
-    private CommandReply Execute(string line, Func<string, CommandReply>? extra)
+    /// <summary>Removes the routes of <paramref name="runtime"/> that no current connection installed as well.</summary>
+    private void RemoveRoutes(ConnectionRuntime runtime)
     {
-        string trimmed = line.Trim();
-        long now = Stopwatch.GetTimestamp();
-        return trimmed switch
+        if (!_routes.Remove(runtime, out List<InstalledRoute>? installed))
         {
-            "show status" => new CommandReply(true, StatusReport.Text(Info, _connections, now)),
-            "show status --json" or "status --json" => new CommandReply(true, StatusReport.Json(Info, _connections, now)),
-            _ => extra?.Invoke(trimmed) ?? new CommandReply(false, $"'{trimmed}': unknown command"),
-        };
+            return;
+        }
+
+        foreach (InstalledRoute route in installed)
+        {
+            if (!_routes.Values.Any(list => list.Contains(route)))
+            {
+                _link.DeleteRoute(route.Destination, route.Via, route.Device);
+            }
+        }
     }
 
-    private void StartThread(string name, Action body)
+    private Thread StartThread(string name, Action body)
     {
         var t = new Thread(() =>
         {
@@ -275,6 +343,7 @@ public sealed class TunnelDaemon : IDisposable
 
         t.Start();
         _threads.Add(t);
+        return t;
     }
 
     public void Dispose()
@@ -285,32 +354,29 @@ public sealed class TunnelDaemon : IDisposable
         }
 
         _disposed = true;
-        _tx?.Stop();
-        _rx?.Stop();
+
+        // The control thread first: it is the one that reconfigures, so after it the connection set is stable.
         _control?.Stop();
-        foreach (Thread t in _threads)
+        foreach (Thread t in _threads.Where(t => t.Name == "mptfast-ctl"))
         {
-            if (!t.Join(TimeSpan.FromSeconds(5)))
+            if (!t.Join(TimeSpan.FromSeconds(10)))
             {
-                Log.Warn($"{t.Name} did not stop within 5 s");
+                Log.Warn($"{t.Name} did not stop within 10 s");
             }
         }
 
-        _control?.Dispose();
-        for (int k = _undo.Count - 1; k >= 0; k--)
+        lock (_gate)
         {
-            try
+            StopDatapath();
+            _control?.Dispose();
+            foreach (ConnectionRuntime c in _connections)
             {
-                _undo[k]();
+                CloseConnection(c, keep: null);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or SocketException)
-            {
-                Log.Warn("cleanup: " + e.Message);
-            }
+
+            _connections = [];
         }
 
-        _tx?.Dispose();
-        _rx?.Dispose();
         _tun?.Dispose();
         Log.Info("stopped: routes removed, interface closed");
     }

@@ -4,18 +4,22 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MptFast.Engine.Config;
+using MptFast.Engine.Control.Cli;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Host.Commands;
 
 /// <summary>
-/// The command line of the original (<c>mpt [-6] [-PORT] COMMAND</c>, MPT-SPEC §9.10) and <c>mptfast status</c>: sends the
-/// command to the daemon's command port on loopback (§4.8) and prints the reply. Exit status: 0 when the daemon
-/// answered CMD_OK, 1 on CMD-ERROR, 3 when no daemon answered (B90: the original ignores the answer).
+/// The command line of the original (<c>mpt [-6] [-PORT] COMMAND</c>, MPT-SPEC §9.10) and <c>mptfast status</c>: validates
+/// the command with <see cref="CliCommandLine"/> (nothing is sent when it is malformed), sends it to the daemon's command
+/// port on loopback (§4.8) and prints the reply. Exit status: 0 when the daemon answered CMD_OK; 1, 3, 4, 5 as the
+/// original for an unknown command, invalid IP, invalid prefix length, wrong parameters; 6 when the daemon answered
+/// CMD-ERROR; 7 when no daemon answered (B90: the original ignores the answer).
 /// </summary>
 internal static class CliCommand
 {
-    public const int ExitNoAnswer = 3;
+    public const int ExitDaemonError = 6;
+    public const int ExitNoAnswer = 7;
 
     public static int Status(string[] args)
     {
@@ -39,7 +43,7 @@ internal static class CliCommand
             }
         }
 
-        return Send(target, json ? "show status --json" : "show status", raw: json);
+        return Send(target, json ? "show status json" : "show status", raw: json);
     }
 
     public static int RunAsMpt(string[] args)
@@ -52,6 +56,8 @@ internal static class CliCommand
             if (a is "-h" or "--help")
             {
                 Console.Out.Write(Help.Main);
+                Console.Out.WriteLine();
+                Console.Out.WriteLine(CliHelp.All);
                 return Program.ExitOk;
             }
 
@@ -61,13 +67,43 @@ internal static class CliCommand
             }
         }
 
-        string[] words = reader.Rest();
-        if (words.Length == 0)
+        List<string> words = [.. reader.Rest()];
+        if (words.Count == 0)
         {
             throw new UsageException("no command given");
         }
 
-        return Send(target, string.Join(' ', words), raw: false);
+        CliParseResult first = CliCommandLine.Parse(words[0]);
+        CliCommandKind? kind = first.Command?.Kind ?? first.Kind;
+        if (words.Skip(1).Any(w => w is "-h" or "--help"))
+        {
+            Console.Out.WriteLine(kind is { } k ? CliHelp.For(k) : CliHelp.All);
+            return Program.ExitOk;
+        }
+
+        // `show status --json` is `show status json` (the MptFast extension); its reply is printed without the prefix.
+        if (words.Count == 3 && words[0] == "show" && words[1] == "status" && words[2] == "--json")
+        {
+            words[2] = "json";
+        }
+
+        CliParseResult parsed = CliCommandLine.Parse(string.Join(' ', words));
+        if (parsed.Command is not { } command)
+        {
+            Console.Error.WriteLine("mptfast: " + parsed.Message);
+            if (parsed.Kind is { } pk)
+            {
+                Console.Error.WriteLine("usage: " + CliHelp.For(pk));
+            }
+            else
+            {
+                Console.Error.WriteLine("commands:\n" + CliHelp.All);
+            }
+
+            return (int)parsed.ExitCode;
+        }
+
+        return Send(target, command.ToCommandLine(), raw: command is ShowStatusCommand { Json: true });
     }
 
     private static int Send(Target target, string commandLine, bool raw)
@@ -82,10 +118,13 @@ internal static class CliCommand
             throw new UsageException("command line too long");
         }
 
-        socket.SendTo(buffer.AsSpan(0, length), endpoint);
+        // Connected, so a closed port (ICMP port unreachable) is reported at once instead of after the timeout.
+        socket.Connect(endpoint);
+        socket.Send(buffer.AsSpan(0, length));
         var sw = Stopwatch.StartNew();
         bool any = false;
         bool ok = true;
+        bool refused = false;
         var output = new StringBuilder();
         while (true)
         {
@@ -102,6 +141,7 @@ internal static class CliCommand
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
+                refused = true;
                 break;
             }
 
@@ -113,8 +153,8 @@ internal static class CliCommand
             any = true;
             if (kind == CliReplyKind.End)
             {
-                Console.Out.Write(output.ToString());
-                return ok ? Program.ExitOk : Program.ExitFailure;
+                (ok ? Console.Out : Console.Error).Write(output.ToString());
+                return ok ? Program.ExitOk : ExitDaemonError;
             }
 
             ok &= kind == CliReplyKind.Ok;
@@ -132,10 +172,11 @@ internal static class CliCommand
         {
             Console.Out.Write(output.ToString());
             Console.Error.WriteLine($"mptfast: the reply from {endpoint} ended without an end marker");
-            return Program.ExitFailure;
+            return ExitNoAnswer;
         }
 
-        Console.Error.WriteLine($"mptfast: no answer from a daemon at {endpoint} (UDP) within {target.Timeout.TotalSeconds:0.#} s — is mptfast running, and is {target.Port} its command port (cmdport_local)?");
+        Console.Error.WriteLine($"mptfast: no answer from a daemon at {endpoint} (UDP port {target.Port}) within {target.Timeout.TotalSeconds:0.#} s" +
+            $"{(refused ? " (port unreachable)" : "")} — is mptfast running, and is {target.Port} its command port (cmdport_local)?");
         return ExitNoAnswer;
     }
 
@@ -147,6 +188,7 @@ internal static class CliCommand
     {
         private string _dir = DaemonCommand.DefaultConfDir;
         private int? _port;
+        private TimeSpan? _timeout;
 
         public bool Ipv6 { get; private set; }
 
@@ -161,7 +203,7 @@ internal static class CliCommand
                 case "-6": Ipv6 = true; return true;
                 case "-p" or "--port": _port = reader.IntValue(a, 1, 65535); return true;
                 case "-c" or "--config": _dir = reader.Value(a); return true;
-                case "-t" or "--timeout": Timeout = TimeSpan.FromSeconds(reader.IntValue(a, 1, 3600)); return true;
+                case "-t" or "--timeout": _timeout = TimeSpan.FromSeconds(reader.IntValue(a, 1, 3600)); return true;
             }
 
             // The original's -PORT form (strict: digits only, B90).
@@ -190,6 +232,11 @@ internal static class CliCommand
             if (_port is int p)
             {
                 Port = (ushort)p;
+            }
+
+            if (_timeout is { } t)
+            {
+                Timeout = t;
             }
         }
     }

@@ -20,6 +20,7 @@ internal static class DaemonCommand
         string dir = DefaultConfDir;
         bool noStdin = false;
         bool offload = true;
+        string? interfaceCommand = null;
         var reader = new ArgReader(args);
         while (!reader.AtEnd)
         {
@@ -30,6 +31,7 @@ internal static class DaemonCommand
                 case "-d": noStdin = true; break;
                 case "--log-level": Program.SetLogLevel(reader.Value(a)); break;
                 case "--no-offload": offload = false; break;
+                case "--interface-command": interfaceCommand = reader.Value(a); break;
                 case "-h" or "--help": Console.Out.Write(Help.Run); return Program.ExitOk;
                 default: throw new UsageException($"run: unknown argument '{a}'");
             }
@@ -65,7 +67,13 @@ internal static class DaemonCommand
         TunnelDaemon daemon;
         try
         {
-            daemon = TunnelDaemon.Start(loaded.Config, new DaemonOptions { Offload = offload, BakedPortMap = CompiledPortMaps.ForFile });
+            daemon = TunnelDaemon.Start(loaded.Config, new DaemonOptions
+            {
+                Offload = offload,
+                BakedPortMap = CompiledPortMaps.ForFile,
+                ConfigDirectory = Path.GetFullPath(dir),
+                InterfaceCommand = interfaceCommand,
+            });
         }
         catch (Exception e) when (e is DaemonStartException or IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
@@ -75,6 +83,23 @@ internal static class DaemonCommand
 
         using (daemon)
         {
+            // SIGHUP = `mpt reload` (all files), executed on the control thread; an invalid file keeps the old config.
+            using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+            {
+                c.Cancel = true;
+                daemon.Control.Post(() =>
+                {
+                    CommandReply r = daemon.Reload(null);
+                    if (r.Ok)
+                    {
+                        Log.Info("SIGHUP: " + r.Text);
+                    }
+                    else
+                    {
+                        Log.Error("SIGHUP: " + r.Text);
+                    }
+                });
+            });
             if (!noStdin && !Console.IsInputRedirected)
             {
                 StartConsoleMenu(daemon, stop);
@@ -128,7 +153,7 @@ internal static class DaemonCommand
     {
         var t = new Thread(() =>
         {
-            Console.Out.WriteLine("Commands: q = quit, p = print status");
+            Console.Out.WriteLine("Commands: q = quit, p = print status, r = reload all connections");
             while (!stop.IsSet)
             {
                 string? line = Console.In.ReadLine();
@@ -141,6 +166,7 @@ internal static class DaemonCommand
                 {
                     case "q": stop.Set(); return;
                     case "p": Console.Out.Write(StatusReport.Text(daemon.Info, daemon.Connections, System.Diagnostics.Stopwatch.GetTimestamp())); break;
+                    case "r": daemon.Control.Post(() => Console.Out.WriteLine(daemon.Reload(null).Text)); break;
                     default: break;
                 }
             }

@@ -15,12 +15,16 @@ internal static class Help
           mptfast [-6] [-p PORT] COMMAND [ARGS]    the original mpt commands (also: mpt COMMAND):
               show status | path up|down LOCAL REMOTE | int IF up|down | addr add|del IP[/LEN] dev IF
               reload [FILE] | restart [FILE] | delete FILE | save [FILE] | create FILE
-          mptfast help COMMAND                     help for one command
+          mptfast help COMMAND                     help for one command (also: mptfast COMMAND --help)
           mptfast --version
 
         DIR is a configuration directory in the original's layout: DIR/interface.conf and
         DIR/connections/*.conf (default: ./conf). The command port comes from DIR/interface.conf
         ([general] cmdport_local, default 60456) or -p PORT.
+
+        Exit status of the mpt commands: 0 the daemon answered CMD_OK; 1 unknown command; 3 invalid IP
+        address; 4 invalid prefix length; 5 wrong parameters (nothing sent); 6 the daemon answered
+        CMD-ERROR; 7 no daemon answered.
 
         """;
 
@@ -31,11 +35,13 @@ internal static class Help
         "status" => Status,
         "print-portmap" => PrintPortMap,
         "init-config" => InitConfigCommand.Usage,
-        _ => Main,
+        _ => Engine.Control.Cli.CliCommandLine.Parse(command) is var r && (r.Command?.Kind ?? r.Kind) is { } kind
+            ? Engine.Control.Cli.CliHelp.For(kind) + "\n"
+            : Main,
     };
 
     public const string Run = """
-        Usage: mptfast run [-c DIR] [-d] [--log-level LEVEL] [--no-offload]
+        Usage: mptfast run [-c DIR] [-d] [--log-level LEVEL] [--no-offload] [--interface-command PROG]
                mptsrv [-d]
 
         Runs the tunnel daemon in the foreground: creates the TUN interface of DIR/interface.conf, sets its
@@ -50,6 +56,12 @@ internal static class Help
                               stdin is not a terminal
           --log-level LEVEL   debug, info (default), warn, error
           --no-offload        do not use UDP GSO/GRO or TUN offloads even when the kernel has them
+          --interface-command PROG
+                              what `mpt int IF up|down` runs: PROG IF up|down (default: ip link set
+                              dev IF up|down)
+
+        SIGHUP reloads DIR/connections/*.conf and the template (as `mptfast reload`); an invalid file is
+        reported with FILE:LINE and the running configuration stays.
           -h, --help          this text
 
         """;

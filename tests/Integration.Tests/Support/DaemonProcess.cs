@@ -99,6 +99,14 @@ internal sealed class DaemonProcess : IDisposable
         return doc.RootElement.Clone();
     }
 
+    /// <summary>Runs <c>mptfast -c CONFDIR ARGS</c> (the mpt command line) in this daemon's namespace.</summary>
+    public ProcResult Cli(params string[] args) =>
+        Proc.Run(TimeSpan.FromSeconds(30), "ip", ["netns", "exec", _ns, TestEnvironment.MptfastBinary, "-c", ConfDir, .. args]);
+
+    /// <summary>Sends a signal (e.g. HUP) to the daemon by PID.</summary>
+    public void Signal(string name) =>
+        Proc.Check(TimeSpan.FromSeconds(5), "kill", "-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Path <paramref name="index"/> of connection <paramref name="connection"/> from a status snapshot.</summary>
     public static JsonElement PathOf(JsonElement status, int connection, int index) =>
         status.GetProperty("connections")[connection].GetProperty("paths")[index];

@@ -10,13 +10,23 @@ internal sealed class TunnelFixture : IDisposable
     private readonly TempDir _dir = new();
 
     public TunnelFixture(TunnelSpec spec, int testbedPaths = 2, params string[] daemonArgs)
+        : this(spec, null, testbedPaths, daemonArgs)
+    {
+    }
+
+    /// <summary>As above; <paramref name="customize"/> edits each side's config directory before its daemon starts.</summary>
+    public TunnelFixture(TunnelSpec spec, Action<string, char>? customize, int testbedPaths = 2, params string[] daemonArgs)
     {
         Spec = spec;
         Testbed = new Testbed(testbedPaths);
         try
         {
-            A = DaemonProcess.Start(Testbed.A, spec.Write(_dir.Sub("a"), 'a'), daemonArgs);
-            B = DaemonProcess.Start(Testbed.B, spec.Write(_dir.Sub("b"), 'b'), daemonArgs);
+            string a = spec.Write(_dir.Sub("a"), 'a');
+            string b = spec.Write(_dir.Sub("b"), 'b');
+            customize?.Invoke(a, 'a');
+            customize?.Invoke(b, 'b');
+            A = DaemonProcess.Start(Testbed.A, a, daemonArgs);
+            B = DaemonProcess.Start(Testbed.B, b, daemonArgs);
         }
         catch
         {

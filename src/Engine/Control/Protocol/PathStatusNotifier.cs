@@ -82,6 +82,23 @@ public sealed class PathStatusNotifier
         return Notify(connection, path, status, attempt: 1, now);
     }
 
+    /// <summary>
+    /// Tells the peer about a status the path already has (a change made by the dead timer or the link monitor,
+    /// MPT-SPEC §8.3 "peer notified: yes"); nothing is sent without the SEND permission (B57).
+    /// </summary>
+    public PathChangeResult Announce(int connection, int path, long now)
+    {
+        ConnectionConfig c = _connections.Connection(connection);
+        if (!ControlLookup.Allows(c.Permission, ConnectionPermission.Send))
+        {
+            return PathChangeResult.NotPermitted;
+        }
+
+        (Address16 local, Address16 remote) = ControlLookup.Tunnel(c);
+        _retries.RemoveAll(r => r.Local == local && r.Remote == remote && r.Path == path); // superseded
+        return Notify(connection, path, _connections.GetPathStatus(connection, path), attempt: 1, now);
+    }
+
     /// <summary>Starts due background retries.</summary>
     public void Tick(long now)
     {
