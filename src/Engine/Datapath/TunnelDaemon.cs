@@ -66,7 +66,7 @@ public sealed class TunnelDaemon : IDisposable
     private void Open(Func<string, CommandReply>? extraCommands)
     {
         InterfaceConfig i = _config.Interface;
-        _tun = LinuxTunDevice.Open(i.TunName);
+        _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload, enableOffloads: Options.Offload);
         Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
         if (i.Ipv4Address is { } v4)
         {
@@ -90,7 +90,7 @@ public sealed class TunnelDaemon : IDisposable
         _connections = [.. connections];
         var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
         int slotSize = SlotSize(i.Mtu);
-        _tx = new TxPump(_tun, _connections, matcher, slotSize);
+        _tx = new TxPump(_tun, _connections, matcher, slotSize, segmentationOffload: Options.Offload);
         _rx = new RxPump(_tun, _connections, slotSize);
         _control = new ControlLoop(_connections, i.CommandPort, new LinuxLinkState(), line => Execute(line, extraCommands));
         Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection);
