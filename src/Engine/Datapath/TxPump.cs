@@ -281,6 +281,20 @@ public sealed partial class TxPump : IDisposable
 
     public void Dispose()
     {
+        if (_offload)
+        {
+            long gso = 0;
+            foreach (ConnectionRuntime c in _connections)
+            {
+                foreach (PathRuntime p in c.Paths)
+                {
+                    gso += p.Socket?.Counters.GsoSends ?? 0;
+                }
+            }
+
+            Logging.Log.Info($"transmit: {_superPackets} TCP super-packets segmented, {gso} UDP GSO sends, {_dropBadOffload} offload drops");
+        }
+
         _in.Dispose();
         foreach (PacketBatch[] batches in _out)
         {
