@@ -181,7 +181,8 @@ public static class TcpSegmenter
 
     /// <summary>
     /// Completes a partial checksum (NEEDS_CSUM on a single packet): the field at csum_start + csum_offset holds the
-    /// pseudo-header sum; the checksum over [csum_start, end) replaces it (virtio semantics, CHECKSUM_PARTIAL).
+    /// pseudo-header sum; the checksum over [csum_start, end) replaces it (virtio semantics, CHECKSUM_PARTIAL). Works
+    /// for any transport (TCP, UDP, ICMPv6) since csum_start/csum_offset say where.
     /// </summary>
     public static OffloadStatus CompleteChecksum(Span<byte> packet, in VirtioNetHeader header)
     {
@@ -197,7 +198,10 @@ public static class TcpSegmenter
             return OffloadStatus.BadHeader;
         }
 
-        BinaryPrimitives.WriteUInt16BigEndian(packet[at..], InternetChecksum.Compute(packet[start..]));
+        // As the kernel's skb_checksum_help: a computed 0 goes out as 0xFFFF (CSUM_MANGLED_0), since 0 means "no
+        // checksum" to UDP over IPv4 and is invalid for UDP over IPv6; both encode the same ones' complement value.
+        ushort checksum = InternetChecksum.Compute(packet[start..]);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[at..], checksum == 0 ? (ushort)0xFFFF : checksum);
         return OffloadStatus.Ok;
     }
 

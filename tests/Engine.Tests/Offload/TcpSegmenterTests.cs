@@ -113,6 +113,32 @@ public class TcpSegmenterTests
     }
 
     [Fact]
+    public void Complete_checksum_of_a_udp_packet_summing_to_zero_writes_0xffff()
+    {
+        // IPv4 + UDP (8) + 2-byte payload chosen so that the complete checksum computes to 0.
+        byte[] p = new byte[30];
+        p[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), 30);
+        p[9] = 17;
+        TcpPackets.Source4.CopyTo(p, 12);
+        TcpPackets.Destination4.CopyTo(p, 16);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(20), 53);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(22), 5353);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(24), 10);
+        byte[] pseudo = [.. TcpPackets.Source4, .. TcpPackets.Destination4, 0, 17, 0, 10];
+        ushort partial = (ushort)~InternetChecksum.Compute(pseudo);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(26), partial);
+        // Sum so far (folded) s; payload word w = ~s makes the total 0xFFFF, so the checksum would be 0.
+        ushort s = (ushort)~InternetChecksum.Compute(p.AsSpan(20));
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(28), (ushort)~s);
+        Assert.Equal(0, InternetChecksum.Compute(p.AsSpan(20)));
+
+        var header = new VirtioNetHeader(VirtioNetHeader.FlagNeedsChecksum, VirtioNetHeader.GsoNone, 0, 0, 20, 6);
+        Assert.Equal(OffloadStatus.Ok, TcpSegmenter.CompleteChecksum(p, header));
+        Assert.Equal(0xFFFF, BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(26)));
+    }
+
+    [Fact]
     public void Complete_checksum_leaves_packets_without_needs_csum_alone_and_rejects_offsets_past_the_end()
     {
         byte[] packet = TcpPackets.Build(4, 0, 0, 1, 1, TcpPackets.Ack, [1, 2, 3]);
