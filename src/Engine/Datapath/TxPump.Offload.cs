@@ -15,10 +15,11 @@ public sealed partial class TxPump
         {
             Span<byte> packet = _in.Data(i);
             VirtioNetHeader header = default;
-            if ((_in.FlagsOf(i) & PacketFlags.VirtioHeader) != 0)
+            int offset = _in.OffsetOf(i);
+            if ((_in.FlagsOf(i) & PacketFlags.VirtioHeader) != 0 && offset >= VirtioNetHeader.Size)
             {
-                int offset = _in.OffsetOf(i);
-                _ = VirtioNetHeader.TryRead(_in.SlotSpan(i).Slice(offset - VirtioNetHeader.Size, VirtioNetHeader.Size), out header);
+                // The device put the virtio_net_hdr right in front of the packet, inside the headroom.
+                _ = VirtioNetHeader.TryRead(_in.SlotSpan(i)[(offset - VirtioNetHeader.Size)..offset], out header);
             }
 
             int ci = _matcher.Match(packet);
