@@ -150,6 +150,28 @@ public class OffloadPumpTests
         Assert.Equal(180, connection.Paths[0].Counters.TxPackets + connection.Paths[1].Counters.TxPackets);
     }
 
+    [Fact]
+    public void Offload_transmit_counts_what_a_full_socket_never_takes_and_returns_every_slot()
+    {
+        var (connection, sockets) = PumpTests.Connection(0, weights: [1], gso: true);
+        sockets[0].AcceptLimit = 50; // part of the first train, then the buffer stays full
+        using var tun = new ReplayTun(SuperPacket(TcpPackets.Payload(40 * Mss, 6))) { PerRead = 2, VirtioHeader = Tso(4) };
+        using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048, segmentationOffload: true);
+        pump.RunOnce(0);
+        Assert.Equal(50, sockets[0].Sent);
+        Assert.Equal(80 - 50, connection.Paths[0].Counters.TxSendErrors);
+
+        // Every output slot came back: the next rounds still segment and send everything.
+        sockets[0].AcceptLimit = long.MaxValue;
+        for (int i = 0; i < 50; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        Assert.Equal(50 + (50 * 80), sockets[0].Sent);
+        Assert.Equal(0, pump.DropBadOffload);
+    }
+
     private static byte[] SuperPacket(byte[] payload, ushort id = 1, uint sequence = 1000)
     {
         byte[] p = TcpPackets.Build(4, 0, 12, id, sequence, TcpPackets.Ack | TcpPackets.Psh, payload);

@@ -127,10 +127,18 @@ internal sealed class ReplaySocket : IPathSocket
         return n;
     }
 
+    /// <summary>Datagrams accepted before the socket answers "buffer full" (0 consumed) for good.</summary>
+    public long AcceptLimit { get; set; } = long.MaxValue;
+
     public int SendBatch(PacketBatch batch, int start, int count)
     {
         for (int i = start; i < start + count; i++)
         {
+            if (Sent >= AcceptLimit)
+            {
+                return i - start;
+            }
+
             Span<byte> d = batch.Data(i);
             d.CopyTo(LastSent);
             LastSentLength = d.Length;
