@@ -2,7 +2,7 @@ namespace MptFast.Engine.Offload;
 
 /// <summary>How a TCP super-packet splits (see <see cref="TcpSegmenter.TryPlan"/>).</summary>
 /// <param name="IpVersion">4 or 6.</param>
-/// <param name="IpHeaderLength">Bytes of the IP header (IPv4 IHL × 4, or 40).</param>
+/// <param name="IpHeaderLength">Bytes in front of the TCP header: IPv4 IHL × 4, or 40 + IPv6 options headers.</param>
 /// <param name="HeaderLength">IP + TCP header bytes copied in front of every segment.</param>
 /// <param name="SegmentPayload">TCP payload per segment (gso_size, the MSS); the last may carry less.</param>
 /// <param name="PayloadLength">TCP payload of the whole super-packet.</param>

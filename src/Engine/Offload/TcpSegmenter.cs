@@ -73,10 +73,13 @@ public static class TcpSegmenter
                 return OffloadStatus.Truncated;
             }
 
-            // Extension headers are not segmented (the kernel puts csum_start right after the fixed header for TSO).
             if (packet[6] != ProtocolTcp)
             {
-                return OffloadStatus.NotTcp;
+                ipHeaderLength = SkipIpv6Options(packet, header);
+                if (ipHeaderLength < 0)
+                {
+                    return OffloadStatus.NotTcp;
+                }
             }
 
             if (BinaryPrimitives.ReadUInt16BigEndian(packet[4..]) != packet.Length - Ipv6HeaderLength)
@@ -203,6 +206,32 @@ public static class TcpSegmenter
         ushort checksum = InternetChecksum.Compute(packet[start..]);
         BinaryPrimitives.WriteUInt16BigEndian(packet[at..], checksum == 0 ? (ushort)0xFFFF : checksum);
         return OffloadStatus.Ok;
+    }
+
+    /// <summary>
+    /// Walks hop-by-hop and destination options headers from the fixed IPv6 header to csum_start; returns the TCP
+    /// header offset when the chain ends in TCP exactly there, else −1. A routing header is refused: the pseudo-header
+    /// would need its final destination (rare with TSO; such packets are dropped and counted).
+    /// </summary>
+    private static int SkipIpv6Options(ReadOnlySpan<byte> packet, in VirtioNetHeader header)
+    {
+        const byte HopByHop = 0;
+        const byte DestinationOptions = 60;
+        int tcp = header.ChecksumStart;
+        if (!header.NeedsChecksum || tcp <= Ipv6HeaderLength || tcp > packet.Length)
+        {
+            return -1;
+        }
+
+        byte next = packet[6];
+        int offset = Ipv6HeaderLength;
+        while (offset < tcp && (next == HopByHop || next == DestinationOptions) && offset + 2 <= packet.Length)
+        {
+            next = packet[offset];
+            offset += (packet[offset + 1] + 1) * 8;
+        }
+
+        return offset == tcp && next == ProtocolTcp ? tcp : -1;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

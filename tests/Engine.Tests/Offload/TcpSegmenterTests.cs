@@ -98,6 +98,40 @@ public class TcpSegmenterTests
     }
 
     [Fact]
+    public void Ipv6_super_packet_with_a_destination_options_header_keeps_it_in_every_segment()
+    {
+        byte[] plain = TcpPackets.Build(6, 0, 12, 0, 5000, TcpPackets.Ack | TcpPackets.Fin, TcpPackets.Payload(3000, 7));
+        byte[] super = WithExtension(plain, 60);
+        var tso6 = new VirtioNetHeader(VirtioNetHeader.FlagNeedsChecksum, VirtioNetHeader.GsoTcpV6, 0, 1400, 48, 16);
+        Assert.Equal(OffloadStatus.Ok, TcpSegmenter.TryPlan(super, tso6, out TcpSegmentPlan plan));
+        Assert.Equal(48, plan.IpHeaderLength);
+        Assert.Equal(3, plan.SegmentCount);
+        byte[] destination = new byte[1600];
+        for (int i = 0; i < 3; i++)
+        {
+            int length = TcpSegmenter.WriteSegment(super, plan, i, destination);
+            byte[] segment = destination[..length];
+            Assert.Equal(length - 40, BinaryPrimitives.ReadUInt16BigEndian(segment.AsSpan(4)));
+            Assert.Equal(super.AsSpan(40, 8).ToArray(), segment.AsSpan(40, 8).ToArray());
+            Assert.Equal(TcpPackets.TransportChecksum(segment, 48), BinaryPrimitives.ReadUInt16BigEndian(segment.AsSpan(48 + 16)));
+            Assert.Equal(i == 2, (segment[48 + 13] & TcpPackets.Fin) != 0);
+        }
+
+        Assert.Equal(OffloadStatus.NotTcp, TcpSegmenter.TryPlan(WithExtension(plain, 43), tso6, out _)); // routing header
+        Assert.Equal(OffloadStatus.NotTcp, TcpSegmenter.TryPlan(super, tso6 with { ChecksumStart = 56 }, out _));
+    }
+
+    /// <summary>Inserts an 8-byte extension header of type <paramref name="type"/> between the IPv6 header and TCP.</summary>
+    private static byte[] WithExtension(byte[] plain, byte type)
+    {
+        byte[] p = [.. plain.AsSpan(0, 40), 6, 0, 1, 4, 0, 0, 0, 0, .. plain.AsSpan(40)];
+        p[6] = type;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(4), (ushort)(p.Length - 40));
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(48 + 16), TcpPackets.TransportChecksum(p, 48));
+        return p;
+    }
+
+    [Fact]
     public void Complete_checksum_fills_the_partial_tcp_checksum_of_a_single_packet()
     {
         foreach (int version in new[] { 4, 6 })
