@@ -47,6 +47,9 @@ public sealed partial class TxPump : IDisposable
     private long _dropBadOffload;
     private long _superPackets;
 
+    /// <summary>Packets read from the TUN per batch with segmentation offload (each up to 64 KiB).</summary>
+    internal const int OffloadReadBatch = 16;
+
     /// <summary>Input slot size with segmentation offload: a 64 KiB super-packet, its virtio header and the headroom.</summary>
     public const int OffloadSlotSize = PacketPool.Headroom + TcpSegmenter.MaxSuperPacket;
 
@@ -67,9 +70,10 @@ public sealed partial class TxPump : IDisposable
 
         if (segmentationOffload)
         {
-            // Input slots are only read from (segments are copied out), so they stay few and large.
+            // Input slots are only read from (segments are copied out), so they stay few and large: a batch of
+            // OffloadReadBatch super-packets (~1 MiB) is still cache-warm when it is segmented.
             _pool = new PacketPool(PacketBatch.MaxPackets * (paths + 1), slotSize);
-            _inPool = new PacketPool(PacketBatch.MaxPackets + 1, OffloadSlotSize);
+            _inPool = new PacketPool(OffloadReadBatch + 1, OffloadSlotSize);
         }
         else
         {
@@ -77,7 +81,7 @@ public sealed partial class TxPump : IDisposable
             _inPool = _pool;
         }
 
-        _in = new PacketBatch(_inPool);
+        _in = new PacketBatch(_inPool, segmentationOffload ? OffloadReadBatch : PacketBatch.MaxPackets);
         _out = new PacketBatch[connections.Length][];
         _runs = new GsoRunList[connections.Length][];
         for (int i = 0; i < connections.Length; i++)
