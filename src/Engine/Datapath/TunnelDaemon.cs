@@ -75,7 +75,7 @@ public sealed partial class TunnelDaemon : IDisposable
     private void Open()
     {
         InterfaceConfig i = _config.Interface;
-        _tun = LinuxTunDevice.Open(i.TunName);
+        _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload, enableOffloads: Options.Offload);
         Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
         if (i.Ipv4Address is { } v4)
         {
@@ -125,7 +125,7 @@ public sealed partial class TunnelDaemon : IDisposable
     {
         var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
         int slotSize = SlotSize(_config.Interface.Mtu);
-        _tx = new TxPump(_tun!, _connections, matcher, slotSize);
+        _tx = new TxPump(_tun!, _connections, matcher, slotSize, segmentationOffload: Options.Offload);
         _rx = new RxPump(_tun!, _connections, slotSize);
         _txThread = StartThread("mptfast-tx", _tx.Run);
         _rxThread = StartThread("mptfast-rx", _rx.Run);
