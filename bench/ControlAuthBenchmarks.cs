@@ -13,7 +13,8 @@ public class ControlAuthBenchmarks
         + "f89f4bc5bbbf0fad0800b4ea917e75cce6bd07317d5373d7b24467ad5d014b60"
         + "01040000" + "00000000000000000000ffffc6130001" + "00000000000000000000ffffc6130002" + "20000000";
 
-    private const string AuthKey = "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
+    // testvectors/README.md: the captures' auth_key (K = its first 32 characters as ASCII).
+    private const string AuthKey = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F";
 
     private byte[] _received = [];
     private byte[] _outgoing = [];

@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Mapping;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MptFast.Generated;
 
 namespace MptFast.Bench;
@@ -19,6 +21,7 @@ public class PortMapLookupBenchmarks
     private PortMapTable _table = null!;
     private Dictionary<(byte Protocol, ushort Port), byte> _bySource = [];
     private Dictionary<(byte Protocol, ushort Port), byte> _byDestination = [];
+    private TwoLevelPortMap _twoLevel = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -28,13 +31,15 @@ public class PortMapLookupBenchmarks
         BakedPortMaps.CopyTable(BakedPortMaps.TunnelMap.Index, table);
         _table = PortMapTable.FromTable(table);
         (_bySource, _byDestination) = ToDictionaries(_table.Table);
+        _twoLevel = new TwoLevelPortMap(_table.Table);
 
         foreach (FlowKey key in _flows)
         {
             byte expected = _table.Lookup(key);
             if (BakedPortMaps.TunnelMap.Lookup(key.Protocol, key.SourcePort, key.DestinationPort) != expected
                 || DictionaryLookup(key) != expected
-                || SwitchLookup(key.Protocol, key.SourcePort, key.DestinationPort) != expected)
+                || SwitchLookup(key.Protocol, key.SourcePort, key.DestinationPort) != expected
+                || _twoLevel.Lookup(key.Protocol, key.SourcePort, key.DestinationPort) != expected)
             {
                 throw new InvalidOperationException($"setup: lookups disagree on {key}");
             }
@@ -85,6 +90,19 @@ public class PortMapLookupBenchmarks
         foreach (ref readonly FlowKey key in _flows.AsSpan())
         {
             sum += SwitchLookup(key.Protocol, key.SourcePort, key.DestinationPort);
+        }
+
+        return sum;
+    }
+
+    [Benchmark(Description = "Port map: two-level, cmov (bench prototype)", OperationsPerInvoke = BenchFlows.Count)]
+    public int TwoLevelPrototype()
+    {
+        TwoLevelPortMap map = _twoLevel;
+        int sum = 0;
+        foreach (ref readonly FlowKey key in _flows.AsSpan())
+        {
+            sum += map.Lookup(key.Protocol, key.SourcePort, key.DestinationPort);
         }
 
         return sum;
@@ -148,5 +166,56 @@ public class PortMapLookupBenchmarks
         }
 
         return (bySource, byDestination);
+    }
+
+    /// <summary>
+    /// A prototype of a leaner generated lookup, to see what this machine allows: the protocol picks a key pair
+    /// by table (TCP 0/1, UDP 2/3, anything else 4/5 = all-NoPath pages) instead of mask arithmetic, and the
+    /// source-before-destination choice is a conditional move. Same two-level page layout as the generator.
+    /// </summary>
+    private sealed class TwoLevelPortMap
+    {
+        private const int PageSize = 256;
+        private const int PagesPerKey = PortMapRules.PortsPerKey / PageSize;
+        private readonly byte[] _keyOfProtocol = new byte[256];
+        private readonly int[] _pageIndex = new int[6 * PagesPerKey];
+        private readonly byte[] _pages;
+
+        public TwoLevelPortMap(ReadOnlySpan<byte> table)
+        {
+            _keyOfProtocol.AsSpan().Fill(4);
+            _keyOfProtocol[FlowKey.Tcp] = 0;
+            _keyOfProtocol[FlowKey.Udp] = 2;
+            var pages = new List<byte[]> { Enumerable.Repeat(NoPath, PageSize).ToArray() };
+            for (int page = 0; page < PortMapRules.KeyCount * PagesPerKey; page++)
+            {
+                byte[] content = table.Slice(page * PageSize, PageSize).ToArray();
+                int found = pages.FindIndex(p => p.AsSpan().SequenceEqual(content));
+                if (found < 0)
+                {
+                    found = pages.Count;
+                    pages.Add(content);
+                }
+
+                _pageIndex[page] = found * PageSize; // keys 4 and 5 stay 0: the all-NoPath page
+            }
+
+            _pages = pages.SelectMany(p => p).ToArray();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public byte Lookup(byte protocol, ushort sourcePort, ushort destinationPort)
+        {
+            int key = _keyOfProtocol[protocol];
+            ref int index = ref MemoryMarshal.GetArrayDataReference(_pageIndex);
+            ref byte pages = ref MemoryMarshal.GetArrayDataReference(_pages);
+
+            // Sound: key <= 4, so (key + 1) * 256 + 255 < 6 * 256 entries; every stored offset + 255 is inside _pages.
+            int sourcePage = Unsafe.Add(ref index, (key << 8) | (sourcePort >> 8));
+            int destinationPage = Unsafe.Add(ref index, ((key + 1) << 8) | (destinationPort >> 8));
+            byte fromSource = Unsafe.Add(ref pages, sourcePage + (sourcePort & 0xFF));
+            byte fromDestination = Unsafe.Add(ref pages, destinationPage + (destinationPort & 0xFF));
+            return fromSource != NoPath ? fromSource : fromDestination;
+        }
     }
 }
