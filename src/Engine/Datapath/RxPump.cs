@@ -10,26 +10,41 @@ namespace MptFast.Engine.Datapath;
 /// TUN (MPT-SPEC §2.6 with the "Required" checks: C/K/S header length, version, protocol, truncation; §3.3; §7).
 /// Owns its pool, batches and the connections' reorder buffers. Allocates nothing per packet.
 /// </summary>
+/// <remarks>
+/// Offloads (<see cref="RxOffload"/>, PERFORMANCE-NOTES levers 2–3): a GRO socket is received into 64 KiB slots and
+/// every glued message is split back into single datagrams (one copy each into the per-datagram pool), so the sender
+/// check, GRE decode and reordering stay per datagram; the TUN side merges in-order TCP segments of one batch into
+/// GSO super-packets (<see cref="TunWriter"/>).
+/// </remarks>
 public sealed class RxPump : IDisposable
 {
     /// <summary>Batches taken from one socket per wake-up, so one busy path cannot starve the others.</summary>
     internal const int MaxBatchesPerSocket = 8;
 
-    private readonly ITunDevice _tun;
     private readonly ConnectionRuntime[] _connections;
     private readonly (ConnectionRuntime Connection, PathRuntime Path)[] _sockets;
     private readonly PacketPool _pool;
     private readonly PacketBatch _rx;
     private readonly PacketBatch _toTun;
+    private readonly PacketPool? _groPool;
+    private readonly PacketBatch? _groRx;
+    private readonly TunWriter _writer;
     private readonly int[] _slotOffset;
     private readonly int[] _slotLength;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll;
     private volatile bool _stopping;
 
-    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize)
+    /// <summary>Messages per GRO receive: each holds up to 64 KiB (≤ 64 datagrams of a full-size path).</summary>
+    internal const int GroBatchMessages = 16;
+
+    /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
+    internal const int GroSlotSize = PacketPool.Headroom + 65536;
+
+    /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
+    /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default)
     {
-        _tun = tun;
         _connections = connections;
         var sockets = new List<(ConnectionRuntime, PathRuntime)>();
         int held = 0;
@@ -46,6 +61,13 @@ public sealed class RxPump : IDisposable
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held, slotSize);
         _rx = new PacketBatch(_pool);
         _toTun = new PacketBatch(_pool);
+        if (offload.UdpGro)
+        {
+            _groPool = new PacketPool(GroBatchMessages, GroSlotSize);
+            _groRx = new PacketBatch(_groPool, GroBatchMessages);
+        }
+
+        _writer = new TunWriter(tun, offload.TcpCoalescing);
         _slotOffset = new int[_pool.SlotCount];
         _slotLength = new int[_pool.SlotCount];
         _wake = new WakeEvent();
@@ -61,6 +83,18 @@ public sealed class RxPump : IDisposable
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
     private long _allocatedBytes;
+
+    /// <summary>GRO messages split back into datagrams (receive thread).</summary>
+    public long GroMessages { get; private set; }
+
+    /// <summary>Datagrams that arrived glued in GRO messages.</summary>
+    public long GroDatagrams { get; private set; }
+
+    /// <summary>TCP super-packets written to the TUN.</summary>
+    public long SuperPackets => _writer.SuperPackets;
+
+    /// <summary>TCP segments written inside super-packets.</summary>
+    public long CoalescedSegments => _writer.CoalescedSegments;
 
     public void Run()
     {
@@ -104,6 +138,12 @@ public sealed class RxPump : IDisposable
     private void Drain(ConnectionRuntime c, PathRuntime p)
     {
         IPathSocket socket = p.Socket!;
+        if (_groRx is not null && socket.Capabilities.GroSupported)
+        {
+            DrainGro(c, p, socket, _groRx);
+            return;
+        }
+
         int n;
         int batches = 0;
         do
@@ -116,6 +156,92 @@ public sealed class RxPump : IDisposable
             }
         }
         while (n == _rx.Capacity && ++batches < MaxBatchesPerSocket && !_stopping);
+    }
+
+    private void DrainGro(ConnectionRuntime c, PathRuntime p, IPathSocket socket, PacketBatch gro)
+    {
+        int n;
+        int batches = 0;
+        do
+        {
+            gro.EnsureSlots(gro.Capacity);
+            n = socket.ReceiveBatch(gro);
+            if (n > 0)
+            {
+                Split(c, p, gro, n, Stopwatch.GetTimestamp());
+            }
+        }
+        while (n == gro.Capacity && ++batches < MaxBatchesPerSocket && !_stopping);
+    }
+
+    /// <summary>Cuts each received message at its GRO segment size into single datagrams in <see cref="_rx"/> and
+    /// processes them as if recvmmsg had returned them one by one (all parts of a message share its source).</summary>
+    private void Split(ConnectionRuntime c, PathRuntime p, PacketBatch gro, int count, long now)
+    {
+        PathCounters counters = p.Counters;
+        int capacity = _pool.PacketCapacity;
+        int filled = 0;
+        int ready = _rx.EnsureSlots(_rx.Capacity);
+        for (int i = 0; i < count; i++)
+        {
+            int segment = gro.SegmentSizeOf(i);
+            if ((gro.FlagsOf(i) & (PacketFlags.Truncated | PacketFlags.ControlTruncated)) != 0)
+            {
+                counters.DropTruncated++; // B04; a cut control message leaves the segment size unknown
+                continue;
+            }
+
+            ReadOnlySpan<byte> message = gro.Data(i);
+            if (segment <= 0 || segment > message.Length)
+            {
+                segment = message.Length;
+            }
+            else
+            {
+                GroMessages++;
+                GroDatagrams += (message.Length + segment - 1) / segment;
+            }
+
+            ReadOnlySpan<byte> source = gro.SourceAddress(i);
+            ushort port = gro.SourcePort(i);
+            for (int at = 0; at < message.Length; at += segment)
+            {
+                if (filled == ready)
+                {
+                    if (filled > 0)
+                    {
+                        Process(c, p, filled, now);
+                    }
+
+                    filled = 0;
+                    ready = _rx.EnsureSlots(_rx.Capacity);
+                    if (ready == 0)
+                    {
+                        p.Socket!.Counters.PoolExhausted++;
+                        return;
+                    }
+                }
+
+                int length = Math.Min(segment, message.Length - at);
+                if (length > capacity)
+                {
+                    _rx.SetPacket(filled, PacketPool.Headroom, 0, PacketFlags.Truncated); // B04: too big for a slot
+                }
+                else
+                {
+                    message.Slice(at, length).CopyTo(_rx.SlotSpan(filled)[PacketPool.Headroom..]);
+                    _rx.SetPacket(filled, PacketPool.Headroom, length);
+                }
+
+                _rx.SetSource(filled, source, port);
+                filled++;
+            }
+        }
+
+        if (filled > 0)
+        {
+            Process(c, p, filled, now);
+        }
     }
 
     private void Process(ConnectionRuntime c, PathRuntime p, int count, long now)
@@ -238,15 +364,7 @@ public sealed class RxPump : IDisposable
             return;
         }
 
-        int done = 0;
-        int stalls = 0;
-        while (done < count && stalls < 3)
-        {
-            int written = _tun.WriteBatch(_toTun, done, count - done);
-            done += written;
-            stalls = written == 0 ? stalls + 1 : 0;
-        }
-
+        _writer.Write(_toTun, count);
         for (int k = 0; k < count; k++)
         {
             _pool.Return(_toTun.Detach(k));
@@ -259,6 +377,9 @@ public sealed class RxPump : IDisposable
     {
         _rx.Dispose();
         _toTun.Dispose();
+        _groRx?.Dispose();
+        _groPool?.Dispose();
+        _writer.Dispose();
         _wake.Dispose();
         _pool.Dispose();
     }

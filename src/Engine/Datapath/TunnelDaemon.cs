@@ -66,7 +66,7 @@ public sealed class TunnelDaemon : IDisposable
     private void Open(Func<string, CommandReply>? extraCommands)
     {
         InterfaceConfig i = _config.Interface;
-        _tun = LinuxTunDevice.Open(i.TunName);
+        _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload);
         Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
         if (i.Ipv4Address is { } v4)
         {
@@ -91,7 +91,7 @@ public sealed class TunnelDaemon : IDisposable
         var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
         int slotSize = SlotSize(i.Mtu);
         _tx = new TxPump(_tun, _connections, matcher, slotSize);
-        _rx = new RxPump(_tun, _connections, slotSize);
+        _rx = new RxPump(_tun, _connections, slotSize, new RxOffload(Options.Offload, Options.Offload && _tun is LinuxTunDevice { Capabilities.VnetHeader: true }));
         _control = new ControlLoop(_connections, i.CommandPort, new LinuxLinkState(), line => Execute(line, extraCommands));
         Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection);
         StartThread("mptfast-tx", _tx.Run);
@@ -126,7 +126,7 @@ public sealed class TunnelDaemon : IDisposable
             IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
             var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
             string? device = Options.BindToDevice && InterfaceExists(pc.InterfaceName) ? pc.InterfaceName : null;
-            var socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes);
+            var socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes, gro: Options.Offload);
             path.Socket = socket;
             _undo.Add(socket.Dispose);
             if (localPort == 0)
