@@ -31,12 +31,17 @@ public sealed class RxPump : IDisposable
     private readonly TunWriter _writer;
     private readonly int[] _slotOffset;
     private readonly int[] _slotLength;
+    private readonly bool[] _active;
+    private readonly ArrivalMerger _merger;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll;
     private volatile bool _stopping;
 
     /// <summary>Messages per GRO receive: each holds up to 64 KiB (≤ 64 datagrams of a full-size path).</summary>
-    internal const int GroBatchMessages = 16;
+    internal const int GroBatchMessages = 8;
+
+    /// <summary>Sequenced datagrams of one receive round merged into wire order before the reorder buffer.</summary>
+    internal const int MergeCapacity = 512;
 
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
@@ -48,9 +53,11 @@ public sealed class RxPump : IDisposable
         _connections = connections;
         var sockets = new List<(ConnectionRuntime, PathRuntime)>();
         int held = 0;
+        int maxPaths = 1;
         foreach (ConnectionRuntime c in connections)
         {
             held += c.Config.ReorderWindow;
+            maxPaths = Math.Max(maxPaths, c.Paths.Length);
             foreach (PathRuntime p in c.Paths)
             {
                 sockets.Add((c, p));
@@ -58,7 +65,9 @@ public sealed class RxPump : IDisposable
         }
 
         _sockets = [.. sockets];
-        _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held, slotSize);
+        _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + MergeCapacity, slotSize);
+        _merger = new ArrivalMerger(MergeCapacity, maxPaths);
+        _active = new bool[_sockets.Length];
         _rx = new PacketBatch(_pool);
         _toTun = new PacketBatch(_pool);
         if (offload.UdpGro)
@@ -119,10 +128,20 @@ public sealed class RxPump : IDisposable
         _wake.Reset();
         for (int s = 0; s < _sockets.Length; s++)
         {
-            if (_poll.IsReadable(s + 1))
+            _active[s] = _poll.IsReadable(s + 1);
+        }
+
+        // The sockets of a connection are consecutive in _sockets.
+        for (int first = 0, end; first < _sockets.Length; first = end)
+        {
+            ConnectionRuntime c = _sockets[first].Connection;
+            end = first + 1;
+            while (end < _sockets.Length && _sockets[end].Connection == c)
             {
-                Drain(_sockets[s].Connection, _sockets[s].Path);
+                end++;
             }
+
+            DrainConnection(c, first, end);
         }
 
         ExpireReorder();
@@ -135,43 +154,61 @@ public sealed class RxPump : IDisposable
         _wake.Signal();
     }
 
-    private void Drain(ConnectionRuntime c, PathRuntime p)
+    /// <summary>Round-robin over the connection's readable paths, one batch each per round, so the datagrams of a round
+    /// are close to wire order; each round's sequenced datagrams are merged by sequence number before the reorder
+    /// buffer (<see cref="ArrivalMerger"/>). Stops at a round where no path filled its batch.</summary>
+    private void DrainConnection(ConnectionRuntime c, int first, int end)
+    {
+        for (int round = 0; round < MaxBatchesPerSocket && !_stopping; round++)
+        {
+            bool more = false;
+            for (int s = first; s < end; s++)
+            {
+                if (_active[s])
+                {
+                    _merger.BeginRun();
+                    _active[s] = ReceiveOnce(c, _sockets[s].Path);
+                    more |= _active[s];
+                }
+            }
+
+            FlushMerger(c);
+            if (!more)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One receive call on the path's socket (GRO or plain); true when the batch came back full.</summary>
+    private bool ReceiveOnce(ConnectionRuntime c, PathRuntime p)
     {
         IPathSocket socket = p.Socket!;
-        if (_groRx is not null && socket.Capabilities.GroSupported)
+        PacketBatch batch = _groRx is not null && socket.Capabilities.GroSupported ? _groRx : _rx;
+        batch.EnsureSlots(batch.Capacity);
+        int n = socket.ReceiveBatch(batch);
+        if (n > 0)
         {
-            DrainGro(c, p, socket, _groRx);
-            return;
-        }
-
-        int n;
-        int batches = 0;
-        do
-        {
-            _rx.EnsureSlots(_rx.Capacity);
-            n = socket.ReceiveBatch(_rx);
-            if (n > 0)
+            if (batch == _rx)
             {
                 Process(c, p, n, Stopwatch.GetTimestamp());
             }
-        }
-        while (n == _rx.Capacity && ++batches < MaxBatchesPerSocket && !_stopping);
-    }
-
-    private void DrainGro(ConnectionRuntime c, PathRuntime p, IPathSocket socket, PacketBatch gro)
-    {
-        int n;
-        int batches = 0;
-        do
-        {
-            gro.EnsureSlots(gro.Capacity);
-            n = socket.ReceiveBatch(gro);
-            if (n > 0)
+            else
             {
-                Split(c, p, gro, n, Stopwatch.GetTimestamp());
+                Split(c, p, batch, n, Stopwatch.GetTimestamp());
             }
         }
-        while (n == gro.Capacity && ++batches < MaxBatchesPerSocket && !_stopping);
+
+        return n == batch.Capacity;
+    }
+
+    private void FlushMerger(ConnectionRuntime c)
+    {
+        if (_merger.Count > 0 && c.Reorder is { } reorder)
+        {
+            var sink = new TunSink(this);
+            _merger.Flush(reorder, Stopwatch.GetTimestamp(), ref sink);
+        }
     }
 
     /// <summary>Cuts each received message at its GRO segment size into single datagrams in <see cref="_rx"/> and
@@ -279,12 +316,16 @@ public sealed class RxPump : IDisposable
             counters.RxBytes += datagram.Length;
             int offset = _rx.OffsetOf(i) + frame.HeaderLength;
             int slot = _rx.Detach(i);
-            if (c.Reorder is { } reorder && frame.HasSequence)
+            if (c.Reorder is not null && frame.HasSequence)
             {
                 _slotOffset[slot] = offset;
                 _slotLength[slot] = frame.PayloadLength;
-                var sink = new TunSink(this);
-                reorder.Push(frame.Sequence, slot, now, ref sink);
+                if (_merger.IsFull)
+                {
+                    FlushMerger(c);
+                }
+
+                _merger.Add(frame.Sequence, slot);
             }
             else
             {

@@ -91,7 +91,12 @@ public sealed class TunnelDaemon : IDisposable
         var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
         int slotSize = SlotSize(i.Mtu);
         _tx = new TxPump(_tun, _connections, matcher, slotSize);
-        _rx = new RxPump(_tun, _connections, slotSize, new RxOffload(Options.Offload, Options.Offload && _tun is LinuxTunDevice { Capabilities.VnetHeader: true }));
+        var rxOffload = new RxOffload(Options.Offload, Options.Offload && _tun is LinuxTunDevice { Capabilities.VnetHeader: true });
+        _rx = new RxPump(_tun, _connections, slotSize, rxOffload);
+        int groPaths = _connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));
+        Log.Info(Options.Offload
+            ? $"receive offloads: UDP GRO on {groPaths} of {_connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
+            : "receive offloads: off (--no-offload)");
         _control = new ControlLoop(_connections, i.CommandPort, new LinuxLinkState(), line => Execute(line, extraCommands));
         Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection);
         StartThread("mptfast-tx", _tx.Run);
@@ -297,6 +302,11 @@ public sealed class TunnelDaemon : IDisposable
         }
 
         _control?.Dispose();
+        if (_rx is { } rx && Options.Offload)
+        {
+            Log.Info($"receive offloads: {rx.GroMessages} GRO messages carried {rx.GroDatagrams} datagrams; {rx.SuperPackets} TCP super-packets carried {rx.CoalescedSegments} segments");
+        }
+
         for (int k = _undo.Count - 1; k >= 0; k--)
         {
             try
