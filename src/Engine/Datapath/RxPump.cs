@@ -37,6 +37,12 @@ public sealed class RxPump : IDisposable
     private readonly PollSet _poll;
     private volatile bool _stopping;
 
+    // When this wake-up began: the arrival time of everything received in it. Pushing with it (not the time of each
+    // push) means a held packet's gap is given up only if it is still missing after everything that had already
+    // arrived was drained — a receive thread descheduled for a few ms must not expire gaps whose fillers sit in the
+    // socket buffer (the end-of-iteration expiry uses the current time).
+    private long _wakeTicks;
+
     /// <summary>Messages per GRO receive: each holds up to 64 KiB (≤ 64 datagrams of a full-size path).</summary>
     internal const int GroBatchMessages = 8;
 
@@ -126,6 +132,7 @@ public sealed class RxPump : IDisposable
         }
 
         _wake.Reset();
+        _wakeTicks = Stopwatch.GetTimestamp();
         for (int s = 0; s < _sockets.Length; s++)
         {
             _active[s] = _poll.IsReadable(s + 1);
@@ -191,11 +198,11 @@ public sealed class RxPump : IDisposable
         {
             if (batch == _rx)
             {
-                Process(c, p, n, Stopwatch.GetTimestamp());
+                Process(c, p, n, _wakeTicks);
             }
             else
             {
-                Split(c, p, batch, n, Stopwatch.GetTimestamp());
+                Split(c, p, batch, n, _wakeTicks);
             }
         }
 
@@ -207,7 +214,7 @@ public sealed class RxPump : IDisposable
         if (_merger.Count > 0 && c.Reorder is { } reorder)
         {
             var sink = new TunSink(this);
-            _merger.Flush(reorder, Stopwatch.GetTimestamp(), ref sink);
+            _merger.Flush(reorder, _wakeTicks, ref sink);
         }
     }
 
