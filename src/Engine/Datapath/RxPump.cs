@@ -16,7 +16,7 @@ namespace MptFast.Engine.Datapath;
 /// check, GRE decode and reordering stay per datagram; the TUN side merges in-order TCP segments of one batch into
 /// GSO super-packets (<see cref="TunWriter"/>).
 /// </remarks>
-public sealed class RxPump : IDisposable
+public sealed partial class RxPump : IDisposable
 {
     /// <summary>Batches taken from one socket per wake-up, so one busy path cannot starve the others.</summary>
     internal const int MaxBatchesPerSocket = 8;
@@ -98,12 +98,6 @@ public sealed class RxPump : IDisposable
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
     private long _allocatedBytes;
-
-    /// <summary>GRO messages split back into datagrams (receive thread).</summary>
-    public long GroMessages { get; private set; }
-
-    /// <summary>Datagrams that arrived glued in GRO messages.</summary>
-    public long GroDatagrams { get; private set; }
 
     /// <summary>TCP super-packets written to the TUN.</summary>
     public long SuperPackets => _writer.SuperPackets;
@@ -215,76 +209,6 @@ public sealed class RxPump : IDisposable
         {
             var sink = new TunSink(this);
             _merger.Flush(reorder, _wakeTicks, ref sink);
-        }
-    }
-
-    /// <summary>Cuts each received message at its GRO segment size into single datagrams in <see cref="_rx"/> and
-    /// processes them as if recvmmsg had returned them one by one (all parts of a message share its source).</summary>
-    private void Split(ConnectionRuntime c, PathRuntime p, PacketBatch gro, int count, long now)
-    {
-        PathCounters counters = p.Counters;
-        int capacity = _pool.PacketCapacity;
-        int filled = 0;
-        int ready = _rx.EnsureSlots(_rx.Capacity);
-        for (int i = 0; i < count; i++)
-        {
-            int segment = gro.SegmentSizeOf(i);
-            if ((gro.FlagsOf(i) & (PacketFlags.Truncated | PacketFlags.ControlTruncated)) != 0)
-            {
-                counters.DropTruncated++; // B04; a cut control message leaves the segment size unknown
-                continue;
-            }
-
-            ReadOnlySpan<byte> message = gro.Data(i);
-            if (segment <= 0 || segment > message.Length)
-            {
-                segment = message.Length;
-            }
-            else
-            {
-                GroMessages++;
-                GroDatagrams += (message.Length + segment - 1) / segment;
-            }
-
-            ReadOnlySpan<byte> source = gro.SourceAddress(i);
-            ushort port = gro.SourcePort(i);
-            for (int at = 0; at < message.Length; at += segment)
-            {
-                if (filled == ready)
-                {
-                    if (filled > 0)
-                    {
-                        Process(c, p, filled, now);
-                    }
-
-                    filled = 0;
-                    ready = _rx.EnsureSlots(_rx.Capacity);
-                    if (ready == 0)
-                    {
-                        p.Socket!.Counters.PoolExhausted++;
-                        return;
-                    }
-                }
-
-                int length = Math.Min(segment, message.Length - at);
-                if (length > capacity)
-                {
-                    _rx.SetPacket(filled, PacketPool.Headroom, 0, PacketFlags.Truncated); // B04: too big for a slot
-                }
-                else
-                {
-                    message.Slice(at, length).CopyTo(_rx.SlotSpan(filled)[PacketPool.Headroom..]);
-                    _rx.SetPacket(filled, PacketPool.Headroom, length);
-                }
-
-                _rx.SetSource(filled, source, port);
-                filled++;
-            }
-        }
-
-        if (filled > 0)
-        {
-            Process(c, p, filled, now);
         }
     }
 
