@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MptFast demo: a 2-path tunnel between two network namespaces, on the configuration built into the binary.
 #
-#   scripts/demo.sh [--paths 1|2] [--seconds N] [--keep-logs]
+#   scripts/demo.sh [--paths 1|2] [--seconds N] [--keep-logs] [--no-offload]
 #
 # Installs what it needs (root, Debian packages), publishes the NativeAOT binary if missing, builds the testbed
 # (../shared/testbed/netns-testbed.sh: path i = 198.18.i.1 <-> 198.18.i.2), starts one daemon per side
@@ -14,11 +14,13 @@ ROOT=$PWD
 PATHS=2
 SECONDS_RUN=5
 KEEP=0
+RUN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --paths) PATHS=$2; shift 2 ;;
     --seconds) SECONDS_RUN=$2; shift 2 ;;
     --keep-logs) KEEP=1; shift ;;
+    --no-offload) RUN_ARGS+=(--no-offload); shift ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -38,7 +40,7 @@ if [ ! -x "$BIN" ]; then
   scripts/publish.sh >/dev/null
 fi
 
-PREFIX=mptdemo
+PREFIX=${MPTFAST_DEMO_PREFIX:-mptdemo}
 NSA=${PREFIX}a
 NSB=${PREFIX}b
 WORK=$(mktemp -d /tmp/mptfast-demo.XXXXXX)
@@ -72,7 +74,7 @@ step "configuration: the built-in example, both sides"
 
 start_daemon() {
   local side=$1 ns=$2
-  ip netns exec "$ns" "$BIN" run -c "$WORK/$side" -d >"$WORK/$side.log" 2>&1 &
+  ip netns exec "$ns" "$BIN" run -c "$WORK/$side" -d "${RUN_ARGS[@]}" >"$WORK/$side.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do
     grep -q "ready:" "$WORK/$side.log" && { grep "ready:" "$WORK/$side.log"; return 0; }

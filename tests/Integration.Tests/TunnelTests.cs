@@ -3,15 +3,20 @@ using MptFast.Integration.Tests.Support;
 
 namespace MptFast.Integration.Tests;
 
-/// <summary>The tunnel end to end: two daemons in two namespaces joined by the testbed's paths (issue: datapath).</summary>
+/// <summary>The tunnel end to end: two daemons in two namespaces joined by the testbed's paths (issue: datapath), with
+/// the default offloads (TUN TSO segmented in userspace, UDP GSO); <see cref="TunnelTestsWithoutOffload"/> repeats every
+/// test with <c>--no-offload</c>.</summary>
 public class TunnelTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
 
+    /// <summary>Extra <c>mptfast run</c> arguments for both daemons.</summary>
+    protected virtual string[] DaemonArgs => [];
+
     [Fact]
     public void Ping_ipv4_and_ipv6_through_the_tunnel_over_two_ipv4_paths()
     {
-        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]));
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]), daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
         t.Ping('a', v6: true);
         t.Ping('b', v6: false);
@@ -33,7 +38,7 @@ public class TunnelTests
     [Fact]
     public void Ping_ipv4_and_ipv6_over_one_ipv4_and_one_ipv6_path()
     {
-        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2, V6: true)]));
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2, V6: true)]), daemonArgs: DaemonArgs);
         t.Ping('a', v6: false, count: 6);
         t.Ping('a', v6: true, count: 6);
 
@@ -49,7 +54,7 @@ public class TunnelTests
     [InlineData(64)]
     public void Tcp_transfer_of_100_MB_arrives_with_the_same_sha256(int reorderWindow)
     {
-        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { ReorderWindow = reorderWindow, WithIpv6Connection = false });
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { ReorderWindow = reorderWindow, WithIpv6Connection = false }, daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
         t.Transfer(1_000_000); // warm-up: first-use initialisation is not steady state
         var warm = new[] { t.A.Status(), t.B.Status() };
@@ -77,7 +82,7 @@ public class TunnelTests
     [Fact]
     public void Weights_3_to_1_split_the_packets_75_to_25()
     {
-        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1, Weight: 3), new PathSpec(2, Weight: 1)]) { WithIpv6Connection = false });
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1, Weight: 3), new PathSpec(2, Weight: 1)]) { WithIpv6Connection = false }, daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
         var before = t.A.Status();
         t.Testbed.ExecCheck('a', Short, "ping", "-4", "-f", "-c", "4000", "-w", "20", "198.19.0.2");
@@ -95,7 +100,7 @@ public class TunnelTests
     public void Tcp_port_mapped_to_path_1_uses_only_path_1_and_falls_back_to_path_0_when_it_is_down()
     {
         var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2) { TcpDst = "5201" }]) { WithIpv6Connection = false };
-        using var t = new TunnelFixture(spec);
+        using var t = new TunnelFixture(spec, daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
 
         var before = t.A.Status();
@@ -121,7 +126,7 @@ public class TunnelTests
     public void Failover_a_link_down_mid_transfer_completes_and_the_path_returns_by_itself()
     {
         var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false, KeepaliveTime = 1, DeadTime = 3 };
-        using var t = new TunnelFixture(spec);
+        using var t = new TunnelFixture(spec, daemonArgs: DaemonArgs);
         t.Testbed.Shape(1, 200);
         t.Testbed.Shape(2, 200);
         t.Ping('a', v6: false);
@@ -145,7 +150,7 @@ public class TunnelTests
     [Fact]
     public void Datagrams_from_unknown_sources_and_malformed_gre_are_dropped_and_counted_and_the_tunnel_keeps_working()
     {
-        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false });
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false }, daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
         t.Testbed.ExecCheck('b', Short, "ip", "addr", "add", "198.18.1.3/24", "dev", "veth1");
         string script = Path.Combine(TestEnvironment.ScriptsDir, "inject.py");
@@ -160,4 +165,10 @@ public class TunnelTests
         t.Ping('a', v6: false);
         Assert.False(t.A.HasExited);
     }
+}
+
+/// <summary>Every tunnel test again with <c>mptfast run --no-offload</c> (plain packets, sendmmsg batches).</summary>
+public class TunnelTestsWithoutOffload : TunnelTests
+{
+    protected override string[] DaemonArgs => ["--no-offload"];
 }

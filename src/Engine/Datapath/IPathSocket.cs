@@ -35,6 +35,15 @@ public interface IPathSocket : IDisposable
     /// </summary>
     int SendBatch(PacketBatch batch, int start, int count);
 
+    /// <summary>
+    /// Sends entries [start, start + count) as ONE UDP GSO send (UDP_SEGMENT = <paramref name="segmentSize"/>;
+    /// PERFORMANCE-NOTES lever 1): every entry but the last must be exactly <paramref name="segmentSize"/> bytes, the
+    /// last at most that; count ≤ <see cref="UdpOffloadCapabilities.GsoSegments"/>; total ≤ 64 KiB. Without GSO (or
+    /// after a run-time downgrade on EIO/EINVAL) the entries go out as <see cref="SendBatch"/> would send them. Returns
+    /// how many were consumed, as <see cref="SendBatch"/>: 0 when the socket buffer is full.
+    /// </summary>
+    int SendGso(PacketBatch batch, int start, int count, int segmentSize);
+
     /// <summary>Sends one datagram to the peer (thread-safe; for keepalives and control). Returns the errno.</summary>
     Interop.Errno Send(ReadOnlySpan<byte> datagram);
 }

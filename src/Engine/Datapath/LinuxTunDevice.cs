@@ -16,13 +16,19 @@ namespace MptFast.Engine.Datapath;
 public sealed unsafe class LinuxTunDevice : ITunDevice
 {
     private const int TxQueueLength = 1500;
-    private int _fd;
 
-    private LinuxTunDevice(int fd, string name, TunCapabilities capabilities)
+    /// <summary>The offloads the transmit pump can take apart (TcpSegmenter): CSUM | TSO4 | TSO6.</summary>
+    private const uint TcpOffloads = Libc.TUN_F_CSUM | Libc.TUN_F_TSO4 | Libc.TUN_F_TSO6;
+
+    private int _fd;
+    private volatile uint _enabledOffloads;
+
+    private LinuxTunDevice(int fd, string name, TunCapabilities capabilities, uint enabledOffloads)
     {
         _fd = fd;
         Name = name;
         Capabilities = capabilities;
+        _enabledOffloads = enabledOffloads;
     }
 
     ~LinuxTunDevice() => Release();
@@ -35,6 +41,10 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
     /// <summary>Features probed at open.</summary>
     public TunCapabilities Capabilities { get; }
+
+    /// <summary>TUN_F_* offloads in force: TCP super-packets and partial checksums may be read (0 = plain packets).
+    /// Cleared at run time when a read fails with EINVAL/EIO (<see cref="DisableOffloads"/>).</summary>
+    public uint EnabledOffloads => _enabledOffloads;
 
     /// <inheritdoc/>
     public TunCounters Counters { get; } = new();
@@ -59,9 +69,11 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
     }
 
     /// <summary>Creates the TUN interface <paramref name="name"/> (a <c>%d</c> template is allowed) in the calling
-    /// thread's network namespace. Needs CAP_NET_ADMIN.</summary>
+    /// thread's network namespace. Needs CAP_NET_ADMIN. <paramref name="enableOffloads"/> (with
+    /// <paramref name="vnetHeader"/>) leaves TUN_F_CSUM | TSO4 | TSO6 on when the kernel accepts them, so reads may
+    /// return TCP super-packets of up to 64 KiB (PERFORMANCE-NOTES lever 3); read buffers must then hold 64 KiB.</summary>
     /// <exception cref="LinuxErrorException">open or TUNSETIFF failed (EPERM without privileges, EBUSY if taken).</exception>
-    public static LinuxTunDevice Open(string name, bool vnetHeader = false)
+    public static LinuxTunDevice Open(string name, bool vnetHeader = false, bool enableOffloads = false)
     {
         if (!IsValidInterfaceName(name))
         {
@@ -86,6 +98,7 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
             string actualName = request.GetName();
             uint offloads = 0;
+            uint enabled = 0;
             if (vnetHeader)
             {
                 int size = TunCapabilities.VnetHeaderSize;
@@ -95,10 +108,22 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
                 }
 
                 offloads = ProbeOffloads(fd);
+                if (enableOffloads && (offloads & TcpOffloads) == TcpOffloads
+                    && Libc.Ioctl(fd, Libc.TUNSETOFFLOAD, (nuint)TcpOffloads) == 0)
+                {
+                    enabled = TcpOffloads;
+                }
+
+                if (enableOffloads)
+                {
+                    Logging.Log.Info(enabled != 0
+                        ? $"tunnel {actualName}: TUN offloads csum+tso4+tso6 on (TCP super-packets segmented in userspace)"
+                        : $"tunnel {actualName}: TUN offloads refused by the kernel (accepted 0x{offloads:x2}); plain packets");
+                }
             }
 
             SetTxQueueLength(actualName);
-            return new LinuxTunDevice(fd, actualName, new TunCapabilities(vnetHeader, offloads));
+            return new LinuxTunDevice(fd, actualName, new TunCapabilities(vnetHeader, offloads), enabled);
         }
         catch
         {
@@ -137,6 +162,10 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
                 {
                     Counters.ReadErrors++;
                     Counters.LastError = errno;
+                    if (errno is Errno.EINVAL or Errno.EIO)
+                    {
+                        DisableOffloads(errno);
+                    }
                 }
 
                 break;
@@ -217,6 +246,21 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
         return i - start;
     }
 
+    /// <summary>Turns the TUN offloads off after the kernel refused a read (quinn-udp style run-time downgrade, one log
+    /// line); true if they were on.</summary>
+    public bool DisableOffloads(Errno reason)
+    {
+        if (_enabledOffloads == 0)
+        {
+            return false;
+        }
+
+        _enabledOffloads = 0;
+        _ = Libc.Ioctl(_fd, Libc.TUNSETOFFLOAD, 0);
+        Logging.Log.Warn($"tunnel {Name}: TUN read failed ({reason}); offloads turned off, plain packets from now on");
+        return true;
+    }
+
     /// <summary>Closes the device (the interface disappears). Stop the threads using it first.</summary>
     public void Dispose()
     {
@@ -242,8 +286,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
         }
     }
 
-    /// <summary>Asks for every offload, records what the kernel accepts, then turns them off again: the pumps cannot
-    /// split super-packets yet (quinn-udp style probe; later work enables them).</summary>
+    /// <summary>Asks for every offload, records what the kernel accepts, then turns them off again (quinn-udp style
+    /// probe); <see cref="Open"/> turns on what the pumps can handle.</summary>
     private static uint ProbeOffloads(int fd)
     {
         uint accepted = 0;

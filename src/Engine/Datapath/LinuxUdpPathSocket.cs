@@ -289,6 +289,61 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
     }
 
     /// <inheritdoc/>
+    public int SendGso(PacketBatch batch, int start, int count, int segmentSize)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if ((uint)start > (uint)batch.Capacity || (uint)count > (uint)(batch.Capacity - start))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+
+        if (count <= 1 || count > Capabilities.GsoSegments || (uint)segmentSize - 1 >= ushort.MaxValue)
+        {
+            return SendBatch(batch, start, count);
+        }
+
+        batch.PrepareGso(start, start, count, (ushort)segmentSize, _peer, _peerLength);
+        nint n;
+        do
+        {
+            // Sound: PrepareGso pointed the message at rented slots, the peer storage and the batch's control area.
+            n = Libc.SendMsg(_fd, &batch.Messages[start].Header, Libc.MSG_DONTWAIT);
+        }
+        while (n < 0 && LinuxError.Last == Errno.EINTR);
+
+        Errno errno = n < 0 ? LinuxError.Last : Errno.Success;
+        batch.RestoreMessage(start);
+        if (errno == Errno.Success)
+        {
+            Counters.GsoSends++;
+            Counters.Sent += count;
+            Counters.SentBytes += n;
+            return count;
+        }
+
+        if (errno == Errno.EAGAIN)
+        {
+            Counters.SendWouldBlock++;
+            return 0;
+        }
+
+        if (errno is Errno.EIO or Errno.EINVAL)
+        {
+            // quinn-udp style: the kernel or the egress device cannot segment; stop asking, send these one by one.
+            if (Capabilities.DisableGso(errno))
+            {
+                Logging.Log.Warn($"path {LocalEndPoint} -> {RemoteEndPoint}: UDP GSO refused ({errno}), sending datagrams one by one");
+            }
+
+            return SendBatch(batch, start, count);
+        }
+
+        // ENOBUFS, EMSGSIZE…: the train is dropped as a whole.
+        CountSendError(errno);
+        return count;
+    }
+
+    /// <inheritdoc/>
     public Errno Send(ReadOnlySpan<byte> datagram)
     {
         nint n;

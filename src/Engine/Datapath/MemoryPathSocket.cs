@@ -36,7 +36,7 @@ public sealed class MemoryPathSocket : IPathSocket
     public ushort LocalPort => (ushort)LocalEndPoint.Port;
 
     /// <inheritdoc/>
-    public UdpOffloadCapabilities Capabilities { get; } = new(1, groSupported: false);
+    public UdpOffloadCapabilities Capabilities { get; init; } = new(1, groSupported: false);
 
     /// <inheritdoc/>
     public PathSocketCounters Counters { get; } = new();
@@ -138,6 +138,30 @@ public sealed class MemoryPathSocket : IPathSocket
         }
 
         return count;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Checks the GSO contract (equal segments, a shorter last one) and delivers the segments one by one,
+    /// as the peer's kernel would see them.</remarks>
+    public int SendGso(PacketBatch batch, int start, int count, int segmentSize)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)start + (uint)count, (uint)batch.Capacity, nameof(count));
+        for (int i = start; i < start + count; i++)
+        {
+            int length = batch.LengthOf(i);
+            if (length > segmentSize || (i < start + count - 1 && length != segmentSize))
+            {
+                throw new ArgumentException($"GSO segment {i - start} is {length} bytes, segment size {segmentSize}", nameof(batch));
+            }
+        }
+
+        if (count > 1 && Capabilities.GsoSupported)
+        {
+            Counters.GsoSends++;
+        }
+
+        return SendBatch(batch, start, count);
     }
 
     /// <inheritdoc/>

@@ -9,6 +9,9 @@ public sealed class PathSocketCounters
     /// <summary>Bytes handed to the kernel.</summary>
     public long SentBytes;
 
+    /// <summary>UDP GSO sends (one sendmsg carrying several datagrams, counted in <see cref="Sent"/> one by one).</summary>
+    public long GsoSends;
+
     /// <summary>Send calls that stopped on a full socket buffer (EAGAIN).</summary>
     public long SendWouldBlock;
 

@@ -1,6 +1,7 @@
 namespace MptFast.Engine.Datapath;
 
-/// <summary>TUN offload features probed at open (PERFORMANCE-NOTES lever 3). Recorded only for now: offloads are left off.</summary>
+/// <summary>TUN offload features probed at open (PERFORMANCE-NOTES lever 3). What is switched on afterwards is
+/// <see cref="LinuxTunDevice.EnabledOffloads"/> (CSUM + TSO4 + TSO6 when the daemon runs with offload).</summary>
 /// <param name="VnetHeader">The device was opened with IFF_VNET_HDR: every packet carries a 10-byte virtio_net_hdr.</param>
 /// <param name="AcceptedOffloads">TUN_F_* bits TUNSETOFFLOAD accepted during the probe (0 without a vnet header).</param>
 public sealed record TunCapabilities(bool VnetHeader, uint AcceptedOffloads)

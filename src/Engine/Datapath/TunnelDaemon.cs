@@ -66,7 +66,7 @@ public sealed class TunnelDaemon : IDisposable
     private void Open(Func<string, CommandReply>? extraCommands)
     {
         InterfaceConfig i = _config.Interface;
-        _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload);
+        _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload, enableOffloads: Options.Offload);
         Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
         if (i.Ipv4Address is { } v4)
         {
@@ -90,7 +90,7 @@ public sealed class TunnelDaemon : IDisposable
         _connections = [.. connections];
         var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
         int slotSize = SlotSize(i.Mtu);
-        _tx = new TxPump(_tun, _connections, matcher, slotSize);
+        _tx = new TxPump(_tun, _connections, matcher, slotSize, segmentationOffload: Options.Offload);
         var rxOffload = new RxOffload(Options.Offload, Options.Offload && _tun is LinuxTunDevice { Capabilities.VnetHeader: true });
         _rx = new RxPump(_tun, _connections, slotSize, rxOffload);
         int groPaths = _connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));

@@ -1,6 +1,7 @@
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
-using MptFast.Engine.Interop;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Offload;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;
@@ -11,7 +12,15 @@ namespace MptFast.Engine.Datapath;
 /// blocking handshake). Owns its pool, batches, the connections' schedulers and sequence counters. Allocates nothing
 /// per packet.
 /// </summary>
-public sealed class TxPump : IDisposable
+/// <remarks>
+/// With segmentation offload (PERFORMANCE-NOTES levers 1 and 3) the TUN hands out TCP super-packets of up to 64 KiB
+/// behind a virtio_net_hdr into large input slots; each is cut by <see cref="TcpSegmenter"/> straight into MTU-sized
+/// output slots behind the GRE headroom (one copy of the payload), every segment gets its own GRE header and sequence
+/// number (consecutive within the super-packet, MPT-SPEC §2.3), and all segments of one super-packet go to ONE path
+/// chosen per burst by <see cref="Scheduling.PathScheduler.NextBurst"/> (bytes-weighted) unless the port map names
+/// the flow's path (§6.4). Each path's batch then leaves as UDP GSO trains (<see cref="IPathSocket.SendGso"/>).
+/// </remarks>
+public sealed partial class TxPump : IDisposable
 {
     private const int WritableWaitMs = 20;
     private const int MaxSendStalls = 10;
@@ -23,8 +32,11 @@ public sealed class TxPump : IDisposable
     private readonly ConnectionRuntime[] _connections;
     private readonly ConnectionMatcher _matcher;
     private readonly PacketPool _pool;
+    private readonly PacketPool _inPool;
     private readonly PacketBatch _in;
     private readonly PacketBatch[][] _out;
+    private readonly GsoRunList[][] _runs;
+    private readonly bool _offload;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll = new(2);
     private readonly PollSet _writable = new(1);
@@ -32,27 +44,54 @@ public sealed class TxPump : IDisposable
 
     private long _dropNoConnection;
     private long _dropNotIp;
+    private long _dropBadOffload;
+    private long _superPackets;
 
-    public TxPump(ITunDevice tun, ConnectionRuntime[] connections, ConnectionMatcher matcher, int slotSize)
+    /// <summary>Packets read from the TUN per batch with segmentation offload (each up to 64 KiB).</summary>
+    internal const int OffloadReadBatch = 16;
+
+    /// <summary>Input slot size with segmentation offload: a 64 KiB super-packet, its virtio header and the headroom.</summary>
+    public const int OffloadSlotSize = PacketPool.Headroom + TcpSegmenter.MaxSuperPacket;
+
+    /// <summary>Creates the pump. <paramref name="slotSize"/> sizes the output slots (one MTU-sized packet each).
+    /// <paramref name="segmentationOffload"/>: the TUN was opened with IFF_VNET_HDR and TSO/CSUM offloads, so reads
+    /// are super-packets (input slots become <see cref="OffloadSlotSize"/>) and sends use UDP GSO where available.</summary>
+    public TxPump(ITunDevice tun, ConnectionRuntime[] connections, ConnectionMatcher matcher, int slotSize, bool segmentationOffload = false)
     {
         _tun = tun;
         _connections = connections;
         _matcher = matcher;
+        _offload = segmentationOffload;
         int paths = 0;
         foreach (ConnectionRuntime c in connections)
         {
             paths += c.Paths.Length;
         }
 
-        _pool = new PacketPool(PacketBatch.MaxPackets * (paths + 2), slotSize);
-        _in = new PacketBatch(_pool);
+        if (segmentationOffload)
+        {
+            // Input slots are only read from (segments are copied out), so they stay few and large: a batch of
+            // OffloadReadBatch super-packets (~1 MiB) is still cache-warm when it is segmented.
+            _pool = new PacketPool(PacketBatch.MaxPackets * (paths + 1), slotSize);
+            _inPool = new PacketPool(OffloadReadBatch + 1, OffloadSlotSize);
+        }
+        else
+        {
+            _pool = new PacketPool(PacketBatch.MaxPackets * (paths + 2), slotSize);
+            _inPool = _pool;
+        }
+
+        _in = new PacketBatch(_inPool, segmentationOffload ? OffloadReadBatch : PacketBatch.MaxPackets);
         _out = new PacketBatch[connections.Length][];
+        _runs = new GsoRunList[connections.Length][];
         for (int i = 0; i < connections.Length; i++)
         {
             _out[i] = new PacketBatch[connections[i].Paths.Length];
+            _runs[i] = new GsoRunList[connections[i].Paths.Length];
             for (int p = 0; p < _out[i].Length; p++)
             {
                 _out[i][p] = new PacketBatch(_pool);
+                _runs[i][p] = new GsoRunList();
             }
         }
 
@@ -67,6 +106,16 @@ public sealed class TxPump : IDisposable
 
     /// <summary>Packets whose version nibble is neither 4 nor 6 (B18).</summary>
     public long DropNotIp => Volatile.Read(ref _dropNotIp);
+
+    /// <summary>Offloaded packets that could not be segmented or checksummed (unsupported GSO type, bad headers,
+    /// a segment larger than an output slot) or found no free output slot.</summary>
+    public long DropBadOffload => Volatile.Read(ref _dropBadOffload);
+
+    /// <summary>GSO super-packets read from the TUN and segmented.</summary>
+    public long SuperPackets => Volatile.Read(ref _superPackets);
+
+    /// <summary>Segmentation offload is on (see the constructor).</summary>
+    public bool SegmentationOffload => _offload;
 
     /// <summary>Bytes allocated by the transmit thread since its loop started (published for the status report; the
     /// steady state must keep it at its start-up value — the zero-allocation proof in the running daemon).</summary>
@@ -105,7 +154,15 @@ public sealed class TxPump : IDisposable
             n = _tun.ReadBatch(_in);
             if (n > 0)
             {
-                Dispatch(n);
+                if (_offload)
+                {
+                    DispatchOffloaded(n);
+                }
+                else
+                {
+                    Dispatch(n);
+                }
+
                 FlushAll();
                 total += n;
             }
@@ -177,7 +234,14 @@ public sealed class TxPump : IDisposable
             {
                 if (batches[p].Count > 0)
                 {
-                    Flush(_connections[ci], p, batches[p]);
+                    if (_offload)
+                    {
+                        FlushTrains(_connections[ci], p, batches[p], _runs[ci][p]);
+                    }
+                    else
+                    {
+                        Flush(_connections[ci], p, batches[p]);
+                    }
                 }
             }
         }
@@ -221,6 +285,20 @@ public sealed class TxPump : IDisposable
 
     public void Dispose()
     {
+        if (_offload)
+        {
+            long gso = 0;
+            foreach (ConnectionRuntime c in _connections)
+            {
+                foreach (PathRuntime p in c.Paths)
+                {
+                    gso += p.Socket?.Counters.GsoSends ?? 0;
+                }
+            }
+
+            Logging.Log.Info($"transmit: {_superPackets} TCP super-packets segmented, {gso} UDP GSO sends, {_dropBadOffload} offload drops");
+        }
+
         _in.Dispose();
         foreach (PacketBatch[] batches in _out)
         {
@@ -232,5 +310,9 @@ public sealed class TxPump : IDisposable
 
         _wake.Dispose();
         _pool.Dispose();
+        if (_inPool != _pool)
+        {
+            _inPool.Dispose();
+        }
     }
 }

@@ -24,11 +24,12 @@ public sealed class TcpCoalescer
     /// <summary>Most segments in one super-packet (as UDP_MAX_SEGMENTS; the kernel accepts more for TCP).</summary>
     public const int MaxSegments = 64;
 
-    /// <summary>virtio_net_hdr constants (linux/virtio_net.h); the header is 10 bytes, little-endian.</summary>
-    public const byte VirtioNeedsChecksum = 1, VirtioGsoTcpV4 = 1, VirtioGsoTcpV6 = 4;
+    /// <summary>virtio_net_hdr values a super-packet carries (<see cref="VirtioNetHeader"/>).</summary>
+    public const byte VirtioNeedsChecksum = VirtioNetHeader.FlagNeedsChecksum, VirtioGsoTcpV4 = VirtioNetHeader.GsoTcpV4,
+        VirtioGsoTcpV6 = VirtioNetHeader.GsoTcpV6;
 
     /// <summary>Size of the virtio_net_hdr written in front of a super-packet.</summary>
-    public const int VirtioHeaderSize = 10;
+    public const int VirtioHeaderSize = VirtioNetHeader.Size;
 
     private readonly TcpSegment[] _segments;
     private readonly int[] _nextMember;
@@ -166,12 +167,9 @@ public sealed class TcpCoalescer
         ushort partial = TcpSegment.PseudoHeaderSum(packet, head.IsIPv6, packet.Length - ip);
         BinaryPrimitives.WriteUInt16BigEndian(packet[(ip + 16)..], partial);
 
-        virtioHeader[0] = VirtioNeedsChecksum;
-        virtioHeader[1] = head.IsIPv6 ? VirtioGsoTcpV6 : VirtioGsoTcpV4;
-        BinaryPrimitives.WriteUInt16LittleEndian(virtioHeader[2..], (ushort)head.HeaderLength);
-        BinaryPrimitives.WriteUInt16LittleEndian(virtioHeader[4..], (ushort)head.PayloadLength);
-        BinaryPrimitives.WriteUInt16LittleEndian(virtioHeader[6..], (ushort)ip);
-        BinaryPrimitives.WriteUInt16LittleEndian(virtioHeader[8..], 16);
+        var header = new VirtioNetHeader(VirtioNeedsChecksum, head.IsIPv6 ? VirtioGsoTcpV6 : VirtioGsoTcpV4,
+            (ushort)head.HeaderLength, (ushort)head.PayloadLength, (ushort)ip, 16);
+        header.TryWrite(virtioHeader);
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ internal sealed class ReplayTun : ITunDevice
 
     public int PerRead { get; set; } = PacketBatch.MaxPackets;
 
+    /// <summary>When set, every packet is handed out behind this virtio_net_hdr (an offloading TUN).</summary>
+    public byte[]? VirtioHeader { get; set; }
+
     public long Written;
     public long WrittenBytes;
 
@@ -35,7 +38,12 @@ internal sealed class ReplayTun : ITunDevice
         for (int i = 0; i < n; i++)
         {
             _packet.CopyTo(batch.SlotSpan(i)[PacketPool.Headroom..]);
-            batch.SetPacket(i, PacketPool.Headroom, _packet.Length);
+            if (VirtioHeader is { } header)
+            {
+                header.CopyTo(batch.SlotSpan(i)[(PacketPool.Headroom - header.Length)..]);
+            }
+
+            batch.SetPacket(i, PacketPool.Headroom, _packet.Length, VirtioHeader is null ? PacketFlags.None : PacketFlags.VirtioHeader);
         }
 
         batch.Count = n;
@@ -71,14 +79,20 @@ internal sealed class ReplaySocket : IPathSocket
     }
 
     public long Sent;
+    public long SentBytes;
+    public long GsoSends;
+    public long GsoViolations;
     public byte[] LastSent = new byte[2048];
     public int LastSentLength;
+
+    /// <summary>When set, a copy of every datagram sent (allocates: not for allocation measurements).</summary>
+    public List<byte[]>? Captured { get; set; }
 
     public int Fd => _ready.Fd;
 
     public ushort LocalPort => 23456;
 
-    public UdpOffloadCapabilities Capabilities { get; } = new(1, groSupported: false);
+    public UdpOffloadCapabilities Capabilities { get; init; } = new(1, groSupported: false);
 
     public PathSocketCounters Counters { get; } = new();
 
@@ -113,17 +127,51 @@ internal sealed class ReplaySocket : IPathSocket
         return n;
     }
 
+    /// <summary>Datagrams accepted before the socket answers "buffer full" (0 consumed) for good.</summary>
+    public long AcceptLimit { get; set; } = long.MaxValue;
+
     public int SendBatch(PacketBatch batch, int start, int count)
     {
         for (int i = start; i < start + count; i++)
         {
+            if (Sent >= AcceptLimit)
+            {
+                return i - start;
+            }
+
             Span<byte> d = batch.Data(i);
             d.CopyTo(LastSent);
             LastSentLength = d.Length;
             Sent++;
+            SentBytes += d.Length;
+            Captured?.Add(d.ToArray());
         }
 
         return count;
+    }
+
+    /// <summary>Counts the train and checks its contract (equal segments, a shorter last, ≤ 64, ≤ 64 KiB) without
+    /// throwing, so a violation shows as <see cref="GsoViolations"/>.</summary>
+    public int SendGso(PacketBatch batch, int start, int count, int segmentSize)
+    {
+        int bytes = 0;
+        for (int i = start; i < start + count; i++)
+        {
+            int length = batch.LengthOf(i);
+            bytes += length;
+            if (length > segmentSize || (i < start + count - 1 && length != segmentSize))
+            {
+                GsoViolations++;
+            }
+        }
+
+        if (count < 2 || count > Capabilities.GsoSegments || bytes > 65507)
+        {
+            GsoViolations++;
+        }
+
+        GsoSends++;
+        return SendBatch(batch, start, count);
     }
 
     public Errno Send(ReadOnlySpan<byte> datagram)

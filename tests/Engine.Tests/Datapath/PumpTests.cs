@@ -135,7 +135,10 @@ public class PumpTests
         Assert.True(connection.Paths[1].LastKeepaliveTicks > 0);
     }
 
-    private static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights)
+    /// <summary>A connection over replay sockets; <paramref name="gso"/> gives the sockets UDP GSO (64 segments) and
+    /// <paramref name="customize"/> may change each path's config (the port map is then built from the paths).</summary>
+    internal static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights,
+        bool gso = false, Func<PathConfig, int, PathConfig>? customize = null)
     {
         var paths = new List<PathConfig>();
         var runtimes = new PathRuntime[weights.Length];
@@ -151,8 +154,9 @@ public class PumpTests
                 RemoteAddress = remote,
                 WeightOut = weights[i],
             };
+            pc = customize?.Invoke(pc, i) ?? pc;
             paths.Add(pc);
-            sockets[i] = new ReplaySocket(remote);
+            sockets[i] = new ReplaySocket(remote) { Capabilities = new UdpOffloadCapabilities(gso ? 64 : 1, groSupported: false) };
             runtimes[i] = new PathRuntime(i, pc, pc.PrivateAddress, pc.PublicAddress, remote) { Socket = sockets[i] };
         }
 
@@ -167,7 +171,8 @@ public class PumpTests
             ReorderWindow = reorderWindow,
             Paths = paths.ToEquatableArray(),
         };
-        var c = new ConnectionRuntime(0, config, runtimes, PortMapTable.Empty, Address16.FromIPAddress(LocalTunnel), Address16.FromIPAddress(RemoteTunnel));
+        PortMapTable portMap = customize is null ? PortMapTable.Empty : PortMapTable.FromPaths(paths, null);
+        var c = new ConnectionRuntime(0, config, runtimes, portMap, Address16.FromIPAddress(LocalTunnel), Address16.FromIPAddress(RemoteTunnel));
         return (c, sockets);
     }
 

@@ -61,6 +61,8 @@ internal sealed class ScriptedSocket : IPathSocket
 
     public int SendBatch(PacketBatch batch, int start, int count) => count;
 
+    public int SendGso(PacketBatch batch, int start, int count, int segmentSize) => count;
+
     public Errno Send(ReadOnlySpan<byte> datagram) => Errno.Success;
 
     public void Dispose() => _ready.Dispose();

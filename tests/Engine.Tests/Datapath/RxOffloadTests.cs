@@ -59,7 +59,7 @@ public class RxOffloadTests
     {
         var (connection, sockets) = Connection(reorderWindow, gro: true, paths: 2);
         TcpSpec first = v6 ? TcpSpec.V6Default() : new TcpSpec();
-        byte[][] stream = TcpPackets.Stream(first, 40, 1200);
+        byte[][] stream = CoalescerPackets.Stream(first, 40, 1200);
         ushort protocol = v6 ? GreCodec.ProtocolIPv6 : GreCodec.ProtocolIPv4;
 
         // Path 0 carries the even segments glued in one GRO message, path 1 the odd ones as single datagrams: the
@@ -100,7 +100,7 @@ public class RxOffloadTests
     public void Tcp_coalescing_allocates_nothing_in_the_steady_state()
     {
         var (connection, sockets) = Connection(0, gro: false, paths: 1);
-        byte[][] stream = TcpPackets.Stream(new TcpSpec(), 32, 1300);
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 32, 1300);
         sockets[0].Script([.. stream.Select(s => (Gre(s, false, 0), 0))]);
         sockets[0].Loop = true;
         using var tun = new RecordingTun();
@@ -124,7 +124,7 @@ public class RxOffloadTests
     public void A_kernel_refusing_super_packets_turns_coalescing_off_and_the_packets_still_arrive()
     {
         var (connection, sockets) = Connection(0, gro: false, paths: 1);
-        byte[][] stream = TcpPackets.Stream(new TcpSpec(), 10, 1000);
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 10, 1000);
         sockets[0].Script([.. stream.Select(s => (Gre(s, false, 0), 0))]);
         using var tun = new RecordingTun { RefuseSuper = true, Keep = true };
         using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: false, TcpCoalescing: true));
@@ -144,7 +144,7 @@ public class RxOffloadTests
     public void Without_offload_every_packet_is_written_plain_and_gro_sockets_are_received_as_before()
     {
         var (connection, sockets) = Connection(0, gro: true, paths: 1);
-        byte[][] stream = TcpPackets.Stream(new TcpSpec(), 10, 1000);
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 10, 1000);
         sockets[0].Script([.. stream.Select(s => (Gre(s, false, 0), 0))]);
         using var tun = new RecordingTun { Keep = true };
         using var pump = new RxPump(tun, [connection], 2048, RxOffload.None);
@@ -215,7 +215,7 @@ public class RxOffloadTests
             }
             else
             {
-                all.AddRange(TcpPackets.Segment(header, packet));
+                all.AddRange(CoalescerPackets.Segment(header, packet));
             }
         }
 

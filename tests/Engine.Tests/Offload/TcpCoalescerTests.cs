@@ -28,8 +28,8 @@ public sealed class TcpCoalescerTests : IDisposable
     public void Consecutive_segments_of_a_flow_become_one_gso_packet_that_segments_back_to_the_originals(bool v6)
     {
         TcpSpec first = v6 ? TcpSpec.V6Default() : new TcpSpec();
-        byte[][] stream = TcpPackets.Stream(first with { Options = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2] }, 5, 1200);
-        stream[4] = TcpPackets.Build(first with
+        byte[][] stream = CoalescerPackets.Stream(first with { Options = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2] }, 5, 1200);
+        stream[4] = CoalescerPackets.Build(first with
         {
             Options = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], Seq = first.Seq + (4 * 1200), Id = (ushort)(first.Id + 4),
             PayloadLength = 700, Flags = TcpSegment.FlagAck | TcpSegment.FlagPsh,
@@ -64,7 +64,7 @@ public sealed class TcpCoalescerTests : IDisposable
         BinaryPrimitives.WriteUInt16BigEndian(super.AsSpan(ip + 16), InternetChecksum.Compute(super.AsSpan(ip)));
         Assert.True(TcpSegment.Parse(super).ChecksumValid(super));
 
-        List<byte[]> segments = TcpPackets.Segment(virtio, buffer.AsSpan(TcpCoalescer.VirtioHeaderSize, length));
+        List<byte[]> segments = CoalescerPackets.Segment(virtio, buffer.AsSpan(TcpCoalescer.VirtioHeaderSize, length));
         Assert.Equal(stream.Length, segments.Count);
         for (int i = 0; i < stream.Length; i++)
         {
@@ -106,16 +106,16 @@ public sealed class TcpCoalescerTests : IDisposable
             case "df": next = next with { FragmentField = 0 }; break;
             case "v6": next = TcpSpec.V6Default() with { Seq = next.Seq, Options = next.Options }; break;
             case "bad-tcp-checksum":
-                raw = TcpPackets.Build(next);
+                raw = CoalescerPackets.Build(next);
                 raw[^1] ^= 0x40;
                 break;
             case "bad-ip-checksum":
-                raw = TcpPackets.Build(next);
+                raw = CoalescerPackets.Build(next);
                 raw[10] ^= 0x01;
                 break;
         }
 
-        Load([TcpPackets.Build(a), raw ?? TcpPackets.Build(next)]);
+        Load([CoalescerPackets.Build(a), raw ?? CoalescerPackets.Build(next)]);
         Assert.Equal(2, _coalescer.Plan(_batch, 2));
         Assert.Equal(1, _coalescer.CountOf(0));
         Assert.Equal(1, _coalescer.CountOf(1));
@@ -129,11 +129,11 @@ public sealed class TcpCoalescerTests : IDisposable
         var a = new TcpSpec();
         byte[][] p =
         [
-            TcpPackets.Build(a),
-            TcpPackets.Build(a with { Seq = a.Seq + 1000, Flags = TcpSegment.FlagAck | TcpSegment.FlagPsh }),
-            TcpPackets.Build(a with { Seq = a.Seq + 2000 }),
-            TcpPackets.Build(a with { Seq = a.Seq + 3000, PayloadLength = 500 }),
-            TcpPackets.Build(a with { Seq = a.Seq + 3500, PayloadLength = 500 }),
+            CoalescerPackets.Build(a),
+            CoalescerPackets.Build(a with { Seq = a.Seq + 1000, Flags = TcpSegment.FlagAck | TcpSegment.FlagPsh }),
+            CoalescerPackets.Build(a with { Seq = a.Seq + 2000 }),
+            CoalescerPackets.Build(a with { Seq = a.Seq + 3000, PayloadLength = 500 }),
+            CoalescerPackets.Build(a with { Seq = a.Seq + 3500, PayloadLength = 500 }),
         ];
         Load(p);
         Assert.Equal(3, _coalescer.Plan(_batch, p.Length));
@@ -141,7 +141,7 @@ public sealed class TcpCoalescerTests : IDisposable
         Assert.Equal([0, 2, 4], Heads());
 
         // A PSH on the head: nothing may follow it.
-        Load([TcpPackets.Build(a with { Flags = TcpSegment.FlagAck | TcpSegment.FlagPsh }), TcpPackets.Build(a with { Seq = a.Seq + 1000 })]);
+        Load([CoalescerPackets.Build(a with { Flags = TcpSegment.FlagAck | TcpSegment.FlagPsh }), CoalescerPackets.Build(a with { Seq = a.Seq + 1000 })]);
         Assert.Equal(2, _coalescer.Plan(_batch, 2));
     }
 
@@ -153,8 +153,8 @@ public sealed class TcpCoalescerTests : IDisposable
         byte[] icmp = Datapath.PumpTests.Icmp(a.Source, a.Destination);
         byte[][] p =
         [
-            TcpPackets.Build(a), TcpPackets.Build(b), icmp, TcpPackets.Build(a with { Seq = a.Seq + 1000 }),
-            TcpPackets.Build(b with { Seq = b.Seq + 1000 }), TcpPackets.Build(a with { Seq = a.Seq + 2000 }),
+            CoalescerPackets.Build(a), CoalescerPackets.Build(b), icmp, CoalescerPackets.Build(a with { Seq = a.Seq + 1000 }),
+            CoalescerPackets.Build(b with { Seq = b.Seq + 1000 }), CoalescerPackets.Build(a with { Seq = a.Seq + 2000 }),
         ];
         Load(p);
         Assert.Equal(3, _coalescer.Plan(_batch, p.Length));
@@ -169,9 +169,9 @@ public sealed class TcpCoalescerTests : IDisposable
         var a = new TcpSpec();
         byte[][] p =
         [
-            TcpPackets.Build(a), TcpPackets.Build(a with { Seq = a.Seq + 1000 }),
-            TcpPackets.Build(a with { Seq = a.Seq + 2000, PayloadLength = 0, Ack = 99 }),
-            TcpPackets.Build(a with { Seq = a.Seq + 2000 }), TcpPackets.Build(a with { Seq = a.Seq + 3000 }),
+            CoalescerPackets.Build(a), CoalescerPackets.Build(a with { Seq = a.Seq + 1000 }),
+            CoalescerPackets.Build(a with { Seq = a.Seq + 2000, PayloadLength = 0, Ack = 99 }),
+            CoalescerPackets.Build(a with { Seq = a.Seq + 2000 }), CoalescerPackets.Build(a with { Seq = a.Seq + 3000 }),
         ];
         Load(p);
         Assert.Equal(3, _coalescer.Plan(_batch, p.Length));
@@ -185,7 +185,7 @@ public sealed class TcpCoalescerTests : IDisposable
     public void A_super_packet_never_exceeds_64_KiB(bool v6)
     {
         TcpSpec first = v6 ? TcpSpec.V6Default() : new TcpSpec();
-        byte[][] p = TcpPackets.Stream(first, 60, 1400);
+        byte[][] p = CoalescerPackets.Stream(first, 60, 1400);
         Load(p);
         int groups = _coalescer.Plan(_batch, p.Length);
         Assert.Equal(2, groups);
@@ -198,13 +198,13 @@ public sealed class TcpCoalescerTests : IDisposable
     [Fact]
     public void Parse_rejects_ipv4_options_ipv6_extension_headers_and_bad_lengths()
     {
-        byte[] good = TcpPackets.Build(new TcpSpec());
+        byte[] good = CoalescerPackets.Build(new TcpSpec());
         Assert.Equal(TcpSegmentKind.Candidate, TcpSegment.Parse(good).Kind);
         byte[] options = (byte[])good.Clone();
         options[0] = 0x46;
         Assert.Equal(TcpSegmentKind.NotTcp, TcpSegment.Parse(options).Kind);
         Assert.Equal(TcpSegmentKind.NotTcp, TcpSegment.Parse(good.AsSpan(0, good.Length - 1)).Kind);
-        byte[] v6 = TcpPackets.Build(TcpSpec.V6Default());
+        byte[] v6 = CoalescerPackets.Build(TcpSpec.V6Default());
         Assert.Equal(TcpSegmentKind.Candidate, TcpSegment.Parse(v6).Kind);
         v6[6] = 0; // hop-by-hop options first
         Assert.Equal(TcpSegmentKind.NotTcp, TcpSegment.Parse(v6).Kind);
@@ -248,7 +248,7 @@ public sealed class TcpCoalescerTests : IDisposable
                     spec = spec with { Seq = spec.Seq + 1 }; // a gap
                 }
 
-                packets[i] = TcpPackets.Build(spec);
+                packets[i] = CoalescerPackets.Build(spec);
                 next[f] = spec.Seq + (uint)spec.PayloadLength;
             }
 
@@ -275,7 +275,7 @@ public sealed class TcpCoalescerTests : IDisposable
                 byte[] buffer = new byte[70000];
                 int length = _coalescer.WriteSuperPacket(_batch, g, buffer);
                 Assert.True(length > 0, $"seed {seed}");
-                output.AddRange(TcpPackets.Segment(buffer.AsSpan(0, 10), buffer.AsSpan(10, length)));
+                output.AddRange(CoalescerPackets.Segment(buffer.AsSpan(0, 10), buffer.AsSpan(10, length)));
             }
 
             Assert.All(seen, s => Assert.Equal(1, s));

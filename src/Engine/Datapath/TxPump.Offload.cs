@@ -1,0 +1,218 @@
+using MptFast.Engine.Buffers;
+using MptFast.Engine.Classify;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Offload;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>The segmentation-offload half of the transmit pump (see the remarks on <see cref="TxPump"/>).</summary>
+public sealed partial class TxPump
+{
+    private void DispatchOffloaded(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Span<byte> packet = _in.Data(i);
+            VirtioNetHeader header = default;
+            int offset = _in.OffsetOf(i);
+            if ((_in.FlagsOf(i) & PacketFlags.VirtioHeader) != 0 && offset >= VirtioNetHeader.Size)
+            {
+                // The device put the virtio_net_hdr right in front of the packet, inside the headroom.
+                _ = VirtioNetHeader.TryRead(_in.SlotSpan(i)[(offset - VirtioNetHeader.Size)..offset], out header);
+            }
+
+            int ci = _matcher.Match(packet);
+            if (ci < 0)
+            {
+                _dropNoConnection++;
+                continue;
+            }
+
+            int version = packet[0] >> 4;
+            if (version != 4 && version != 6)
+            {
+                _dropNotIp++;
+                continue;
+            }
+
+            TcpSegmentPlan plan;
+            if (header.IsGso)
+            {
+                if (TcpSegmenter.TryPlan(packet, header, out plan) != OffloadStatus.Ok)
+                {
+                    _dropBadOffload++;
+                    continue;
+                }
+
+                _superPackets++;
+            }
+            else
+            {
+                // MPT-SPEC §2.5 unchanged for single packets: only a partial checksum (TUN_F_CSUM) is completed first.
+                if (TcpSegmenter.CompleteChecksum(packet, header) != OffloadStatus.Ok)
+                {
+                    _dropBadOffload++;
+                    continue;
+                }
+
+                plan = new TcpSegmentPlan(version, 0, packet.Length, packet.Length, 0, 1);
+            }
+
+            ConnectionRuntime c = _connections[ci];
+            int greLength = GreCodec.EncodedHeaderLength(c.SendSequence);
+            int bytes = packet.Length + ((plan.SegmentCount - 1) * plan.HeaderLength) + (plan.SegmentCount * greLength);
+            int path = ChooseBurstPath(c, packet, bytes);
+            if (path < 0)
+            {
+                c.CountNoPath();
+                continue;
+            }
+
+            EmitSegments(c, ci, path, packet, header.IsGso, plan);
+        }
+    }
+
+    /// <summary>One path for the whole super-packet (a super-packet is one flow): the port-mapped path when it is OK
+    /// (MPT-SPEC §6.4, B05), else the bytes-weighted burst choice.</summary>
+    private static int ChooseBurstPath(ConnectionRuntime c, ReadOnlySpan<byte> packet, int bytes)
+    {
+        uint ok = c.OkMask;
+        if (!c.PortMap.IsEmpty)
+        {
+            int mapped = c.PortMap.Lookup(PacketClassifier.Classify(packet));
+            if (mapped != PortMapRules.NoPath && ((ok >> mapped) & 1) != 0)
+            {
+                return mapped;
+            }
+        }
+
+        return c.Scheduler.NextBurst(bytes, ok);
+    }
+
+    /// <summary>Writes each segment (or the single packet) into its own output slot behind the GRE headroom, adds the
+    /// GRE header with the next sequence number and appends it to the path's batch and GSO runs.</summary>
+    private void EmitSegments(ConnectionRuntime c, int ci, int path, ReadOnlySpan<byte> packet, bool gso, in TcpSegmentPlan plan)
+    {
+        PacketBatch batch = _out[ci][path];
+        GsoRunList runs = _runs[ci][path];
+        PathCounters counters = c.Paths[path].Counters;
+        int maxSegments = c.Paths[path].Socket!.Capabilities.GsoSegments;
+        for (int k = 0; k < plan.SegmentCount; k++)
+        {
+            if (batch.Count == batch.Capacity)
+            {
+                FlushTrains(c, path, batch, runs);
+            }
+
+            if (!_pool.TryRent(out int slot))
+            {
+                _dropBadOffload += plan.SegmentCount - k;
+                return;
+            }
+
+            Span<byte> destination = _pool.Slot(slot);
+            Span<byte> inner = destination[PacketPool.Headroom..];
+            int length;
+            if (gso)
+            {
+                length = TcpSegmenter.WriteSegment(packet, plan, k, inner);
+            }
+            else if (packet.Length <= inner.Length)
+            {
+                packet.CopyTo(inner);
+                length = packet.Length;
+            }
+            else
+            {
+                length = -1;
+            }
+
+            // MPT-SPEC §2.3: one counter per connection, advanced for every data packet (here: every segment).
+            uint sequence = c.NextSequence;
+            int start = 0;
+            if (length <= 0 || GreCodec.Encapsulate(destination, PacketPool.Headroom, length, c.SendSequence, sequence, out start) != GreEncodeStatus.Ok)
+            {
+                _pool.Return(slot);
+                _dropBadOffload++;
+                continue;
+            }
+
+            c.NextSequence = sequence + 1;
+            int datagram = length + (PacketPool.Headroom - start);
+            int entry = batch.Count;
+            batch.Attach(entry, slot, start, datagram);
+            batch.Count = entry + 1;
+            runs.Add(entry, datagram, maxSegments);
+            counters.TxPackets++;
+            counters.TxBytes += datagram;
+        }
+    }
+
+    /// <summary>Sends the batch as its GSO trains (single entries together through sendmmsg), waiting briefly for
+    /// room on a full socket buffer as <see cref="Flush"/> does; returns the slots.</summary>
+    private void FlushTrains(ConnectionRuntime c, int path, PacketBatch batch, GsoRunList runs)
+    {
+        IPathSocket socket = c.Paths[path].Socket!;
+        int count = batch.Count;
+        int r = 0;
+        int stalls = 0;
+        while (r < runs.Length && !_stopping)
+        {
+            int start = runs.StartOf(r);
+            int n = runs.CountOf(r);
+            int want;
+            int sent;
+            if (n > 1)
+            {
+                want = n;
+                sent = socket.SendGso(batch, start, n, runs.SegmentOf(r));
+                if (sent == want)
+                {
+                    r++;
+                }
+                else
+                {
+                    runs.Consume(r, sent);
+                }
+            }
+            else
+            {
+                int end = r + 1;
+                while (end < runs.Length && runs.CountOf(end) == 1)
+                {
+                    end++;
+                }
+
+                want = end - r;
+                sent = socket.SendBatch(batch, start, want);
+                r += sent;
+            }
+
+            if (sent == 0)
+            {
+                // Socket buffer full: wait briefly for room (back-pressure into the tunnel's TCP), then give up.
+                if (++stalls > MaxSendStalls)
+                {
+                    break;
+                }
+
+                _writable.Update(0, socket.Fd, PollEvents.Writable);
+                _writable.Wait(WritableWaitMs);
+            }
+        }
+
+        if (r < runs.Length)
+        {
+            c.Paths[path].Counters.TxSendErrors += count - runs.StartOf(r);
+        }
+
+        for (int k = 0; k < count; k++)
+        {
+            _pool.Return(batch.Detach(k));
+        }
+
+        batch.Count = 0;
+        runs.Clear();
+    }
+}
