@@ -88,6 +88,17 @@ public sealed unsafe class PacketBatch : IDisposable
     /// <summary>Conditions the device reported for the packet.</summary>
     public PacketFlags FlagsOf(int index) => _entries[index].Flags;
 
+    /// <summary>UDP GRO: size of each datagram glued into this received entry (the last may be shorter); 0 when the
+    /// entry is one datagram (PERFORMANCE-NOTES lever 2).</summary>
+    public int SegmentSizeOf(int index) => _entries[index].SegmentSize;
+
+    /// <summary>Records the GRO segment size of entry <paramref name="index"/> (in-memory devices, tests).</summary>
+    public void SetSegmentSize(int index, int segmentSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(segmentSize);
+        _entries[index].SegmentSize = segmentSize;
+    }
+
     /// <summary>The packet bytes: slot[offset, offset + length).</summary>
     public Span<byte> Data(int index)
     {
@@ -111,6 +122,7 @@ public sealed unsafe class PacketBatch : IDisposable
         e.Offset = offset;
         e.Length = length;
         e.Flags = flags;
+        e.SegmentSize = 0;
     }
 
     /// <summary>Source address of a received packet in 16-byte form (IPv4 as ::ffff:a.b.c.d, MPT-SPEC §2.6 step 3).</summary>
@@ -274,11 +286,12 @@ public sealed unsafe class PacketBatch : IDisposable
 
     /// <summary>Records the kernel's result for a received message.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CompleteReceive(int index, int length, PacketFlags flags)
+    internal void CompleteReceive(int index, int length, PacketFlags flags, int segmentSize = 0)
     {
         ref Entry e = ref _entries[index];
         e.Length = length;
         e.Flags = flags;
+        e.SegmentSize = segmentSize;
     }
 
     internal SockAddrIn6* SourceAt(int index)
@@ -319,5 +332,6 @@ public sealed unsafe class PacketBatch : IDisposable
         public int Offset;
         public int Length;
         public PacketFlags Flags;
+        public int SegmentSize;
     }
 }

@@ -34,11 +34,21 @@ public sealed class ConnectionRuntime
         SendSequence = config.ReorderWindow > 0;
         if (config.ReorderWindow > 0)
         {
-            Reorder = new ReorderBuffer(config.ReorderWindow, TimeSpanToTicks(config.MaxBuffDelayMs));
+            // PERFORMANCE-NOTES "Reordering without killing TCP": a fixed max_buffdelay hold (300–900 ms in the
+            // original's configs) collapses TCP; the hold follows the measured reorder delay between the paths,
+            // from HoldFloorMs up to max_buffdelay (MPT-SPEC §7).
+            long max = TimeSpanToTicks(config.MaxBuffDelayMs);
+            Reorder = new ReorderBuffer(config.ReorderWindow, max)
+            {
+                Adaptive = new AdaptiveHold(Math.Min(TimeSpanToTicks(HoldFloorMs), max), max),
+            };
         }
 
         RecomputeOkMask();
     }
+
+    /// <summary>Shortest adaptive reorder hold, in milliseconds.</summary>
+    public const int HoldFloorMs = 1;
 
     public int Index { get; }
 

@@ -27,6 +27,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
     private readonly uint _peerLength;
     private readonly bool _ipv4Socket;
     private int _fd;
+    private bool _gro;
 
     private LinuxUdpPathSocket(int fd, bool ipv4Socket, SockAddrIn6* peer, uint peerLength, IPEndPoint local,
         IPEndPoint remote, UdpOffloadCapabilities capabilities)
@@ -65,9 +66,12 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
     /// <see cref="LocalPort"/>). <paramref name="bindDevice"/> pins egress to an interface with SO_BINDTODEVICE
     /// (MPT-SPEC B86). <paramref name="bufferBytes"/> sizes both socket buffers (SO_*BUFFORCE as root, else SO_*BUF).
     /// </summary>
+    /// <param name="gro">Ask for UDP GRO (setsockopt SOL_UDP UDP_GRO 1): receives may then glue several datagrams
+    /// into one entry with <see cref="PacketBatch.SegmentSizeOf"/> set, so the batch's slots must hold 64 KiB. Where the
+    /// kernel refuses, the socket runs without (<see cref="UdpOffloadCapabilities.GroSupported"/> false).</param>
     /// <exception cref="LinuxErrorException">socket, bind or SO_BINDTODEVICE failed (message names the address).</exception>
     public static LinuxUdpPathSocket Open(IPAddress local, ushort localPort, IPAddress remote, ushort remotePort,
-        string? bindDevice = null, int bufferBytes = 4 << 20)
+        string? bindDevice = null, int bufferBytes = 4 << 20, bool gro = false)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(remote);
@@ -130,8 +134,12 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 peerLength = SockAddrIn6.Size;
             }
 
+            // PERFORMANCE-NOTES lever 2 / STYLE.md "OS capabilities as state": GRO is on only where the kernel took it.
+            UdpOffloadCapabilities probed = UdpOffloadCapabilities.Probe(fd);
+            bool groOn = gro && probed.GroSupported && Libc.SetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == Errno.Success;
+            var capabilities = new UdpOffloadCapabilities(probed.GsoSegments, groOn);
             return new LinuxUdpPathSocket(fd, ipv4Socket, peer, peerLength, new IPEndPoint(local, boundPort),
-                new IPEndPoint(remote, remotePort), UdpOffloadCapabilities.Probe(fd));
+                new IPEndPoint(remote, remotePort), capabilities) { _gro = groOn };
         }
         catch
         {
@@ -154,9 +162,10 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         }
 
         int capacity = batch.Pool.PacketCapacity;
+        bool gro = _gro;
         for (int i = 0; i < ready; i++)
         {
-            batch.PrepareReceive(i, PacketPool.Headroom, capacity, withControl: false);
+            batch.PrepareReceive(i, PacketPool.Headroom, capacity, withControl: gro);
         }
 
         int n;
@@ -175,6 +184,10 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 {
                     Counters.ReceiveErrors++;
                     Counters.LastError = errno;
+                    if (gro && errno is Errno.EINVAL or Errno.EIO)
+                    {
+                        DowngradeGro(errno);
+                    }
                 }
             }
 
@@ -203,8 +216,19 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 batch.SourceAt(i)->NormalizeFromIPv4();
             }
 
+            int segmentSize = 0;
+            if (gro)
+            {
+                // Sound: the kernel wrote ControlLength ≤ ControlBytesPerPacket bytes into this message's control area.
+                ReadOnlySpan<byte> cmsg = CMsgHdr.Find(m->Header.Control, (int)m->Header.ControlLength, Libc.SOL_UDP, Libc.UDP_GRO);
+                if (cmsg.Length >= sizeof(int))
+                {
+                    segmentSize = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(cmsg);
+                }
+            }
+
             int length = (int)m->Length;
-            batch.CompleteReceive(i, length, flags);
+            batch.CompleteReceive(i, length, flags, segmentSize);
             Counters.ReceivedBytes += length;
         }
 
@@ -352,6 +376,17 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 
     /// <inheritdoc/>
     public override string ToString() => $"udp {LocalEndPoint} -> {RemoteEndPoint} ({Capabilities})";
+
+    /// <summary>quinn-udp style: the kernel refused a GRO receive; turn GRO off on the socket, log once.</summary>
+    private void DowngradeGro(Errno errno)
+    {
+        _gro = false;
+        _ = Libc.SetIntOption(_fd, Libc.SOL_UDP, Libc.UDP_GRO, 0);
+        if (Capabilities.DisableGro(errno))
+        {
+            Logging.Log.Warn($"{this}: UDP GRO refused ({errno}), receiving without it");
+        }
+    }
 
     private void CountSendError(Errno errno)
     {

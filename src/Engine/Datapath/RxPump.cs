@@ -10,32 +10,60 @@ namespace MptFast.Engine.Datapath;
 /// TUN (MPT-SPEC §2.6 with the "Required" checks: C/K/S header length, version, protocol, truncation; §3.3; §7).
 /// Owns its pool, batches and the connections' reorder buffers. Allocates nothing per packet.
 /// </summary>
-public sealed class RxPump : IDisposable
+/// <remarks>
+/// Offloads (<see cref="RxOffload"/>, PERFORMANCE-NOTES levers 2–3): a GRO socket is received into 64 KiB slots and
+/// every glued message is split back into single datagrams (one copy each into the per-datagram pool), so the sender
+/// check, GRE decode and reordering stay per datagram; the TUN side merges in-order TCP segments of one batch into
+/// GSO super-packets (<see cref="TunWriter"/>).
+/// </remarks>
+public sealed partial class RxPump : IDisposable
 {
     /// <summary>Batches taken from one socket per wake-up, so one busy path cannot starve the others.</summary>
     internal const int MaxBatchesPerSocket = 8;
 
-    private readonly ITunDevice _tun;
     private readonly ConnectionRuntime[] _connections;
     private readonly (ConnectionRuntime Connection, PathRuntime Path)[] _sockets;
     private readonly PacketPool _pool;
     private readonly PacketBatch _rx;
     private readonly PacketBatch _toTun;
+    private readonly PacketPool? _groPool;
+    private readonly PacketBatch? _groRx;
+    private readonly TunWriter _writer;
     private readonly int[] _slotOffset;
     private readonly int[] _slotLength;
+    private readonly bool[] _active;
+    private readonly ArrivalMerger _merger;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll;
     private volatile bool _stopping;
 
-    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize)
+    // When this wake-up began: the arrival time of everything received in it. Pushing with it (not the time of each
+    // push) means a held packet's gap is given up only if it is still missing after everything that had already
+    // arrived was drained — a receive thread descheduled for a few ms must not expire gaps whose fillers sit in the
+    // socket buffer (the end-of-iteration expiry uses the current time).
+    private long _wakeTicks;
+
+    /// <summary>Messages per GRO receive: each holds up to 64 KiB (≤ 64 datagrams of a full-size path).</summary>
+    internal const int GroBatchMessages = 8;
+
+    /// <summary>Sequenced datagrams of one receive round merged into wire order before the reorder buffer.</summary>
+    internal const int MergeCapacity = 512;
+
+    /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
+    internal const int GroSlotSize = PacketPool.Headroom + 65536;
+
+    /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
+    /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default)
     {
-        _tun = tun;
         _connections = connections;
         var sockets = new List<(ConnectionRuntime, PathRuntime)>();
         int held = 0;
+        int maxPaths = 1;
         foreach (ConnectionRuntime c in connections)
         {
             held += c.Config.ReorderWindow;
+            maxPaths = Math.Max(maxPaths, c.Paths.Length);
             foreach (PathRuntime p in c.Paths)
             {
                 sockets.Add((c, p));
@@ -43,9 +71,18 @@ public sealed class RxPump : IDisposable
         }
 
         _sockets = [.. sockets];
-        _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held, slotSize);
+        _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + MergeCapacity, slotSize);
+        _merger = new ArrivalMerger(MergeCapacity, maxPaths);
+        _active = new bool[_sockets.Length];
         _rx = new PacketBatch(_pool);
         _toTun = new PacketBatch(_pool);
+        if (offload.UdpGro)
+        {
+            _groPool = new PacketPool(GroBatchMessages, GroSlotSize);
+            _groRx = new PacketBatch(_groPool, GroBatchMessages);
+        }
+
+        _writer = new TunWriter(tun, offload.TcpCoalescing);
         _slotOffset = new int[_pool.SlotCount];
         _slotLength = new int[_pool.SlotCount];
         _wake = new WakeEvent();
@@ -61,6 +98,12 @@ public sealed class RxPump : IDisposable
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
     private long _allocatedBytes;
+
+    /// <summary>TCP super-packets written to the TUN.</summary>
+    public long SuperPackets => _writer.SuperPackets;
+
+    /// <summary>TCP segments written inside super-packets.</summary>
+    public long CoalescedSegments => _writer.CoalescedSegments;
 
     public void Run()
     {
@@ -83,12 +126,23 @@ public sealed class RxPump : IDisposable
         }
 
         _wake.Reset();
+        _wakeTicks = Stopwatch.GetTimestamp();
         for (int s = 0; s < _sockets.Length; s++)
         {
-            if (_poll.IsReadable(s + 1))
+            _active[s] = _poll.IsReadable(s + 1);
+        }
+
+        // The sockets of a connection are consecutive in _sockets.
+        for (int first = 0, end; first < _sockets.Length; first = end)
+        {
+            ConnectionRuntime c = _sockets[first].Connection;
+            end = first + 1;
+            while (end < _sockets.Length && _sockets[end].Connection == c)
             {
-                Drain(_sockets[s].Connection, _sockets[s].Path);
+                end++;
             }
+
+            DrainConnection(c, first, end);
         }
 
         ExpireReorder();
@@ -101,21 +155,61 @@ public sealed class RxPump : IDisposable
         _wake.Signal();
     }
 
-    private void Drain(ConnectionRuntime c, PathRuntime p)
+    /// <summary>Round-robin over the connection's readable paths, one batch each per round, so the datagrams of a round
+    /// are close to wire order; each round's sequenced datagrams are merged by sequence number before the reorder
+    /// buffer (<see cref="ArrivalMerger"/>). Stops at a round where no path filled its batch.</summary>
+    private void DrainConnection(ConnectionRuntime c, int first, int end)
     {
-        IPathSocket socket = p.Socket!;
-        int n;
-        int batches = 0;
-        do
+        for (int round = 0; round < MaxBatchesPerSocket && !_stopping; round++)
         {
-            _rx.EnsureSlots(_rx.Capacity);
-            n = socket.ReceiveBatch(_rx);
-            if (n > 0)
+            bool more = false;
+            for (int s = first; s < end; s++)
             {
-                Process(c, p, n, Stopwatch.GetTimestamp());
+                if (_active[s])
+                {
+                    _merger.BeginRun();
+                    _active[s] = ReceiveOnce(c, _sockets[s].Path);
+                    more |= _active[s];
+                }
+            }
+
+            FlushMerger(c);
+            if (!more)
+            {
+                return;
             }
         }
-        while (n == _rx.Capacity && ++batches < MaxBatchesPerSocket && !_stopping);
+    }
+
+    /// <summary>One receive call on the path's socket (GRO or plain); true when the batch came back full.</summary>
+    private bool ReceiveOnce(ConnectionRuntime c, PathRuntime p)
+    {
+        IPathSocket socket = p.Socket!;
+        PacketBatch batch = _groRx is not null && socket.Capabilities.GroSupported ? _groRx : _rx;
+        batch.EnsureSlots(batch.Capacity);
+        int n = socket.ReceiveBatch(batch);
+        if (n > 0)
+        {
+            if (batch == _rx)
+            {
+                Process(c, p, n, _wakeTicks);
+            }
+            else
+            {
+                Split(c, p, batch, n, _wakeTicks);
+            }
+        }
+
+        return n == batch.Capacity;
+    }
+
+    private void FlushMerger(ConnectionRuntime c)
+    {
+        if (_merger.Count > 0 && c.Reorder is { } reorder)
+        {
+            var sink = new TunSink(this);
+            _merger.Flush(reorder, _wakeTicks, ref sink);
+        }
     }
 
     private void Process(ConnectionRuntime c, PathRuntime p, int count, long now)
@@ -153,12 +247,16 @@ public sealed class RxPump : IDisposable
             counters.RxBytes += datagram.Length;
             int offset = _rx.OffsetOf(i) + frame.HeaderLength;
             int slot = _rx.Detach(i);
-            if (c.Reorder is { } reorder && frame.HasSequence)
+            if (c.Reorder is not null && frame.HasSequence)
             {
                 _slotOffset[slot] = offset;
                 _slotLength[slot] = frame.PayloadLength;
-                var sink = new TunSink(this);
-                reorder.Push(frame.Sequence, slot, now, ref sink);
+                if (_merger.IsFull)
+                {
+                    FlushMerger(c);
+                }
+
+                _merger.Add(frame.Sequence, slot);
             }
             else
             {
@@ -238,15 +336,7 @@ public sealed class RxPump : IDisposable
             return;
         }
 
-        int done = 0;
-        int stalls = 0;
-        while (done < count && stalls < 3)
-        {
-            int written = _tun.WriteBatch(_toTun, done, count - done);
-            done += written;
-            stalls = written == 0 ? stalls + 1 : 0;
-        }
-
+        _writer.Write(_toTun, count);
         for (int k = 0; k < count; k++)
         {
             _pool.Return(_toTun.Detach(k));
@@ -259,6 +349,9 @@ public sealed class RxPump : IDisposable
     {
         _rx.Dispose();
         _toTun.Dispose();
+        _groRx?.Dispose();
+        _groPool?.Dispose();
+        _writer.Dispose();
         _wake.Dispose();
         _pool.Dispose();
     }

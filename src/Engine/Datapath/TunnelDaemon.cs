@@ -126,7 +126,12 @@ public sealed partial class TunnelDaemon : IDisposable
         var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
         int slotSize = SlotSize(_config.Interface.Mtu);
         _tx = new TxPump(_tun!, _connections, matcher, slotSize, segmentationOffload: Options.Offload);
-        _rx = new RxPump(_tun!, _connections, slotSize);
+        var rxOffload = new RxOffload(Options.Offload, Options.Offload && _tun is LinuxTunDevice { Capabilities.VnetHeader: true });
+        _rx = new RxPump(_tun!, _connections, slotSize, rxOffload);
+        int groPaths = _connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));
+        Log.Info(Options.Offload
+            ? $"receive offloads: UDP GRO on {groPaths} of {_connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
+            : "receive offloads: off (--no-offload)");
         _txThread = StartThread("mptfast-tx", _tx.Run);
         _rxThread = StartThread("mptfast-rx", _rx.Run);
     }
@@ -189,7 +194,7 @@ public sealed partial class TunnelDaemon : IDisposable
             }
             else
             {
-                path.Socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes);
+                path.Socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes, gro: Options.Offload);
                 reuse.Opened.Add(path.Socket);
             }
 
@@ -363,6 +368,11 @@ public sealed partial class TunnelDaemon : IDisposable
             {
                 Log.Warn($"{t.Name} did not stop within 10 s");
             }
+        }
+
+        if (_rx is { } rx && Options.Offload)
+        {
+            Log.Info($"receive offloads: {rx.GroMessages} GRO messages carried {rx.GroDatagrams} datagrams; {rx.SuperPackets} TCP super-packets carried {rx.CoalescedSegments} segments");
         }
 
         lock (_gate)
