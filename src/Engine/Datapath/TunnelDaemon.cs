@@ -184,7 +184,7 @@ public sealed partial class TunnelDaemon : IDisposable
             IPAddress local = ResolveLocal(c, pc);
             IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
             var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
-            string? device = Options.BindToDevice && InterfaceExists(pc.InterfaceName) ? pc.InterfaceName : null;
+            string? device = Device(pc);
             var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
             if (reuse.Take(key) is { } previous)
             {
@@ -210,8 +210,8 @@ public sealed partial class TunnelDaemon : IDisposable
                 $"{(device is null ? "" : " (bound)")}, weight {pc.WeightOut}, status 0x{(int)pc.Status:x2}");
         }
 
-        var conflicts = new List<PortMapConflict>();
-        PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts);
+        // Conflicting port maps were rejected when the configuration was loaded (ConnectionParser).
+        PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts: null);
         ComparePortMap(c, portMap);
         var runtime = new ConnectionRuntime(index, c, paths, portMap, Address16.FromIPAddress(c.IpLocal), Address16.FromIPAddress(c.IpRemote));
         Log.Info($"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
