@@ -177,8 +177,11 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
                 entry["iperf3_cpu"].append({"load": load.name, "run": r + 1, **raw})
                 time.sleep(0.3)   # let queues drain between loads
         if daemons:
-            status = daemons[0].status()
+            statuses = {d.side: d.status() for d in daemons}
+            status = statuses["a"]
             entry["path_share"] = path_share(status) if status else None
+            # Both sides' final counters (drops, offload figures) go into the result for diagnosis.
+            entry["daemon_status"] = statuses
             if status is None:
                 entry["warnings"].append("mptfast status --json failed")
     except (HarnessError, OSError) as e:
