@@ -10,7 +10,8 @@ namespace MptFast.Engine.Control;
 
 /// <summary>What the status report needs to know about the tunnel besides its connections.</summary>
 public sealed record TunnelInfo(InterfaceConfig Interface, int TunFd, ushort CommandPort, long StartedTicks,
-    Func<(long Tx, long Rx)>? DatapathAllocatedBytes = null, Func<long>? DropNoConnection = null, Func<ControlCounters>? ControlPlane = null);
+    Func<(long Tx, long Rx)>? DatapathAllocatedBytes = null, Func<long>? DropNoConnection = null, Func<ControlCounters>? ControlPlane = null,
+    Func<DatapathCounters>? Datapath = null);
 
 /// <summary>
 /// The status report: the original's text layout of <c>mpt show status</c> (MPT-SPEC §9.11, with fields added at the end
@@ -141,6 +142,19 @@ public static class StatusReport
             (long tx, long rx) = tunnel.DatapathAllocatedBytes?.Invoke() ?? (0, 0);
             w.WriteNumber("tx_thread_allocated_bytes", tx);
             w.WriteNumber("rx_thread_allocated_bytes", rx);
+            if (tunnel.Datapath?.Invoke() is { } d)
+            {
+                w.WriteStartObject("datapath");
+                w.WriteNumber("tx_super_packets", d.TxSuperPackets);
+                w.WriteNumber("rx_gro_messages", d.RxGroMessages);
+                w.WriteNumber("rx_gro_datagrams", d.RxGroDatagrams);
+                w.WriteNumber("rx_super_packets", d.RxSuperPackets);
+                w.WriteNumber("rx_coalesced_segments", d.RxCoalescedSegments);
+                w.WriteNumber("reorder_repolls_closed", d.RepollsClosed);
+                w.WriteNumber("reorder_repolls_timed_out", d.RepollsTimedOut);
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
             if (tunnel.ControlPlane?.Invoke() is { } control)
             {

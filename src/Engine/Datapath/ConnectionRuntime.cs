@@ -30,7 +30,7 @@ public sealed class ConnectionRuntime
             weights[i] = paths[i].Config.WeightOut;
         }
 
-        Scheduler = new PathScheduler(weights);
+        Scheduler = new PathScheduler(weights, PathScheduler.BurstSegmentsFor(config.ReorderWindow));
         SendSequence = config.ReorderWindow > 0;
         if (config.ReorderWindow > 0)
         {

@@ -43,11 +43,29 @@ public sealed partial class RxPump : IDisposable
     // socket buffer (the end-of-iteration expiry uses the current time).
     private long _wakeTicks;
 
+    // No re-poll before this time (after one that did not close its gap).
+    private long _repollAfter;
+
+    /// <summary>Re-polls that closed the gap they were started for (the packets were in another path's socket).</summary>
+    public long RepollsClosed { get; private set; }
+
+    /// <summary>Re-polls that ran out of their time budget with the gap still open.</summary>
+    public long RepollsTimedOut { get; private set; }
+
     /// <summary>Messages per GRO receive: each holds up to 64 KiB (≤ 64 datagrams of a full-size path).</summary>
     internal const int GroBatchMessages = 8;
 
     /// <summary>Sequenced datagrams of one receive round merged into wire order before the reorder buffer.</summary>
-    internal const int MergeCapacity = 512;
+    internal const int MergeCapacity = 2048;
+
+    /// <summary>Runs the merger keeps apart: a batch per path for every round and re-poll of one wake-up.</summary>
+    internal const int MergeRunsPerPath = 32;
+
+    /// <summary>How long a round may keep re-reading the other paths for a gap's packets (see <see cref="Repoll"/>).</summary>
+    internal static readonly long RepollBudgetTicks = Stopwatch.Frequency / 10_000; // 100 µs
+
+    /// <summary>After a re-poll that did not close the gap (the gap is on the wire, e.g. a slower path), none for this long.</summary>
+    internal static readonly long RepollBackoffTicks = Stopwatch.Frequency / 100; // 10 ms
 
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
@@ -72,7 +90,7 @@ public sealed partial class RxPump : IDisposable
 
         _sockets = [.. sockets];
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + MergeCapacity, slotSize);
-        _merger = new ArrivalMerger(MergeCapacity, maxPaths);
+        _merger = new ArrivalMerger(MergeCapacity, maxPaths * MergeRunsPerPath);
         _active = new bool[_sockets.Length];
         _rx = new PacketBatch(_pool);
         _toTun = new PacketBatch(_pool);
@@ -168,9 +186,14 @@ public sealed partial class RxPump : IDisposable
                 if (_active[s])
                 {
                     _merger.BeginRun();
-                    _active[s] = ReceiveOnce(c, _sockets[s].Path);
+                    _active[s] = ReceiveOnce(c, _sockets[s].Path) == BatchCapacity(_sockets[s].Path);
                     more |= _active[s];
                 }
+            }
+
+            if (c.Reorder is { } reorder && end - first > 1 && _merger.WouldOverrun(reorder))
+            {
+                Repoll(c, first, end, reorder);
             }
 
             FlushMerger(c);
@@ -181,8 +204,53 @@ public sealed partial class RxPump : IDisposable
         }
     }
 
-    /// <summary>One receive call on the path's socket (GRO or plain); true when the batch came back full.</summary>
-    private bool ReceiveOnce(ConnectionRuntime c, PathRuntime p)
+    /// <summary>
+    /// The merged round would overrun the reorder window over a gap (<see cref="ArrivalMerger.WouldOverrun"/>): the
+    /// sender's trains alternate paths, so the gap's packets are usually in another path's socket already or land
+    /// there within microseconds (the receive thread read that socket just before they arrived). Reads every path of
+    /// the connection again, without waiting, until the gap closes, the merger fills or the time budget ends; a
+    /// re-poll that fails (the gap is really on the wire) turns re-polling off for a while, so slow paths cost nothing.
+    /// </summary>
+    private void Repoll(ConnectionRuntime c, int first, int end, ReorderBuffer reorder)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (now < _repollAfter)
+        {
+            return;
+        }
+
+        long deadline = now + RepollBudgetTicks;
+        while (!_stopping && _merger.Count < MergeCapacity - PacketBatch.MaxPackets)
+        {
+            for (int s = first; s < end; s++)
+            {
+                _merger.BeginRun();
+                _ = ReceiveOnce(c, _sockets[s].Path);
+            }
+
+            if (!_merger.WouldOverrun(reorder))
+            {
+                RepollsClosed++;
+                return;
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                break;
+            }
+
+            Thread.SpinWait(16);
+        }
+
+        RepollsTimedOut++;
+        _repollAfter = Stopwatch.GetTimestamp() + RepollBackoffTicks;
+    }
+
+    private int BatchCapacity(PathRuntime p) =>
+        _groRx is not null && p.Socket!.Capabilities.GroSupported ? _groRx.Capacity : _rx.Capacity;
+
+    /// <summary>One receive call on the path's socket (GRO or plain); returns the messages received.</summary>
+    private int ReceiveOnce(ConnectionRuntime c, PathRuntime p)
     {
         IPathSocket socket = p.Socket!;
         PacketBatch batch = _groRx is not null && socket.Capabilities.GroSupported ? _groRx : _rx;
@@ -200,7 +268,7 @@ public sealed partial class RxPump : IDisposable
             }
         }
 
-        return n == batch.Capacity;
+        return n;
     }
 
     private void FlushMerger(ConnectionRuntime c)

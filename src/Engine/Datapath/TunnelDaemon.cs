@@ -55,6 +55,20 @@ public sealed partial class TunnelDaemon : IDisposable
     /// <summary>Bytes allocated by the transmit and receive threads since they started (0 in the steady state).</summary>
     public (long Tx, long Rx) DatapathAllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
 
+    /// <summary>Offload and reorder counters of the running pumps (zeros before they start).</summary>
+    public DatapathCounters Datapath
+    {
+        get
+        {
+            TxPump? tx = _tx;
+            RxPump? rx = _rx;
+            return rx is null
+                ? new DatapathCounters(tx?.SuperPackets ?? 0, 0, 0, 0, 0, 0, 0)
+                : new DatapathCounters(tx?.SuperPackets ?? 0, rx.GroMessages, rx.GroDatagrams, rx.SuperPackets,
+                    rx.CoalescedSegments, rx.RepollsClosed, rx.RepollsTimedOut);
+        }
+    }
+
     /// <summary>Creates the interface, sockets and routes and starts the threads. Throws <see cref="DaemonStartException"/>
     /// with a clear reason when something cannot be set up; everything done so far is undone.</summary>
     public static TunnelDaemon Start(MptConfig config, DaemonOptions options)
@@ -114,7 +128,7 @@ public sealed partial class TunnelDaemon : IDisposable
         _control = new ControlLoop(this, i.CommandPort, new LinuxLinkState());
         _peer = _peer with { CommandPort = _control.CommandPort };
         StartDatapath();
-        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection, _control.Counters);
+        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection, _control.Counters, () => Datapath);
         StartThread("mptfast-ctl", _control.Run);
         int paths = _connections.Sum(c => c.Paths.Length);
         Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");

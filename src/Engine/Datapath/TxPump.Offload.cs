@@ -2,6 +2,7 @@ using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Scheduling;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;
@@ -60,24 +61,48 @@ public sealed partial class TxPump
             }
 
             ConnectionRuntime c = _connections[ci];
-            int greLength = GreCodec.EncodedHeaderLength(c.SendSequence);
-            int bytes = packet.Length + ((plan.SegmentCount - 1) * plan.HeaderLength) + (plan.SegmentCount * greLength);
-            int path = ChooseBurstPath(c, packet, bytes);
-            if (path < 0)
+            uint ok = c.OkMask;
+            int mapped = MappedPath(c, packet, ok);
+            if (mapped >= 0)
             {
-                c.CountNoPath();
+                EmitSegments(c, ci, mapped, packet, header.IsGso, plan, 0, plan.SegmentCount);
                 continue;
             }
 
-            EmitSegments(c, ci, path, packet, header.IsGso, plan);
+            // Bytes-weighted bursts of at most the chosen path's segment quantum: a super-packet may be spread over
+            // several paths, each taking a run of consecutive segments (sequence numbers) sized to its weight.
+            int greLength = GreCodec.EncodedHeaderLength(c.SendSequence);
+            PathScheduler scheduler = c.Scheduler;
+            for (int k = 0; k < plan.SegmentCount;)
+            {
+                int path = scheduler.PeekBurst(ok);
+                if (path < 0)
+                {
+                    c.CountNoPath();
+                    break;
+                }
+
+                int n = Math.Min(plan.SegmentCount - k, scheduler.BurstSegments(path));
+                int bytes = n * (plan.HeaderLength + greLength);
+                bytes += Math.Min(plan.PayloadLength - (k * plan.SegmentPayload), n * plan.SegmentPayload);
+                scheduler.ChargeBurst(path, bytes);
+                EmitSegments(c, ci, path, packet, header.IsGso, plan, k, n);
+                k += n;
+                if (n > 1 && c.SendSequence && c.Paths.Length > 1)
+                {
+                    // A train goes out at once, so the paths' trains leave in sequence-number order. (Flushing each
+                    // path's batch at the end would send one path's trains — sequence numbers 0–15, 32–47, 64–79 … —
+                    // before the other's, and the receiver would see them a whole batch apart; same syscall count.)
+                    FlushTrains(c, path, _out[ci][path], _runs[ci][path]);
+                }
+            }
         }
     }
 
-    /// <summary>One path for the whole super-packet (a super-packet is one flow): the port-mapped path when it is OK
-    /// (MPT-SPEC §6.4, B05), else the bytes-weighted burst choice.</summary>
-    private static int ChooseBurstPath(ConnectionRuntime c, ReadOnlySpan<byte> packet, int bytes)
+    /// <summary>The port-mapped path of the packet's flow when it is OK (MPT-SPEC §6.4, B05; a super-packet is one
+    /// flow, so all its segments take it), else -1 for the weighted choice.</summary>
+    private static int MappedPath(ConnectionRuntime c, ReadOnlySpan<byte> packet, uint ok)
     {
-        uint ok = c.OkMask;
         if (!c.PortMap.IsEmpty)
         {
             int mapped = c.PortMap.Lookup(PacketClassifier.Classify(packet));
@@ -87,18 +112,27 @@ public sealed partial class TxPump
             }
         }
 
-        return c.Scheduler.NextBurst(bytes, ok);
+        return -1;
     }
 
     /// <summary>Writes each segment (or the single packet) into its own output slot behind the GRE headroom, adds the
     /// GRE header with the next sequence number and appends it to the path's batch and GSO runs.</summary>
-    private void EmitSegments(ConnectionRuntime c, int ci, int path, ReadOnlySpan<byte> packet, bool gso, in TcpSegmentPlan plan)
+    private void EmitSegments(ConnectionRuntime c, int ci, int path, ReadOnlySpan<byte> packet, bool gso, in TcpSegmentPlan plan,
+        int first, int count)
     {
         PacketBatch batch = _out[ci][path];
         GsoRunList runs = _runs[ci][path];
         PathCounters counters = c.Paths[path].Counters;
         int maxSegments = c.Paths[path].Socket!.Capabilities.GsoSegments;
-        for (int k = 0; k < plan.SegmentCount; k++)
+        if (c.SendSequence)
+        {
+            // With a reorder window the trains are no longer than the path's burst quantum either: a rate-limited
+            // hop releases a GSO train as one clump, and a clump must stay well inside the receiver's window.
+            maxSegments = Math.Clamp(c.Scheduler.BurstSegments(path), 1, maxSegments);
+        }
+
+        int end = first + count;
+        for (int k = first; k < end; k++)
         {
             if (batch.Count == batch.Capacity)
             {
@@ -107,7 +141,7 @@ public sealed partial class TxPump
 
             if (!_pool.TryRent(out int slot))
             {
-                _dropBadOffload += plan.SegmentCount - k;
+                _dropBadOffload += end - k;
                 return;
             }
 

@@ -14,6 +14,7 @@ public sealed class ArrivalMerger
     private readonly int[] _handles;
     private readonly int[] _runStart;
     private readonly int[] _runPosition;
+    private readonly ulong[] _seen;
     private int _count;
     private int _runs;
 
@@ -27,6 +28,7 @@ public sealed class ArrivalMerger
         _handles = new int[capacity];
         _runStart = new int[maxRuns + 1];
         _runPosition = new int[maxRuns];
+        _seen = new ulong[((capacity + ReorderBuffer.MaxWindow) / 64) + 1];
     }
 
     /// <summary>Packets waiting.</summary>
@@ -104,6 +106,63 @@ public sealed class ArrivalMerger
 
         _count = 0;
         _runs = 0;
+    }
+
+    /// <summary>
+    /// True when pushing the packets waiting here would run past <paramref name="buffer"/>'s window over a gap: the
+    /// farthest sequence number is at least <see cref="ReorderBuffer.Window"/> beyond the next expected one while some
+    /// sequence number between them is neither here nor held. The buffer would then resynchronise (MPT-SPEC §7.6) and
+    /// drop the gap's packets as late when they come — worth another look at the other paths' sockets first, where the
+    /// gap's packets usually are already, or arrive within microseconds (the sender's trains alternate paths).
+    /// </summary>
+    public bool WouldOverrun(ReorderBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (_count == 0)
+        {
+            return false;
+        }
+
+        uint origin = buffer.IsSynchronised ? buffer.Expected : MinimumOfRunHeads();
+        int farthest = -1;
+        for (int i = 0; i < _count; i++)
+        {
+            farthest = Math.Max(farthest, (int)(_seqs[i] - origin));
+        }
+
+        // Every position 0 … farthest − W (relative to origin) must be here or held, or the farthest packet lands a
+        // window past a gap. More positions than packets means a gap for certain (and bounds the bitmap below).
+        int last = farthest - buffer.Window;
+        if (last < 0)
+        {
+            return false;
+        }
+
+        if (last >= _count + buffer.Held)
+        {
+            return true;
+        }
+
+        int words = (last >> 6) + 1;
+        Array.Clear(_seen, 0, words);
+        for (int i = 0; i < _count; i++)
+        {
+            int d = (int)(_seqs[i] - origin);
+            if ((uint)d <= (uint)last)
+            {
+                _seen[d >> 6] |= 1UL << d;
+            }
+        }
+
+        for (int d = 0; d <= last; d++)
+        {
+            if ((_seen[d >> 6] & (1UL << d)) == 0 && !buffer.IsHeld(origin + (uint)d))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private uint MinimumOfRunHeads()

@@ -60,6 +60,24 @@ public sealed class ReorderBuffer
         _queueArrivals = new long[2 * window];
     }
 
+    /// <summary>True when <paramref name="seq"/> is held (waiting for an earlier gap).</summary>
+    public bool IsHeld(uint seq)
+    {
+        int d = (int)(seq - _expected);
+        if (!_synchronised || d <= 0 || d >= Window)
+        {
+            return false;
+        }
+
+        int slot = _start + d;
+        if (slot >= Window)
+        {
+            slot -= Window;
+        }
+
+        return _present[slot] && _seqs[slot] == seq;
+    }
+
     /// <summary>W: sequence numbers expected … expected + W − 1 can be held.</summary>
     public int Window { get; }
 

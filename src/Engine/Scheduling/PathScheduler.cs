@@ -22,27 +22,56 @@ public sealed class PathScheduler
     private readonly uint _weightedPaths;
     private readonly long[] _burstStride;
     private readonly long[] _burstFinish;
+    private readonly int[] _burstSegments;
     private int _cursor;
     private uint _nextOkMask;
     private bool _nextOkValid;
     private long _virtualTime;
 
-    /// <summary>Builds the selection list (<see cref="SelectionList.Build"/>) for the paths' <c>weight_out</c>.</summary>
-    public PathScheduler(ReadOnlySpan<int> weights)
+    /// <summary>Builds the selection list (<see cref="SelectionList.Build"/>) for the paths' <c>weight_out</c>.
+    /// <paramref name="burstSegments"/> is the segment quantum of the heaviest path (see <see cref="BurstSegments"/>).</summary>
+    public PathScheduler(ReadOnlySpan<int> weights, int burstSegments = MaxBurstSegments)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(burstSegments, 1);
         _list = SelectionList.Build(weights);
         _nextOk = new int[_list.Length];
         _burstStride = new long[weights.Length];
         _burstFinish = new long[weights.Length];
+        _burstSegments = new int[weights.Length];
+        int heaviest = 0;
+        foreach (int w in weights)
+        {
+            heaviest = Math.Max(heaviest, w);
+        }
+
         for (int i = 0; i < weights.Length; i++)
         {
             if (weights[i] > 0)
             {
                 _weightedPaths |= 1u << i;
                 _burstStride[i] = BurstScale / weights[i];
+                _burstSegments[i] = (int)Math.Max(1, Math.Min(burstSegments, (long)burstSegments * weights[i] / heaviest));
             }
         }
     }
+
+    /// <summary>Largest segment quantum: one UDP GSO train (UDP_MAX_SEGMENTS).</summary>
+    public const int MaxBurstSegments = 64;
+
+    /// <summary>
+    /// Segment quantum for the reorder window <paramref name="reorderWindow"/> of the connection: a quarter of the
+    /// window (a burst on one path must stay well inside the receiver's window, MPT-SPEC §7.3, or the packets sent
+    /// meanwhile on the other paths push the window past it), or a whole GSO train when reordering is off.
+    /// </summary>
+    public static int BurstSegmentsFor(int reorderWindow) =>
+        reorderWindow > 0 ? Math.Clamp(reorderWindow / 4, 1, MaxBurstSegments) : MaxBurstSegments;
+
+    /// <summary>
+    /// Most segments of one super-packet that go to <paramref name="path"/> in a row: the quantum scaled by the
+    /// path's weight relative to the heaviest path (at least 1), so a slow path takes short bursts and the time one
+    /// burst occupies it stays about the same on every path. Only meaningful for paths with a weight.
+    /// </summary>
+    public int BurstSegments(int path) => _burstSegments[path];
 
     /// <summary>Number of paths the scheduler was built for.</summary>
     public int PathCount => _burstStride.Length;
@@ -124,6 +153,21 @@ public sealed class PathScheduler
     /// </summary>
     public int NextBurst(int bytes, uint okMask)
     {
+        int best = PeekBurst(okMask);
+        if (best >= 0)
+        {
+            ChargeBurst(best, bytes);
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// The path <see cref="NextBurst"/> would choose, without charging it: the caller sizes the burst for that path
+    /// (e.g. a segment quantum that follows its weight) and then calls <see cref="ChargeBurst"/>. -1 = no OK path.
+    /// </summary>
+    public int PeekBurst(uint okMask)
+    {
         uint eligible = okMask & _weightedPaths;
         if (eligible == 0)
         {
@@ -148,15 +192,21 @@ public sealed class PathScheduler
             }
         }
 
+        return best;
+    }
+
+    /// <summary>Charges <paramref name="bytes"/> to <paramref name="path"/> (a weighted path chosen by
+    /// <see cref="PeekBurst"/>): the virtual time moves to its start tag and its finish tag advances by bytes / wᵢ.</summary>
+    public void ChargeBurst(int path, int bytes)
+    {
+        long tag = Math.Max(_burstFinish[path], _virtualTime);
         long charged = Math.Clamp(bytes, 0, MaxBurstBytes);
-        _virtualTime = bestTag;
-        finish[best] = bestTag + (charged * _burstStride[best]);
+        _virtualTime = tag;
+        _burstFinish[path] = tag + (charged * _burstStride[path]);
         if (_virtualTime > RenormaliseAbove)
         {
             Renormalise();
         }
-
-        return best;
     }
 
     private void RebuildNextOk(uint okMask)

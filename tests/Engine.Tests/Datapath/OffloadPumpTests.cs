@@ -10,7 +10,7 @@ using MptFast.Engine.Wire;
 namespace MptFast.Engine.Tests.Datapath;
 
 /// <summary>The transmit pump with segmentation offload: TCP super-packets behind a virtio_net_hdr are cut into GRE
-/// segments, one path per super-packet, sent as UDP GSO trains — allocation-free in the steady state.</summary>
+/// segments, one path per super-packet (per weighted burst of at most a quarter of the reorder window when there is one), sent as UDP GSO trains — allocation-free in the steady state.</summary>
 public class OffloadPumpTests
 {
     private const int Mss = 1448;
@@ -42,7 +42,18 @@ public class OffloadPumpTests
         Assert.Equal(220L * 4, pump.SuperPackets);
         Assert.Equal((uint)segments, connection.NextSequence);
         Assert.Equal(0, sockets[0].GsoViolations + sockets[1].GsoViolations);
-        Assert.True(sockets[0].GsoSends + sockets[1].GsoSends < segments / 20, "segments were not sent as GSO trains");
+        if (reorderWindow == 0)
+        {
+            Assert.True(sockets[0].GsoSends + sockets[1].GsoSends < segments / 20, "segments were not sent as GSO trains");
+        }
+        else
+        {
+            // Window 64: bursts and trains of at most 16 segments on the heavier path, 16 · 1/3 = 5 on the lighter.
+            Assert.InRange(sockets[0].LongestTrain, 2, 16);
+            Assert.InRange(sockets[1].LongestTrain, 2, 5);
+            Assert.True(sockets[0].GsoSends + sockets[1].GsoSends < segments / 4, "segments were not sent as GSO trains");
+        }
+
         double share = (double)sockets[0].SentBytes / (sockets[0].SentBytes + sockets[1].SentBytes);
         Assert.InRange(share, 0.74, 0.76);
         Assert.Equal(0, pump.DropBadOffload);
@@ -95,6 +106,50 @@ public class OffloadPumpTests
         }
 
         Assert.Equal(2, paths.Count); // equal weights: the bursts alternate
+    }
+
+    [Fact]
+    public void Offload_transmit_with_a_reorder_window_spreads_a_super_packet_in_weighted_bursts_of_consecutive_sequences()
+    {
+        // Window 64 → quantum 16 on the weight-5 path, 16 · 1/5 = 3 on the weight-1 path (MPT-SPEC §7.3: a burst on
+        // one path must stay well inside the receiver's window).
+        var (connection, sockets) = PumpTests.Connection(64, weights: [5, 1], gso: true);
+        sockets[0].Captured = [];
+        sockets[1].Captured = [];
+        using var tun = new ReplayTun(SuperPacket(TcpPackets.Payload(45 * Mss, 5))) { PerRead = 4, VirtioHeader = Tso(4) };
+        using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048, segmentationOffload: true);
+        pump.RunOnce(0);
+
+        var pathOf = new SortedDictionary<uint, int>();
+        for (int p = 0; p < 2; p++)
+        {
+            foreach (byte[] datagram in sockets[p].Captured!)
+            {
+                Assert.Equal(GreStatus.Ok, GreCodec.Decode(datagram, out GreFrame frame));
+                pathOf.Add(frame.Sequence, p);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, 4 * 45).Select(i => (uint)i), pathOf.Keys);
+        int[] longestRun = new int[2];
+        int run = 0;
+        int runs = 0;
+        for (uint seq = 0; seq < 4 * 45; seq++)
+        {
+            run = seq > 0 && pathOf[seq] == pathOf[seq - 1] ? run + 1 : 1;
+            runs += run == 1 ? 1 : 0;
+            longestRun[pathOf[seq]] = Math.Max(longestRun[pathOf[seq]], run);
+        }
+
+        // Each burst is one train sent at once (trains leave in sequence order); the same path may win twice in a row.
+        Assert.Equal(16, sockets[0].LongestTrain);
+        Assert.Equal(3, sockets[1].LongestTrain);
+        Assert.InRange(longestRun[0], 16, 32);
+        Assert.InRange(longestRun[1], 3, 6);
+        Assert.True(runs >= 12, $"only {runs} bursts"); // ~30 segments of the weight-1 path in bursts of ≤ 3, fast bursts between
+        double share = (double)sockets[0].Sent / (sockets[0].Sent + sockets[1].Sent);
+        Assert.InRange(share, 0.80, 0.87);
+        Assert.Equal(0, sockets[0].GsoViolations + sockets[1].GsoViolations);
     }
 
     [Fact]

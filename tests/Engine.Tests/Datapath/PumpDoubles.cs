@@ -82,6 +82,7 @@ internal sealed class ReplaySocket : IPathSocket
     public long SentBytes;
     public long GsoSends;
     public long GsoViolations;
+    public int LongestTrain;
     public byte[] LastSent = new byte[2048];
     public int LastSentLength;
 
@@ -171,6 +172,7 @@ internal sealed class ReplaySocket : IPathSocket
         }
 
         GsoSends++;
+        LongestTrain = Math.Max(LongestTrain, count);
         return SendBatch(batch, start, count);
     }
 

@@ -41,6 +41,45 @@ public class ArrivalMergerTests
     }
 
     [Fact]
+    public void Would_overrun_only_when_the_farthest_packet_is_a_window_past_a_gap()
+    {
+        var buffer = new ReorderBuffer(64, 1000);
+        var merger = new ArrivalMerger(512, 4);
+        var sink = new RecordingSink();
+        Assert.False(merger.WouldOverrun(buffer)); // empty
+
+        // One path's trains 0–15, 32–47, 64–79 arrived, the other path's 16–31, 48–63 not yet: 79 is 63 past 16.
+        merger.BeginRun();
+        foreach (uint seq in Enumerable.Range(0, 16).Concat(Enumerable.Range(32, 16)).Concat(Enumerable.Range(64, 16)).Select(i => (uint)i))
+        {
+            merger.Add(seq, (int)seq);
+        }
+
+        Assert.False(merger.WouldOverrun(buffer)); // 79 is 63 past the first gap (16): still inside the window
+        merger.Add(96, 96);
+        Assert.True(merger.WouldOverrun(buffer)); // 96 is a window past it
+
+        // The other path's trains arrive in a second run: no gap left, nothing to wait for.
+        merger.BeginRun();
+        foreach (uint seq in Enumerable.Range(16, 16).Concat(Enumerable.Range(48, 16)).Concat(Enumerable.Range(80, 16)).Select(i => (uint)i))
+        {
+            merger.Add(seq, (int)seq);
+        }
+
+        Assert.False(merger.WouldOverrun(buffer));
+        merger.Flush(buffer, 0, ref sink);
+        Assert.Equal(Enumerable.Range(0, 97), sink.Delivered);
+        Assert.Equal(0, buffer.Resyncs);
+
+        // Synchronised: expected = 97; a lone packet 200 is far past the gap 97–199.
+        merger.BeginRun();
+        merger.Add(200, 200);
+        Assert.True(merger.WouldOverrun(buffer));
+        merger.Flush(buffer, 0, ref sink);
+        Assert.Equal(1, buffer.Resyncs);
+    }
+
+    [Fact]
     public void An_unsynchronised_buffer_starts_at_the_smallest_run_head_and_late_packets_go_first()
     {
         var buffer = new ReorderBuffer(16, 1000);

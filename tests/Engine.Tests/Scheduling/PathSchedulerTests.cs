@@ -142,6 +142,47 @@ public class PathSchedulerTests
         }
     }
 
+    [Theory]
+    [InlineData(0, 64)]
+    [InlineData(1, 1)]
+    [InlineData(8, 2)]
+    [InlineData(64, 16)]
+    [InlineData(900, 64)]
+    public void Burst_quantum_is_a_quarter_of_the_reorder_window_up_to_one_gso_train(int window, int quantum) =>
+        Assert.Equal(quantum, PathScheduler.BurstSegmentsFor(window));
+
+    [Fact]
+    public void Burst_segments_follow_the_weights_with_at_least_one()
+    {
+        var scheduler = new PathScheduler([5, 1, 0, 100], burstSegments: 16);
+        Assert.Equal([0, 0, 0, 16], new[] { 0, 1, 2, 3 }.Select(scheduler.BurstSegments).Select((q, i) => i == 3 ? q : 0));
+        Assert.Equal(1, scheduler.BurstSegments(0)); // 16 · 5/100 = 0.8 → at least one
+        Assert.Equal(1, scheduler.BurstSegments(1));
+        Assert.Equal(0, scheduler.BurstSegments(2)); // weight 0: never scheduled by weight
+        var even = new PathScheduler([5, 1], burstSegments: 16);
+        Assert.Equal(16, even.BurstSegments(0));
+        Assert.Equal(3, even.BurstSegments(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PathScheduler([1], burstSegments: 0));
+    }
+
+    [Fact]
+    public void Peek_then_charge_is_next_burst()
+    {
+        var random = new Random(7);
+        var a = new PathScheduler([5, 2, 1]);
+        var b = new PathScheduler([5, 2, 1]);
+        for (int i = 0; i < 5_000; i++)
+        {
+            uint mask = (uint)random.Next(1, 8);
+            int bytes = random.Next(1, 70_000);
+            int expected = a.NextBurst(bytes, mask);
+            int peeked = b.PeekBurst(mask);
+            Assert.Equal(expected, peeked);
+            Assert.Equal(peeked, b.PeekBurst(mask)); // peeking twice changes nothing
+            b.ChargeBurst(peeked, bytes);
+        }
+    }
+
     [Fact]
     public void Bursts_skip_paths_that_are_not_ok_and_a_returning_path_gets_no_backlog()
     {
