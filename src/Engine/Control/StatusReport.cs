@@ -231,6 +231,20 @@ public static class StatusReport
             w.WriteNumber("keepalives_received", Read(ref n.KeepalivesReceived));
             long age = now - p.LastKeepaliveTicks;
             w.WriteNumber("last_keepalive_age_ms", Read(ref n.KeepalivesReceived) == 0 ? -1 : age * 1000 / Stopwatch.Frequency);
+            if (p.Socket?.Counters is { } sc)
+            {
+                // The socket's own view: sends and GSO trains handed to the kernel, back-pressure, receive errors.
+                w.WriteStartObject("socket");
+                w.WriteNumber("sent", Read(ref sc.Sent));
+                w.WriteNumber("gso_sends", Read(ref sc.GsoSends));
+                w.WriteNumber("send_would_block", Read(ref sc.SendWouldBlock));
+                w.WriteNumber("send_no_buffers", Read(ref sc.SendNoBuffers));
+                w.WriteNumber("received", Read(ref sc.Received));
+                w.WriteNumber("receive_errors", Read(ref sc.ReceiveErrors));
+                w.WriteNumber("pool_exhausted", Read(ref sc.PoolExhausted));
+                w.WriteEndObject();
+            }
+
             w.WriteStartObject("drops");
             w.WriteNumber("unknown_source", Read(ref n.DropUnknownSource));
             w.WriteNumber("malformed", Read(ref n.DropMalformed));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -8,6 +9,7 @@ using MptFast.Engine.Control;
 using MptFast.Engine.Control.Protocol;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Mapping;
+using MptFast.Engine.Offload;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;
@@ -86,11 +88,33 @@ public sealed partial class TunnelDaemon : IDisposable
         }
     }
 
+    /// <summary>
+    /// gso_max_size for the TUN so a TCP super-packet of MTU-sized segments, each cut and encapsulated (inner packet ≤
+    /// MTU plus a GRE header of ≤ 8 bytes), fits one UDP GSO train (<see cref="GsoRunList.MaxTrainBytes"/>): n segments
+    /// fit. Linux TCP builds whole-MSS segments out of gso_max_size − 1 − MAX_TCP_HEADER (≥ 320) bytes, and the MSS is
+    /// at least MTU − 72 (IPv6 + TCP timestamps), so n · (MTU − 72) + 321 bytes never make more than n segments.
+    /// </summary>
+    internal static int TunGsoMaxSize(int mtu)
+    {
+        int segments = Math.Clamp(GsoRunList.MaxTrainBytes / (mtu + 8), 1, GsoRunList.MaxSegments);
+        return Math.Clamp((segments * (mtu - 72)) + 321, mtu, 65536);
+    }
+
     private void Open()
     {
         InterfaceConfig i = _config.Interface;
         _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload, enableOffloads: Options.Offload);
         Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
+        if (_tun is LinuxTunDevice { EnabledOffloads: not 0 })
+        {
+            // TCP super-packets no bigger than one UDP GSO train once cut and encapsulated: one send per super-packet.
+            int gsoMax = TunGsoMaxSize(i.Mtu);
+            LinkCommandResult r = _link.Run("link", "set", "dev", i.TunName, "gso_max_size", gsoMax.ToString(CultureInfo.InvariantCulture));
+            if (!r.Succeeded)
+            {
+                Log.Warn($"tunnel {i.TunName}: could not set gso_max_size {gsoMax} (super-packets may need two sends): {r.StandardError.Trim()}");
+            }
+        }
         if (i.Ipv4Address is { } v4)
         {
             Check(_link.AddAddress(i.TunName, v4), "add address " + v4);
