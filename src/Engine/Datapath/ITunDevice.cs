@@ -21,4 +21,10 @@ public interface ITunDevice : IDisposable
     /// <summary>Writes entries [start, start + count), one packet per write; failures are counted, not thrown.
     /// Returns how many were consumed (written or dropped); fewer than <paramref name="count"/> only on EAGAIN.</summary>
     int WriteBatch(PacketBatch batch, int start, int count);
+
+    /// <summary>Writes the one packet described by <paramref name="packet"/> (writev: the receive thread's ranges
+    /// in place, <see cref="PacketGather"/>); with <see cref="PacketGather.HasVirtioHeader"/> its header goes in front,
+    /// otherwise a device with a vnet header puts a zeroed one. A failure is counted, not thrown. Returns false only on
+    /// EAGAIN (nothing written: try again later).</summary>
+    bool WriteGather(PacketGather packet);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Interop;
 
@@ -19,6 +20,10 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
     /// <summary>The offloads the transmit pump can take apart (TcpSegmenter): CSUM | TSO4 | TSO6.</summary>
     private const uint TcpOffloads = Libc.TUN_F_CSUM | Libc.TUN_F_TSO4 | Libc.TUN_F_TSO6;
+
+    /// <summary>The virtio_net_hdr of a packet written without offload (flags 0, gso_type NONE): process-lifetime
+    /// native memory, so gather writes can point an iovec at it.</summary>
+    private static readonly byte* s_zeroVnetHeader = (byte*)NativeMemory.AllocZeroed(16);
 
     private int _fd;
     private volatile uint _enabledOffloads;
@@ -244,6 +249,57 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
         }
 
         return i - start;
+    }
+
+    /// <inheritdoc/>
+    public bool WriteGather(PacketGather packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        int vnet = Capabilities.VnetHeader ? TunCapabilities.VnetHeaderSize : 0;
+        IoVec* iov = packet.IoVecs;
+        if (packet.HasVirtioHeader)
+        {
+            if (vnet == 0 || packet.Header.Length != vnet)
+            {
+                DropWrite(Errno.EINVAL); // a super-packet needs the vnet header the device was opened with
+                return true;
+            }
+        }
+        else if (vnet != 0)
+        {
+            // Sound: iovec 0 is the gather list's header slot; s_zeroVnetHeader is static native memory of 16 zeros.
+            iov->Base = s_zeroVnetHeader;
+            iov->Length = (nuint)vnet;
+        }
+
+        IoVec* first = vnet != 0 ? iov : iov + 1;
+        int count = packet.Count + (vnet != 0 ? 1 : 0);
+        while (true)
+        {
+            // Sound: the gather list's iovecs [first, first + count) describe native ranges that outlive the call.
+            nint n = Libc.WriteV(_fd, first, count);
+            if (n >= 0)
+            {
+                Counters.Written++;
+                Counters.WrittenBytes += packet.Length;
+                return true;
+            }
+
+            Errno errno = LinuxError.Last;
+            if (errno == Errno.EINTR)
+            {
+                continue;
+            }
+
+            if (errno == Errno.EAGAIN)
+            {
+                Counters.WriteWouldBlock++;
+                return false;
+            }
+
+            DropWrite(errno);
+            return true;
+        }
     }
 
     /// <summary>Turns the TUN offloads off after the kernel refused a read (quinn-udp style run-time downgrade, one log

@@ -97,6 +97,18 @@ public sealed class MemoryTunDevice : ITunDevice
         return count;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Records the packet bytes without the virtio header, as <see cref="WriteBatch"/> does.</remarks>
+    public bool WriteGather(PacketGather packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        byte[] bytes = packet.ToArray();
+        _written.Enqueue(bytes);
+        Counters.Written++;
+        Counters.WrittenBytes += bytes.Length;
+        return true;
+    }
+
     /// <summary>Closes the eventfd.</summary>
     public void Dispose() => _ready.Dispose();
 }

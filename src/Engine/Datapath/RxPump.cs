@@ -11,10 +11,13 @@ namespace MptFast.Engine.Datapath;
 /// Owns its pool, batches and the connections' reorder buffers. Allocates nothing per packet.
 /// </summary>
 /// <remarks>
-/// Offloads (<see cref="RxOffload"/>, PERFORMANCE-NOTES levers 2–3): a GRO socket is received into 64 KiB slots and
-/// every glued message is split back into single datagrams (one copy each into the per-datagram pool), so the sender
-/// check, GRE decode and reordering stay per datagram; the TUN side merges in-order TCP segments of one batch into
-/// GSO super-packets (<see cref="TunWriter"/>).
+/// Packets are <see cref="PacketStore"/> handles from the socket to the TUN. Offloads (<see cref="RxOffload"/>,
+/// PERFORMANCE-NOTES levers 2–3): a GRO socket is received into 64 KiB message slots and every glued message is cut
+/// back into single datagrams IN PLACE (views into the message slot, which is reference-counted until the last of its
+/// datagrams was written or dropped), so the sender check, GRE decode and reordering stay per datagram without a
+/// copy; the TUN side merges in-order TCP segments of one batch into GSO super-packets gathered from where the
+/// segments lie (<see cref="TunWriter"/>). The one copy left is a fallback: datagrams the reorder buffer holds are
+/// moved into datagram slots when held datagrams pin so many message slots that the next receive would find none.
 /// </remarks>
 public sealed partial class RxPump : IDisposable
 {
@@ -25,12 +28,12 @@ public sealed partial class RxPump : IDisposable
     private readonly (ConnectionRuntime Connection, PathRuntime Path)[] _sockets;
     private readonly PacketPool _pool;
     private readonly PacketBatch _rx;
-    private readonly PacketBatch _toTun;
     private readonly PacketPool? _groPool;
     private readonly PacketBatch? _groRx;
+    private readonly PacketStore _store;
+    private readonly int[] _toTun;
+    private int _toTunCount;
     private readonly TunWriter _writer;
-    private readonly int[] _slotOffset;
-    private readonly int[] _slotLength;
     private readonly bool[] _active;
     private readonly ArrivalMerger _merger;
     private readonly WakeEvent _wake;
@@ -70,6 +73,9 @@ public sealed partial class RxPump : IDisposable
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
 
+    /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
+    internal const int GroSpareMessages = 16;
+
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
     /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
     public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default)
@@ -93,16 +99,18 @@ public sealed partial class RxPump : IDisposable
         _merger = new ArrivalMerger(MergeCapacity, maxPaths * MergeRunsPerPath);
         _active = new bool[_sockets.Length];
         _rx = new PacketBatch(_pool);
-        _toTun = new PacketBatch(_pool);
         if (offload.UdpGro)
         {
-            _groPool = new PacketPool(GroBatchMessages, GroSlotSize);
+            // While one path's batch waits in the merger the next path receives: a batch per path plus the refill,
+            // plus spares for what the reorder buffer holds (beyond them, held datagrams are copied out, see ReceiveOnce).
+            _groPool = new PacketPool((GroBatchMessages * (maxPaths + 1)) + Math.Min(held, GroSpareMessages), GroSlotSize);
             _groRx = new PacketBatch(_groPool, GroBatchMessages);
         }
 
+        // As many views as datagram slots: the merger, the reorder buffers, the TUN queue and one batch at most.
+        _store = new PacketStore(_pool, _groPool, _pool.SlotCount);
+        _toTun = new int[PacketBatch.MaxPackets];
         _writer = new TunWriter(tun, offload.TcpCoalescing);
-        _slotOffset = new int[_pool.SlotCount];
-        _slotLength = new int[_pool.SlotCount];
         _wake = new WakeEvent();
         _poll = new PollSet(_sockets.Length + 1);
         _poll.Add(_wake.Fd);
@@ -122,6 +130,10 @@ public sealed partial class RxPump : IDisposable
 
     /// <summary>TCP segments written inside super-packets.</summary>
     public long CoalescedSegments => _writer.CoalescedSegments;
+
+    /// <summary>The receive thread's packets: live handles, views into GRO messages, pinned message slots and views
+    /// that had to be copied after all (tests and diagnostics; receive thread).</summary>
+    internal PacketStore Store => _store;
 
     public void Run()
     {
@@ -254,7 +266,11 @@ public sealed partial class RxPump : IDisposable
     {
         IPathSocket socket = p.Socket!;
         PacketBatch batch = _groRx is not null && socket.Capabilities.GroSupported ? _groRx : _rx;
-        batch.EnsureSlots(batch.Capacity);
+        if (batch.EnsureSlots(batch.Capacity) < batch.Capacity && batch == _groRx)
+        {
+            RefillMessageSlots();
+        }
+
         int n = socket.ReceiveBatch(batch);
         if (n > 0)
         {
@@ -299,37 +315,54 @@ public sealed partial class RxPump : IDisposable
             }
 
             Span<byte> datagram = _rx.Data(i);
-            if (GreCodec.Decode(datagram, out GreFrame frame) != GreStatus.Ok)
+            if (!Decode(c, p, datagram, now, out GreFrame frame))
             {
-                counters.DropMalformed++;
                 continue;
             }
 
-            if (frame.Kind == GrePayloadKind.Command)
-            {
-                Command(c, p, datagram, now);
-                continue;
-            }
-
-            counters.RxPackets++;
-            counters.RxBytes += datagram.Length;
             int offset = _rx.OffsetOf(i) + frame.HeaderLength;
-            int slot = _rx.Detach(i);
-            if (c.Reorder is not null && frame.HasSequence)
-            {
-                _slotOffset[slot] = offset;
-                _slotLength[slot] = frame.PayloadLength;
-                if (_merger.IsFull)
-                {
-                    FlushMerger(c);
-                }
+            int handle = _store.Adopt(_rx.Detach(i), offset, frame.PayloadLength);
+            Route(c, p, frame, datagram.Length, handle);
+        }
+    }
 
-                _merger.Add(frame.Sequence, slot);
-            }
-            else
+    /// <summary>GRE decode (MPT-SPEC §2.6 steps 4–6); keepalives are handled here. True for a data packet.</summary>
+    private static bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
+    {
+        if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
+        {
+            p.Counters.DropMalformed++;
+            return false;
+        }
+
+        if (frame.Kind == GrePayloadKind.Command)
+        {
+            Command(c, p, datagram, now);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A data packet now held by <paramref name="handle"/>: counted, then to the reorder buffer (through the
+    /// merger) when it carries a sequence number and the connection reorders, else straight to the TUN queue.</summary>
+    private void Route(ConnectionRuntime c, PathRuntime p, in GreFrame frame, int datagramLength, int handle)
+    {
+        PathCounters counters = p.Counters;
+        counters.RxPackets++;
+        counters.RxBytes += datagramLength;
+        if (c.Reorder is not null && frame.HasSequence)
+        {
+            if (_merger.IsFull)
             {
-                QueueToTun(slot, offset, frame.PayloadLength);
+                FlushMerger(c);
             }
+
+            _merger.Add(frame.Sequence, handle);
+        }
+        else
+        {
+            QueueToTun(handle);
         }
     }
 
@@ -386,11 +419,10 @@ public sealed partial class RxPump : IDisposable
         return (int)Math.Clamp(ms + 1, 0, 1000);
     }
 
-    private void QueueToTun(int slot, int offset, int length)
+    private void QueueToTun(int handle)
     {
-        _toTun.Attach(_toTun.Count, slot, offset, length);
-        _toTun.Count++;
-        if (_toTun.Count == _toTun.Capacity)
+        _toTun[_toTunCount++] = handle;
+        if (_toTunCount == _toTun.Length)
         {
             FlushTun();
         }
@@ -398,25 +430,32 @@ public sealed partial class RxPump : IDisposable
 
     private void FlushTun()
     {
-        int count = _toTun.Count;
+        int count = _toTunCount;
         if (count == 0)
         {
             return;
         }
 
-        _writer.Write(_toTun, count);
+        _writer.Write(new QueuedPackets(_store, _toTun), count);
         for (int k = 0; k < count; k++)
         {
-            _pool.Return(_toTun.Detach(k));
+            _store.Release(_toTun[k]);
         }
 
-        _toTun.Count = 0;
+        _toTunCount = 0;
     }
 
+    /// <summary>Held packets die with the pump's pools: the reorder buffers give them up (counted as reset), so a
+    /// connection that outlives the pump never holds a handle of a disposed store.</summary>
     public void Dispose()
     {
+        var sink = new TunSink(this);
+        foreach (ConnectionRuntime c in _connections)
+        {
+            c.Reorder?.Reset(ref sink);
+        }
+
         _rx.Dispose();
-        _toTun.Dispose();
         _groRx?.Dispose();
         _groPool?.Dispose();
         _writer.Dispose();
@@ -424,11 +463,17 @@ public sealed partial class RxPump : IDisposable
         _pool.Dispose();
     }
 
-    /// <summary>Reorder output: deliver to the TUN batch, or give the slot back.</summary>
+    /// <summary>Reorder output: deliver to the TUN queue, or give the packet up.</summary>
     private readonly struct TunSink(RxPump pump) : IReorderSink
     {
-        public void Deliver(int handle) => pump.QueueToTun(handle, pump._slotOffset[handle], pump._slotLength[handle]);
+        public void Deliver(int handle) => pump.QueueToTun(handle);
 
-        public void Drop(int handle, ReorderDrop reason) => pump._pool.Return(handle);
+        public void Drop(int handle, ReorderDrop reason) => pump._store.Release(handle);
+    }
+
+    /// <summary>The TUN queue's handles as packets for the writer.</summary>
+    private readonly struct QueuedPackets(PacketStore store, int[] handles) : IPacketList
+    {
+        public ReadOnlySpan<byte> Packet(int index) => store.Data(handles[index]);
     }
 }

@@ -5,11 +5,13 @@ using MptFast.Engine.Offload;
 namespace MptFast.Engine.Datapath;
 
 /// <summary>
-/// The receive thread's way out to the TUN: a batch of layer-3 packets written one write() each, or — with TCP
+/// The receive thread's way out to the TUN: a batch of layer-3 packets written one writev each, or — with TCP
 /// coalescing on — planned by <see cref="TcpCoalescer"/> so runs of in-order TCP segments go out as one GSO
-/// super-packet behind a virtio_net_hdr (PERFORMANCE-NOTES lever 3). When the kernel refuses a super-packet with
-/// EINVAL/EIO, coalescing is turned off for good with one log line (STYLE.md "OS capabilities as state"); the packets
-/// of that group are then written singly. Allocates nothing per packet.
+/// super-packet behind a virtio_net_hdr (PERFORMANCE-NOTES lever 3). Nothing is copied together: a packet is written
+/// from where it was received, a super-packet is gathered (<see cref="PacketGather"/>: header + the first segment's
+/// fixed headers + every payload in place). When the kernel refuses a super-packet with EINVAL/EIO, coalescing is
+/// turned off for good with one log line (STYLE.md "OS capabilities as state"); the packets of that group are then
+/// written singly. Allocates nothing per packet.
 /// </summary>
 internal sealed class TunWriter : IDisposable
 {
@@ -17,8 +19,7 @@ internal sealed class TunWriter : IDisposable
 
     private readonly ITunDevice _tun;
     private readonly TcpCoalescer _coalescer;
-    private readonly PacketPool? _superPool;
-    private readonly PacketBatch? _super;
+    private readonly PacketGather _gather = new();
     private bool _coalesce;
 
     public TunWriter(ITunDevice tun, bool coalesce)
@@ -26,12 +27,6 @@ internal sealed class TunWriter : IDisposable
         _tun = tun;
         _coalescer = new TcpCoalescer(PacketBatch.MaxPackets);
         _coalesce = coalesce;
-        if (coalesce)
-        {
-            _superPool = new PacketPool(1, PacketPool.Headroom + TcpCoalescer.MaxSuperPacketLength + 64);
-            _super = new PacketBatch(_superPool, 1);
-            _super.EnsureSlots(1);
-        }
     }
 
     /// <summary>Coalescing is on (it goes off after the kernel refused a super-packet).</summary>
@@ -43,79 +38,58 @@ internal sealed class TunWriter : IDisposable
     /// <summary>Segments that went out inside super-packets.</summary>
     public long CoalescedSegments { get; private set; }
 
-    /// <summary>Writes entries [0, count) of <paramref name="batch"/>; the caller returns the slots afterwards.</summary>
-    public void Write(PacketBatch batch, int count)
+    /// <summary>Writes packets [0, count) of <paramref name="packets"/> (at most <see cref="PacketBatch.MaxPackets"/>);
+    /// the caller releases them afterwards.</summary>
+    public void Write<TPackets>(TPackets packets, int count)
+        where TPackets : struct, IPacketList
     {
         if (!_coalesce || count < 2)
         {
-            WriteRange(batch, 0, count);
+            WriteRange(packets, 0, count);
             return;
         }
 
-        int groups = _coalescer.Plan(batch, count);
+        int groups = _coalescer.Plan(packets, count);
         if (groups == count)
         {
-            WriteRange(batch, 0, count);
+            WriteRange(packets, 0, count);
             return;
         }
 
-        int runStart = 0;
-        int runLength = 0;
         for (int g = 0; g < groups; g++)
         {
             int head = _coalescer.HeadOf(g);
             if (_coalescer.CountOf(g) == 1)
             {
-                if (runLength > 0 && runStart + runLength == head)
-                {
-                    runLength++;
-                    continue;
-                }
-
-                WriteRange(batch, runStart, runLength);
-                runStart = head;
-                runLength = 1;
+                WriteRange(packets, head, 1);
                 continue;
             }
 
-            WriteRange(batch, runStart, runLength);
-            runLength = 0;
-            if (!WriteSuper(batch, g))
+            if (!WriteSuper(packets, g))
             {
                 for (int e = head; e >= 0; e = _coalescer.NextMemberOf(e))
                 {
-                    WriteRange(batch, e, 1);
+                    WriteRange(packets, e, 1);
                 }
             }
         }
-
-        WriteRange(batch, runStart, runLength);
     }
 
-    private bool WriteSuper(PacketBatch batch, int group)
+    private bool WriteSuper<TPackets>(TPackets packets, int group)
+        where TPackets : struct, IPacketList
     {
-        if (!_coalesce)
+        if (!_coalesce || _coalescer.GatherSuperPacket(packets, group, _gather) == 0)
         {
             return false;
         }
 
-        PacketBatch super = _super!;
-        int packetOffset = PacketPool.Headroom;
-        Span<byte> destination = super.SlotSpan(0)[(packetOffset - TcpCoalescer.VirtioHeaderSize)..];
-        int length = _coalescer.WriteSuperPacket(batch, group, destination);
-        if (length == 0)
-        {
-            return false;
-        }
-
-        super.SetPacket(0, packetOffset, length, PacketFlags.VirtioHeader);
         long errors = _tun.Counters.WriteErrors;
-        WriteRange(super, 0, 1);
+        Send();
         if (_tun.Counters.WriteErrors != errors && _tun.Counters.LastError is Errno.EINVAL or Errno.EIO)
         {
             _coalesce = false;
             Logging.Log.Warn($"{_tun.Name}: the kernel refused a TCP super-packet ({_tun.Counters.LastError}); writing packets singly from now on");
-            return false; // the group's packets are still in the batch: written singly by the caller
+            return false; // the group's packets are unchanged: written singly by the caller
         }
 
         SuperPackets++;
@@ -123,21 +97,24 @@ internal sealed class TunWriter : IDisposable
         return true;
     }
 
-    private void WriteRange(PacketBatch batch, int start, int count)
+    private void WriteRange<TPackets>(TPackets packets, int start, int count)
+        where TPackets : struct, IPacketList
     {
-        int done = 0;
-        int stalls = 0;
-        while (done < count && stalls < MaxStalls)
+        for (int i = start; i < start + count; i++)
         {
-            int written = _tun.WriteBatch(batch, start + done, count - done);
-            done += written;
-            stalls = written == 0 ? stalls + 1 : 0;
+            _gather.Clear();
+            _gather.Add(packets.Packet(i));
+            Send();
         }
     }
 
-    public void Dispose()
+    /// <summary>One write of the gathered packet; EAGAIN is retried a few times, then the packet is given up.</summary>
+    private void Send()
     {
-        _super?.Dispose();
-        _superPool?.Dispose();
+        for (int stalls = 0; stalls < MaxStalls && !_tun.WriteGather(_gather); stalls++)
+        {
+        }
     }
+
+    public void Dispose() => _gather.Dispose();
 }

@@ -75,20 +75,27 @@ public sealed class TcpCoalescer
     public int Plan(PacketBatch batch, int count)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return Plan(new BatchPackets(batch), count);
+    }
+
+    /// <summary>Groups packets [0, <paramref name="count"/>) of <paramref name="packets"/>; returns the group count.</summary>
+    public int Plan<TPackets>(TPackets packets, int count)
+        where TPackets : struct, IPacketList
+    {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _segments.Length);
         int groups = 0;
         for (int i = 0; i < count; i++)
         {
-            ReadOnlySpan<byte> packet = batch.Data(i);
+            ReadOnlySpan<byte> packet = packets.Packet(i);
             TcpSegment s = TcpSegment.Parse(packet);
             _segments[i] = s;
             _nextMember[i] = -1;
             if (s.Kind != TcpSegmentKind.NotTcp)
             {
-                int g = LatestGroupOfFlow(batch, groups, packet, s);
+                int g = LatestGroupOfFlow(packets, groups, packet, s);
                 if (g >= 0)
                 {
-                    if (s.Kind == TcpSegmentKind.Candidate && TryAppend(batch, g, i, packet, s))
+                    if (s.Kind == TcpSegmentKind.Candidate && TryAppend(packets, g, i, packet, s))
                     {
                         continue;
                     }
@@ -114,11 +121,18 @@ public sealed class TcpCoalescer
     /// <summary>
     /// Writes group <paramref name="group"/> (≥ 2 packets) as one super-packet: <see cref="VirtioHeaderSize"/> bytes of
     /// virtio_net_hdr then the packet, into <paramref name="destination"/>. Returns the packet length (header excluded),
-    /// or 0 when the destination is too small.
+    /// or 0 when the destination is too small. (The copying form of <see cref="GatherSuperPacket{TPackets}"/>.)
     /// </summary>
     public int WriteSuperPacket(PacketBatch batch, int group, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return WriteSuperPacket(new BatchPackets(batch), group, destination);
+    }
+
+    /// <inheritdoc cref="WriteSuperPacket(PacketBatch, int, Span{byte})"/>
+    public int WriteSuperPacket<TPackets>(TPackets packets, int group, Span<byte> destination)
+        where TPackets : struct, IPacketList
+    {
         int total = _length[group];
         if (destination.Length < VirtioHeaderSize + total)
         {
@@ -128,13 +142,13 @@ public sealed class TcpCoalescer
         int entry = _head[group];
         TcpSegment head = _segments[entry];
         Span<byte> packet = destination.Slice(VirtioHeaderSize, total);
-        batch.Data(entry).CopyTo(packet);
+        packets.Packet(entry).CopyTo(packet);
         int at = head.TotalLength;
         byte lastFlags = head.Flags;
         for (int e = _nextMember[entry]; e >= 0; e = _nextMember[e])
         {
             TcpSegment s = _segments[e];
-            batch.Data(e)[s.HeaderLength..].CopyTo(packet[at..]);
+            packets.Packet(e)[s.HeaderLength..].CopyTo(packet[at..]);
             at += s.PayloadLength;
             lastFlags = s.Flags;
         }
@@ -144,28 +158,73 @@ public sealed class TcpCoalescer
     }
 
     /// <summary>
+    /// Describes group <paramref name="group"/> (≥ 2 packets) as one super-packet in <paramref name="gather"/> without
+    /// copying a payload byte: the virtio_net_hdr and the head's headers, fixed as <see cref="FinishSuperPacket"/> does,
+    /// are built in <see cref="PacketGather.Scratch"/>; every segment's payload is added where it lies. The packets
+    /// themselves are not changed (a refused super-packet is written segment by segment). Returns the packet length
+    /// (header excluded), or 0 when the head's headers do not fit the scratch. Byte for byte what
+    /// <see cref="WriteSuperPacket{TPackets}"/> writes.
+    /// </summary>
+    public int GatherSuperPacket<TPackets>(TPackets packets, int group, PacketGather gather)
+        where TPackets : struct, IPacketList
+    {
+        ArgumentNullException.ThrowIfNull(gather);
+        int entry = _head[group];
+        TcpSegment head = _segments[entry];
+        Span<byte> scratch = gather.Scratch;
+        if (VirtioHeaderSize + head.HeaderLength > scratch.Length)
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<byte> first = packets.Packet(entry);
+        Span<byte> headers = scratch.Slice(VirtioHeaderSize, head.HeaderLength);
+        first[..head.HeaderLength].CopyTo(headers);
+        byte lastFlags = head.Flags;
+        gather.Clear();
+        gather.Add(headers);
+        gather.Add(first[head.HeaderLength..]);
+        for (int e = _nextMember[entry]; e >= 0; e = _nextMember[e])
+        {
+            TcpSegment s = _segments[e];
+            gather.Add(packets.Packet(e)[s.HeaderLength..]);
+            lastFlags = s.Flags;
+        }
+
+        int total = _length[group];
+        FinishHeaders(headers, total, head, lastFlags, scratch[..VirtioHeaderSize]);
+        gather.SetVirtioHeader(scratch[..VirtioHeaderSize]);
+        return total;
+    }
+
+    /// <summary>
     /// Fixes the headers of a merged packet whose first <see cref="TcpSegment.HeaderLength"/> bytes are the head's:
     /// IP length, IPv4 header checksum, PSH of the last segment, the TCP checksum field set to the pseudo-header sum
     /// (NEEDS_CSUM), and writes the virtio_net_hdr (GSO TCPV4/TCPV6, gso_size = the head's payload) into <paramref name="virtioHeader"/>.
     /// </summary>
-    public static void FinishSuperPacket(Span<byte> packet, in TcpSegment head, byte lastFlags, Span<byte> virtioHeader)
+    public static void FinishSuperPacket(Span<byte> packet, in TcpSegment head, byte lastFlags, Span<byte> virtioHeader) =>
+        FinishHeaders(packet[..head.HeaderLength], packet.Length, head, lastFlags, virtioHeader);
+
+    /// <summary><see cref="FinishSuperPacket"/> over the head's IP + TCP <paramref name="headers"/> alone, for a merged
+    /// packet of <paramref name="totalLength"/> bytes.</summary>
+    public static void FinishHeaders(Span<byte> headers, int totalLength, in TcpSegment head, byte lastFlags, Span<byte> virtioHeader)
     {
         int ip = head.IpHeaderLength;
         if (head.IsIPv6)
         {
-            BinaryPrimitives.WriteUInt16BigEndian(packet[4..], (ushort)(packet.Length - 40));
+            BinaryPrimitives.WriteUInt16BigEndian(headers[4..], (ushort)(totalLength - 40));
         }
         else
         {
-            BinaryPrimitives.WriteUInt16BigEndian(packet[2..], (ushort)packet.Length);
-            packet[10] = 0;
-            packet[11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(packet[10..], InternetChecksum.Compute(packet[..20]));
+            BinaryPrimitives.WriteUInt16BigEndian(headers[2..], (ushort)totalLength);
+            headers[10] = 0;
+            headers[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(headers[10..], InternetChecksum.Compute(headers[..20]));
         }
 
-        packet[ip + 13] |= (byte)(lastFlags & TcpSegment.FlagPsh);
-        ushort partial = TcpSegment.PseudoHeaderSum(packet, head.IsIPv6, packet.Length - ip);
-        BinaryPrimitives.WriteUInt16BigEndian(packet[(ip + 16)..], partial);
+        headers[ip + 13] |= (byte)(lastFlags & TcpSegment.FlagPsh);
+        ushort partial = TcpSegment.PseudoHeaderSum(headers, head.IsIPv6, totalLength - ip);
+        BinaryPrimitives.WriteUInt16BigEndian(headers[(ip + 16)..], partial);
 
         var header = new VirtioNetHeader(VirtioNeedsChecksum, head.IsIPv6 ? VirtioGsoTcpV6 : VirtioGsoTcpV4,
             (ushort)head.HeaderLength, (ushort)head.PayloadLength, (ushort)ip, 16);
@@ -225,12 +284,13 @@ public sealed class TcpCoalescer
             : a.Slice(12, 8).SequenceEqual(b.Slice(12, 8)) && a.Slice(20, 4).SequenceEqual(b.Slice(20, 4));
     }
 
-    private int LatestGroupOfFlow(PacketBatch batch, int groups, ReadOnlySpan<byte> packet, in TcpSegment s)
+    private int LatestGroupOfFlow<TPackets>(TPackets packets, int groups, ReadOnlySpan<byte> packet, in TcpSegment s)
+        where TPackets : struct, IPacketList
     {
         for (int g = groups - 1; g >= 0; g--)
         {
             int h = _head[g];
-            if (SameFlow(batch.Data(h), _segments[h], packet, s))
+            if (SameFlow(packets.Packet(h), _segments[h], packet, s))
             {
                 return g;
             }
@@ -239,7 +299,8 @@ public sealed class TcpCoalescer
         return -1;
     }
 
-    private bool TryAppend(PacketBatch batch, int g, int entry, ReadOnlySpan<byte> packet, in TcpSegment s)
+    private bool TryAppend<TPackets>(TPackets packets, int g, int entry, ReadOnlySpan<byte> packet, in TcpSegment s)
+        where TPackets : struct, IPacketList
     {
         int h = _head[g];
         if (!_open[g] || _count[g] >= MaxSegments || _length[g] + s.PayloadLength > MaxSuperPacketLength)
@@ -247,7 +308,7 @@ public sealed class TcpCoalescer
             return false;
         }
 
-        ReadOnlySpan<byte> headPacket = batch.Data(h);
+        ReadOnlySpan<byte> headPacket = packets.Packet(h);
         TcpSegment head = _segments[h];
         if (!SameStream(headPacket, head, packet, s, _nextSeq[g]))
         {

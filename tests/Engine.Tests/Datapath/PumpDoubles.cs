@@ -61,6 +61,13 @@ internal sealed class ReplayTun : ITunDevice
         return count;
     }
 
+    public bool WriteGather(PacketGather packet)
+    {
+        Written++;
+        WrittenBytes += packet.Length;
+        return true;
+    }
+
     public void Dispose() => _ready.Dispose();
 }
 

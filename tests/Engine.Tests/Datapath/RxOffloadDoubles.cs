@@ -81,6 +81,8 @@ internal sealed class RecordingTun : ITunDevice
     public byte[] LastHeader = new byte[10];
     public byte[] LastPacket = new byte[70000];
     public int LastLength;
+    public long Gathers;
+    public int MaxRanges;
 
     public bool RefuseSuper { get; set; }
 
@@ -134,6 +136,40 @@ internal sealed class RecordingTun : ITunDevice
         }
 
         return count;
+    }
+
+    /// <summary>Records a gathered packet as <see cref="WriteBatch"/> records one (the ranges copied together into the
+    /// preallocated buffers, so recording allocates nothing unless <see cref="Keep"/>).</summary>
+    public bool WriteGather(PacketGather packet)
+    {
+        bool super = packet.HasVirtioHeader;
+        if (super && RefuseSuper)
+        {
+            Counters.WriteErrors++;
+            Counters.LastError = Errno.EINVAL;
+            return true;
+        }
+
+        if (super)
+        {
+            Super++;
+            packet.Header.CopyTo(LastHeader);
+        }
+        else
+        {
+            Plain++;
+        }
+
+        Gathers++;
+        MaxRanges = Math.Max(MaxRanges, packet.Count);
+        LastLength = packet.CopyTo(LastPacket);
+        Bytes += LastLength;
+        if (Keep)
+        {
+            Writes.Add((super ? (byte[])LastHeader.Clone() : null, LastPacket.AsSpan(0, LastLength).ToArray()));
+        }
+
+        return true;
     }
 
     public void Dispose() => _ready.Dispose();
