@@ -21,11 +21,12 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
     /// <summary>The offloads the transmit pump can take apart (TcpSegmenter): CSUM | TSO4 | TSO6.</summary>
     private const uint TcpOffloads = Libc.TUN_F_CSUM | Libc.TUN_F_TSO4 | Libc.TUN_F_TSO6;
 
-    /// <summary>The virtio_net_hdr of a packet written without offload (flags 0, gso_type NONE): process-lifetime
-    /// native memory, so gather writes can point an iovec at it.</summary>
-    private static readonly byte* s_zeroVnetHeader = (byte*)NativeMemory.AllocZeroed(16);
-
     private int _fd;
+
+    // The virtio_net_hdr of a packet written without offload (flags 0, gso_type NONE), in native memory so gather
+    // writes can point an iovec at it (an instance field: a static one would run a class constructor, which allocates,
+    // on the receive thread).
+    private byte* _zeroVnetHeader = (byte*)NativeMemory.AllocZeroed(16);
     private volatile uint _enabledOffloads;
 
     private LinuxTunDevice(int fd, string name, TunCapabilities capabilities, uint enabledOffloads)
@@ -267,8 +268,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
         }
         else if (vnet != 0)
         {
-            // Sound: iovec 0 is the gather list's header slot; s_zeroVnetHeader is static native memory of 16 zeros.
-            iov->Base = s_zeroVnetHeader;
+            // Sound: iovec 0 is the gather list's header slot; the zero header lives until the device is released.
+            iov->Base = _zeroVnetHeader;
             iov->Length = (nuint)vnet;
         }
 
@@ -339,6 +340,12 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
         if (fd >= 0)
         {
             _ = Libc.Close(fd);
+        }
+
+        if (_zeroVnetHeader != null)
+        {
+            NativeMemory.Free(_zeroVnetHeader);
+            _zeroVnetHeader = null;
         }
     }
 

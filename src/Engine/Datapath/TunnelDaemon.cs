@@ -410,7 +410,8 @@ public sealed partial class TunnelDaemon : IDisposable
 
         if (_rx is { } rx && Options.Offload)
         {
-            Log.Info($"receive offloads: {rx.GroMessages} GRO messages carried {rx.GroDatagrams} datagrams; {rx.SuperPackets} TCP super-packets carried {rx.CoalescedSegments} segments");
+            Log.Info($"receive offloads: {rx.GroMessages} GRO messages carried {rx.GroDatagrams} datagrams; {rx.SuperPackets} TCP super-packets carried {rx.CoalescedSegments} segments; "
+                + $"{rx.GroSlotShortages} GRO slot shortages, {rx.CopiedViews} datagrams copied out of GRO messages");
         }
 
         lock (_gate)
