@@ -135,6 +135,9 @@ public sealed partial class RxPump : IDisposable
     /// that had to be copied after all (tests and diagnostics; receive thread).</summary>
     internal PacketStore Store => _store;
 
+    /// <summary>The datagram pool and the GRO message pool (tests).</summary>
+    internal (PacketPool Datagrams, PacketPool? Messages) Pools => (_pool, _groPool);
+
     /// <summary>Datagrams of GRO messages that were copied after all (no view handle, or held while message slots ran
     /// short); the rest went from the socket to the TUN where they were received.</summary>
     public long CopiedViews => _store.CopiedViews;

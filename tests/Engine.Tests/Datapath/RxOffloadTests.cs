@@ -204,7 +204,7 @@ public class RxOffloadTests
         Assert.InRange(connection.Reorder.HoldTicks, 2 * ms, 5 * ms);
     }
 
-    private static List<byte[]> Segments(RecordingTun tun)
+    internal static List<byte[]> Segments(RecordingTun tun)
     {
         var all = new List<byte[]>();
         foreach ((byte[]? header, byte[] packet) in tun.Writes)
@@ -222,7 +222,7 @@ public class RxOffloadTests
         return all;
     }
 
-    private static byte[] Gre(byte[] inner, bool withSequence, uint sequence, ushort protocol = GreCodec.ProtocolIPv4)
+    internal static byte[] Gre(byte[] inner, bool withSequence, uint sequence, ushort protocol = GreCodec.ProtocolIPv4)
     {
         byte[] d = new byte[inner.Length + 8];
         int header = GreCodec.WriteHeader(d, protocol, withSequence, sequence);
@@ -230,7 +230,7 @@ public class RxOffloadTests
         return d[..(header + inner.Length)];
     }
 
-    private static (ConnectionRuntime Connection, ScriptedSocket[] Sockets) Connection(int reorderWindow, bool gro, int paths)
+    internal static (ConnectionRuntime Connection, ScriptedSocket[] Sockets) Connection(int reorderWindow, bool gro, int paths)
     {
         var configs = new List<PathConfig>();
         var runtimes = new PathRuntime[paths];

@@ -126,4 +126,23 @@ public class MemoryDeviceTests
         Assert.Equal(1, tun.WrittenCount);
         Assert.Equal(0, tun.ReadBatch(batch));
     }
+
+    [Fact]
+    public void Memory_tun_collects_a_gathered_write_as_one_packet_without_its_virtio_header()
+    {
+        using var tun = new MemoryTunDevice();
+        using var pool = new PacketPool(2);
+        using var gather = new PacketGather();
+        Assert.True(pool.TryRent(out int slot));
+        byte[] packet = [0x45, 0, 0, 8, 1, 2, 3, 4];
+        packet.CopyTo(pool.Slot(slot)[PacketPool.Headroom..]);
+        gather.Scratch[..10].Fill(1);
+        gather.SetVirtioHeader(gather.Scratch[..10]);
+        gather.Add(pool.Slot(slot).Slice(PacketPool.Headroom, 3));
+        gather.Add(pool.Slot(slot).Slice(PacketPool.Headroom + 3, 5));
+        Assert.True(tun.WriteGather(gather));
+        Assert.True(tun.TryTakeWritten(out byte[] written));
+        Assert.Equal(packet, written);
+        Assert.Equal(8, tun.Counters.WrittenBytes);
+    }
 }

@@ -62,6 +62,57 @@ public class TunDeviceTests
     }
 
     [RootFact]
+    public void Echo_round_trip_works_with_a_gathered_write_and_no_virtio_header()
+    {
+        using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-g");
+        using LinuxTunDevice tun = ns.Run(() => OpenConfigured(ns, vnetHeader: false));
+        EchoRoundTrip(tun, gather: true);
+        Assert.Equal(1, tun.Counters.Written);
+        Assert.Equal(0, tun.Counters.WriteErrors);
+    }
+
+    [RootFact]
+    public void Echo_round_trip_works_with_a_gathered_write_behind_the_devices_zero_virtio_header()
+    {
+        using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-w");
+        using LinuxTunDevice tun = ns.Run(() => OpenConfigured(ns, vnetHeader: true));
+        EchoRoundTrip(tun, gather: true);
+        Assert.Equal(1, tun.Counters.Written);
+        Assert.Equal(0, tun.Counters.WriteErrors);
+    }
+
+    [RootFact]
+    public void A_gathered_tcp_super_packet_is_accepted_and_a_wrong_virtio_header_is_refused()
+    {
+        using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-s");
+        using LinuxTunDevice tun = ns.Run(() => OpenConfigured(ns, vnetHeader: true));
+        using var pool = new PacketPool(8);
+        using var batch = new PacketBatch(pool, 4);
+        var first = new Offload.TcpSpec { Source = s_peerAddress, Destination = s_tunAddress };
+        byte[][] stream = Offload.CoalescerPackets.Stream(first, 4, 1000);
+        batch.EnsureSlots(4);
+        for (int i = 0; i < 4; i++)
+        {
+            stream[i].CopyTo(batch.SlotSpan(i)[PacketPool.Headroom..]);
+            batch.SetPacket(i, PacketPool.Headroom, stream[i].Length);
+        }
+
+        var coalescer = new MptFast.Engine.Offload.TcpCoalescer();
+        using var gather = new PacketGather();
+        Assert.Equal(1, coalescer.Plan(batch, 4));
+        Assert.True(coalescer.GatherSuperPacket(new BatchPackets(batch), 0, gather) > 0);
+        Assert.True(tun.WriteGather(gather));
+        Assert.Equal(1, tun.Counters.Written);
+        Assert.Equal(0, tun.Counters.WriteErrors);
+
+        gather.Scratch[1] = 0x7F; // an unknown gso_type: the kernel refuses the write (EINVAL)
+        Assert.True(tun.WriteGather(gather));
+        Assert.Equal(1, tun.Counters.Written);
+        Assert.Equal(1, tun.Counters.WriteErrors);
+        Assert.Equal(Errno.EINVAL, tun.Counters.LastError);
+    }
+
+    [RootFact]
     public void Malformed_packet_write_is_counted_not_thrown()
     {
         using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-m");
@@ -108,7 +159,7 @@ public class TunDeviceTests
         }
     }
 
-    private static void EchoRoundTrip(LinuxTunDevice tun)
+    private static void EchoRoundTrip(LinuxTunDevice tun, bool gather = false)
     {
         using var pool = new PacketPool(128);
         using var batch = new PacketBatch(pool);
@@ -116,7 +167,18 @@ public class TunDeviceTests
         byte[] request = BuildEchoRequest(s_peerAddress, s_tunAddress, id: 0x4d50, sequence: 7);
         batch.SetPacket(0, PacketPool.Headroom, request.Length);
         request.CopyTo(batch.Data(0));
-        Assert.Equal(1, tun.WriteBatch(batch, 0, 1));
+        if (gather)
+        {
+            using var packet = new PacketGather();
+            packet.Add(batch.Data(0)[..10]); // the IP header cut in two ranges, the rest in a third
+            packet.Add(batch.Data(0)[10..20]);
+            packet.Add(batch.Data(0)[20..]);
+            Assert.True(tun.WriteGather(packet));
+        }
+        else
+        {
+            Assert.Equal(1, tun.WriteBatch(batch, 0, 1));
+        }
 
         byte[]? reply = ReadMatching(tun, batch, p => p.Length >= 28 && p[0] >> 4 == 4 && p[9] == 1
             && p[(p[0] & 0x0F) * 4] == 0 && BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(((p[0] & 0x0F) * 4) + 4)) == 0x4d50);

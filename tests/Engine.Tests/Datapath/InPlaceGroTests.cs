@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using MptFast.Engine.Buffers;
+using MptFast.Engine.Datapath;
+using MptFast.Engine.Offload;
+using MptFast.Engine.Tests.Offload;
+using static MptFast.Engine.Tests.Datapath.RxOffloadTests;
+
+namespace MptFast.Engine.Tests.Datapath;
+
+/// <summary>GRO messages cut in place: datagrams are views into the message slot, which lives until the last of them
+/// was written or dropped — also while the reorder buffer holds some — and the message pool never runs dry.</summary>
+public class InPlaceGroTests
+{
+    private const int Payload = 1200;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_message_slot_stays_pinned_while_the_reorder_buffer_holds_some_of_its_datagrams(bool coalesce)
+    {
+        var (connection, sockets) = Connection(64, gro: true, paths: 1);
+        NoTiming(connection);
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 10, Payload);
+        sockets[0].Script(Glued(stream, 0, 1, 2, 4, 5, 6, 7)); // 3 is late
+        using var tun = new RecordingTun { Keep = true };
+        using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: true, TcpCoalescing: coalesce));
+        PacketPool messages = pump.Pools.Messages!;
+
+        pump.RunOnce(0);
+        Assert.Equal(stream[..3], Segments(tun));
+        Assert.Equal(4, connection.Reorder!.Held);
+        Assert.Equal(4, pump.Store.Views); // 4 … 7 are views into the message slot, not copies
+        Assert.Equal(1, pump.Store.PinnedMessages);
+        Assert.True(messages.IsRented(0), "the first message's slot went back while its datagrams are held");
+
+        // The next message is received into another slot: the held datagrams must come out intact.
+        sockets[0].Script(Glued(stream, 3, 8, 9));
+        pump.RunOnce(0);
+        Assert.Equal(stream, Segments(tun));
+        Assert.Equal(coalesce ? 2 : 0, pump.SuperPackets);
+        Assert.Equal(0, pump.Store.Live);
+        Assert.Equal(0, pump.Store.PinnedMessages);
+        Assert.Equal(0, pump.Store.CopiedViews);
+        Assert.False(messages.IsRented(0));
+        Assert.Equal(pump.Pools.Datagrams.SlotCount, pump.Pools.Datagrams.Available); // nothing was copied
+        Assert.Equal(10, connection.Paths[0].Counters.RxPackets);
+    }
+
+    [Fact]
+    public void Held_datagrams_pinning_every_message_slot_are_copied_out_and_none_is_lost()
+    {
+        var (connection, sockets) = Connection(1000, gro: true, paths: 1);
+        NoTiming(connection);
+        const int perMessage = 4;
+        const int heldMessages = 50;
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 2 + (perMessage * heldMessages), Payload);
+        var script = new List<(byte[], int)> { Glued(stream, 0) };
+        for (int m = 0; m < heldMessages; m++)
+        {
+            script.Add(Glued(stream, [.. Enumerable.Range(2 + (m * perMessage), perMessage)])); // all behind the gap at 1
+        }
+
+        sockets[0].Script([.. script]);
+        using var tun = new RecordingTun { Keep = true };
+        using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: true, TcpCoalescing: true));
+        PacketPool messages = pump.Pools.Messages!;
+        Assert.True(heldMessages > messages.SlotCount, "the test must pin more messages than the pool has");
+
+        pump.RunOnce(0);
+        Assert.Equal(perMessage * heldMessages, connection.Reorder!.Held);
+        Assert.True(pump.GroSlotShortages > 0);
+        Assert.True(pump.Store.CopiedViews > 0);
+        Assert.True(pump.Store.PinnedMessages < messages.SlotCount);
+        Assert.Equal(0, sockets[0].Counters.PoolExhausted);
+
+        sockets[0].Script(Glued(stream, 1));
+        pump.RunOnce(0);
+        Assert.Equal(stream, Segments(tun));
+        Assert.Equal(stream.Length, connection.Paths[0].Counters.RxPackets);
+        Assert.Equal(0, pump.Store.Live);
+        Assert.Equal(0, pump.Store.PinnedMessages);
+        Assert.Equal(pump.Pools.Datagrams.SlotCount, pump.Pools.Datagrams.Available);
+        Assert.True(messages.Available >= messages.SlotCount - RxPump.GroBatchMessages);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void In_place_gro_with_reordering_allocates_nothing_and_leaks_no_slot(bool coalesce)
+    {
+        var (connection, sockets) = Connection(64, gro: true, paths: 1);
+        NoTiming(connection);
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 10, Payload);
+        // Looped: 3 waits for the second message, and every new loop starts behind (late drops, then a resync).
+        sockets[0].Script(Glued(stream, 0, 1, 2, 4, 5), Glued(stream, 3, 6, 7, 8, 9));
+        sockets[0].Loop = true;
+        using var tun = new RecordingTun();
+        using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: true, TcpCoalescing: coalesce));
+
+        pump.RunOnce(0);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(connection.Reorder!.Delivered > 1000);
+        Assert.Equal(tun.Plain + tun.Super, tun.Gathers);
+        Assert.True(connection.Reorder!.DroppedLate > 0);
+        Assert.Equal(0, pump.Store.CopiedViews);
+        Assert.Equal(connection.Reorder.Held, pump.Store.Live); // whatever is not held was written or dropped
+        Assert.True(pump.Store.PinnedMessages <= connection.Reorder.Held);
+        Assert.Equal(0, sockets[0].Counters.PoolExhausted);
+    }
+
+    /// <summary>The stream's packets <paramref name="indexes"/> (equal sizes) as one GRO message with sequence numbers.</summary>
+    private static (byte[] Data, int SegmentSize) Glued(byte[][] stream, params int[] indexes)
+    {
+        byte[][] datagrams = [.. indexes.Select(i => Gre(stream[i], true, (uint)i))];
+        return ([.. datagrams.SelectMany(d => d)], indexes.Length > 1 ? datagrams[0].Length : 0);
+    }
+
+    private static void NoTiming(ConnectionRuntime connection)
+    {
+        connection.Reorder!.Adaptive = null; // a slow test thread must not expire what is held
+        connection.Reorder.HoldTicks = 60 * Stopwatch.Frequency;
+    }
+}
