@@ -426,32 +426,6 @@ public sealed partial class RxPump : IDisposable
         return (int)Math.Clamp(ms + 1, 0, 1000);
     }
 
-    private void QueueToTun(int handle)
-    {
-        _toTun[_toTunCount++] = handle;
-        if (_toTunCount == _toTun.Length)
-        {
-            FlushTun();
-        }
-    }
-
-    private void FlushTun()
-    {
-        int count = _toTunCount;
-        if (count == 0)
-        {
-            return;
-        }
-
-        _writer.Write(new QueuedPackets(_store, _toTun), count);
-        for (int k = 0; k < count; k++)
-        {
-            _store.Release(_toTun[k]);
-        }
-
-        _toTunCount = 0;
-    }
-
     /// <summary>Held packets die with the pump's pools: the reorder buffers give them up (counted as reset), so a
     /// connection that outlives the pump never holds a handle of a disposed store.</summary>
     public void Dispose()
@@ -468,19 +442,5 @@ public sealed partial class RxPump : IDisposable
         _writer.Dispose();
         _wake.Dispose();
         _pool.Dispose();
-    }
-
-    /// <summary>Reorder output: deliver to the TUN queue, or give the packet up.</summary>
-    private readonly struct TunSink(RxPump pump) : IReorderSink
-    {
-        public void Deliver(int handle) => pump.QueueToTun(handle);
-
-        public void Drop(int handle, ReorderDrop reason) => pump._store.Release(handle);
-    }
-
-    /// <summary>The TUN queue's handles as packets for the writer.</summary>
-    private readonly struct QueuedPackets(PacketStore store, int[] handles) : IPacketList
-    {
-        public ReadOnlySpan<byte> Packet(int index) => store.Data(handles[index]);
     }
 }
