@@ -11,5 +11,8 @@ namespace MptFast.Engine.Datapath;
 /// <param name="RxCoalescedSegments">TCP segments written inside those super-packets.</param>
 /// <param name="RepollsClosed">Reorder gaps closed by re-reading the other paths before the window would overrun.</param>
 /// <param name="RepollsTimedOut">Re-polls that ran out of time with the gap still open (the gap was on the wire).</param>
+/// <param name="RxGroSlotShortages">GRO receives that found too few free message slots (held datagrams pinned them).</param>
+/// <param name="RxCopiedDatagrams">Datagrams of GRO messages copied after all (the rest were written where received).</param>
 public readonly record struct DatapathCounters(long TxSuperPackets, long RxGroMessages, long RxGroDatagrams,
-    long RxSuperPackets, long RxCoalescedSegments, long RepollsClosed, long RepollsTimedOut);
+    long RxSuperPackets, long RxCoalescedSegments, long RepollsClosed, long RepollsTimedOut, long RxGroSlotShortages = 0,
+    long RxCopiedDatagrams = 0);
