@@ -89,7 +89,8 @@ def markdown(result):
         f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']:.1f} GiB RAM, "
         f"kernel {m['kernel']}, load average at start {m['loadavg_start']}.",
         f"MptFast: commit `{m['git_commit']}`{' (dirty tree)' if m['git_dirty'] else ''}, "
-        f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}, `{m.get('mptfast_version', '?')}`); {m['iperf3']}.",
+        f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}, `{m.get('mptfast_version', '?')}`); {m['iperf3']}"
+        f"{'; UdpLoad `' + m['udpload'] + '`' if m.get('udpload') else ''}.",
         f"Runs per figure: {o['runs']}, load length {o['seconds']} s"
         f"{', first second of TCP loads omitted' if o['omit'] else ''}, loads {', '.join(o['loads'])}"
         f"{', MptFast with --no-offload' if o['no_offload'] else ''}{', quick mode' if o['quick'] else ''}. "
@@ -97,7 +98,8 @@ def markdown(result):
         "",
         "Median, min and max of the runs; ratio = median / kernel VXLAN's median of the same metric in this run.",
         "Throughput is goodput at the receiver; UDP kpkt/s counts datagrams received; CPU s = utime+stime of",
-        "one daemon over one load (both sides listed).",
+        "one daemon over one load (both sides listed). `mmsg` loads: perf/tools/UdpLoad (sendmmsg/recvmmsg),",
+        "the others iperf3.",
         "",
     ]
     lines += summary_table(result) + [
@@ -145,7 +147,9 @@ def markdown(result):
 
 
 SUMMARY_COLUMNS = [("tcp1_gbps", "TCP 1 stream Gbit/s"), ("tcp4_gbps", "TCP 4 streams Gbit/s"),
-                   ("udp64_kpps", "UDP 64 B kpkt/s"), ("udp1400_kpps", "UDP 1400 B kpkt/s")]
+                   ("udp64_kpps", "UDP 64 B kpkt/s"), ("udp1400_kpps", "UDP 1400 B kpkt/s"),
+                   ("udp64mmsg_kpps", "UDP 64 B mmsg kpkt/s"), ("udp64mmsg_loss_pct", "UDP 64 B mmsg loss %"),
+                   ("udp1400mmsg_kpps", "UDP 1400 B mmsg kpkt/s"), ("udp1400mmsg_loss_pct", "UDP 1400 B mmsg loss %")]
 
 
 def summary_table(result):
