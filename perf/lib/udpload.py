@@ -1,13 +1,15 @@
 """The packet-rate load: perf/tools/UdpLoad (sendmmsg/recvmmsg) instead of iperf3 for the *mmsg loads.
 
-iperf3 3.12 sends one datagram per system call from one thread and stops at ~240 kpkt/s over a bare veth on
-the project's VM, so it cannot show whether a tunnel reaches 1 Mpkt/s. UdpLoad sends 64 datagrams per
-sendmmsg call and receives with recvmmsg. It runs like the iperf3 loads: the receiver in namespace b bound to
-the scenario's target address, the sender in namespace a, the same duration, and the daemons' CPU seconds
-read from /proc right before the sender starts and right after the receiver has stopped.
+iperf3 3.12 sends one datagram per system call and its receiver is woken for every few datagrams, so over a
+bare veth it measures its own overheads. UdpLoad sends 64 datagrams per sendmmsg call; its receiver reads
+batches with recvmmsg and polls (1 ms sleeps when empty) instead of being woken. It runs like the iperf3
+loads: the receiver in namespace b bound to the scenario's target address, the sender in namespace a, the
+same duration for every scenario, and the daemons' CPU seconds read from /proc right before the sender
+starts and right after the receiver has stopped.
 
 Figures: kpps and Gbit/s are the receiver's (datagrams and payload bytes over its first-to-last-datagram
-time); loss = 1 - received / sent, from the two tools' own counts.
+time); loss = 1 - received / sent, from the two tools' own counts. Where the loss happened is in the raw
+record: the kernel drop counters that moved during the load (kstats.py).
 """
 
 import json
@@ -16,10 +18,12 @@ import shutil
 import subprocess
 import time
 
+import kstats
 from netns import HarnessError, cpu_seconds, run
 
 UDPLOAD_PORT = 5202
 BATCH = 64
+RECV_POLL_MS = 1   # the receiver polls (udpload.cs --poll-ms): no wake-up cost for whoever delivers
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROJECT = os.path.join(ROOT, "perf", "tools", "UdpLoad")
 DEFAULT_DLL = os.path.join(PROJECT, "bin", "Release", "net10.0", "UdpLoad.dll")
@@ -95,10 +99,11 @@ def measure(procs, tb, load, target, seconds, daemons, tool, port=UDPLOAD_PORT):
     endpoint = _endpoint(target, port)
     # The receiver's own bound is generous; the harness stops it DRAIN_SECONDS after the sender if it is still there.
     receiver = procs.start(["ip", "netns", "exec", tb.ns("b"), *tool, "recv", "--bind", endpoint,
-                            "--seconds", str(seconds + 30), "--batch", str(BATCH)],
+                            "--seconds", str(seconds + 30), "--batch", str(BATCH), "--poll-ms", str(RECV_POLL_MS)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         _wait_bound(tb, port, receiver)
+        counters = kstats.snapshot(tb)
         cpu_before = {side: cpu_seconds(pid) for side, pid in daemons}
         sender = procs.start(["ip", "netns", "exec", tb.ns("a"), *tool, "send", "--to", endpoint,
                               "--size", str(load.payload), "--seconds", str(seconds), "--batch", str(BATCH)],
@@ -116,12 +121,13 @@ def measure(procs, tb, load, target, seconds, daemons, tool, port=UDPLOAD_PORT):
             procs.stop(receiver, grace=5.0)
             r_out, r_err = receiver.communicate()
         cpu_after = {side: cpu_seconds(pid) for side, pid in daemons}
+        drops = kstats.delta(counters, kstats.snapshot(tb))
         sent = _report("sender", sender, s_out, s_err)
         received = _report("receiver", receiver, r_out, r_err, ok_codes=(0, 130))
         metrics = parse(sent, received)
         for side, _ in daemons:
             if cpu_before[side] is not None and cpu_after[side] is not None:
                 metrics[f"cpu_{side}_s"] = cpu_after[side] - cpu_before[side]
-        return metrics, {"sender": sent, "receiver": received}
+        return metrics, {"sender": sent, "receiver": received, "kernel_drops": drops}
     finally:
         procs.stop(receiver, grace=2.0)

@@ -52,6 +52,7 @@ internal sealed class LoadResult
         json.WriteNumber("avg_batch", Calls > 0 ? Math.Round((double)Datagrams / Calls, 2) : 0);
         if (!o.Send)
         {
+            json.WriteNumber("poll_ms", o.PollMs);
             json.WriteNumber("truncated", Truncated);
         }
 

@@ -26,6 +26,9 @@ internal static unsafe partial class Native
     /// <summary>recvmmsg: report the datagram's real length even when it exceeded the buffer.</summary>
     internal const int MSG_TRUNC = 0x20;
 
+    /// <summary>recvmmsg: do not block.</summary>
+    internal const int MSG_DONTWAIT = 0x40;
+
     /// <summary>recvmmsg: block for the first datagram only, then take what is queued.</summary>
     internal const int MSG_WAITFORONE = 0x10000;
 

@@ -8,6 +8,9 @@ namespace MptFast.Perf.UdpLoad;
 /// Counts datagrams and payload bytes arriving on one bound socket with recvmmsg (up to <see cref="Options.Batch"/>
 /// per call). The datagrams are copied out like any application would, into 2 KiB slots; MSG_TRUNC makes the
 /// kernel report the real length of anything longer, so the byte count stays right (and <c>truncated</c> says so).
+/// With <see cref="Options.PollMs"/> the socket is read without blocking and the receiver sleeps that long whenever
+/// it is empty: nobody waits on the socket, so whoever delivers the datagrams (the sender's softirq over a veth, a
+/// tunnel daemon writing its TUN) never pays for waking the receiver up, and the receiver drains full batches.
 /// </summary>
 internal static unsafe class Receiver
 {
@@ -41,6 +44,7 @@ internal static unsafe class Receiver
                 msgs[i].IovLength = 1;
             }
 
+            int wait = o.PollMs > 0 ? Native.MSG_DONTWAIT : Native.MSG_WAITFORONE;
             var clock = Stopwatch.StartNew();
             double first = 0, last = 0;
             while (true)
@@ -64,15 +68,21 @@ internal static unsafe class Receiver
                     break;
                 }
 
-                // MSG_WAITFORONE: block (up to the 100 ms timeout) for the first datagram, then take what is queued.
-                int n = Native.RecvMmsg(socket.Fd, msgs, (uint)o.Batch, Native.MSG_WAITFORONE | Native.MSG_TRUNC, null);
+                // Blocking: MSG_WAITFORONE waits (up to the 100 ms timeout) for the first datagram, then takes what is
+                // queued. Polling: MSG_DONTWAIT, and a sleep when the queue is empty.
+                int n = Native.RecvMmsg(socket.Fd, msgs, (uint)o.Batch, wait | Native.MSG_TRUNC, null);
                 result.Calls++;
                 if (n < 0)
                 {
                     int errno = Native.LastErrno;
                     if (errno is Native.EAGAIN or Native.EINTR)
                     {
-                        continue;   // the poll timeout: nothing arrived in 100 ms
+                        if (o.PollMs > 0)
+                        {
+                            Thread.Sleep(o.PollMs);
+                        }
+
+                        continue;   // nothing queued (blocking: nothing arrived within 100 ms)
                     }
 
                     throw new SocketCallException($"recvmmsg on {o.Endpoint}", errno);
