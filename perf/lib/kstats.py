@@ -1,27 +1,33 @@
 """Kernel drop counters around one load: where datagrams were lost when the tunnel's own counters show none.
 
-Per namespace: UDP RcvbufErrors/SndbufErrors/InErrors/NoPorts (/proc/net/snmp is per network namespace), every
+Per namespace: every error/drop/discard counter of /proc/net/snmp and /proc/net/netstat (both per network
+namespace: UDP RcvbufErrors, IP InDiscards, ...), every
 link's rx/tx dropped (`ip -s -j link`: a TUN device counts here what its reader did not take in time), and every
 qdisc's drops (`tc -s -j qdisc`). Machine-wide: the softnet backlog drops (/proc/net/softnet_stat, column 2,
 netdev_max_backlog exceeded). Only counters that moved during the load are kept.
 """
 
 import json
+import re
 
 from netns import run
 
-UDP_FIELDS = {"RcvbufErrors": "udp_rcvbuf_errors", "SndbufErrors": "udp_sndbuf_errors",
-              "InErrors": "udp_in_errors", "NoPorts": "udp_no_ports"}
+# Counter names that say a packet was lost or refused (UDP NoPorts: nobody listening on the port).
+LOSS = re.compile(r"Err|Drop|Discard|Overflow|Prune|Fail|NoPorts", re.IGNORECASE)
 
 
-def _udp(tb, side):
+def _mib(tb, side):
+    """Loss counters of /proc/net/snmp and /proc/net/netstat: "Proto: names" lines followed by "Proto: values"."""
     out = {}
-    lines = [l.split() for l in tb.exec_(side, "cat", "/proc/net/snmp", timeout=10, check=False).stdout.splitlines()
-             if l.startswith("Udp:")]
-    if len(lines) >= 2:
-        for name, value in zip(lines[0][1:], lines[1][1:]):
-            if name in UDP_FIELDS:
-                out[UDP_FIELDS[name]] = int(value)
+    text = tb.exec_(side, "cat", "/proc/net/snmp", "/proc/net/netstat", timeout=10, check=False).stdout
+    lines = [l.split() for l in text.splitlines() if l.strip()]
+    for names, values in zip(lines[::2], lines[1::2]):
+        proto = names[0].rstrip(":")
+        if proto.startswith("Tcp") or proto != values[0].rstrip(":"):
+            continue
+        for name, value in zip(names[1:], values[1:]):
+            if LOSS.search(name) and value.lstrip("-").isdigit():
+                out[f"{proto}.{name}"] = int(value)
     return out
 
 
@@ -53,7 +59,7 @@ def _softnet():
 
 
 def snapshot(tb):
-    return {"a": {**_udp(tb, "a"), **_links(tb, "a")}, "b": {**_udp(tb, "b"), **_links(tb, "b")},
+    return {"a": {**_mib(tb, "a"), **_links(tb, "a")}, "b": {**_mib(tb, "b"), **_links(tb, "b")},
             "softnet_dropped": _softnet()}
 
 
