@@ -109,10 +109,8 @@ LOADS = [
     Load("udp1400", "udp", "UDP, 1400 B payload, unlimited rate (-b 0)", payload=1400),
     # iperf3 sends one datagram per system call (~240 kpkt/s even over a bare veth here): the packet-rate
     # loads use UdpLoad, 64 datagrams per sendmmsg, received with recvmmsg — the same tool for every scenario.
-    Load("udp64mmsg", "udp", "UDP, 64 B payload, UdpLoad sendmmsg/recvmmsg batches of 64, unlimited rate",
-         payload=64, tool="udpload"),
-    Load("udp1400mmsg", "udp", "UDP, 1400 B payload, UdpLoad sendmmsg/recvmmsg batches of 64, unlimited rate",
-         payload=1400, tool="udpload"),
+    Load("udp64mmsg", "udp", "UDP, 64 B payload, UdpLoad (mmsg batches)", payload=64, tool="udpload"),
+    Load("udp1400mmsg", "udp", "UDP, 1400 B payload, UdpLoad (mmsg batches)", payload=1400, tool="udpload"),
 ]
 
 LOAD_BY_NAME = {l.name: l for l in LOADS}
