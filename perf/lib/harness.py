@@ -2,7 +2,8 @@
 
 Measures, in one run on one testbed: direct veth, kernel VXLAN, and MptFast over 1 and 2 paths,
 weighted, shaped and with the reorder window on/off; TCP 1/4 streams and UDP packet rates with
-iperf3; CPU seconds per daemon. Writes OUT/<date>-<host>.json, .md and .png.
+iperf3, UDP packet rates with perf/tools/UdpLoad (sendmmsg/recvmmsg); CPU seconds per daemon.
+Writes OUT/<date>-<host>.json, .md and .png.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import traceback
 
 import loads as loadmod
 import report
+import udpload
 from netns import Daemon, HarnessError, Processes, Testbed, run, vxlan_down, vxlan_up, write_mptfast_config
 from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, TUN_ADDR
 
@@ -36,21 +38,24 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="perf/run.sh", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="MptFast performance harness: veth, kernel VXLAN and MptFast scenarios measured in one run "
-                    "with iperf3, in two network namespaces it creates and removes (needs root).",
+                    "with iperf3 and UdpLoad, in two network namespaces it creates and removes (needs root).",
         epilog=f"scenarios:\n{scen}\n\nloads:\n{lds}\n\n--quick: scenarios {','.join(QUICK_SCENARIOS)}, "
                f"loads {','.join(QUICK_LOADS)}, 1 run of 2 s (each can still be overridden).\n"
                "Exit status: 0 all scenarios measured, 1 some failed (results still written), "
                "2 usage error, 130 interrupted.")
     p.add_argument("--quick", action="store_true", help="short smoke run (see below); under 5 minutes")
     p.add_argument("--runs", type=int, help="runs per scenario and load (default 3, quick 1)")
-    p.add_argument("--seconds", type=int, help="length of each iperf3 load in seconds (default 10, quick 2)")
+    p.add_argument("--seconds", type=int, help="length of each load in seconds (default 10, quick 2)")
     p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
     p.add_argument("--loads", help="comma-separated loads (default: all, quick: tcp1)")
     p.add_argument("--out", default=os.path.join(ROOT, "perf", "results"), help="output directory (default perf/results)")
     p.add_argument("--no-offload", action="store_true", help="pass --no-offload to mptfast run")
     p.add_argument("--mptfast", default=os.environ.get("MPTFAST_BIN") or os.path.join(ROOT, "artifacts", "bin", "mptfast"),
                    help="the daemon binary (default $MPTFAST_BIN or artifacts/bin/mptfast)")
-    p.add_argument("--publish", action="store_true", help="run scripts/publish.sh first")
+    p.add_argument("--publish", action="store_true", help="run scripts/publish.sh (and build UdpLoad) first")
+    p.add_argument("--udpload", default=os.environ.get("UDPLOAD") or udpload.DEFAULT_DLL,
+                   help="the packet-rate tool for the *mmsg loads (default $UDPLOAD or "
+                        "perf/tools/UdpLoad/bin/Release/net10.0/UdpLoad.dll; built if missing)")
     p.add_argument("--prefix", default="mfperf", help="testbed namespace prefix (default mfperf: mfperfa/mfperfb)")
     a = p.parse_args(argv)
     a.runs = a.runs if a.runs is not None else (1 if a.quick else 3)
@@ -71,7 +76,7 @@ def parse_args(argv):
     return a
 
 
-def machine_info(binary):
+def machine_info(binary, udpload_path=None):
     def first(path, key):
         try:
             with open(path, encoding="ascii", errors="replace") as f:
@@ -101,6 +106,11 @@ def machine_info(binary):
     if os.environ.get("MPTFAST_COMMIT"):
         git, dirty = os.environ["MPTFAST_COMMIT"], False
     iperf = run(["iperf3", "--version"], check=False).stdout.splitlines()
+    tool = None
+    if udpload_path:
+        tool = os.path.relpath(udpload_path, ROOT) if udpload_path.startswith(ROOT) else udpload_path
+        tool += (f" (built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.stat(udpload_path).st_mtime))})"
+                 if os.path.exists(udpload_path) else " (missing)")
     return {
         "hostname": socket.gethostname(),
         "cpu_model": first("/proc/cpuinfo", "model name"),
@@ -114,6 +124,7 @@ def machine_info(binary):
         "mptfast_binary_info": binfo,
         "mptfast_version": version,
         "iperf3": iperf[0].strip() if iperf else "iperf3 unknown",
+        "udpload": tool,
     }
 
 
@@ -137,7 +148,7 @@ def path_share(status):
 
 def new_entry(sc):
     return {"name": sc.name, "config": sc.as_json(), "status": "ok", "error": None, "run_errors": [],
-            "warnings": [], "metrics": {}, "iperf3_cpu": []}
+            "warnings": [], "metrics": {}, "iperf3_cpu": [], "udpload": []}
 
 
 def run_scenario(args, procs, tb, sc, workdir, log, entry):
@@ -145,6 +156,8 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
     values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc.kind)}
     daemons = []
     try:
+        # The packet-rate tool is checked first: a scenario that cannot run all its loads fails with the reason.
+        tool = udpload.command(args.udpload) if any(l.tool == "udpload" for l in args.load_list) else None
         tb.up()
         for path, mbit in sorted(sc.shape.items()):
             tb.shape(path, mbit)
@@ -164,9 +177,12 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
         for r in range(args.runs):
             for load in args.load_list:
                 log(f"  {sc.name}: {load.name} run {r + 1}/{args.runs}")
+                pids = [(d.side, d.pid) for d in daemons]
                 try:
-                    metrics, raw = loadmod.measure(procs, tb, load, sc.target, args.seconds,
-                                                   [(d.side, d.pid) for d in daemons], omit=args.omit)
+                    if load.tool == "udpload":
+                        metrics, raw = udpload.measure(procs, tb, load, sc.target, args.seconds, pids, tool)
+                    else:
+                        metrics, raw = loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=args.omit)
                 except HarnessError as e:
                     entry["run_errors"].append(f"{load.name} run {r + 1}: {e}")
                     log(f"    failed: {e}")
@@ -174,7 +190,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
                 for k, v in metrics.items():
                     if f"{load.name}_{k}" in values:
                         values[f"{load.name}_{k}"][r] = v
-                entry["iperf3_cpu"].append({"load": load.name, "run": r + 1, **raw})
+                entry["udpload" if load.tool == "udpload" else "iperf3_cpu"].append({"load": load.name, "run": r + 1, **raw})
                 time.sleep(0.3)   # let queues drain between loads
         if daemons:
             statuses = {d.side: d.status() for d in daemons}
@@ -222,6 +238,12 @@ def main(argv):
     if args.publish:
         log("perf: scripts/publish.sh")
         run([os.path.join(ROOT, "scripts", "publish.sh")], timeout=1800)
+    needs_tool = any(l.tool == "udpload" for l in args.load_list)
+    if needs_tool and (args.publish or not os.path.exists(args.udpload)) and args.udpload == udpload.DEFAULT_DLL:
+        # Missing (or --publish): build it once; if that fails, every scenario fails with udpload.command's message.
+        err = udpload.build(log)
+        if err:
+            log(f"perf: {err}")
     os.makedirs(args.out, exist_ok=True)
     procs = Processes()
     tb = Testbed(os.path.join(ROOT, "..", "shared", "testbed", "netns-testbed.sh")
@@ -232,7 +254,7 @@ def main(argv):
         "schema": report.SCHEMA,
         "date": time.strftime("%Y-%m-%d"),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": machine_info(args.mptfast),
+        "machine": machine_info(args.mptfast, args.udpload if needs_tool else None),
         "options": {"runs": args.runs, "seconds": args.seconds, "omit": args.omit, "quick": args.quick,
                     "no_offload": args.no_offload, "loads": [l.name for l in args.load_list],
                     "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix},

@@ -89,7 +89,8 @@ def markdown(result):
         f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']:.1f} GiB RAM, "
         f"kernel {m['kernel']}, load average at start {m['loadavg_start']}.",
         f"MptFast: commit `{m['git_commit']}`{' (dirty tree)' if m['git_dirty'] else ''}, "
-        f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}, `{m.get('mptfast_version', '?')}`); {m['iperf3']}.",
+        f"binary `{m['mptfast_binary']}` ({m['mptfast_binary_info']}, `{m.get('mptfast_version', '?')}`); {m['iperf3']}"
+        f"{'; UdpLoad `' + m['udpload'] + '`' if m.get('udpload') else ''}.",
         f"Runs per figure: {o['runs']}, load length {o['seconds']} s"
         f"{', first second of TCP loads omitted' if o['omit'] else ''}, loads {', '.join(o['loads'])}"
         f"{', MptFast with --no-offload' if o['no_offload'] else ''}{', quick mode' if o['quick'] else ''}. "
@@ -97,7 +98,8 @@ def markdown(result):
         "",
         "Median, min and max of the runs; ratio = median / kernel VXLAN's median of the same metric in this run.",
         "Throughput is goodput at the receiver; UDP kpkt/s counts datagrams received; CPU s = utime+stime of",
-        "one daemon over one load (both sides listed).",
+        "one daemon over one load (both sides listed). `mmsg` loads: perf/tools/UdpLoad (sendmmsg/recvmmsg),",
+        "the others iperf3.",
         "",
     ]
     lines += summary_table(result) + [
@@ -128,6 +130,7 @@ def markdown(result):
         for s in paths:
             share = ", ".join(f"path {i}: {p:.1%}" for i, p in enumerate(s["path_share"]))
             lines.append(f"- {s['name']} (weights {':'.join(map(str, s['config']['weights']))}): {share}")
+    lines += _udpload_lines(result)
     if failed:
         lines += ["", "## Scenarios that did not complete", ""]
         for s in failed:
@@ -144,8 +147,52 @@ def markdown(result):
     return "\n".join(lines) + "\n"
 
 
+def _nonzero_drops(status, prefix=""):
+    """Every non-zero counter named *drop* (or inside a "drops" object) of a `mptfast status --json` document."""
+    out = []
+    if isinstance(status, dict):
+        for k, v in status.items():
+            name = f"{prefix}{k}"
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v and ("drop" in prefix or "drop" in k):
+                out.append(f"{name} {v:g}")
+            elif isinstance(v, (dict, list)):
+                out += _nonzero_drops(v, name + ".")
+    elif isinstance(status, list):
+        for i, v in enumerate(status):
+            out += _nonzero_drops(v, f"{prefix}{i}.")
+    return out
+
+
+def _udpload_lines(result):
+    """Per UdpLoad run: sent and received, the kernel drop counters that moved; per MptFast scenario: its drops."""
+    runs = [(s, u) for s in result["scenarios"] for u in s.get("udpload", [])]
+    if not runs:
+        return []
+    lines = ["", "UdpLoad runs — datagrams sent → received, and the kernel drop counters that moved during the run "
+             "(a: sender's namespace, b: receiver's; softnet: machine-wide backlog):", ""]
+    for s, u in runs:
+        kd = u.get("kernel_drops") or {}
+        parts = [f"{side}: {k} {v}" for side in ("a", "b") for k, v in kd.get(side, {}).items()]
+        if kd.get("softnet_dropped"):
+            parts.append(f"softnet backlog {kd['softnet_dropped']}")
+        snd, rcv = u["sender"], u["receiver"]
+        lines.append(f"- {s['name']} {u['load']} run {u['run']}: sent {snd['datagrams']} ({snd['pps'] / 1e3:.0f} kpkt/s, "
+                     f"sender CPU {snd['cpu_s']:.2f} s), received {rcv['datagrams']}; "
+                     + ("; ".join(parts) if parts else "no kernel drop counter moved" if "kernel_drops" in u
+                        else "kernel counters not recorded"))
+    for s in result["scenarios"]:
+        status = s.get("daemon_status")
+        if s.get("udpload") and status:
+            for side in ("a", "b"):
+                drops = _nonzero_drops(status.get(side))
+                lines.append(f"- {s['name']} daemon {side} drop counters at the end: {', '.join(drops) if drops else 'all zero'}")
+    return lines
+
+
 SUMMARY_COLUMNS = [("tcp1_gbps", "TCP 1 stream Gbit/s"), ("tcp4_gbps", "TCP 4 streams Gbit/s"),
-                   ("udp64_kpps", "UDP 64 B kpkt/s"), ("udp1400_kpps", "UDP 1400 B kpkt/s")]
+                   ("udp64_kpps", "UDP 64 B kpkt/s"), ("udp1400_kpps", "UDP 1400 B kpkt/s"),
+                   ("udp64mmsg_kpps", "UDP 64 B mmsg kpkt/s"), ("udp64mmsg_loss_pct", "UDP 64 B mmsg loss %"),
+                   ("udp1400mmsg_kpps", "UDP 1400 B mmsg kpkt/s"), ("udp1400mmsg_loss_pct", "UDP 1400 B mmsg loss %")]
 
 
 def summary_table(result):

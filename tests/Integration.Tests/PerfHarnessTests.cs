@@ -7,8 +7,9 @@ namespace MptFast.Integration.Tests;
 
 /// <summary>
 /// The performance harness (perf/run.sh) as a user runs it: a shortened quick run must exit 0, write the
-/// JSON, Markdown and PNG results with the requested scenarios, and leave no namespace behind. The figures
-/// themselves are not asserted (no timing assertions in tests).
+/// JSON, Markdown and PNG results with the requested scenarios and loads (iperf3's tcp1 and UdpLoad's udp64mmsg),
+/// and leave no namespace behind. The figures themselves are not asserted (no timing assertions in tests), only
+/// that every load delivered something.
 /// </summary>
 public class PerfHarnessTests
 {
@@ -26,7 +27,8 @@ public class PerfHarnessTests
         try
         {
             ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--quick", "--runs", "1", "--seconds", "1",
-                "--only", string.Join(',', SmokeScenarios), "--out", dir.Path, "--prefix", prefix, "--mptfast", binary);
+                "--only", string.Join(',', SmokeScenarios), "--loads", "tcp1,udp64mmsg", "--out", dir.Path, "--prefix", prefix,
+                "--mptfast", binary);
 
             Assert.False(File.Exists($"/run/netns/{prefix}a") || File.Exists($"/run/netns/{prefix}b"),
                 $"the harness left namespace {prefix}a/b behind:\n{r.All}");
@@ -44,6 +46,9 @@ public class PerfHarnessTests
             foreach (JsonElement s in root.GetProperty("scenarios").EnumerateArray())
             {
                 Assert.True(s.GetProperty("metrics").TryGetProperty("tcp1_gbps", out _), $"{s.GetProperty("name")} has no tcp1_gbps: {s}");
+                Assert.True(s.GetProperty("metrics").TryGetProperty("udp64mmsg_kpps", out JsonElement kpps)
+                            && kpps.GetProperty("median").ValueKind == JsonValueKind.Number && kpps.GetProperty("median").GetDouble() > 0,
+                    $"{s.GetProperty("name")} has no udp64mmsg_kpps figure: {s}");
             }
 
             Assert.Equal(1, root.GetProperty("options").GetProperty("runs").GetInt32());
@@ -53,7 +58,10 @@ public class PerfHarnessTests
             foreach (string name in SmokeScenarios)
             {
                 Assert.Contains($"| {name} | tcp1_gbps |", table, StringComparison.Ordinal);
+                Assert.Contains($"| {name} | udp64mmsg_kpps |", table, StringComparison.Ordinal);
             }
+
+            Assert.Contains("UDP 64 B mmsg kpkt/s", table, StringComparison.Ordinal);
 
             byte[] head = File.ReadAllBytes(png)[..8];
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, head);
