@@ -152,6 +152,7 @@ public static class StatusReport
                 w.WriteNumber("rx_coalesced_segments", d.RxCoalescedSegments);
                 w.WriteNumber("reorder_repolls_closed", d.RepollsClosed);
                 w.WriteNumber("reorder_repolls_timed_out", d.RepollsTimedOut);
+                w.WriteNumber("reorder_catch_up_reads", d.CatchUpReads);
                 w.WriteNumber("rx_gro_slot_shortages", d.RxGroSlotShortages);
                 w.WriteNumber("rx_copied_datagrams", d.RxCopiedDatagrams);
                 w.WriteEndObject();

@@ -13,6 +13,7 @@ namespace MptFast.Engine.Datapath;
 /// <param name="RepollsTimedOut">Re-polls that ran out of time with the gap still open (the gap was on the wire).</param>
 /// <param name="RxGroSlotShortages">GRO receives that found too few free message slots (held datagrams pinned them).</param>
 /// <param name="RxCopiedDatagrams">Datagrams of GRO messages copied after all (the rest were written where received).</param>
+/// <param name="CatchUpReads">Extra reads of a path whose sequence numbers lagged behind another path's in a round.</param>
 public readonly record struct DatapathCounters(long TxSuperPackets, long RxGroMessages, long RxGroDatagrams,
     long RxSuperPackets, long RxCoalescedSegments, long RepollsClosed, long RepollsTimedOut, long RxGroSlotShortages = 0,
-    long RxCopiedDatagrams = 0);
+    long RxCopiedDatagrams = 0, long CatchUpReads = 0);

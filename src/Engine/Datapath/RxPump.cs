@@ -35,6 +35,12 @@ public sealed partial class RxPump : IDisposable
     private int _toTunCount;
     private readonly TunWriter _writer;
     private readonly bool[] _active;
+
+    // Per socket, within one DrainConnection: the last sequence number its reads added to the merger, whether there is
+    // one, and whether its last read came back short (its socket is empty: the rest of its lag is still on the wire).
+    private readonly uint[] _tail;
+    private readonly bool[] _hasTail;
+    private readonly bool[] _dry;
     private readonly ArrivalMerger _merger;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll;
@@ -55,6 +61,9 @@ public sealed partial class RxPump : IDisposable
     /// <summary>Re-polls that ran out of their time budget with the gap still open.</summary>
     public long RepollsTimedOut { get; private set; }
 
+    /// <summary>Extra reads of a path whose sequence numbers lagged behind another path's in the same round.</summary>
+    public long CatchUpReads { get; private set; }
+
     /// <summary>Messages per GRO receive: each holds up to 64 KiB (≤ 64 datagrams of a full-size path).</summary>
     internal const int GroBatchMessages = 8;
 
@@ -65,16 +74,19 @@ public sealed partial class RxPump : IDisposable
     internal const int MergeRunsPerPath = 32;
 
     /// <summary>How long a round may keep re-reading the other paths for a gap's packets (see <see cref="Repoll"/>).</summary>
-    internal static readonly long RepollBudgetTicks = Stopwatch.Frequency / 10_000; // 100 µs
+    internal static readonly long RepollBudgetTicks = Stopwatch.Frequency / 5_000; // 200 µs
 
     /// <summary>After a re-poll that did not close the gap (the gap is on the wire, e.g. a slower path), none for this long.</summary>
-    internal static readonly long RepollBackoffTicks = Stopwatch.Frequency / 100; // 10 ms
+    internal static readonly long RepollBackoffTicks = Stopwatch.Frequency / 500; // 2 ms
+
+    /// <summary>Most datagrams one receive call can add to the merger (a GRO batch of full 64 KiB messages).</summary>
+    internal const int MaxDatagramsPerRead = GroBatchMessages * 64;
 
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
 
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
-    internal const int GroSpareMessages = 16;
+    internal const int GroSpareMessages = 64;
 
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
     /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
@@ -98,6 +110,9 @@ public sealed partial class RxPump : IDisposable
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + MergeCapacity, slotSize);
         _merger = new ArrivalMerger(MergeCapacity, maxPaths * MergeRunsPerPath);
         _active = new bool[_sockets.Length];
+        _tail = new uint[_sockets.Length];
+        _hasTail = new bool[_sockets.Length];
+        _dry = new bool[_sockets.Length];
         _rx = new PacketBatch(_pool);
         if (offload.UdpGro)
         {
@@ -197,22 +212,27 @@ public sealed partial class RxPump : IDisposable
     /// buffer (<see cref="ArrivalMerger"/>). Stops at a round where no path filled its batch.</summary>
     private void DrainConnection(ConnectionRuntime c, int first, int end)
     {
+        Array.Clear(_hasTail, first, end - first);
         for (int round = 0; round < MaxBatchesPerSocket && !_stopping; round++)
         {
             bool more = false;
             for (int s = first; s < end; s++)
             {
+                _dry[s] = !_active[s];
                 if (_active[s])
                 {
-                    _merger.BeginRun();
-                    _active[s] = ReceiveOnce(c, _sockets[s].Path) == BatchCapacity(_sockets[s].Path);
+                    _active[s] = ReceiveRun(c, s);
                     more |= _active[s];
                 }
             }
 
-            if (c.Reorder is { } reorder && end - first > 1 && _merger.WouldOverrun(reorder))
+            if (c.Reorder is { } reorder && end - first > 1)
             {
-                Repoll(c, first, end, reorder);
+                CatchUp(c, first, end, reorder);
+                if (_merger.WouldOverrun(reorder))
+                {
+                    Repoll(c, first, end, reorder);
+                }
             }
 
             FlushMerger(c);
@@ -220,6 +240,69 @@ public sealed partial class RxPump : IDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Reads socket <paramref name="s"/> into a new merger run and notes its last sequence number; true when
+    /// the batch came back full (more may be waiting).</summary>
+    private bool ReceiveRun(ConnectionRuntime c, int s)
+    {
+        _merger.BeginRun();
+        int before = _merger.Count;
+        PathRuntime p = _sockets[s].Path;
+        bool full = ReceiveOnce(c, p) == BatchCapacity(p);
+        if (_merger.Count > before)
+        {
+            _tail[s] = _merger.LastSequence;
+            _hasTail[s] = true;
+        }
+
+        _dry[s] = !full;
+        return full;
+    }
+
+    /// <summary>
+    /// Reads again the paths whose sequence numbers lag more than half a window behind the farthest path of the round,
+    /// until they catch up or their sockets are empty. Every read takes the same number of messages from each path, but
+    /// GRO packs a varying number of datagrams into a message: reading round-robin, the path with the thinner messages
+    /// falls behind in sequence numbers, farther with every round, until its packets land behind the reorder window and
+    /// are dropped as late. Catching up by sequence number keeps a round's merge within the window.
+    /// </summary>
+    private void CatchUp(ConnectionRuntime c, int first, int end, ReorderBuffer reorder)
+    {
+        int lagLimit = Math.Max(1, reorder.Window / 2);
+        // Bounded by the merger's room and, on GRO, by free message slots: beyond them views would be copied out.
+        while (!_stopping && _merger.Count <= MergeCapacity - MaxDatagramsPerRead
+               && (_groPool is null || _groPool.Available >= GroBatchMessages))
+        {
+            bool any = false;
+            uint farthest = 0;
+            for (int s = first; s < end; s++)
+            {
+                if (_hasTail[s] && (!any || (int)(_tail[s] - farthest) > 0))
+                {
+                    farthest = _tail[s];
+                    any = true;
+                }
+            }
+
+            int lagging = -1;
+            for (int s = first; s < end; s++)
+            {
+                if (_hasTail[s] && !_dry[s] && (int)(farthest - _tail[s]) > lagLimit
+                    && (lagging < 0 || (int)(_tail[s] - _tail[lagging]) < 0))
+                {
+                    lagging = s;
+                }
+            }
+
+            if (lagging < 0)
+            {
+                return;
+            }
+
+            CatchUpReads++;
+            _active[lagging] = ReceiveRun(c, lagging);
         }
     }
 
@@ -239,12 +322,11 @@ public sealed partial class RxPump : IDisposable
         }
 
         long deadline = now + RepollBudgetTicks;
-        while (!_stopping && _merger.Count < MergeCapacity - PacketBatch.MaxPackets)
+        while (!_stopping && _merger.Count <= MergeCapacity - MaxDatagramsPerRead)
         {
             for (int s = first; s < end; s++)
             {
-                _merger.BeginRun();
-                _ = ReceiveOnce(c, _sockets[s].Path);
+                _active[s] = ReceiveRun(c, s);
             }
 
             if (!_merger.WouldOverrun(reorder))
@@ -258,7 +340,9 @@ public sealed partial class RxPump : IDisposable
                 break;
             }
 
-            Thread.SpinWait(16);
+            // Yield, not spin: on a box with fewer cores than busy threads, the sender thread or softirq that carries the
+            // gap's packets needs this core.
+            Thread.Yield();
         }
 
         RepollsTimedOut++;

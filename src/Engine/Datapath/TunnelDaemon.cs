@@ -67,7 +67,8 @@ public sealed partial class TunnelDaemon : IDisposable
             return rx is null
                 ? new DatapathCounters(tx?.SuperPackets ?? 0, 0, 0, 0, 0, 0, 0)
                 : new DatapathCounters(tx?.SuperPackets ?? 0, rx.GroMessages, rx.GroDatagrams, rx.SuperPackets,
-                    rx.CoalescedSegments, rx.RepollsClosed, rx.RepollsTimedOut, rx.GroSlotShortages, rx.CopiedViews);
+                    rx.CoalescedSegments, rx.RepollsClosed, rx.RepollsTimedOut, rx.GroSlotShortages, rx.CopiedViews,
+                    rx.CatchUpReads);
         }
     }
 

@@ -34,6 +34,9 @@ public sealed class ArrivalMerger
     /// <summary>Packets waiting.</summary>
     public int Count => _count;
 
+    /// <summary>Sequence number of the packet added last (meaningful while <see cref="Count"/> &gt; 0).</summary>
+    public uint LastSequence => _seqs[_count - 1];
+
     /// <summary>No room for another packet: flush first.</summary>
     public bool IsFull => _count == _seqs.Length;
 

@@ -9,7 +9,8 @@ namespace MptFast.Engine.Reorder;
 /// <see cref="HoldTicks"/>; then the gaps before it are given up and it and its successors are delivered in order.</item>
 /// <item>d ≥ W: everything held is flushed in order and the buffer resynchronises on seq (jump).</item>
 /// <item>−<see cref="LateBound"/> ≤ d &lt; 0: late or duplicate, dropped — unless
-/// <see cref="RestartLateStreak"/> such packets arrive in a row, which means the peer restarted.</item>
+/// <see cref="RestartLateStreak"/> such packets arrive in a row with sequence numbers below <see cref="LateBound"/>,
+/// which means the peer restarted its counter.</item>
 /// <item>d &lt; −<see cref="LateBound"/>: peer restart or counter wrap: flush and resynchronise.</item>
 /// </list>
 /// After construction or <see cref="Reset()"/> the first packet sets the expected number (the
@@ -126,6 +127,7 @@ public sealed class ReorderBuffer
     /// <summary>Jumps (d ≥ W), restarts and wraps the buffer resynchronised on.</summary>
     public long Resyncs { get; private set; }
 
+
     /// <summary>Sequence numbers given up (never arrived before a later packet was released).</summary>
     public long GapsSkipped { get; private set; }
 
@@ -156,8 +158,14 @@ public sealed class ReorderBuffer
             if (_held > 0 && _present[_start])
             {
                 GapsFilled++;
-                Adaptive?.ObserveReorderDelay(nowTicks - oldestArrival);
-                ApplyAdaptive();
+                // A gap that filled at the instant its packets arrived (one receive round) says nothing about the paths'
+                // delay difference; a flood of such zeros would pull the hold down to its floor.
+                if (nowTicks > oldestArrival)
+                {
+                    Adaptive?.ObserveReorderDelay(nowTicks - oldestArrival);
+                    ApplyAdaptive();
+                }
+
                 DeliverRun(ref sink);
             }
 
@@ -177,7 +185,10 @@ public sealed class ReorderBuffer
             return;
         }
 
-        if (-(long)d <= LateBound && ++_lateStreak < RestartLateStreak)
+        // A run of late packets means a restart only when they look like a fresh counter (the original starts at 0):
+        // far from zero they are a gap's packets landing after a resynchronisation, often a whole GRO message of them
+        // in a row, and taking them for a restart would jump back and drop the stream that is in order.
+        if (-(long)d <= LateBound && (++_lateStreak < RestartLateStreak || seq >= (uint)LateBound))
         {
             DroppedLate++;
             Adaptive?.ObserveLate();

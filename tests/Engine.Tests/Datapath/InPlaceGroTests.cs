@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Reorder;
 using MptFast.Engine.Tests.Offload;
 using static MptFast.Engine.Tests.Datapath.RxOffloadTests;
 
@@ -52,7 +53,7 @@ public class InPlaceGroTests
         var (connection, sockets) = Connection(1000, gro: true, paths: 1);
         NoTiming(connection);
         const int perMessage = 4;
-        const int heldMessages = 50;
+        const int heldMessages = 100;
         byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 2 + (perMessage * heldMessages), Payload);
         var script = new List<(byte[], int)> { Glued(stream, 0) };
         for (int m = 0; m < heldMessages; m++)
@@ -66,7 +67,11 @@ public class InPlaceGroTests
         PacketPool messages = pump.Pools.Messages!;
         Assert.True(heldMessages > messages.SlotCount, "the test must pin more messages than the pool has");
 
-        pump.RunOnce(0);
+        for (int wake = 0; wake < 4 && connection.Reorder!.Held < perMessage * heldMessages; wake++)
+        {
+            pump.RunOnce(0); // a wake-up reads at most MaxBatchesPerSocket batches
+        }
+
         Assert.Equal(perMessage * heldMessages, connection.Reorder!.Held);
         Assert.True(pump.GroSlotShortages > 0);
         Assert.True(pump.Store.CopiedViews > 0);
@@ -115,6 +120,50 @@ public class InPlaceGroTests
     }
 
     /// <summary>The stream's packets <paramref name="indexes"/> (equal sizes) as one GRO message with sequence numbers.</summary>
+    [Fact]
+    public void A_path_with_thinner_gro_messages_is_read_until_it_catches_up_and_nothing_is_dropped_late()
+    {
+        // A sender alternating 16-packet trains over two paths; GRO packs path 0's trains two datagrams per message and
+        // path 1's a whole train per message. Reading 8 messages a path a round, path 0 falls behind by 112 sequence
+        // numbers a round — past a 64-packet window after one round — unless it is read again until it catches up.
+        var (connection, sockets) = Connection(64, gro: true, paths: 2);
+        NoTiming(connection);
+        const int train = 16;
+        const int trains = 32;
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), train * trains, Payload);
+        var thin = new List<(byte[], int)>();
+        var thick = new List<(byte[], int)>();
+        for (int t = 0; t < trains; t++)
+        {
+            int[] seqs = [.. Enumerable.Range(t * train, train)];
+            if (t % 2 == 0)
+            {
+                thin.AddRange(seqs.Chunk(2).Select(pair => Glued(stream, pair)));
+            }
+            else
+            {
+                thick.Add(Glued(stream, seqs));
+            }
+        }
+
+        sockets[0].Script([.. thin]);
+        sockets[1].Script([.. thick]);
+        using var tun = new RecordingTun { Keep = true };
+        using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: true, TcpCoalescing: false));
+
+        for (int wake = 0; wake < 8 && Segments(tun).Count < stream.Length; wake++)
+        {
+            pump.RunOnce(0);
+        }
+
+        ReorderBuffer reorder = connection.Reorder!;
+        Assert.Equal(0, reorder.DroppedLate);
+        Assert.Equal(0, reorder.Resyncs);
+        Assert.Equal(0, reorder.GapsSkipped);
+        Assert.True(pump.CatchUpReads > 0, "path 0 was never read to catch up");
+        Assert.Equal(stream, Segments(tun));
+    }
+
     private static (byte[] Data, int SegmentSize) Glued(byte[][] stream, params int[] indexes)
     {
         byte[][] datagrams = [.. indexes.Select(i => Gre(stream[i], true, (uint)i))];

@@ -152,6 +152,42 @@ public class ReorderBufferTests
     }
 
     [Fact]
+    public void A_run_of_late_packets_far_from_zero_is_a_gap_filling_late_not_a_restart()
+    {
+        // After a jump, a whole GRO message of the skipped packets lands in a row: they are late, and the stream that
+        // is in order must go on — not jump back to them as if the peer had restarted.
+        var buffer = new ReorderBuffer(8, Hold);
+        var sink = new RecordingSink();
+        buffer.Push(10_000, 0, 0, ref sink);
+        buffer.Push(10_200, 1, 0, ref sink); // d ≥ W: resynchronise on 10 200
+        for (uint seq = 10_001; seq < 10_001 + (2 * ReorderBuffer.RestartLateStreak); seq++)
+        {
+            buffer.Push(seq, 2, 0, ref sink);
+        }
+
+        buffer.Push(10_201, 3, 0, ref sink);
+        Assert.Equal(1, buffer.Resyncs);
+        Assert.Equal(2 * ReorderBuffer.RestartLateStreak, buffer.DroppedLate);
+        Assert.Equal(new[] { 0, 1, 3 }, sink.Delivered);
+        Assert.Equal(10_202u, buffer.Expected);
+    }
+
+    [Fact]
+    public void A_gap_filled_at_the_instant_it_opened_leaves_the_adaptive_hold_alone()
+    {
+        // One receive round pushes 0 2 1 with the same arrival time: batching, not path delay. Only a gap that stayed
+        // open across time (3 waits 40 ticks for 2) is a delay sample.
+        const long max = 1000;
+        var buffer = new ReorderBuffer(8, max) { Adaptive = new AdaptiveHold(1, max) };
+        RecordingSink sink = Run(buffer, At0(0, 2, 1));
+        Assert.Equal(max, buffer.HoldTicks);
+        sink = Run(buffer, (4, 0), (3, 40));
+        Assert.Equal(new[] { 3, 4 }, sink.Delivered);
+        Assert.True(buffer.HoldTicks < max, $"hold {buffer.HoldTicks} did not follow the 40-tick sample");
+        Assert.True(buffer.HoldTicks >= 40, $"hold {buffer.HoldTicks} fell below the 40-tick sample");
+    }
+
+    [Fact]
     public void Jump_flushes_held_packets_in_order_first()
     {
         var buffer = new ReorderBuffer(4, Hold);
