@@ -19,6 +19,7 @@ import time
 import traceback
 
 import loads as loadmod
+import cpuprofile as profmod
 import report
 import udpload
 from netns import Daemon, HarnessError, Processes, Testbed, run, vxlan_down, vxlan_up, write_mptfast_config
@@ -56,6 +57,9 @@ def parse_args(argv):
     p.add_argument("--udpload", default=os.environ.get("UDPLOAD") or udpload.DEFAULT_DLL,
                    help="the packet-rate tool for the *mmsg loads (default $UDPLOAD or "
                         "perf/tools/UdpLoad/bin/Release/net10.0/UdpLoad.dll; built if missing)")
+    p.add_argument("--profile", default="",
+                   help="comma-separated scenario names to profile: one extra run of the first load under "
+                        "`perf record -a -g`, summarised in the results (not counted in the figures)")
     p.add_argument("--prefix", default="mfperf", help="testbed namespace prefix (default mfperf: mfperfa/mfperfb)")
     a = p.parse_args(argv)
     a.runs = a.runs if a.runs is not None else (1 if a.quick else 3)
@@ -72,6 +76,10 @@ def parse_args(argv):
     if unknown:
         p.error(f"unknown load(s): {', '.join(unknown)} (see --help)")
     a.load_list = [LOAD_BY_NAME[n] for n in dict.fromkeys(lnames)]
+    a.profile = [n for n in a.profile.split(",") if n]
+    unknown = [n for n in a.profile if n not in names]
+    if unknown:
+        p.error(f"--profile names scenario(s) not in this run: {', '.join(unknown)}")
     a.omit = 1 if a.seconds >= 5 else 0
     return a
 
@@ -151,6 +159,36 @@ def new_entry(sc):
             "warnings": [], "metrics": {}, "iperf3_cpu": [], "udpload": []}
 
 
+def profile_run(args, procs, tb, sc, workdir, log, daemons):
+    """One extra run of the first load under perf record; its figures stay out of the medians."""
+    load = args.load_list[0]
+    info = {"scenario": sc.name, "load": load.name, "seconds": max(1, args.seconds - 2), "cores": os.cpu_count()}
+    reason = profmod.available()
+    if reason:
+        info["error"] = reason
+        return info
+    log(f"  {sc.name}: {load.name} profiled run (perf record -a -g)")
+    data = os.path.join(workdir, f"{sc.name}.perf.data")
+    rec = profmod.Recorder(procs, data, info["seconds"], delay=1.0 if args.seconds >= 3 else 0.2)
+    pids = [(d.side, d.pid) for d in daemons]
+    try:
+        rec.start()
+        if load.tool == "udpload":
+            metrics, _ = udpload.measure(procs, tb, load, sc.target, args.seconds, pids, udpload.command(args.udpload))
+        else:
+            metrics, _ = loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=0)
+        rec.wait()
+        info["metrics"] = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+        info.update(profmod.summarize(data))
+    except (HarnessError, OSError, subprocess.SubprocessError) as e:
+        info["error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
+        log(f"    profile failed: {info['error']}")
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(data)
+    return info
+
+
 def run_scenario(args, procs, tb, sc, workdir, log, entry):
     """Sets the scenario up, runs every load args.runs times, tears it down; fills entry (already in the result)."""
     values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc.kind)}
@@ -192,6 +230,8 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
                         values[f"{load.name}_{k}"][r] = v
                 entry["udpload" if load.tool == "udpload" else "iperf3_cpu"].append({"load": load.name, "run": r + 1, **raw})
                 time.sleep(0.3)   # let queues drain between loads
+        if sc.name in args.profile:
+            entry["profile"] = profile_run(args, procs, tb, sc, workdir, log, daemons)
         if daemons:
             statuses = {d.side: d.status() for d in daemons}
             status = statuses["a"]
@@ -257,7 +297,8 @@ def main(argv):
         "machine": machine_info(args.mptfast, args.udpload if needs_tool else None),
         "options": {"runs": args.runs, "seconds": args.seconds, "omit": args.omit, "quick": args.quick,
                     "no_offload": args.no_offload, "loads": [l.name for l in args.load_list],
-                    "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix},
+                    "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix,
+                    "profile": args.profile},
         "scenarios": [], "aggregates": [], "interrupted": False,
     }
     code = EXIT_OK

@@ -4,6 +4,7 @@ import json
 import math
 import statistics
 
+import cpuprofile as profmod
 from scenarios import AGGREGATE_METRICS, AGGREGATES, LOAD_BY_NAME, metric_is_throughput, metric_unit
 
 SCHEMA = "mptfast-perf/1"
@@ -131,6 +132,7 @@ def markdown(result):
             share = ", ".join(f"path {i}: {p:.1%}" for i, p in enumerate(s["path_share"]))
             lines.append(f"- {s['name']} (weights {':'.join(map(str, s['config']['weights']))}): {share}")
     lines += _udpload_lines(result)
+    lines += profmod.markdown([s["profile"] for s in result["scenarios"] if s.get("profile")])
     if failed:
         lines += ["", "## Scenarios that did not complete", ""]
         for s in failed:

@@ -28,7 +28,7 @@ public class PerfHarnessTests
         {
             ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--quick", "--runs", "1", "--seconds", "1",
                 "--only", string.Join(',', SmokeScenarios), "--loads", "tcp1,udp64mmsg", "--out", dir.Path, "--prefix", prefix,
-                "--mptfast", binary);
+                "--mptfast", binary, "--profile", "mptfast-1path");
 
             Assert.False(File.Exists($"/run/netns/{prefix}a") || File.Exists($"/run/netns/{prefix}b"),
                 $"the harness left namespace {prefix}a/b behind:\n{r.All}");
@@ -63,6 +63,22 @@ public class PerfHarnessTests
 
             Assert.Contains("UDP 64 B mmsg kpkt/s", table, StringComparison.Ordinal);
 
+            // The profiled scenario has a perf breakdown where perf exists, else the reason it has none.
+            JsonElement profiled = root.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "mptfast-1path");
+            Assert.True(profiled.TryGetProperty("profile", out JsonElement profile), $"no profile: {profiled}");
+            Assert.Contains("## Profile: mptfast-1path, tcp1", table, StringComparison.Ordinal);
+            if (PerfRecordWorks())
+            {
+                Assert.False(profile.TryGetProperty("error", out JsonElement error), $"profile failed: {error}\n{r.All}");
+                double threads = profile.GetProperty("threads").EnumerateArray().Sum(t => t.GetProperty("percent").GetDouble());
+                Assert.True(threads > 50, $"the per-thread shares add up to {threads} %: {profile}");
+                Assert.Contains(profile.GetProperty("threads").EnumerateArray(), t => t.GetProperty("thread").GetString()!.StartsWith("mptfast", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.False(string.IsNullOrEmpty(profile.GetProperty("error").GetString()), $"perf cannot record here, yet the profile has no reason: {profile}");
+            }
+
             byte[] head = File.ReadAllBytes(png)[..8];
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, head);
 
@@ -86,6 +102,31 @@ public class PerfHarnessTests
         Assert.Contains("no-such-scenario", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(dir.Path));
         Assert.False(File.Exists("/run/netns/mfptusagea"), "a usage error created namespaces");
+    }
+
+    /// <summary>Whether `perf record -a` works on this machine (installed, and allowed to sample).</summary>
+    private static bool PerfRecordWorks()
+    {
+        using var dir = new TempDir();
+        try
+        {
+            return Proc.Run(TimeSpan.FromSeconds(30), "perf", "record", "-a", "-q", "-o", Path.Combine(dir.Path, "probe.data"), "--", "true").ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // not installed
+        }
+    }
+
+    [Fact]
+    public void Profiling_a_scenario_that_is_not_in_the_run_is_a_usage_error()
+    {
+        TestEnvironment.RequireRoot();
+        using var dir = new TempDir();
+        ProcResult r = Proc.Run(TimeSpan.FromSeconds(60), "bash", RunScript, "--only", "veth", "--profile", "mptfast-1path", "--out", dir.Path, "--prefix", "mfptusage");
+        Assert.True(r.ExitCode == 2, $"expected exit 2, got {r.ExitCode}:\n{r.All}");
+        Assert.Contains("mptfast-1path", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
     [Fact]
