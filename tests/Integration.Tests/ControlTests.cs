@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MptFast.Integration.Tests.Support;
 using Xunit.Abstractions;
 
@@ -201,6 +202,11 @@ public class ControlTests(ITestOutputHelper output)
         t.Ping('a', v6: false, count: 5);
         t.Ping('b', v6: false);
 
+        // MPT-SPEC §4.5 step 10: while b answered the request it had a host route to the requester through the
+        // template's cmd_default path, removed again (the connection's own path route is there now instead).
+        Assert.Contains("create request from 198.18.1.1: temporary route 198.18.1.1/32 dev veth1 while replying", t.B.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("temporary route 198.18.1.1/32 dev veth1: delete failed", t.B.Log, StringComparison.Ordinal);
+
         // A second create finds the connection there (code 5).
         AssertCli(t.A.Cli("create", "tunnel.conf"), 6, "code 5", t.A);
     }
@@ -309,6 +315,35 @@ public class ControlTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Command_port_zero_binds_an_ephemeral_port_that_the_connections_carry()
+    {
+        static void Ephemeral(string dir, char side)
+        {
+            if (side == 'a')
+            {
+                string file = Path.Combine(dir, "interface.conf");
+                File.WriteAllText(file, File.ReadAllText(file).Replace(
+                    $"cmdport_local = {TunnelSpec.CommandPort}", "cmdport_local = 0", StringComparison.Ordinal));
+            }
+        }
+
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1)]) { WithIpv6Connection = false }, Ephemeral, testbedPaths: 1);
+        Match logged = Regex.Match(t.A.Log, @"command port (\d+)");
+        Assert.True(logged.Success, t.A.Log);
+        int port = int.Parse(logged.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(port, 1, 65535);
+
+        ProcResult r = Proc.Run(Short, "ip", "netns", "exec", t.Testbed.A, TestEnvironment.MptfastBinary, "status", "--json",
+            "-p", port.ToString(CultureInfo.InvariantCulture));
+        Assert.True(r.ExitCode == 0, $"status -p {port}: {r.All}\n{t.A.Log}");
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(port, doc.RootElement.GetProperty("tunnel").GetProperty("command_port").GetInt32());
+        Assert.All(doc.RootElement.GetProperty("connections").EnumerateArray(),
+            c => Assert.Equal(port, c.GetProperty("local_cmd_port").GetInt32()));
+        t.Ping('a', v6: false);
+    }
+
+    [Fact]
     public void Malformed_control_datagrams_from_the_peer_are_counted_and_the_tunnel_keeps_working()
     {
         using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false });
@@ -378,6 +413,7 @@ public class ControlTests(ITestOutputHelper output)
             [path_0]
             interface_name     = veth1
             ip_ver             = 4
+            cmd_default        = 1
             private_ipaddr     = 198.18.1.2
             public_ipaddr      = 198.18.1.2
             gw_ipaddr          = 198.18.1.1

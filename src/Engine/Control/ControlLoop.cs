@@ -44,13 +44,14 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     private RateLimiter _rejectLog = new(TimeSpan.FromSeconds(1));
     private volatile bool _stopping;
 
-    public ControlLoop(TunnelDaemon daemon, ushort commandPort, ILinkState links)
+    /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on).</summary>
+    public ControlLoop(TunnelDaemon daemon, Socket command, ILinkState links)
     {
         ArgumentNullException.ThrowIfNull(daemon);
+        ArgumentNullException.ThrowIfNull(command);
         _daemon = daemon;
         _links = links;
-        _command = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        _command.Bind(new IPEndPoint(IPAddress.IPv6Any, commandPort));
+        _command = command;
         CommandPort = (ushort)((IPEndPoint)_command.LocalEndPoint!).Port;
         _responder = new ControlResponder(daemon, CryptoControlTokenSource.Instance);
         _engine = new HandshakeEngine(this);
@@ -59,6 +60,25 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         _executor = new CommandExecutor(daemon, _notifier, new CreateClient(daemon, _engine), NowMs);
         SetConnections(daemon.Connections);
         LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// The daemon's one command socket (MPT-SPEC §4.1): UDP on [::] (dual-stack) at <paramref name="commandPort"/>, 0 =
+    /// ephemeral. Bound before the connections open, so that their local_cmd_port is the port really bound.
+    /// </summary>
+    public static Socket BindCommandSocket(ushort commandPort)
+    {
+        var command = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        try
+        {
+            command.Bind(new IPEndPoint(IPAddress.IPv6Any, commandPort));
+            return command;
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The bound command port (the ephemeral one when configured as 0).</summary>
@@ -186,6 +206,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         ResponderResult result = _responder.Respond(datagram, from, now);
         if (result.Reply is { } reply)
         {
+            // MPT-SPEC §4.5 step 10: a create requester may be reachable only through the template's cmd_default path.
+            using IDisposable? route = datagram[0] == (byte)ControlCommand.ConnectionCreate
+                ? _daemon.TemporaryRouteToRequester(from.Address) : null;
             ((IControlTransport)this).Send(reply, from);
         }
 

@@ -188,6 +188,7 @@ public static class StatusReport
         w.WriteString("remote", k.IpRemote.ToString());
         w.WriteNumber("local_port", k.LocalPort);
         w.WriteNumber("remote_port", k.RemotePort);
+        w.WriteNumber("local_cmd_port", k.LocalCmdPort);
         w.WriteNumber("remote_cmd_port", k.RemoteCmdPort);
         w.WriteNumber("reorder_window", k.ReorderWindow);
         w.WriteNumber("max_buffdelay_ms", k.MaxBuffDelayMs);

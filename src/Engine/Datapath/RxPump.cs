@@ -510,11 +510,18 @@ public sealed partial class RxPump : IDisposable
         return (int)Math.Clamp(ms + 1, 0, 1000);
     }
 
-    /// <summary>Held packets die with the pump's pools: the reorder buffers give them up (counted as reset), so a
-    /// connection that outlives the pump never holds a handle of a disposed store.</summary>
+    /// <summary>Held packets must not outlive the pump's pools (a connection survives a reload; its reorder buffer
+    /// must never hold a handle of a disposed store): they are written to the TUN in order, their gaps given up — a
+    /// reload or shutdown costs no packet that had arrived — and the buffers start afresh. (Call after the thread ended.)</summary>
     public void Dispose()
     {
         var sink = new TunSink(this);
+        foreach (ConnectionRuntime c in _connections)
+        {
+            c.Reorder?.Flush(ref sink);
+        }
+
+        FlushTun();
         foreach (ConnectionRuntime c in _connections)
         {
             c.Reorder?.Reset(ref sink);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
@@ -15,6 +17,57 @@ public sealed partial class TunnelDaemon : IControlConnections
 {
     private ConnectionConfig? _template;
     private ControlPeerState _peer;
+
+    /// <summary>
+    /// MPT-SPEC §4.5 step 10 (F87): while this daemon answers a connection-create request, a host route to the requester
+    /// through the template's <c>cmd_default</c> path (the last one marked), unless a path already has the requester as
+    /// its remote address — a new peer is often reachable only that way. Null when no route is needed or it could not
+    /// be added (an existing route is left alone and never deleted); dispose the result once the reply is sent.
+    /// </summary>
+    internal IDisposable? TemporaryRouteToRequester(IPAddress requester)
+    {
+        IPAddress address = requester.IsIPv4MappedToIPv6 ? requester.MapToIPv4() : requester;
+        PathConfig? through = _template?.Paths.LastOrDefault(p => p.CmdDefault);
+        bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        if (!Options.InstallRoutes || through is null || (through.IpVer == 6) != v6
+            || _connections.Any(c => c.Config.Paths.Any(p => p.RemoteAddress.Equals(address))))
+        {
+            return null;
+        }
+
+        var route = new InstalledRoute(new IpPrefix(address, v6 ? 128 : 32),
+            IsUnspecified(through.GatewayAddress) || through.GatewayAddress.Equals(address) ? null : through.GatewayAddress,
+            through.InterfaceName);
+        LinkCommandResult added = _link.AddRoute(route.Destination, route.Via, route.Device);
+        if (!added.Succeeded)
+        {
+            Log.Debug($"create request from {address}: temporary route {route} not added: {added.StandardError.Trim()}");
+            return null;
+        }
+
+        Log.Info($"create request from {address}: temporary route {route} while replying");
+        return new TemporaryRoute(this, route);
+    }
+
+    private sealed class TemporaryRoute(TunnelDaemon daemon, InstalledRoute route) : IDisposable
+    {
+        private bool _removed;
+
+        public void Dispose()
+        {
+            if (_removed)
+            {
+                return;
+            }
+
+            _removed = true;
+            LinkCommandResult r = daemon._link.DeleteRoute(route.Destination, route.Via, route.Device);
+            if (!r.Succeeded)
+            {
+                Log.Warn($"temporary route {route}: delete failed: {r.StandardError.Trim()}");
+            }
+        }
+    }
 
     /// <summary>The configuration directory reloads read from (null: reload is refused).</summary>
     public string? ConfigDirectory => Options.ConfigDirectory;

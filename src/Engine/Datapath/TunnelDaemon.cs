@@ -129,6 +129,9 @@ public sealed partial class TunnelDaemon : IDisposable
         Check(_link.SetUp(i.TunName), "set link up");
         Log.Info($"tunnel {i.TunName}: mtu {i.Mtu}, {i.Ipv4Address?.ToString() ?? "no IPv4"}, {i.Ipv6Address?.ToString() ?? "no IPv6"}");
 
+        // The command socket first: with cmdport_local = 0 the connections' local_cmd_port is the ephemeral port bound.
+        Socket command = ControlLoop.BindCommandSocket(i.CommandPort);
+        _peer = _peer with { CommandPort = (ushort)((IPEndPoint)command.LocalEndPoint!).Port };
         var reuse = new SocketReuse([]);
         var connections = new List<ConnectionRuntime>();
         try
@@ -141,17 +144,26 @@ public sealed partial class TunnelDaemon : IDisposable
         catch
         {
             reuse.DisposeOpened();
+            command.Dispose();
             throw;
         }
 
         _connections = [.. connections];
-        foreach (ConnectionRuntime c in _connections)
+        try
         {
-            InstallRoutes(c);
+            foreach (ConnectionRuntime c in _connections)
+            {
+                InstallRoutes(c);
+            }
+
+            _control = new ControlLoop(this, command, new LinuxLinkState());
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
         }
 
-        _control = new ControlLoop(this, i.CommandPort, new LinuxLinkState());
-        _peer = _peer with { CommandPort = _control.CommandPort };
         StartDatapath();
         Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection, _control.Counters, () => Datapath);
         StartThread("mptfast-ctl", _control.Run);

@@ -164,6 +164,29 @@ public class InPlaceGroTests
         Assert.Equal(stream, Segments(tun));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Packets_held_when_the_pump_is_disposed_are_written_in_order_not_dropped(bool gro)
+    {
+        // A reload disposes the receive pump while the reorder buffer waits for 2: 3 and 4 had arrived and must reach
+        // the TUN (after 0 and 1, in order); the buffer starts afresh for the next pump.
+        var (connection, sockets) = Connection(64, gro, paths: 1);
+        NoTiming(connection);
+        byte[][] stream = CoalescerPackets.Stream(new TcpSpec(), 5, Payload);
+        sockets[0].Script(gro ? [Glued(stream, 0, 1, 3, 4)] : [Glued(stream, 0), Glued(stream, 1), Glued(stream, 3), Glued(stream, 4)]);
+        using var tun = new RecordingTun { Keep = true };
+        var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: gro, TcpCoalescing: false));
+        pump.RunOnce(0);
+        Assert.Equal(2, connection.Reorder!.Held);
+
+        pump.Dispose();
+        Assert.Equal([stream[0], stream[1], stream[3], stream[4]], Segments(tun));
+        Assert.Equal(0, connection.Reorder.Held);
+        Assert.Equal(0, connection.Reorder.DroppedByReset);
+        Assert.False(connection.Reorder.IsSynchronised);
+    }
+
     private static (byte[] Data, int SegmentSize) Glued(byte[][] stream, params int[] indexes)
     {
         byte[][] datagrams = [.. indexes.Select(i => Gre(stream[i], true, (uint)i))];
