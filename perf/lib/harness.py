@@ -326,6 +326,7 @@ def main(argv):
     result["duration_s"] = time.monotonic() - started
     report.add_ratios(result["scenarios"])
     result["aggregates"] = report.aggregates(result["scenarios"])
+    result["targets"] = report.targets(result)
     stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}")
     report.write_json(stem + ".json", result)
     report.write_markdown(stem + ".md", result)

@@ -57,6 +57,63 @@ def aggregates(scenarios):
     return out
 
 
+# The issue's targets (issue 7), checked against the medians of one run. Each: (text, kind, arguments, threshold).
+TARGETS = [
+    ("2 equal paths, TCP 1 stream ≥ 3 Gbit/s", "value", ("mptfast-2path", "tcp1_gbps"), 3.0),
+    ("2 equal paths, TCP 1 stream ≥ 0.5 × VXLAN", "ratio", ("mptfast-2path", "tcp1_gbps"), 0.5),
+    ("1 path, TCP 1 stream ≥ 0.6 × VXLAN", "ratio", ("mptfast-1path", "tcp1_gbps"), 0.6),
+    ("shaped 100+100 Mbit/s ≥ 97 % of the single paths' sum", "aggregate", ("mptfast-2path-shaped100-100", "tcp1_gbps"), 0.97),
+    ("shaped 100+20 Mbit/s (weights 5:1) ≥ 97 % of the single paths' sum", "aggregate",
+     ("mptfast-2path-shaped100-20", "tcp1_gbps"), 0.97),
+    ("reorder window on ≥ 0.95 × off, equal paths, TCP 1 stream", "between",
+     ("mptfast-2path-reorder64", "mptfast-2path", "tcp1_gbps"), 0.95),
+    ("UDP 64 B ≥ 1 Mpps through one path (UdpLoad)", "value", ("mptfast-1path", "udp64mmsg_kpps"), 1000.0),
+]
+
+
+def targets(result):
+    """Each target with the measured figure, met or not, and by how much it is missed (threshold / measured)."""
+    by_name = {s["name"]: s for s in result["scenarios"]}
+    aggs = {(a["scenario"], a["metric"]): a["aggregate_ratio"] for a in result.get("aggregates", [])}
+
+    def median(scenario, metric):
+        return by_name.get(scenario, {}).get("metrics", {}).get(metric, {}).get("median")
+
+    out = []
+    for text, kind, args, threshold in TARGETS:
+        if kind == "value":
+            measured = median(*args)
+        elif kind == "ratio":
+            measured = by_name.get(args[0], {}).get("metrics", {}).get(args[1], {}).get("ratio_to_vxlan")
+        elif kind == "aggregate":
+            measured = aggs.get(args)
+        else:
+            on, off = median(args[0], args[2]), median(args[1], args[2])
+            measured = on / off if on is not None and off else None
+        entry = {"target": text, "kind": kind, "threshold": threshold, "measured": measured,
+                 "met": None if measured is None else measured >= threshold}
+        if measured:
+            entry["short_by_factor"] = None if entry["met"] else threshold / measured
+        out.append(entry)
+    return out
+
+
+def _targets_lines(result):
+    rows = targets(result)
+    if all(r["measured"] is None for r in rows):
+        return []
+    lines = ["", "Against the targets (medians of this run; a ratio target reads the figure above):", "",
+             "| target | measured | |", "|---|---:|---|"]
+    for r in rows:
+        if r["measured"] is None:
+            lines.append(f"| {r['target']} | — | not measured in this run |")
+            continue
+        value = _fmt(r["measured"]) if r["kind"] == "value" else f"{r['measured']:.2f}"
+        verdict = "met" if r["met"] else f"**not met**: short by {r['short_by_factor']:.2f}×"
+        lines.append(f"| {r['target']} | {value} | {verdict} |")
+    return lines
+
+
 def write_json(path, result):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2, sort_keys=False)
@@ -103,7 +160,7 @@ def markdown(result):
         "the others iperf3.",
         "",
     ]
-    lines += summary_table(result) + [
+    lines += summary_table(result) + _targets_lines(result) + [
         "",
         "All figures:",
         "",
