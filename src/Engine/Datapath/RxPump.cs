@@ -79,6 +79,9 @@ public sealed partial class RxPump : IDisposable
     /// <summary>After a re-poll that did not close the gap (the gap is on the wire, e.g. a slower path), none for this long.</summary>
     internal static readonly long RepollBackoffTicks = Stopwatch.Frequency / 500; // 2 ms
 
+    /// <summary>Most extra reads one round's catch-up may make (see <see cref="CatchUp"/>).</summary>
+    internal const int MaxCatchUpReads = 4 * MaxBatchesPerSocket;
+
     /// <summary>Most datagrams one receive call can add to the merger (a GRO batch of full 64 KiB messages).</summary>
     internal const int MaxDatagramsPerRead = GroBatchMessages * 64;
 
@@ -271,9 +274,10 @@ public sealed partial class RxPump : IDisposable
     private void CatchUp(ConnectionRuntime c, int first, int end, ReorderBuffer reorder)
     {
         int lagLimit = Math.Max(1, reorder.Window / 2);
-        // Bounded by the merger's room and, on GRO, by free message slots: beyond them views would be copied out.
-        while (!_stopping && _merger.Count <= MergeCapacity - MaxDatagramsPerRead
-               && (_groPool is null || _groPool.Available >= GroBatchMessages))
+        // Bounded by the merger's room, by free GRO message slots (beyond them views would be copied out) and by a read
+        // count (datagrams that do not enter the merger — unsequenced, malformed — must not keep the loop going).
+        for (int reads = 0; reads < MaxCatchUpReads && !_stopping && _merger.Count <= MergeCapacity - MaxDatagramsPerRead
+               && (_groPool is null || _groPool.Available >= GroBatchMessages); reads++)
         {
             bool any = false;
             uint farthest = 0;
