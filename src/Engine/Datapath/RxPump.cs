@@ -36,11 +36,10 @@ public sealed partial class RxPump : IDisposable
     private readonly TunWriter _writer;
     private readonly bool[] _active;
 
-    // Per socket, within one DrainConnection: the last sequence number its reads added to the merger, whether there is
-    // one, and whether its last read came back short (its socket is empty: the rest of its lag is still on the wire).
+    // Per socket, within one DrainConnection: the last sequence number its reads added to the merger, and whether there
+    // is one. (_active[s] false = its last read came back short: its socket is empty, the rest of its lag on the wire.)
     private readonly uint[] _tail;
     private readonly bool[] _hasTail;
-    private readonly bool[] _dry;
     private readonly ArrivalMerger _merger;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll;
@@ -115,7 +114,6 @@ public sealed partial class RxPump : IDisposable
         _active = new bool[_sockets.Length];
         _tail = new uint[_sockets.Length];
         _hasTail = new bool[_sockets.Length];
-        _dry = new bool[_sockets.Length];
         _rx = new PacketBatch(_pool);
         if (offload.UdpGro)
         {
@@ -221,7 +219,6 @@ public sealed partial class RxPump : IDisposable
             bool more = false;
             for (int s = first; s < end; s++)
             {
-                _dry[s] = !_active[s];
                 if (_active[s])
                 {
                     _active[s] = ReceiveRun(c, s);
@@ -247,7 +244,7 @@ public sealed partial class RxPump : IDisposable
     }
 
     /// <summary>Reads socket <paramref name="s"/> into a new merger run and notes its last sequence number; true when
-    /// the batch came back full (more may be waiting).</summary>
+    /// the batch came back full (more may be waiting) — what the callers keep in <c>_active[s]</c>.</summary>
     private bool ReceiveRun(ConnectionRuntime c, int s)
     {
         _merger.BeginRun();
@@ -260,7 +257,6 @@ public sealed partial class RxPump : IDisposable
             _hasTail[s] = true;
         }
 
-        _dry[s] = !full;
         return full;
     }
 
@@ -293,7 +289,7 @@ public sealed partial class RxPump : IDisposable
             int lagging = -1;
             for (int s = first; s < end; s++)
             {
-                if (_hasTail[s] && !_dry[s] && (int)(farthest - _tail[s]) > lagLimit
+                if (_hasTail[s] && _active[s] && (int)(farthest - _tail[s]) > lagLimit
                     && (lagging < 0 || (int)(_tail[s] - _tail[lagging]) < 0))
                 {
                     lagging = s;

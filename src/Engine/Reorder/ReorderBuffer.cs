@@ -127,7 +127,6 @@ public sealed class ReorderBuffer
     /// <summary>Jumps (d ≥ W), restarts and wraps the buffer resynchronised on.</summary>
     public long Resyncs { get; private set; }
 
-
     /// <summary>Sequence numbers given up (never arrived before a later packet was released).</summary>
     public long GapsSkipped { get; private set; }
 
