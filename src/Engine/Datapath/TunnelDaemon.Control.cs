@@ -35,9 +35,7 @@ public sealed partial class TunnelDaemon : IControlConnections
             return null;
         }
 
-        var route = new InstalledRoute(new IpPrefix(address, v6 ? 128 : 32),
-            IsUnspecified(through.GatewayAddress) || through.GatewayAddress.Equals(address) ? null : through.GatewayAddress,
-            through.InterfaceName);
+        InstalledRoute route = HostRoute(address, through);
         LinkCommandResult added = _link.AddRoute(route.Destination, route.Via, route.Device);
         if (!added.Succeeded)
         {

@@ -332,10 +332,7 @@ public sealed partial class TunnelDaemon : IDisposable
         {
             if (InterfaceExists(p.InterfaceName))
             {
-                // A host route to the remote address via the gateway on the path's interface.
-                var host = new IpPrefix(p.RemoteAddress, p.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
-                IPAddress? via = IsUnspecified(p.GatewayAddress) || p.GatewayAddress.Equals(p.RemoteAddress) ? null : p.GatewayAddress;
-                Route(c.FileName, new InstalledRoute(host, via, p.InterfaceName), installed);
+                Route(c.FileName, HostRoute(p.RemoteAddress, p), installed);
             }
         }
 
@@ -347,6 +344,13 @@ public sealed partial class TunnelDaemon : IDisposable
             Route(c.FileName, new InstalledRoute(n.Destination, n.Destination.IsIPv6 == (c.IpVer == 6) ? c.IpRemote : null, tun), installed);
         }
     }
+
+    /// <summary>A host route to <paramref name="destination"/> via <paramref name="path"/>'s gateway (none when unset or
+    /// the destination itself) on the path's interface.</summary>
+    private static InstalledRoute HostRoute(IPAddress destination, PathConfig path) =>
+        new(new IpPrefix(destination, destination.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32),
+            IsUnspecified(path.GatewayAddress) || path.GatewayAddress.Equals(destination) ? null : path.GatewayAddress,
+            path.InterfaceName);
 
     private void Route(string file, InstalledRoute route, List<InstalledRoute> installed)
     {
