@@ -159,7 +159,15 @@ def new_entry(sc):
             "warnings": [], "metrics": {}, "iperf3_cpu": [], "udpload": []}
 
 
-def profile_run(args, procs, tb, sc, workdir, log, daemons):
+def measure_load(args, procs, tb, sc, load, daemons, tool, omit):
+    """One run of load against the scenario's target: UdpLoad or iperf3; returns (metrics, raw)."""
+    pids = [(d.side, d.pid) for d in daemons]
+    if load.tool == "udpload":
+        return udpload.measure(procs, tb, load, sc.target, args.seconds, pids, tool)
+    return loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=omit)
+
+
+def profile_run(args, procs, tb, sc, workdir, log, daemons, tool):
     """One extra run of the first load under perf record; its figures stay out of the medians."""
     load = args.load_list[0]
     info = {"scenario": sc.name, "load": load.name, "seconds": max(1, args.seconds - 2), "cores": os.cpu_count()}
@@ -170,13 +178,9 @@ def profile_run(args, procs, tb, sc, workdir, log, daemons):
     log(f"  {sc.name}: {load.name} profiled run (perf record -a -g)")
     data = os.path.join(workdir, f"{sc.name}.perf.data")
     rec = profmod.Recorder(procs, data, info["seconds"], delay=1.0 if args.seconds >= 3 else 0.2)
-    pids = [(d.side, d.pid) for d in daemons]
     try:
         rec.start()
-        if load.tool == "udpload":
-            metrics, _ = udpload.measure(procs, tb, load, sc.target, args.seconds, pids, udpload.command(args.udpload))
-        else:
-            metrics, _ = loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=0)
+        metrics, _ = measure_load(args, procs, tb, sc, load, daemons, tool, omit=0)
         rec.wait()
         info["metrics"] = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         info.update(profmod.summarize(data))
@@ -215,12 +219,8 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
         for r in range(args.runs):
             for load in args.load_list:
                 log(f"  {sc.name}: {load.name} run {r + 1}/{args.runs}")
-                pids = [(d.side, d.pid) for d in daemons]
                 try:
-                    if load.tool == "udpload":
-                        metrics, raw = udpload.measure(procs, tb, load, sc.target, args.seconds, pids, tool)
-                    else:
-                        metrics, raw = loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=args.omit)
+                    metrics, raw = measure_load(args, procs, tb, sc, load, daemons, tool, omit=args.omit)
                 except HarnessError as e:
                     entry["run_errors"].append(f"{load.name} run {r + 1}: {e}")
                     log(f"    failed: {e}")
@@ -231,7 +231,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
                 entry["udpload" if load.tool == "udpload" else "iperf3_cpu"].append({"load": load.name, "run": r + 1, **raw})
                 time.sleep(0.3)   # let queues drain between loads
         if sc.name in args.profile:
-            entry["profile"] = profile_run(args, procs, tb, sc, workdir, log, daemons)
+            entry["profile"] = profile_run(args, procs, tb, sc, workdir, log, daemons, tool)
         if daemons:
             statuses = {d.side: d.status() for d in daemons}
             status = statuses["a"]

@@ -76,19 +76,19 @@ def targets(result):
     by_name = {s["name"]: s for s in result["scenarios"]}
     aggs = {(a["scenario"], a["metric"]): a["aggregate_ratio"] for a in result.get("aggregates", [])}
 
-    def median(scenario, metric):
-        return by_name.get(scenario, {}).get("metrics", {}).get(metric, {}).get("median")
+    def figure(scenario, metric, key="median"):
+        return by_name.get(scenario, {}).get("metrics", {}).get(metric, {}).get(key)
 
     out = []
     for text, kind, args, threshold in TARGETS:
         if kind == "value":
-            measured = median(*args)
+            measured = figure(*args)
         elif kind == "ratio":
-            measured = by_name.get(args[0], {}).get("metrics", {}).get(args[1], {}).get("ratio_to_vxlan")
+            measured = figure(*args, key="ratio_to_vxlan")
         elif kind == "aggregate":
             measured = aggs.get(args)
         else:
-            on, off = median(args[0], args[2]), median(args[1], args[2])
+            on, off = figure(args[0], args[2]), figure(args[1], args[2])
             measured = on / off if on is not None and off else None
         entry = {"target": text, "kind": kind, "threshold": threshold, "measured": measured,
                  "met": None if measured is None else measured >= threshold}
