@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
+using MptFast.Engine.Interop;
 
 namespace MptFast.Perf.UdpLoad;
 
 /// <summary>
-/// The few libc calls the load needs (LP64 Linux layouts, as in src/Engine/Interop): socket setup and the
-/// batch calls sendmmsg/recvmmsg. Errors come back as errno through <see cref="Marshal.GetLastPInvokeError"/>.
+/// The few libc calls the load needs: socket setup and the batch calls sendmmsg/recvmmsg (the LP64 message
+/// structs are the engine's, src/Engine/Interop/MessageHeaders.cs, compiled in). Errors come back as errno through <see cref="Marshal.GetLastPInvokeError"/>.
 /// </summary>
 internal static unsafe partial class Native
 {
@@ -61,28 +62,6 @@ internal static unsafe partial class Native
     internal static int LastErrno => Marshal.GetLastPInvokeError();
 
     internal static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
-}
-
-/// <summary><c>struct iovec</c> (LP64).</summary>
-[StructLayout(LayoutKind.Explicit, Size = 16)]
-internal unsafe struct IoVec
-{
-    [FieldOffset(0)] public byte* Base;
-    [FieldOffset(8)] public nuint Length;
-}
-
-/// <summary><c>struct mmsghdr</c> (LP64, 64 bytes): <c>struct msghdr</c> (56 bytes) and the byte count the kernel reports.</summary>
-[StructLayout(LayoutKind.Explicit, Size = 64)]
-internal unsafe struct MMsgHdr
-{
-    [FieldOffset(0)] public void* Name;
-    [FieldOffset(8)] public uint NameLength;
-    [FieldOffset(16)] public IoVec* Iov;
-    [FieldOffset(24)] public nuint IovLength;
-    [FieldOffset(32)] public byte* Control;
-    [FieldOffset(40)] public nuint ControlLength;
-    [FieldOffset(48)] public int Flags;
-    [FieldOffset(56)] public uint Length;
 }
 
 /// <summary><c>struct timeval</c> (LP64) for SO_RCVTIMEO/SO_SNDTIMEO.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using MptFast.Engine.Interop;
 
 namespace MptFast.Perf.UdpLoad;
 
@@ -40,8 +41,8 @@ internal static unsafe class Receiver
             {
                 iov[i].Base = slots + ((nint)i * SlotSize);
                 iov[i].Length = SlotSize;
-                msgs[i].Iov = &iov[i];
-                msgs[i].IovLength = 1;
+                msgs[i].Header.Iov = &iov[i];
+                msgs[i].Header.IovLength = 1;
             }
 
             int wait = o.PollMs > 0 ? Native.MSG_DONTWAIT : Native.MSG_WAITFORONE;
@@ -99,7 +100,7 @@ internal static unsafe class Receiver
                 for (int i = 0; i < n; i++)
                 {
                     result.Bytes += msgs[i].Length;
-                    if ((msgs[i].Flags & Native.MSG_TRUNC) != 0)
+                    if ((msgs[i].Header.Flags & Native.MSG_TRUNC) != 0)
                     {
                         result.Truncated++;
                     }

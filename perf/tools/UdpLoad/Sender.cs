@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using MptFast.Engine.Interop;
 
 namespace MptFast.Perf.UdpLoad;
 
@@ -39,8 +40,8 @@ internal static unsafe class Sender
             {
                 iov[i].Base = payload;
                 iov[i].Length = (nuint)o.Size;
-                msgs[i].Iov = &iov[i];
-                msgs[i].IovLength = 1;
+                msgs[i].Header.Iov = &iov[i];
+                msgs[i].Header.IovLength = 1;
             }
 
             var clock = Stopwatch.StartNew();
