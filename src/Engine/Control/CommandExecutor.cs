@@ -4,7 +4,8 @@ using System.Text;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control.Cli;
 using MptFast.Engine.Control.Protocol;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Control;

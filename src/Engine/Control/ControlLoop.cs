@@ -5,8 +5,9 @@ using System.Net.Sockets;
 using System.Text;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control.Protocol;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Control;
@@ -278,8 +279,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
 
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
     {
-        Interop.Errno e = path.Socket!.Send(_keepalives[connection]);
-        if (e == Interop.Errno.Success)
+        if (path.Socket!.Send(_keepalives[connection]) == PathSendResult.Sent)
         {
             path.Counters.KeepalivesSent++;
             return true;

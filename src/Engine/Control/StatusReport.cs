@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Control;
 

@@ -1,4 +1,5 @@
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Datapath;
 

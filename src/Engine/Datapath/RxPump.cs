@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Reorder;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;

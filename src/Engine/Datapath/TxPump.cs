@@ -1,7 +1,9 @@
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Logging;
 using MptFast.Host.PortMap;
 

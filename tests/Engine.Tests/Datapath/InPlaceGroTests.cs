@@ -3,6 +3,7 @@ using MptFast.Engine.Buffers;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Offload;
 using MptFast.Engine.Reorder;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Tests.Offload;
 using static MptFast.Engine.Tests.Datapath.RxOffloadTests;
 

@@ -4,6 +4,7 @@ using MptFast.Engine.Classify;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Mapping;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Tests.Datapath;

@@ -5,6 +5,7 @@ using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Tests.Offload;
 using MptFast.Engine.Wire;
 

@@ -1,4 +1,4 @@
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Offload;
 
 namespace MptFast.Engine.Tests.Datapath;

@@ -4,7 +4,9 @@ using System.Text;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Linux;
 
@@ -29,7 +31,7 @@ public class TunDeviceTests
         using (var batch = new PacketBatch(pool))
         {
             byte[] payload = Encoding.ASCII.GetBytes("mptfast through the tun");
-            Assert.Equal(Errno.Success, socket.Send(payload));
+            Assert.Equal(PathSendResult.Sent, socket.Send(payload));
 
             byte[]? packet = ReadMatching(tun, batch, p => p.Length >= 28 && p[0] >> 4 == 4 && p[9] == 17
                 && BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(22)) == 9999);

@@ -1,7 +1,8 @@
 using System.Net;
 using MptFast.Engine.Buffers;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 using static MptFast.Engine.Tests.Linux.SocketTestSupport;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -61,8 +62,8 @@ public class UdpPathSocketLoopbackTests
         using var sender = LinuxUdpPathSocket.Open(lo, 0, lo, receiver.LocalPort);
         using var pool = new PacketPool(64, 2048);
         using var incoming = new PacketBatch(pool);
-        Assert.Equal(Errno.Success, sender.Send(new byte[3000]));
-        Assert.Equal(Errno.Success, sender.Send(new byte[100]));
+        Assert.Equal(PathSendResult.Sent, sender.Send(new byte[3000]));
+        Assert.Equal(PathSendResult.Sent, sender.Send(new byte[100]));
         var poll = new PollSet();
         poll.Add(receiver.Fd);
         var flags = new List<(PacketFlags Flags, int Length)>();
@@ -99,8 +100,8 @@ public class UdpPathSocketLoopbackTests
         for (int round = 0; round < 3; round++)
         {
             Assert.Equal(4, sender.SendBatch(batch, 0, 4));
-            Errno single = sender.Send(new byte[10]);
-            Assert.True(single is Errno.Success or Errno.ECONNREFUSED, single.ToString());
+            PathSendResult single = sender.Send(new byte[10]);
+            Assert.True(single is PathSendResult.Sent or PathSendResult.Refused, single.ToString());
         }
 
         Assert.Equal(12, sender.Counters.Sent + sender.Counters.SendRefused + sender.Counters.SendErrors);
@@ -139,9 +140,9 @@ public class UdpPathSocketLoopbackTests
         UdpOffloadCapabilities caps = socket.Capabilities;
         Assert.True(caps.GsoSegments is 1 or UdpOffloadCapabilities.MaxSegments);
         bool wasOn = caps.GsoSupported;
-        Assert.Equal(wasOn, caps.DisableGso(Errno.EIO));
+        Assert.Equal(wasOn, caps.DisableGso());
         Assert.False(caps.GsoSupported);
-        Assert.False(caps.DisableGso(Errno.EIO));
+        Assert.False(caps.DisableGso());
     }
 
     [Fact]

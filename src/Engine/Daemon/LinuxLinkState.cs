@@ -1,7 +1,7 @@
 using System.Globalization;
 using MptFast.Engine.Control;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// Interface state from <c>/sys/class/net/IF/flags</c> (IFF_UP) and <c>carrier</c> (running) — the periodic poll of

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Runtime;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// Run-time changes of the connection set (reload, restart, delete, remote create, create merge — MPT-SPEC §9.10,

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Datapath.Linux;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Memory;
 
 /// <summary>
 /// An in-memory <see cref="ITunDevice"/> for testing the pump loops without root: packets given to

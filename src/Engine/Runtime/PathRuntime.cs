@@ -3,7 +3,7 @@ using System.Net;
 using MptFast.Engine.Config;
 using MptFast.Engine.Wire;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Runtime;
 
 /// <summary>
 /// One running path: its resolved addresses, socket, status and counters. The control thread is the only writer of

@@ -1,12 +1,13 @@
 using MptFast.Engine.Buffers;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Runtime;
 
 /// <summary>
 /// One path's UDP socket, seen by the pump loops as batches in and batches out (STYLE.md: wireguard-go
 /// <c>conn/bind_std.go</c>). Every send goes to the path's fixed peer: remote address + remote port (MPT-SPEC §2.1).
 /// </summary>
-/// <remarks>Batch calls belong to one thread; <see cref="Send"/> may be called from another (keepalives).</remarks>
+/// <remarks>Receive calls belong to the receive thread, batch sends to the transmit thread; <see cref="Send"/> may be
+/// called from a third (keepalives, control thread).</remarks>
 public interface IPathSocket : IDisposable
 {
     /// <summary>Descriptor to poll for readability (an eventfd for in-memory sockets).</summary>
@@ -44,6 +45,23 @@ public interface IPathSocket : IDisposable
     /// </summary>
     int SendGso(PacketBatch batch, int start, int count, int segmentSize);
 
-    /// <summary>Sends one datagram to the peer (thread-safe; for keepalives and control). Returns the errno.</summary>
-    Interop.Errno Send(ReadOnlySpan<byte> datagram);
+    /// <summary>Sends one datagram to the peer (thread-safe; for keepalives). Counts nothing in <see cref="Counters"/>,
+    /// whose fields belong to the datapath threads: the caller counts the outcome on its own thread.</summary>
+    PathSendResult Send(ReadOnlySpan<byte> datagram);
+}
+
+/// <summary>What became of one <see cref="IPathSocket.Send"/>.</summary>
+public enum PathSendResult : byte
+{
+    /// <summary>Handed to the kernel.</summary>
+    Sent,
+
+    /// <summary>The socket buffer is full (EAGAIN); nothing was sent.</summary>
+    WouldBlock,
+
+    /// <summary>The peer's port answered ICMP port unreachable earlier (ECONNREFUSED).</summary>
+    Refused,
+
+    /// <summary>Any other error.</summary>
+    Failed,
 }

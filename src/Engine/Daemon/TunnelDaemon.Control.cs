@@ -6,8 +6,9 @@ using MptFast.Engine.Config;
 using MptFast.Engine.Control;
 using MptFast.Engine.Control.Protocol;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Runtime;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// The daemon as the control plane sees it: <see cref="IControlConnections"/> over the running connections (MPT-SPEC

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Interop;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Linux;
 
 /// <summary>
 /// The TUN device on Linux (MPT-SPEC §9.1): /dev/net/tun, TUNSETIFF with IFF_TUN | IFF_NO_PI (layer-3 packets, no

@@ -1,6 +1,6 @@
 using MptFast.Engine.Interop;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Linux;
 
 /// <summary>
 /// An eventfd that another thread signals to wake a datapath thread out of <see cref="PollSet.Wait"/> — to stop it,

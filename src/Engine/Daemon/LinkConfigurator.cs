@@ -4,8 +4,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MptFast.Engine.Config;
+using MptFast.Engine.Datapath.Linux;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// Link state, MTU, addresses and routes (MPT-SPEC §9.2, §9.3), done by running iproute2's <c>ip</c> — not rtnetlink.

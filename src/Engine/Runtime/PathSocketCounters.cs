@@ -1,4 +1,4 @@
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Runtime;
 
 /// <summary>Per-socket counters: plain fields bumped by the owning thread, read as a snapshot (STYLE.md hot paths).</summary>
 public sealed class PathSocketCounters
@@ -38,7 +38,4 @@ public sealed class PathSocketCounters
 
     /// <summary>Receives skipped because the pool had no free slot.</summary>
     public long PoolExhausted;
-
-    /// <summary>The errno of the most recent counted error.</summary>
-    public Interop.Errno LastError;
 }

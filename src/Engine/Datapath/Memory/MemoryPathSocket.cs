@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Memory;
 
 /// <summary>
 /// An in-memory <see cref="IPathSocket"/> for testing the pump loops without root or a network: sockets made by
@@ -130,10 +132,19 @@ public sealed class MemoryPathSocket : IPathSocket
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)start + (uint)count, (uint)batch.Capacity, nameof(count));
         for (int i = start; i < start + count; i++)
         {
-            if (Send(batch.Data(i)) == Errno.EAGAIN)
+            ReadOnlySpan<byte> datagram = batch.Data(i);
+            switch (Send(datagram))
             {
-                Counters.SendWouldBlock++;
-                return i - start;
+                case PathSendResult.WouldBlock:
+                    Counters.SendWouldBlock++;
+                    return i - start;
+                case PathSendResult.Refused:
+                    Counters.SendRefused++; // nobody listening
+                    break;
+                default:
+                    Counters.Sent++;
+                    Counters.SentBytes += datagram.Length;
+                    break;
             }
         }
 
@@ -165,23 +176,15 @@ public sealed class MemoryPathSocket : IPathSocket
     }
 
     /// <inheritdoc/>
-    public Errno Send(ReadOnlySpan<byte> datagram)
+    public PathSendResult Send(ReadOnlySpan<byte> datagram)
     {
         IPEndPoint source = SourceOverride ?? LocalEndPoint;
         if (_peer is null)
         {
-            Interlocked.Increment(ref Counters.SendRefused); // nobody listening
-            return Errno.ECONNREFUSED;
+            return PathSendResult.Refused; // nobody listening
         }
 
-        if (!_peer.Inject(datagram, source.Address, (ushort)source.Port))
-        {
-            return Errno.EAGAIN;
-        }
-
-        Interlocked.Increment(ref Counters.Sent);
-        Interlocked.Add(ref Counters.SentBytes, datagram.Length);
-        return Errno.Success;
+        return _peer.Inject(datagram, source.Address, (ushort)source.Port) ? PathSendResult.Sent : PathSendResult.WouldBlock;
     }
 
     /// <summary>Unpairs and closes the eventfd.</summary>

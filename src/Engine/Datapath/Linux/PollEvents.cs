@@ -1,4 +1,4 @@
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Linux;
 
 /// <summary>poll(2) event bits (POLLIN, POLLOUT…).</summary>
 [Flags]

@@ -7,12 +7,15 @@ using MptFast.Engine.Classify;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
 using MptFast.Engine.Control.Protocol;
+using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// The running tunnel: TUN device, path sockets, routes and the three threads (transmit, receive, control). Built

@@ -1,4 +1,4 @@
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>How to run the tunnel daemon.</summary>
 public sealed record DaemonOptions

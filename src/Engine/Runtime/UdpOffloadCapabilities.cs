@@ -1,11 +1,10 @@
-using MptFast.Engine.Interop;
-
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Runtime;
 
 /// <summary>
 /// What UDP offloads the kernel accepted for one socket, probed once at open and downgraded at run time when a
 /// send or receive answers EIO/EINVAL (STYLE.md: quinn-udp <c>unix.rs</c>). Never assume a feature; never fail
-/// because one is missing. Only probed for now: the datapath does not use GSO/GRO yet.
+/// because one is missing. The probe itself is the socket's (<c>LinuxUdpPathSocket</c>); this is the state both
+/// the pumps and the status report read.
 /// </summary>
 public sealed class UdpOffloadCapabilities
 {
@@ -31,11 +30,8 @@ public sealed class UdpOffloadCapabilities
     /// <summary>The socket accepts UDP_GRO.</summary>
     public bool GroSupported => _gro;
 
-    /// <summary>Why the last downgrade happened (Success if none).</summary>
-    public Errno DowngradeReason { get; private set; }
-
     /// <summary>Turns GSO off after the kernel refused a segmented send; true if it was on (log once).</summary>
-    public bool DisableGso(Errno reason)
+    public bool DisableGso()
     {
         if (_gsoSegments <= 1)
         {
@@ -43,12 +39,11 @@ public sealed class UdpOffloadCapabilities
         }
 
         _gsoSegments = 1;
-        DowngradeReason = reason;
         return true;
     }
 
     /// <summary>Turns GRO off; true if it was on (log once).</summary>
-    public bool DisableGro(Errno reason)
+    public bool DisableGro()
     {
         if (!_gro)
         {
@@ -56,17 +51,7 @@ public sealed class UdpOffloadCapabilities
         }
 
         _gro = false;
-        DowngradeReason = reason;
         return true;
-    }
-
-    /// <summary>Probes <paramref name="fd"/> without changing its behaviour: getsockopt(SOL_UDP, UDP_SEGMENT/UDP_GRO)
-    /// succeed on kernels that implement them (4.18 / 5.0+).</summary>
-    internal static UdpOffloadCapabilities Probe(int fd)
-    {
-        bool gso = Libc.GetIntOption(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, out _) == Errno.Success;
-        bool gro = Libc.GetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, out _) == Errno.Success;
-        return new UdpOffloadCapabilities(gso ? MaxSegments : 1, gro);
     }
 
     /// <inheritdoc/>

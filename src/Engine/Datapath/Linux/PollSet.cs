@@ -1,6 +1,6 @@
 using MptFast.Engine.Interop;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Linux;
 
 /// <summary>
 /// A fixed set of descriptors (path sockets, the TUN, a <see cref="WakeEvent"/>) waited on with poll(2). Members are

@@ -1,4 +1,4 @@
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Runtime;
 
 /// <summary>
 /// Per-path counters. Each field has exactly one writer thread (named per group) and is read by the control

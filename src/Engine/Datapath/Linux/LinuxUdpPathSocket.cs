@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 using System.Text;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Datapath.Linux;
 
 /// <summary>
 /// A path's UDP socket on Linux: AF_INET6 dual-stack (IPV6_V6ONLY off, IPv4 as ::ffff:a.b.c.d), SO_REUSEADDR, bound to
@@ -135,7 +136,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             }
 
             // PERFORMANCE-NOTES lever 2 / STYLE.md "OS capabilities as state": GRO is on only where the kernel took it.
-            UdpOffloadCapabilities probed = UdpOffloadCapabilities.Probe(fd);
+            UdpOffloadCapabilities probed = ProbeOffloads(fd);
             bool groOn = gro && probed.GroSupported && Libc.SetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == Errno.Success;
             var capabilities = new UdpOffloadCapabilities(probed.GsoSegments, groOn);
             return new LinuxUdpPathSocket(fd, ipv4Socket, peer, peerLength, new IPEndPoint(local, boundPort),
@@ -183,7 +184,6 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 if (errno != Errno.EAGAIN)
                 {
                     Counters.ReceiveErrors++;
-                    Counters.LastError = errno;
                     if (gro && errno is Errno.EINVAL or Errno.EIO)
                     {
                         DowngradeGro(errno);
@@ -330,7 +330,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         if (errno is Errno.EIO or Errno.EINVAL)
         {
             // quinn-udp style: the kernel or the egress device cannot segment; stop asking, send these one by one.
-            if (Capabilities.DisableGso(errno))
+            if (Capabilities.DisableGso())
             {
                 Logging.Log.Warn($"path {LocalEndPoint} -> {RemoteEndPoint}: UDP GSO refused ({errno}), sending datagrams one by one");
             }
@@ -344,7 +344,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
     }
 
     /// <inheritdoc/>
-    public Errno Send(ReadOnlySpan<byte> datagram)
+    public PathSendResult Send(ReadOnlySpan<byte> datagram)
     {
         nint n;
         // Sound: the span is pinned for the call; the peer storage lives until Dispose.
@@ -357,14 +357,12 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             while (n < 0 && LinuxError.Last == Errno.EINTR);
         }
 
-        if (n >= 0)
+        return n >= 0 ? PathSendResult.Sent : LinuxError.Last switch
         {
-            return Errno.Success;
-        }
-
-        Errno errno = LinuxError.Last;
-        Interlocked.Increment(ref Counters.SendErrors); // other thread: no plain increment
-        return errno;
+            Errno.EAGAIN => PathSendResult.WouldBlock,
+            Errno.ECONNREFUSED => PathSendResult.Refused,
+            _ => PathSendResult.Failed,
+        };
     }
 
     /// <summary>Closes the socket. Stop the threads using it first.</summary>
@@ -382,7 +380,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
     {
         _gro = false;
         _ = Libc.SetIntOption(_fd, Libc.SOL_UDP, Libc.UDP_GRO, 0);
-        if (Capabilities.DisableGro(errno))
+        if (Capabilities.DisableGro())
         {
             Logging.Log.Warn($"{this}: UDP GRO refused ({errno}), receiving without it");
         }
@@ -402,8 +400,6 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 Counters.SendErrors++;
                 break;
         }
-
-        Counters.LastError = errno;
     }
 
     private void Release()
@@ -414,6 +410,15 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             _ = Libc.Close(fd);
             NativeMemory.Free(_peer);
         }
+    }
+
+    /// <summary>Probes <paramref name="fd"/> without changing its behaviour: getsockopt(SOL_UDP, UDP_SEGMENT/UDP_GRO)
+    /// succeed on kernels that implement them (4.18 / 5.0+).</summary>
+    private static UdpOffloadCapabilities ProbeOffloads(int fd)
+    {
+        bool gso = Libc.GetIntOption(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, out _) == Errno.Success;
+        bool gro = Libc.GetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, out _) == Errno.Success;
+        return new UdpOffloadCapabilities(gso ? UdpOffloadCapabilities.MaxSegments : 1, gro);
     }
 
     private static void Bind(int fd, bool ipv4Socket, IPAddress local, ushort port)

@@ -1,4 +1,4 @@
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>Outcome of one <c>ip</c> invocation by <see cref="LinkConfigurator"/>.</summary>
 /// <param name="ExitCode">The command's exit status (−1 if it could not start or timed out).</param>

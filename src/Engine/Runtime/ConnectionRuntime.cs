@@ -4,7 +4,7 @@ using MptFast.Engine.Reorder;
 using MptFast.Engine.Scheduling;
 using MptFast.Engine.Wire;
 
-namespace MptFast.Engine.Datapath;
+namespace MptFast.Engine.Runtime;
 
 /// <summary>
 /// One running connection. Ownership: the transmit thread owns <see cref="Scheduler"/> and the sequence counter, the
