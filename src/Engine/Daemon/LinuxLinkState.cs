@@ -1,5 +1,6 @@
 using System.Globalization;
 using MptFast.Engine.Control;
+using MptFast.Engine.Datapath.Linux;
 
 namespace MptFast.Engine.Daemon;
 
@@ -11,6 +12,9 @@ namespace MptFast.Engine.Daemon;
 public sealed class LinuxLinkState : ILinkState
 {
     private const int IffUp = 0x1;
+
+    /// <summary>Whether the interface exists in this network namespace (sysfs).</summary>
+    public static bool Exists(string name) => LinuxTunDevice.IsValidInterfaceName(name) && Directory.Exists("/sys/class/net/" + name);
 
     public bool? IsUpAndRunning(string interfaceName)
     {

@@ -1,79 +1,61 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using MptFast.Engine.Classify;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
-using MptFast.Engine.Control.Protocol;
 using MptFast.Engine.Datapath;
-using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Logging;
-using MptFast.Engine.Mapping;
-using MptFast.Engine.Offload;
 using MptFast.Engine.Runtime;
-using MptFast.Engine.Wire;
+using MptFast.Engine.Status;
 
 namespace MptFast.Engine.Daemon;
 
 /// <summary>
-/// The running tunnel: TUN device, path sockets, routes and the three threads (transmit, receive, control). Built
-/// from a validated <see cref="MptConfig"/>; <see cref="Dispose"/> stops the threads and removes what it installed
-/// (MPT-SPEC §1.4 start-up, §9.1–9.3, §9.6 "Required": orderly shutdown on SIGINT/SIGTERM). Connections are
-/// reloaded, restarted, created and deleted at run time by the control thread (TunnelDaemon.Reconfigure.cs).
+/// The running tunnel and the program's composition root: it creates the TUN device, the connections
+/// (<see cref="ConnectionBuilder"/>), their routes (<see cref="InstalledRoutes"/>), the two datapath pumps and the control
+/// loop, and starts the three threads (transmit, receive, control); <see cref="Dispose"/> stops them and removes what it
+/// installed (MPT-SPEC §1.4 start-up, §9.1–9.3, §9.6 "Required": orderly shutdown on SIGINT/SIGTERM). The control plane
+/// reaches it only through <see cref="Commands"/> (<see cref="DaemonControl"/>); the connection set is swapped at run time
+/// by <see cref="Apply"/>, always on the control thread.
 /// </summary>
-public sealed partial class TunnelDaemon : IDisposable
+public sealed class TunnelDaemon : IDisposable
 {
     private readonly LinkConfigurator _link = new();
     private readonly object _gate = new();
-    private MptConfig _config;
+    private readonly long _startedTicks = Stopwatch.GetTimestamp();
     private ITunDevice? _tun;
     private ConnectionRuntime[] _connections = [];
-    private TxPump? _tx;
-    private RxPump? _rx;
-    private Thread? _txThread;
-    private Thread? _rxThread;
+    private ConnectionBuilder? _builder;
+    private InstalledRoutes? _routes;
+    private DatapathThreads? _datapath;
     private ControlLoop? _control;
-    private readonly List<Thread> _threads = [];
+    private Thread? _controlThread;
+    private DaemonControl? _commands;
     private bool _disposed;
 
     private TunnelDaemon(MptConfig config, DaemonOptions options)
     {
-        _config = config;
-        _template = config.Template;
-        _peer = ControlPeerState.From(config.Interface, config.Template);
+        Config = config;
         Options = options;
     }
 
     public DaemonOptions Options { get; }
 
+    /// <summary>The configuration in effect (the control thread updates the template and accept_remote on reload).</summary>
+    internal MptConfig Config { get; set; }
+
+    /// <summary>The running connections (replaced as a whole by <see cref="Apply"/>).</summary>
     public IReadOnlyList<ConnectionRuntime> Connections => _connections;
 
-    public TunnelInfo Info { get; private set; } = null!;
+    /// <summary>The daemon as the control plane sees it: commands, routes, status, the peer protocol's view.</summary>
+    public IDaemonCommands Commands => _commands ?? throw new InvalidOperationException("not started");
 
-    public long DropNoConnection => _dropNoConnectionBefore + (_tx?.DropNoConnection ?? 0);
+    internal InstalledRoutes Routes => _routes!;
 
-    // Drops counted by transmit pumps that were replaced by a reload (the count continues across rebuilds).
-    private long _dropNoConnectionBefore;
+    internal LinkConfigurator Link => _link;
 
-    /// <summary>Bytes allocated by the transmit and receive threads since they started (0 in the steady state).</summary>
-    public (long Tx, long Rx) DatapathAllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
-
-    /// <summary>Offload and reorder counters of the running pumps (zeros before they start).</summary>
-    public DatapathCounters Datapath
-    {
-        get
-        {
-            TxPump? tx = _tx;
-            RxPump? rx = _rx;
-            return rx is null
-                ? new DatapathCounters(tx?.SuperPackets ?? 0, 0, 0, 0, 0, 0, 0)
-                : new DatapathCounters(tx?.SuperPackets ?? 0, rx.GroMessages, rx.GroDatagrams, rx.SuperPackets,
-                    rx.CoalescedSegments, rx.RepollsClosed, rx.RepollsTimedOut, rx.GroSlotShortages, rx.CopiedViews,
-                    rx.CatchUpReads);
-        }
-    }
+    /// <summary>The control loop (liveness actions for status changes the protocol makes).</summary>
+    internal ControlLoop Control => _control ?? throw new InvalidOperationException("not started");
 
     /// <summary>Creates the interface, sockets and routes and starts the threads. Throws <see cref="DaemonStartException"/>
     /// with a clear reason when something cannot be set up; everything done so far is undone.</summary>
@@ -92,56 +74,36 @@ public sealed partial class TunnelDaemon : IDisposable
         }
     }
 
-    /// <summary>
-    /// gso_max_size for the TUN so a TCP super-packet of MTU-sized segments, each cut and encapsulated (inner packet ≤
-    /// MTU plus a GRE header of ≤ 8 bytes), fits one UDP GSO train (<see cref="GsoRunList.MaxTrainBytes"/>): n segments
-    /// fit. Linux TCP builds whole-MSS segments out of gso_max_size − 1 − MAX_TCP_HEADER (≥ 320) bytes, and the MSS is
-    /// at least MTU − 72 (IPv6 + TCP timestamps), so n · (MTU − 72) + 321 bytes never make more than n segments.
-    /// </summary>
-    internal static int TunGsoMaxSize(int mtu)
+    /// <summary>Runs <paramref name="work"/> on the control thread at its next tick (thread-safe; e.g. SIGHUP's reload).</summary>
+    public void Post(Action work) => Control.Post(work);
+
+    /// <summary>The daemon's state now, for the status views.</summary>
+    internal StatusSnapshot Status(long now)
     {
-        int segments = Math.Clamp(GsoRunList.MaxTrainBytes / (mtu + 8), 1, GsoRunList.MaxSegments);
-        return Math.Clamp((segments * (mtu - 72)) + 321, mtu, 65536);
+        CounterSnapshot datapath = _datapath?.Counters() ?? new CounterSnapshot();
+        (long txAllocated, long rxAllocated) = _datapath?.AllocatedBytes ?? default;
+        var tunnel = new TunnelReport(Config.Interface, _tun?.Fd ?? -1, _control?.CommandPort ?? 0, Stopwatch.GetElapsedTime(_startedTicks, now),
+            datapath.TryGet("tx_dropped_no_connection", out long noConnection) ? noConnection : 0, txAllocated, rxAllocated, datapath);
+        return new StatusSnapshot(tunnel, _control?.Report(), [.. _connections.Select(c => ConnectionReport.Capture(c, now))]);
     }
 
     private void Open()
     {
-        InterfaceConfig i = _config.Interface;
-        _tun = LinuxTunDevice.Open(i.TunName, vnetHeader: Options.Offload, enableOffloads: Options.Offload);
-        Check(_link.SetMtu(i.TunName, i.Mtu), "set MTU");
-        if (_tun is LinuxTunDevice { EnabledOffloads: not 0 })
-        {
-            // TCP super-packets no bigger than one UDP GSO train once cut and encapsulated: one send per super-packet.
-            int gsoMax = TunGsoMaxSize(i.Mtu);
-            LinkCommandResult r = _link.Run("link", "set", "dev", i.TunName, "gso_max_size", gsoMax.ToString(CultureInfo.InvariantCulture));
-            if (!r.Succeeded)
-            {
-                Log.Warn($"tunnel {i.TunName}: could not set gso_max_size {gsoMax} (super-packets may need two sends): {r.StandardError.Trim()}");
-            }
-        }
-        if (i.Ipv4Address is { } v4)
-        {
-            Check(_link.AddAddress(i.TunName, v4), "add address " + v4);
-        }
-
-        if (i.Ipv6Address is { } v6)
-        {
-            Check(_link.Run("-6", "addr", "replace", v6.ToString(), "dev", i.TunName, "nodad"), "add address " + v6);
-        }
-
-        Check(_link.SetUp(i.TunName), "set link up");
-        Log.Info($"tunnel {i.TunName}: mtu {i.Mtu}, {i.Ipv4Address?.ToString() ?? "no IPv4"}, {i.Ipv6Address?.ToString() ?? "no IPv6"}");
+        InterfaceConfig i = Config.Interface;
+        _tun = TunnelInterface.Open(i, Options.Offload, _link);
 
         // The command socket first: with cmdport_local = 0 the connections' local_cmd_port is the ephemeral port bound.
         Socket command = ControlLoop.BindCommandSocket(i.CommandPort);
-        _peer = _peer with { CommandPort = (ushort)((IPEndPoint)command.LocalEndPoint!).Port };
+        ushort commandPort = (ushort)((IPEndPoint)command.LocalEndPoint!).Port;
+        _builder = new ConnectionBuilder(i, Options, commandPort);
+        _routes = new InstalledRoutes(_link, i.TunName, Options.InstallRoutes);
         var reuse = new SocketReuse([]);
         var connections = new List<ConnectionRuntime>();
         try
         {
-            for (int ci = 0; ci < _config.Connections.Count; ci++)
+            for (int ci = 0; ci < Config.Connections.Count; ci++)
             {
-                connections.Add(OpenConnection(ci, _config.Connections[ci], reuse));
+                connections.Add(_builder.Open(ci, Config.Connections[ci], reuse));
             }
         }
         catch
@@ -156,10 +118,11 @@ public sealed partial class TunnelDaemon : IDisposable
         {
             foreach (ConnectionRuntime c in _connections)
             {
-                InstallRoutes(c);
+                _routes.Install(c);
             }
 
-            _control = new ControlLoop(this, command, new LinuxLinkState());
+            _commands = new DaemonControl(this, commandPort);
+            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState());
         }
         catch
         {
@@ -167,246 +130,132 @@ public sealed partial class TunnelDaemon : IDisposable
             throw;
         }
 
-        StartDatapath();
-        Info = new TunnelInfo(i, _tun.Fd, _control.CommandPort, Stopwatch.GetTimestamp(), () => DatapathAllocatedBytes, () => DropNoConnection, _control.Counters, () => Datapath);
-        StartThread("mptfast-ctl", _control.Run);
+        _datapath = new DatapathThreads(_tun, Options, i.Mtu);
+        _datapath.Start(_connections);
+        _controlThread = DaemonThread.Start("mptfast-ctl", _control.Run);
         int paths = _connections.Sum(c => c.Paths.Length);
         Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");
     }
 
-    /// <summary>Builds the transmit and receive pumps over the current connections and starts their threads.</summary>
-    private void StartDatapath()
+    /// <summary>
+    /// Replaces the running connections by <paramref name="desired"/> (identity = file name; MPT-SPEC §9.10, §4.7). The
+    /// transmit and receive threads are stopped, the connections rebuilt — reusing each path socket whose endpoints did
+    /// not change, keeping path counters, liveness and the sequence counter where a connection continues, keeping the TUN
+    /// device — and the pumps started again. The pause is the time to build the runtime objects (no <c>ip</c> call in it:
+    /// routes are updated after the restart), milliseconds, so established TCP streams survive. Paths of connections
+    /// named by <paramref name="restart"/> become OK (§8.3 <c>mpt restart</c>); other continuing paths keep their runtime
+    /// status unless their configured status changed. Returns null on success, else why nothing changed. Control thread.
+    /// </summary>
+    internal string? Apply(IReadOnlyList<ConnectionConfig> desired, Func<string, bool> restart, bool fallback = true)
     {
-        var matcher = ConnectionMatcher.FromConfigs([.. _connections.Select(c => c.Config)]);
-        int slotSize = SlotSize(_config.Interface.Mtu);
-        _tx = new TxPump(_tun!, _connections, matcher, slotSize, segmentationOffload: Options.Offload);
-        var rxOffload = new RxOffload(Options.Offload, Options.Offload && _tun is LinuxTunDevice { Capabilities.VnetHeader: true });
-        _rx = new RxPump(_tun!, _connections, slotSize, rxOffload);
-        int groPaths = _connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));
-        Log.Info(Options.Offload
-            ? $"receive offloads: UDP GRO on {groPaths} of {_connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
-            : "receive offloads: off (--no-offload)");
-        _txThread = StartThread("mptfast-tx", _tx.Run);
-        _rxThread = StartThread("mptfast-rx", _rx.Run);
-    }
-
-    /// <summary>Stops the pump threads and disposes the pumps (the TUN device and the path sockets stay open).</summary>
-    private void StopDatapath()
-    {
-        _tx?.Stop();
-        _rx?.Stop();
-        foreach (Thread? t in (Thread?[])[_txThread, _rxThread])
+        lock (_gate)
         {
-            if (t is not null && !t.Join(TimeSpan.FromSeconds(5)))
+            if (_disposed || _datapath is null || _builder is null || _routes is null)
             {
-                Log.Warn($"{t.Name} did not stop within 5 s");
+                return "the daemon is stopping";
             }
 
-            if (t is not null)
-            {
-                _threads.Remove(t);
-            }
-        }
-
-        _dropNoConnectionBefore += _tx?.DropNoConnection ?? 0;
-        _tx?.Dispose();
-        _rx?.Dispose();
-        (_tx, _rx, _txThread, _rxThread) = (null, null, null, null);
-    }
-
-    private ConnectionRuntime OpenConnection(int index, ConnectionConfig c, SocketReuse reuse)
-    {
-        InterfaceConfig i = _config.Interface;
-
-        // MPT-SPEC §5.9: an IPv4 connection's local tunnel address is the tunnel's IPv4 address.
-        if (c.IpVer != 6 && i.Ipv4Address is { } v4 && !v4.Address.Equals(c.IpLocal))
-        {
-            Log.Info($"{c.FileName}: ip_local {c.IpLocal} replaced by the tunnel address {v4.Address} (as the original)");
-            c = c with { IpLocal = v4.Address };
-        }
-        else if (c.IpVer == 6 && i.Ipv6Address is { } v6 && !v6.Address.Equals(c.IpLocal))
-        {
-            Log.Warn($"{c.FileName}: ip_local {c.IpLocal} differs from the tunnel's IPv6 address {v6.Address} (B73)");
-        }
-
-        c = c with { LocalCmdPort = _peer.CommandPort }; // MPT-SPEC §4.1: overwritten with the daemon's command port
-        var paths = new PathRuntime[c.Paths.Count];
-        ushort localPort = c.LocalPort;
-        for (int p = 0; p < paths.Length; p++)
-        {
-            PathConfig pc = c.Paths[p];
-            IPAddress local = ResolveLocal(c, pc);
-            IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
-            var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
-            string? device = Device(pc);
-            var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
-            if (reuse.Take(key) is { } previous)
-            {
-                path.Socket = previous.Socket; // same endpoints: the socket (and its queued datagrams) carries on
-                path.ContinueFrom(previous);
-                reuse.Previous[path] = previous;
-            }
-            else
-            {
-                path.Socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, Options.SocketBufferBytes, gro: Options.Offload);
-                reuse.Opened.Add(path.Socket);
-            }
-
-            if (localPort == 0)
-            {
-                // MPT-SPEC §2.1: the first path's ephemeral port becomes the connection's local_port.
-                localPort = path.Socket!.LocalPort;
-                c = c with { LocalPort = localPort };
-            }
-
-            paths[p] = path;
-            Log.Info($"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
-                $"{(device is null ? "" : " (bound)")}, weight {pc.WeightOut}, status 0x{(int)pc.Status:x2}");
-        }
-
-        // Conflicting port maps were rejected when the configuration was loaded (ConnectionParser).
-        PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts: null);
-        ComparePortMap(c, portMap);
-        var runtime = new ConnectionRuntime(index, c, paths, portMap, Address16.FromIPAddress(c.IpLocal), Address16.FromIPAddress(c.IpRemote));
-        Log.Info($"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
-            $"{(c.ReorderWindow > 0 ? $", reorder window {c.ReorderWindow}, hold {c.MaxBuffDelayMs} ms" : "")}");
-        return runtime;
-    }
-
-    private void ComparePortMap(ConnectionConfig c, PortMapTable runtime)
-    {
-        PortMapTable? baked = Options.BakedPortMap?.Invoke(c.FileName);
-        if (baked is null)
-        {
-            if (!runtime.IsEmpty)
-            {
-                Log.Info($"{c.FileName}: port map built at start (not compiled into this binary)");
-            }
-
-            return;
-        }
-
-        if (!baked.ContentEquals(runtime))
-        {
-            Log.Warn($"{c.FileName}: the loaded port map differs from the one compiled into this binary; using the loaded one");
-        }
-    }
-
-    private IPAddress ResolveLocal(ConnectionConfig c, PathConfig p)
-    {
-        if (!IsUnspecified(p.PrivateAddress) || p.IpVer == 6)
-        {
-            return p.PrivateAddress;
-        }
-
-        // MPT-SPEC §9.9: IPv4 private_ipaddr 0.0.0.0 = the interface's first IPv4 address (a local query only).
-        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
-        {
-            if (nic.Name != p.InterfaceName)
-            {
-                continue;
-            }
-
-            foreach (UnicastIPAddressInformation a in nic.GetIPProperties().UnicastAddresses)
-            {
-                if (a.Address.AddressFamily == AddressFamily.InterNetwork)
-                {
-                    Log.Info($"{c.FileName}: path on {p.InterfaceName}: private address {a.Address} (from the interface)");
-                    return a.Address;
-                }
-            }
-        }
-
-        throw new DaemonStartException($"{c.FileName}: private_ipaddr is 0.0.0.0 and interface {p.InterfaceName} has no IPv4 address");
-    }
-
-    /// <summary>MPT-SPEC §9.3: per-path host routes, the tunnel peer route and the network routes of one connection.</summary>
-    private void InstallRoutes(ConnectionRuntime runtime)
-    {
-        var installed = new List<InstalledRoute>();
-        _routes[runtime] = installed;
-        if (!Options.InstallRoutes)
-        {
-            return;
-        }
-
-        ConnectionConfig c = runtime.Config;
-        foreach (PathConfig p in c.Paths)
-        {
-            if (InterfaceExists(p.InterfaceName))
-            {
-                Route(c.FileName, HostRoute(p.RemoteAddress, p), installed);
-            }
-        }
-
-        string tun = _config.Interface.TunName;
-        Route(c.FileName, new InstalledRoute(new IpPrefix(c.IpRemote, c.IpVer == 6 ? 128 : 32), null, tun), installed);
-        foreach (NetworkConfig n in c.Networks)
-        {
-            // Via the remote tunnel address when the families agree; otherwise straight into the TUN.
-            Route(c.FileName, new InstalledRoute(n.Destination, n.Destination.IsIPv6 == (c.IpVer == 6) ? c.IpRemote : null, tun), installed);
-        }
-    }
-
-    /// <summary>A host route to <paramref name="destination"/> via <paramref name="path"/>'s gateway (none when unset or
-    /// the destination itself) on the path's interface.</summary>
-    private static InstalledRoute HostRoute(IPAddress destination, PathConfig path) =>
-        new(new IpPrefix(destination, destination.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32),
-            IsUnspecified(path.GatewayAddress) || path.GatewayAddress.Equals(destination) ? null : path.GatewayAddress,
-            path.InterfaceName);
-
-    private void Route(string file, InstalledRoute route, List<InstalledRoute> installed)
-    {
-        LinkCommandResult r = _link.ReplaceRoute(route.Destination, route.Via, route.Device);
-        if (!r.Succeeded)
-        {
-            Log.Warn($"{file}: route {route}: {r.StandardError}");
-            return;
-        }
-
-        installed.Add(route);
-    }
-
-    /// <summary>Removes the routes of <paramref name="runtime"/> that no current connection installed as well.</summary>
-    private void RemoveRoutes(ConnectionRuntime runtime)
-    {
-        if (!_routes.Remove(runtime, out List<InstalledRoute>? installed))
-        {
-            return;
-        }
-
-        foreach (InstalledRoute route in installed)
-        {
-            if (!_routes.Values.Any(list => list.Contains(route)))
-            {
-                _link.DeleteRoute(route.Destination, route.Via, route.Device);
-            }
-        }
-    }
-
-    private Thread StartThread(string name, Action body)
-    {
-        var t = new Thread(() =>
-        {
+            ConnectionRuntime[] old = _connections;
+            long started = Stopwatch.GetTimestamp();
+            _datapath.Stop();
+            HashSet<SocketKey> wanted;
             try
             {
-                body();
+                wanted = _builder.WantedSockets(desired);
             }
-            catch (Exception e)
+            catch (DaemonStartException e)
             {
-                Log.Error($"{name} failed: {e}");
-                Environment.FailFast($"{name} failed", e);
+                _datapath.Start(_connections);
+                return e.Message;
             }
-        })
-        { Name = name, IsBackground = true };
-        if (name != "mptfast-ctl")
-        {
-            t.Priority = ThreadPriority.AboveNormal;
-        }
 
-        t.Start();
-        _threads.Add(t);
-        return t;
+            // Sockets nobody wants any more are closed first, so a changed path may bind the same local port.
+            var reuse = new SocketReuse(_builder.ReusableSockets(old));
+            foreach ((SocketKey key, PathRuntime path) in reuse.Candidates.ToArray())
+            {
+                if (!wanted.Contains(key))
+                {
+                    path.Socket!.Dispose();
+                    path.Socket = null;
+                    reuse.Candidates.Remove((key, path));
+                }
+            }
+
+            var next = new ConnectionRuntime[desired.Count];
+            try
+            {
+                for (int i = 0; i < next.Length; i++)
+                {
+                    next[i] = _builder.Open(i, desired[i], reuse);
+                }
+            }
+            catch (Exception e) when (e is DaemonStartException or SocketException or IOException or InvalidOperationException or ArgumentException)
+            {
+                reuse.DisposeOpened();
+                Log.Error($"reconfiguration failed: {e.Message}");
+                if (!fallback)
+                {
+                    _connections = [];
+                    _datapath.Start(_connections);
+                    return e.Message;
+                }
+
+                string? again = Apply([.. old.Select(c => c.Config)], _ => false, fallback: false);
+                return e.Message + (again is null ? "; the previous connections were restored" : "; restoring the previous connections failed too: " + again);
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            foreach (ConnectionRuntime c in next)
+            {
+                ConnectionBuilder.Continue(c, Array.Find(old, o => o.Config.FileName == c.Config.FileName), reuse, restart(c.Config.FileName), now);
+            }
+
+            _connections = next;
+            _datapath.Start(_connections);
+            double pauseMs = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
+            _control?.SetConnections(next);
+
+            var kept = new HashSet<IPathSocket>(next.SelectMany(c => c.Paths).Select(p => p.Socket!));
+            foreach (ConnectionRuntime c in next)
+            {
+                _routes.Install(c);
+            }
+
+            foreach (ConnectionRuntime c in old)
+            {
+                CloseConnection(c, kept);
+            }
+
+            Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
+                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms");
+            return null;
+        }
+    }
+
+    /// <summary>Installs the routes of every connection again (under the rebuild lock).</summary>
+    internal void ReinstallRoutes()
+    {
+        lock (_gate)
+        {
+            foreach (ConnectionRuntime c in _connections)
+            {
+                _routes!.Install(c);
+            }
+        }
+    }
+
+    /// <summary>Closes the sockets of <paramref name="c"/> that are not in <paramref name="keep"/> and removes its routes.</summary>
+    private void CloseConnection(ConnectionRuntime c, HashSet<IPathSocket>? keep)
+    {
+        ConnectionBuilder.CloseSockets(c, keep);
+        try
+        {
+            _routes?.Remove(c);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+        {
+            Log.Warn($"{c.Config.FileName}: removing routes: {e.Message}");
+        }
     }
 
     public void Dispose()
@@ -420,23 +269,14 @@ public sealed partial class TunnelDaemon : IDisposable
 
         // The control thread first: it is the one that reconfigures, so after it the connection set is stable.
         _control?.Stop();
-        foreach (Thread t in _threads.Where(t => t.Name == "mptfast-ctl"))
+        if (_controlThread is { } t && !t.Join(TimeSpan.FromSeconds(10)))
         {
-            if (!t.Join(TimeSpan.FromSeconds(10)))
-            {
-                Log.Warn($"{t.Name} did not stop within 10 s");
-            }
-        }
-
-        if (_rx is { } rx && Options.Offload)
-        {
-            Log.Info($"receive offloads: {rx.GroMessages} GRO messages carried {rx.GroDatagrams} datagrams; {rx.SuperPackets} TCP super-packets carried {rx.CoalescedSegments} segments; "
-                + $"{rx.GroSlotShortages} GRO slot shortages, {rx.CopiedViews} datagrams copied out of GRO messages");
+            Log.Warn($"{t.Name} did not stop within 10 s");
         }
 
         lock (_gate)
         {
-            StopDatapath();
+            _datapath?.Stop(final: true);
             _control?.Dispose();
             foreach (ConnectionRuntime c in _connections)
             {
@@ -449,21 +289,4 @@ public sealed partial class TunnelDaemon : IDisposable
         _tun?.Dispose();
         Log.Info("stopped: routes removed, interface closed");
     }
-
-    private static int SlotSize(int mtu) => Math.Max(2048, ((mtu + Buffers.PacketPool.Headroom + 64 + 63) / 64) * 64);
-
-    private static bool IsUnspecified(IPAddress a) => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any);
-
-    private static bool InterfaceExists(string name) => LinuxTunDevice.IsValidInterfaceName(name) && Directory.Exists("/sys/class/net/" + name);
-
-    private static void Check(LinkCommandResult r, string what)
-    {
-        if (!r.Succeeded)
-        {
-            throw new DaemonStartException($"tunnel interface: {what} failed: {r.StandardError}");
-        }
-    }
 }
-
-/// <summary>The daemon could not be set up; the message says why.</summary>
-public sealed class DaemonStartException(string message) : Exception(message);

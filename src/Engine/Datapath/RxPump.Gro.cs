@@ -30,7 +30,7 @@ public sealed partial class RxPump
             int segment = gro.SegmentSizeOf(i);
             if ((gro.FlagsOf(i) & (PacketFlags.Truncated | PacketFlags.ControlTruncated)) != 0)
             {
-                counters.DropTruncated++; // B04; a cut control message leaves the segment size unknown
+                counters.Rx.DropTruncated++; // B04; a cut control message leaves the segment size unknown
                 continue;
             }
 
@@ -55,13 +55,13 @@ public sealed partial class RxPump
                 int length = Math.Min(segment, message.Length - at);
                 if (length > capacity)
                 {
-                    counters.DropTruncated++; // B04: as without GRO, a datagram too big for a datagram slot
+                    counters.Rx.DropTruncated++; // B04: as without GRO, a datagram too big for a datagram slot
                     continue;
                 }
 
                 if (!known)
                 {
-                    counters.DropUnknownSource++;
+                    counters.Rx.DropUnknownSource++;
                     continue;
                 }
 
@@ -74,7 +74,7 @@ public sealed partial class RxPump
                 int handle = View(slot, offset + at + frame.HeaderLength, datagram[frame.HeaderLength..]);
                 if (handle < 0)
                 {
-                    p.Socket!.Counters.PoolExhausted++;
+                    p.Socket!.Counters.Receive.PoolExhausted++;
                     continue;
                 }
 

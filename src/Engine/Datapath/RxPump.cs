@@ -160,6 +160,19 @@ public sealed partial class RxPump : IDisposable
     /// short); the rest went from the socket to the TUN where they were received.</summary>
     public long CopiedViews => _store.CopiedViews;
 
+    /// <summary>The receive thread's own counters, as the status shows them (read from another thread: each value is
+    /// one aligned read of a field only this thread writes).</summary>
+    public CounterSnapshot PublishCounters() => new CounterSnapshot()
+        .Add("rx_gro_messages", GroMessages)
+        .Add("rx_gro_datagrams", GroDatagrams)
+        .Add("rx_super_packets", SuperPackets)
+        .Add("rx_coalesced_segments", CoalescedSegments)
+        .Add("reorder_repolls_closed", RepollsClosed)
+        .Add("reorder_repolls_timed_out", RepollsTimedOut)
+        .Add("reorder_catch_up_reads", CatchUpReads)
+        .Add("rx_gro_slot_shortages", GroSlotShortages)
+        .Add("rx_copied_datagrams", CopiedViews);
+
     public void Run()
     {
         long start = GC.GetAllocatedBytesForCurrentThread();
@@ -396,14 +409,14 @@ public sealed partial class RxPump : IDisposable
         {
             if ((_rx.FlagsOf(i) & PacketFlags.Truncated) != 0)
             {
-                counters.DropTruncated++;
+                counters.Rx.DropTruncated++;
                 continue;
             }
 
             // MPT-SPEC §2.6 step 3: only the path's configured remote address; the source port is not pinned (NAT).
             if (!p.Remote.Matches(_rx.SourceAddress(i)))
             {
-                counters.DropUnknownSource++;
+                counters.Rx.DropUnknownSource++;
                 continue;
             }
 
@@ -424,7 +437,7 @@ public sealed partial class RxPump : IDisposable
     {
         if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
         {
-            p.Counters.DropMalformed++;
+            p.Counters.Rx.DropMalformed++;
             return false;
         }
 
@@ -442,8 +455,8 @@ public sealed partial class RxPump : IDisposable
     private void Route(ConnectionRuntime c, PathRuntime p, in GreFrame frame, int datagramLength, int handle)
     {
         PathCounters counters = p.Counters;
-        counters.RxPackets++;
-        counters.RxBytes += datagramLength;
+        counters.Rx.Packets++;
+        counters.Rx.Bytes += datagramLength;
         if (c.Reorder is not null && frame.HasSequence)
         {
             if (_merger.IsFull)
@@ -464,7 +477,7 @@ public sealed partial class RxPump : IDisposable
         PathCounters counters = p.Counters;
         if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
         {
-            counters.DropCommandOnDataPort++;
+            counters.Rx.DropCommandOnDataPort++;
             return;
         }
 
@@ -472,10 +485,10 @@ public sealed partial class RxPump : IDisposable
         // its source address already, so a mismatch is counted (and reported) but still proves the path alive.
         if (keepalive.LocalTunnel != c.RemoteTunnel || keepalive.RemoteTunnel != c.LocalTunnel)
         {
-            counters.DropKeepaliveMismatch++;
+            counters.Rx.DropKeepaliveMismatch++;
         }
 
-        counters.KeepalivesReceived++;
+        counters.Rx.KeepalivesReceived++;
         p.LastKeepaliveTicks = now;
     }
 

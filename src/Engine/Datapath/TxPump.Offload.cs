@@ -180,8 +180,8 @@ public sealed partial class TxPump
             batch.Attach(entry, slot, start, datagram);
             batch.Count = entry + 1;
             runs.Add(entry, datagram, maxSegments);
-            counters.TxPackets++;
-            counters.TxBytes += datagram;
+            counters.Tx.Packets++;
+            counters.Tx.Bytes += datagram;
         }
     }
 
@@ -240,7 +240,7 @@ public sealed partial class TxPump
 
         if (r < runs.Length)
         {
-            c.Paths[path].Counters.TxSendErrors += count - runs.StartOf(r);
+            c.Paths[path].Counters.Tx.SendErrors += count - runs.StartOf(r);
         }
 
         for (int k = 0; k < count; k++)

@@ -113,8 +113,8 @@ internal sealed class RecordingTun : ITunDevice
             bool super = (batch.FlagsOf(i) & PacketFlags.VirtioHeader) != 0;
             if (super && RefuseSuper)
             {
-                Counters.WriteErrors++;
-                Counters.LastError = Errno.EINVAL;
+                Counters.Write.Errors++;
+                Counters.Write.LastError = Errno.EINVAL;
                 continue;
             }
 
@@ -147,8 +147,8 @@ internal sealed class RecordingTun : ITunDevice
         bool super = packet.HasVirtioHeader;
         if (super && RefuseSuper)
         {
-            Counters.WriteErrors++;
-            Counters.LastError = Errno.EINVAL;
+            Counters.Write.Errors++;
+            Counters.Write.LastError = Errno.EINVAL;
             return true;
         }
 

@@ -75,7 +75,7 @@ public class MemoryDeviceTests
             }
 
             Assert.Equal(2, a.SendBatch(batch, 0, 5));
-            Assert.Equal(1, a.Counters.SendWouldBlock);
+            Assert.Equal(1, a.Counters.Send.WouldBlock);
             Assert.Equal(2, b.Pending);
         }
     }
@@ -145,6 +145,6 @@ public class MemoryDeviceTests
         Assert.True(tun.WriteGather(gather));
         Assert.True(tun.TryTakeWritten(out byte[] written));
         Assert.Equal(packet, written);
-        Assert.Equal(8, tun.Counters.WrittenBytes);
+        Assert.Equal(8, tun.Counters.Write.Bytes);
     }
 }

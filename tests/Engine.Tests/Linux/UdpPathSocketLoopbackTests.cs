@@ -31,7 +31,7 @@ public class UdpPathSocketLoopbackTests
         }
 
         Assert.Equal(64, sender.SendBatch(outgoing, 0, 64));
-        Assert.Equal(64, sender.Counters.Sent);
+        Assert.Equal(64, sender.Counters.Send.Datagrams);
 
         var poll = new PollSet();
         poll.Add(receiver.Fd);
@@ -51,7 +51,7 @@ public class UdpPathSocketLoopbackTests
             }
         });
         Assert.Equal(64, received);
-        Assert.Equal(64, receiver.Counters.Received);
+        Assert.Equal(64, receiver.Counters.Receive.Datagrams);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class UdpPathSocketLoopbackTests
             }
         });
         Assert.Equal([(PacketFlags.Truncated, pool.PacketCapacity), (PacketFlags.None, 100)], flags);
-        Assert.Equal(1, receiver.Counters.Truncated);
+        Assert.Equal(1, receiver.Counters.Receive.Truncated);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public class UdpPathSocketLoopbackTests
             Assert.True(single is PathSendResult.Sent or PathSendResult.Refused, single.ToString());
         }
 
-        Assert.Equal(12, sender.Counters.Sent + sender.Counters.SendRefused + sender.Counters.SendErrors);
+        Assert.Equal(12, sender.Counters.Send.Datagrams + sender.Counters.Send.Refused + sender.Counters.Send.Errors);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public class UdpPathSocketLoopbackTests
         using var batch = new PacketBatch(pool);
         Assert.Equal(0, socket.ReceiveBatch(batch));
         Assert.Equal(0, batch.Count);
-        Assert.Equal(0, socket.Counters.ReceiveErrors);
+        Assert.Equal(0, socket.Counters.Receive.Errors);
     }
 
     [Fact]

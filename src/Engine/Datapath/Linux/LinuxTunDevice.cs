@@ -149,7 +149,7 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
         {
             if (batch.EnsureSlots(count + 1) <= count)
             {
-                Counters.PoolExhausted++;
+                Counters.Read.PoolExhausted++;
                 break;
             }
 
@@ -166,8 +166,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
                 if (errno != Errno.EAGAIN)
                 {
-                    Counters.ReadErrors++;
-                    Counters.LastError = errno;
+                    Counters.Read.Errors++;
+                    Counters.Read.LastError = errno;
                     if (errno is Errno.EINVAL or Errno.EIO)
                     {
                         DisableOffloads(errno);
@@ -184,11 +184,11 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
             int length = (int)n - vnet;
             batch.SetPacket(count, PacketPool.Headroom, length, vnet != 0 ? PacketFlags.VirtioHeader : PacketFlags.None);
-            Counters.ReadBytes += length;
+            Counters.Read.Bytes += length;
             count++;
         }
 
-        Counters.Read += count;
+        Counters.Read.Packets += count;
         batch.Count = count;
         return count;
     }
@@ -234,7 +234,7 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
                 if (errno == Errno.EAGAIN)
                 {
-                    Counters.WriteWouldBlock++;
+                    Counters.Write.WouldBlock++;
                     break;
                 }
 
@@ -242,8 +242,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
             }
             else
             {
-                Counters.Written++;
-                Counters.WrittenBytes += length;
+                Counters.Write.Packets++;
+                Counters.Write.Bytes += length;
             }
 
             i++;
@@ -281,8 +281,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
             nint n = Libc.WriteV(_fd, first, count);
             if (n >= 0)
             {
-                Counters.Written++;
-                Counters.WrittenBytes += packet.Length;
+                Counters.Write.Packets++;
+                Counters.Write.Bytes += packet.Length;
                 return true;
             }
 
@@ -294,7 +294,7 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
             if (errno == Errno.EAGAIN)
             {
-                Counters.WriteWouldBlock++;
+                Counters.Write.WouldBlock++;
                 return false;
             }
 
@@ -330,8 +330,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
     private void DropWrite(Errno errno)
     {
-        Counters.WriteErrors++;
-        Counters.LastError = errno;
+        Counters.Write.Errors++;
+        Counters.Write.LastError = errno;
     }
 
     private void Release()

@@ -158,7 +158,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         int ready = batch.EnsureSlots(batch.Capacity);
         if (ready == 0)
         {
-            Counters.PoolExhausted++;
+            Counters.Receive.PoolExhausted++;
             return 0;
         }
 
@@ -183,7 +183,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 Errno errno = LinuxError.Last;
                 if (errno != Errno.EAGAIN)
                 {
-                    Counters.ReceiveErrors++;
+                    Counters.Receive.Errors++;
                     if (gro && errno is Errno.EINVAL or Errno.EIO)
                     {
                         DowngradeGro(errno);
@@ -203,7 +203,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             if ((msgFlags & Libc.MSG_TRUNC) != 0)
             {
                 flags |= PacketFlags.Truncated; // MPT-SPEC B04: flag, the pump drops it
-                Counters.Truncated++;
+                Counters.Receive.Truncated++;
             }
 
             if ((msgFlags & Libc.MSG_CTRUNC) != 0)
@@ -229,10 +229,10 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 
             int length = (int)m->Length;
             batch.CompleteReceive(i, length, flags, segmentSize);
-            Counters.ReceivedBytes += length;
+            Counters.Receive.Bytes += length;
         }
 
-        Counters.Received += n;
+        Counters.Receive.Datagrams += n;
         batch.Count = n;
         return n;
     }
@@ -260,10 +260,10 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             {
                 for (int i = done; i < done + n; i++)
                 {
-                    Counters.SentBytes += batch.LengthOf(i);
+                    Counters.Send.Bytes += batch.LengthOf(i);
                 }
 
-                Counters.Sent += n;
+                Counters.Send.Datagrams += n;
                 done += n;
                 continue;
             }
@@ -276,7 +276,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 
             if (errno == Errno.EAGAIN)
             {
-                Counters.SendWouldBlock++;
+                Counters.Send.WouldBlock++;
                 break;
             }
 
@@ -315,15 +315,15 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         batch.RestoreMessage(start);
         if (errno == Errno.Success)
         {
-            Counters.GsoSends++;
-            Counters.Sent += count;
-            Counters.SentBytes += n;
+            Counters.Send.GsoSends++;
+            Counters.Send.Datagrams += count;
+            Counters.Send.Bytes += n;
             return count;
         }
 
         if (errno == Errno.EAGAIN)
         {
-            Counters.SendWouldBlock++;
+            Counters.Send.WouldBlock++;
             return 0;
         }
 
@@ -391,13 +391,13 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         switch (errno)
         {
             case Errno.ENOBUFS:
-                Counters.SendNoBuffers++;
+                Counters.Send.NoBuffers++;
                 break;
             case Errno.ECONNREFUSED:
-                Counters.SendRefused++;
+                Counters.Send.Refused++;
                 break;
             default:
-                Counters.SendErrors++;
+                Counters.Send.Errors++;
                 break;
         }
     }

@@ -90,7 +90,7 @@ public sealed class MemoryPathSocket : IPathSocket
         {
             if (batch.EnsureSlots(count + 1) <= count)
             {
-                Counters.PoolExhausted++;
+                Counters.Receive.PoolExhausted++;
                 break;
             }
 
@@ -105,13 +105,13 @@ public sealed class MemoryPathSocket : IPathSocket
             if (d.Data.Length > capacity)
             {
                 flags = PacketFlags.Truncated;
-                Counters.Truncated++;
+                Counters.Receive.Truncated++;
             }
 
             d.Data.AsSpan(0, length).CopyTo(batch.SlotSpan(count)[PacketPool.Headroom..]);
             batch.SetPacket(count, PacketPool.Headroom, length, flags);
             batch.SetSource(count, d.Source, d.SourcePort);
-            Counters.ReceivedBytes += length;
+            Counters.Receive.Bytes += length;
             count++;
         }
 
@@ -120,7 +120,7 @@ public sealed class MemoryPathSocket : IPathSocket
             _ready.Signal(); // batch full: stay readable
         }
 
-        Counters.Received += count;
+        Counters.Receive.Datagrams += count;
         batch.Count = count;
         return count;
     }
@@ -136,14 +136,14 @@ public sealed class MemoryPathSocket : IPathSocket
             switch (Send(datagram))
             {
                 case PathSendResult.WouldBlock:
-                    Counters.SendWouldBlock++;
+                    Counters.Send.WouldBlock++;
                     return i - start;
                 case PathSendResult.Refused:
-                    Counters.SendRefused++; // nobody listening
+                    Counters.Send.Refused++; // nobody listening
                     break;
                 default:
-                    Counters.Sent++;
-                    Counters.SentBytes += datagram.Length;
+                    Counters.Send.Datagrams++;
+                    Counters.Send.Bytes += datagram.Length;
                     break;
             }
         }
@@ -169,7 +169,7 @@ public sealed class MemoryPathSocket : IPathSocket
 
         if (count > 1 && Capabilities.GsoSupported)
         {
-            Counters.GsoSends++;
+            Counters.Send.GsoSends++;
         }
 
         return SendBatch(batch, start, count);

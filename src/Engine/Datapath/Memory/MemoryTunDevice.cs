@@ -56,7 +56,7 @@ public sealed class MemoryTunDevice : ITunDevice
         {
             if (batch.EnsureSlots(count + 1) <= count)
             {
-                Counters.PoolExhausted++;
+                Counters.Read.PoolExhausted++;
                 break;
             }
 
@@ -68,7 +68,7 @@ public sealed class MemoryTunDevice : ITunDevice
             int length = Math.Min(packet.Length, batch.Pool.PacketCapacity); // a real TUN read cuts silently too
             packet.AsSpan(0, length).CopyTo(batch.SlotSpan(count)[PacketPool.Headroom..]);
             batch.SetPacket(count, PacketPool.Headroom, length);
-            Counters.ReadBytes += length;
+            Counters.Read.Bytes += length;
             count++;
         }
 
@@ -77,7 +77,7 @@ public sealed class MemoryTunDevice : ITunDevice
             _ready.Signal();
         }
 
-        Counters.Read += count;
+        Counters.Read.Packets += count;
         batch.Count = count;
         return count;
     }
@@ -91,8 +91,8 @@ public sealed class MemoryTunDevice : ITunDevice
         {
             byte[] packet = batch.Data(i).ToArray();
             _written.Enqueue(packet);
-            Counters.Written++;
-            Counters.WrittenBytes += packet.Length;
+            Counters.Write.Packets++;
+            Counters.Write.Bytes += packet.Length;
         }
 
         return count;
@@ -105,8 +105,8 @@ public sealed class MemoryTunDevice : ITunDevice
         ArgumentNullException.ThrowIfNull(packet);
         byte[] bytes = packet.ToArray();
         _written.Enqueue(bytes);
-        Counters.Written++;
-        Counters.WrittenBytes += bytes.Length;
+        Counters.Write.Packets++;
+        Counters.Write.Bytes += bytes.Length;
         return true;
     }
 

@@ -7,72 +7,59 @@ using MptFast.Engine.Control;
 using MptFast.Engine.Control.Protocol;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Runtime;
+using MptFast.Engine.Status;
 
 namespace MptFast.Engine.Daemon;
 
 /// <summary>
-/// The daemon as the control plane sees it: <see cref="IControlConnections"/> over the running connections (MPT-SPEC
-/// §4.5–§4.7) and the connection commands of <c>mpt</c> (§9.10: reload, restart, delete, save). Control thread only.
+/// The daemon as the control plane sees it: the <c>mpt</c> commands (MPT-SPEC §9.10: reload, restart, delete, save,
+/// <c>int</c>/<c>addr</c>, routes, status — <see cref="IDaemonCommands"/>) and the running connections as the peer
+/// protocol addresses them (§4.5–§4.7, <see cref="IControlConnections"/>), with the protocol's own state (the
+/// template as it advances, the global settings). Every change of the connection set goes through
+/// <see cref="TunnelDaemon.Apply"/>. Control thread only.
 /// </summary>
-public sealed partial class TunnelDaemon : IControlConnections
+internal sealed class DaemonControl : IDaemonCommands, IControlConnections
 {
+    private readonly TunnelDaemon _daemon;
     private ConnectionConfig? _template;
     private ControlPeerState _peer;
 
-    /// <summary>
-    /// MPT-SPEC §4.5 step 10 (F87): while this daemon answers a connection-create request, a host route to the requester
-    /// through the template's <c>cmd_default</c> path (the last one marked), unless a path already has the requester as
-    /// its remote address — a new peer is often reachable only that way. Null when no route is needed or it could not
-    /// be added (an existing route is left alone and never deleted); dispose the result once the reply is sent.
-    /// </summary>
-    internal IDisposable? TemporaryRouteToRequester(IPAddress requester)
+    /// <summary>The control surface of <paramref name="daemon"/>, whose command socket is bound to <paramref name="commandPort"/>.</summary>
+    public DaemonControl(TunnelDaemon daemon, ushort commandPort)
     {
-        IPAddress address = requester.IsIPv4MappedToIPv6 ? requester.MapToIPv4() : requester;
-        PathConfig? through = _template?.Paths.LastOrDefault(p => p.CmdDefault);
-        bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        if (!Options.InstallRoutes || through is null || (through.IpVer == 6) != v6
-            || _connections.Any(c => c.Config.Paths.Any(p => p.RemoteAddress.Equals(address))))
-        {
-            return null;
-        }
-
-        InstalledRoute route = HostRoute(address, through);
-        LinkCommandResult added = _link.AddRoute(route.Destination, route.Via, route.Device);
-        if (!added.Succeeded)
-        {
-            Log.Debug($"create request from {address}: temporary route {route} not added: {added.StandardError.Trim()}");
-            return null;
-        }
-
-        Log.Info($"create request from {address}: temporary route {route} while replying");
-        return new TemporaryRoute(this, route);
+        _daemon = daemon;
+        _template = daemon.Config.Template;
+        _peer = ControlPeerState.From(daemon.Config.Interface, _template) with { CommandPort = commandPort };
     }
 
-    private sealed class TemporaryRoute(TunnelDaemon daemon, InstalledRoute route) : IDisposable
+    private IReadOnlyList<ConnectionRuntime> Running => _daemon.Connections;
+
+    /// <inheritdoc/>
+    public IDisposable? TemporaryRouteToRequester(IPAddress requester) => _daemon.Routes.TemporaryRouteTo(requester, _template, Running);
+
+    /// <inheritdoc/>
+    public void ReinstallRoutes() => _daemon.ReinstallRoutes();
+
+    /// <inheritdoc/>
+    public StatusSnapshot Status(long now) => _daemon.Status(now);
+
+    /// <inheritdoc/>
+    public string? SetLink(string name, bool up)
     {
-        private bool _removed;
-
-        public void Dispose()
-        {
-            if (_removed)
-            {
-                return;
-            }
-
-            _removed = true;
-            LinkCommandResult r = daemon._link.DeleteRoute(route.Destination, route.Via, route.Device);
-            if (!r.Succeeded)
-            {
-                Log.Warn($"temporary route {route}: delete failed: {r.StandardError.Trim()}");
-            }
-        }
+        LinkCommandResult r = _daemon.Options.InterfaceCommand is { } program
+            ? new LinkConfigurator(ipPath: program).Run(name, up ? "up" : "down")
+            : up ? _daemon.Link.SetUp(name) : _daemon.Link.SetDown(name);
+        return Failure(r);
     }
+
+    /// <inheritdoc/>
+    public string? ChangeAddress(string device, IpPrefix prefix, bool add) =>
+        Failure(add ? _daemon.Link.AddAddress(device, prefix) : _daemon.Link.DeleteAddress(device, prefix));
+
+    private static string? Failure(LinkCommandResult r) => r.Succeeded ? null : r.CommandLine + " failed: " + r.StandardError;
 
     /// <summary>The configuration directory reloads read from (null: reload is refused).</summary>
-    public string? ConfigDirectory => Options.ConfigDirectory;
-
-    /// <summary>The control thread (commands, handshakes, liveness).</summary>
-    public ControlLoop Control => _control ?? throw new InvalidOperationException("not started");
+    private string? ConfigDirectory => _daemon.Options.ConfigDirectory;
 
     /// <inheritdoc/>
     public ControlPeerState Peer => _peer;
@@ -85,23 +72,23 @@ public sealed partial class TunnelDaemon : IControlConnections
     }
 
     /// <inheritdoc/>
-    public int Count => _connections.Length;
+    public int Count => Running.Count;
 
     /// <inheritdoc/>
-    public ConnectionConfig Connection(int index) => _connections[index].Config;
+    public ConnectionConfig Connection(int index) => Running[index].Config;
 
     /// <inheritdoc/>
-    public PathStatus GetPathStatus(int connection, int path) => _connections[connection].Paths[path].Status;
+    public PathStatus GetPathStatus(int connection, int path) => Running[connection].Paths[path].Status;
 
     /// <inheritdoc/>
     public void SetPathStatus(int connection, int path, PathStatus status, StatusChangeOrigin origin)
     {
-        ConnectionRuntime c = _connections[connection];
+        ConnectionRuntime c = Running[connection];
         PathRuntime p = c.Paths[path];
         long now = Stopwatch.GetTimestamp();
 
         // The one place a status changes (with LivenessMonitor's own transitions): log, origin, timestamps, OK mask.
-        if (LivenessMonitor.Set(c, p, status, MapOrigin(origin), now, Control) && status == PathStatus.Ok)
+        if (LivenessMonitor.Set(c, p, status, MapOrigin(origin), now, _daemon.Control) && status == PathStatus.Ok)
         {
             p.LastKeepaliveTicks = now; // MPT-SPEC §4.6 step 5, §8.3: a transition to 0x00 resets last_keepalive
         }
@@ -110,13 +97,13 @@ public sealed partial class TunnelDaemon : IControlConnections
     }
 
     /// <inheritdoc/>
-    public void RefreshKeepalive(int connection, int path) => _connections[connection].Paths[path].LastKeepaliveTicks = Stopwatch.GetTimestamp();
+    public void RefreshKeepalive(int connection, int path) => Running[connection].Paths[path].LastKeepaliveTicks = Stopwatch.GetTimestamp();
 
     /// <inheritdoc/>
     public bool TryStartCreated(ConnectionConfig created)
     {
         ArgumentNullException.ThrowIfNull(created);
-        string? error = Apply([.. CurrentConfigs(), created], _ => false);
+        string? error = _daemon.Apply([.. CurrentConfigs(), created], _ => false);
         if (error is not null)
         {
             Log.Error($"{created.FileName}: the connection created by the peer could not start: {error}");
@@ -133,7 +120,7 @@ public sealed partial class TunnelDaemon : IControlConnections
         ArgumentNullException.ThrowIfNull(merged);
         ConnectionConfig[] configs = CurrentConfigs();
         configs[index] = merged;
-        string? error = Apply(configs, _ => false);
+        string? error = _daemon.Apply(configs, _ => false);
         if (error is not null)
         {
             Log.Error($"{merged.FileName}: restart with the peer's view failed: {error}");
@@ -157,23 +144,23 @@ public sealed partial class TunnelDaemon : IControlConnections
             }
 
             MptConfig next = loaded.Config;
-            if (next.Interface with { AcceptRemote = _config.Interface.AcceptRemote } != _config.Interface)
+            MptConfig current = _daemon.Config;
+            if (next.Interface with { AcceptRemote = current.Interface.AcceptRemote } != current.Interface)
             {
                 Log.Warn("reload: changes to interface.conf other than accept_remote take effect at the next start");
             }
 
-            string? error = Apply([.. next.Connections], _ => false);
+            string? error = _daemon.Apply([.. next.Connections], _ => false);
             if (error is not null)
             {
                 return new CommandReply(false, "reload: " + error);
             }
 
             // MPT-SPEC §9.10: reload-all also re-reads the template (and with it the global key).
-            _config = _config with { Template = next.Template, Interface = _config.Interface with { AcceptRemote = next.Interface.AcceptRemote } };
+            _daemon.Config = current with { Template = next.Template, Interface = current.Interface with { AcceptRemote = next.Interface.AcceptRemote } };
             _template = next.Template;
-            _peer = ControlPeerState.From(_config.Interface, _template) with { CommandPort = _peer.CommandPort };
-            Info = Info with { Interface = _config.Interface };
-            return new CommandReply(true, $"reload: {_connections.Length} connection(s) running");
+            _peer = ControlPeerState.From(_daemon.Config.Interface, _template) with { CommandPort = _peer.CommandPort };
+            return new CommandReply(true, $"reload: {Running.Count} connection(s) running");
         }
 
         string path = Path.Combine(dir, "connections", file);
@@ -208,19 +195,19 @@ public sealed partial class TunnelDaemon : IControlConnections
             configs.Add(config);
         }
 
-        string? failed = Apply(configs, _ => false);
+        string? failed = _daemon.Apply(configs, _ => false);
         return failed is null ? new CommandReply(true, "reload " + file) : new CommandReply(false, $"reload {file}: {failed}");
     }
 
     /// <summary><c>mpt restart [FILE]</c>: rebuilds the connection(s) from memory; every path becomes OK (MPT-SPEC §8.3).</summary>
     public CommandReply Restart(string? file)
     {
-        if (file is not null && Array.FindIndex(_connections, c => c.Config.FileName == file) < 0)
+        if (file is not null && !Running.Any(c => c.Config.FileName == file))
         {
             return new CommandReply(false, $"restart {file}: no connection was loaded from {file}");
         }
 
-        string? error = Apply(CurrentConfigs(), f => file is null || f == file);
+        string? error = _daemon.Apply(CurrentConfigs(), f => file is null || f == file);
         string what = file is null ? "restart" : "restart " + file;
         return error is null ? new CommandReply(true, what) : new CommandReply(false, what + ": " + error);
     }
@@ -229,12 +216,12 @@ public sealed partial class TunnelDaemon : IControlConnections
     public CommandReply Delete(string file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (Array.FindIndex(_connections, c => c.Config.FileName == file) < 0)
+        if (!Running.Any(c => c.Config.FileName == file))
         {
             return new CommandReply(false, $"delete {file}: no connection was loaded from {file}");
         }
 
-        string? error = Apply([.. CurrentConfigs().Where(c => c.FileName != file)], _ => false);
+        string? error = _daemon.Apply([.. CurrentConfigs().Where(c => c.FileName != file)], _ => false);
         if (error is not null)
         {
             return new CommandReply(false, $"delete {file}: {error}");
@@ -264,7 +251,7 @@ public sealed partial class TunnelDaemon : IControlConnections
             return new CommandReply(false, "save: the daemon was started without a configuration directory");
         }
 
-        ConnectionRuntime[] targets = [.. _connections.Where(c => file is null || c.Config.FileName == file)];
+        ConnectionRuntime[] targets = [.. Running.Where(c => file is null || c.Config.FileName == file)];
         if (file is not null && targets.Length == 0)
         {
             return new CommandReply(false, $"save {file}: no connection was loaded from {file}");
@@ -289,22 +276,7 @@ public sealed partial class TunnelDaemon : IControlConnections
         return new CommandReply(true, written.ToString());
     }
 
-    /// <summary>Installs the routes of every connection again (after <c>mpt int IF up</c>: the kernel dropped those on IF, MPT-SPEC §9.10).</summary>
-    public void ReinstallRoutes()
-    {
-        lock (_gate)
-        {
-            foreach (ConnectionRuntime c in _connections)
-            {
-                InstallRoutes(c);
-            }
-        }
-    }
-
-    /// <summary>Runs <c>ip</c> (addresses, links) for the <c>addr</c> and <c>int</c> commands.</summary>
-    public LinkConfigurator Link => _link;
-
-    private ConnectionConfig[] CurrentConfigs() => [.. _connections.Select(c => c.Config)];
+    private ConnectionConfig[] CurrentConfigs() => [.. Running.Select(c => c.Config)];
 
     private static CommandReply Invalid(string what, IReadOnlyList<ConfigError> errors)
     {
