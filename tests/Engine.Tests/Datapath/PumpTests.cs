@@ -96,7 +96,7 @@ public class PumpTests
 
         Assert.True(0 == GC.GetAllocatedBytesForCurrentThread() - before, $"allocated in steady state (re-polls closed {pump.RepollsClosed}, timed out {pump.RepollsTimedOut}, catch-up reads {pump.CatchUpReads})");
         long received = connection.Paths[0].Counters.Rx.Packets + connection.Paths[1].Counters.Rx.Packets;
-        Assert.Equal(1001L * 2 * per * RxPump.MaxBatchesPerSocket, received);
+        Assert.Equal(1001L * 2 * per * ReceiveRounds.MaxBatchesPerSocket, received);
         long held = connection.Reorder?.Held ?? 0;
         Assert.Equal(received - held, tun.Written);
         Assert.Equal(0, connection.Paths[0].Counters.Rx.DropMalformed + connection.Paths[0].Counters.Rx.DropUnknownSource);

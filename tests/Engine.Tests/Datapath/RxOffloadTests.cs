@@ -42,7 +42,7 @@ public class RxOffloadTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        long messages = 301L * RxPump.GroBatchMessages * RxPump.MaxBatchesPerSocket;
+        long messages = 301L * RxPump.GroBatchMessages * ReceiveRounds.MaxBatchesPerSocket;
         Assert.Equal(messages / 2 * 11, connection.Paths[0].Counters.Rx.Packets);
         Assert.Equal(messages / 2, pump.GroMessages);
         Assert.Equal(messages / 2 * 10, pump.GroDatagrams);
@@ -115,7 +115,7 @@ public class RxOffloadTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         // Every 64-entry TUN batch holds the stream twice: segments 0–31 merge, then 0–31 again (a sequence jump back).
-        Assert.Equal(201L * RxPump.MaxBatchesPerSocket * 2, pump.SuperPackets);
+        Assert.Equal(201L * ReceiveRounds.MaxBatchesPerSocket * 2, pump.SuperPackets);
         Assert.Equal(pump.SuperPackets, tun.Super);
         Assert.Equal(0, tun.Plain);
         Assert.Equal(40 + (32 * 1300), tun.LastLength);

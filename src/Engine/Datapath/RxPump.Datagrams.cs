@@ -1,11 +1,107 @@
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Runtime;
+using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;
 
-/// <summary>UDP GRO receive (PERFORMANCE-NOTES lever 2): glued messages cut back into single datagrams in place.</summary>
+/// <summary>
+/// What each received datagram becomes (MPT-SPEC §2.6 with the "Required" checks, §3.3): sender check, GRE decode,
+/// keepalive bookkeeping or data, then the merger (sequenced, reordering connection) or the TUN queue. A plain receive
+/// is processed entry by entry (<see cref="Process"/>); a UDP GRO message is cut back into its datagrams in place first
+/// (<see cref="Split"/>, PERFORMANCE-NOTES lever 2).
+/// </summary>
 public sealed partial class RxPump
 {
+    private void Process(ConnectionRuntime c, PathRuntime p, int count, long now)
+    {
+        PathCounters counters = p.Counters;
+        for (int i = 0; i < count; i++)
+        {
+            if ((_rx.FlagsOf(i) & PacketFlags.Truncated) != 0)
+            {
+                counters.Rx.DropTruncated++;
+                continue;
+            }
+
+            // MPT-SPEC §2.6 step 3: only the path's configured remote address; the source port is not pinned (NAT).
+            if (!p.Remote.Matches(_rx.SourceAddress(i)))
+            {
+                counters.Rx.DropUnknownSource++;
+                continue;
+            }
+
+            Span<byte> datagram = _rx.Data(i);
+            if (!Decode(c, p, datagram, now, out GreFrame frame))
+            {
+                continue;
+            }
+
+            int offset = _rx.OffsetOf(i) + frame.HeaderLength;
+            int handle = _store.Adopt(_rx.Detach(i), offset, frame.PayloadLength);
+            Route(c, p, frame, datagram.Length, handle);
+        }
+    }
+
+    /// <summary>GRE decode (MPT-SPEC §2.6 steps 4–6); keepalives are handled here. True for a data packet.</summary>
+    private static bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
+    {
+        if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
+        {
+            p.Counters.Rx.DropMalformed++;
+            return false;
+        }
+
+        if (frame.Kind == GrePayloadKind.Command)
+        {
+            Command(c, p, datagram, now);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A data packet now held by <paramref name="handle"/>: counted, then to the reorder buffer (through the
+    /// merger) when it carries a sequence number and the connection reorders, else straight to the TUN queue.</summary>
+    private void Route(ConnectionRuntime c, PathRuntime p, in GreFrame frame, int datagramLength, int handle)
+    {
+        PathCounters counters = p.Counters;
+        counters.Rx.Packets++;
+        counters.Rx.Bytes += datagramLength;
+        if (c.Reorder is not null && frame.HasSequence)
+        {
+            if (_merger.IsFull)
+            {
+                FlushMerger(c);
+            }
+
+            _merger.Add(frame.Sequence, handle);
+        }
+        else
+        {
+            QueueToTun(handle);
+        }
+    }
+
+    private static void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
+    {
+        PathCounters counters = p.Counters;
+        if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
+        {
+            counters.Rx.DropCommandOnDataPort++;
+            return;
+        }
+
+        // B32: the keepalive names the sender's tunnel pair; it must be our pair swapped. The path is authenticated by
+        // its source address already, so a mismatch is counted (and reported) but still proves the path alive.
+        if (keepalive.LocalTunnel != c.RemoteTunnel || keepalive.RemoteTunnel != c.LocalTunnel)
+        {
+            counters.Rx.DropKeepaliveMismatch++;
+        }
+
+        counters.Rx.KeepalivesReceived++;
+        p.LastKeepaliveTicks = now;
+    }
+
     /// <summary>GRO messages split back into datagrams (receive thread).</summary>
     public long GroMessages { get; private set; }
 
@@ -66,7 +162,7 @@ public sealed partial class RxPump
                 }
 
                 Span<byte> datagram = message.Slice(at, length);
-                if (!Decode(c, p, datagram, now, out Wire.GreFrame frame))
+                if (!Decode(c, p, datagram, now, out GreFrame frame))
                 {
                     continue;
                 }
