@@ -257,7 +257,8 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
     {
         ArgumentNullException.ThrowIfNull(packet);
         int vnet = Capabilities.VnetHeader ? TunCapabilities.VnetHeaderSize : 0;
-        IoVec* iov = packet.IoVecs;
+        // Sound: ByteRange has struct iovec's layout (InteropLayoutTests), and the list outlives the call.
+        IoVec* iov = (IoVec*)packet.Ranges;
         if (packet.HasVirtioHeader)
         {
             if (vnet == 0 || packet.Header.Length != vnet)

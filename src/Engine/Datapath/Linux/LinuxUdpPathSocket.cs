@@ -12,7 +12,7 @@ namespace MptFast.Engine.Datapath.Linux;
 /// A path's UDP socket on Linux: AF_INET6 dual-stack (IPV6_V6ONLY off, IPv4 as ::ffff:a.b.c.d), SO_REUSEADDR, bound to
 /// (private address, local port) and sending every datagram to (remote address, remote port) — MPT-SPEC §2.1. Not
 /// connected: the kernel must not filter by source port, the receive side checks only the source address (§2.6).
-/// Batches move through recvmmsg/sendmmsg with the <see cref="PacketBatch"/>'s prebuilt headers.
+/// Batches move through recvmmsg/sendmmsg with the calling thread's prebuilt <see cref="MessageVector"/>.
 /// </summary>
 /// <remarks>
 /// MPT-SPEC B85: two paths bound to the same wildcard address and port (allowed by SO_REUSEADDR) split the incoming
@@ -26,15 +26,13 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 
     private readonly SockAddrIn6* _peer;
     private readonly uint _peerLength;
-    private readonly bool _ipv4Socket;
     private int _fd;
     private bool _gro;
 
-    private LinuxUdpPathSocket(int fd, bool ipv4Socket, SockAddrIn6* peer, uint peerLength, IPEndPoint local,
+    private LinuxUdpPathSocket(int fd, SockAddrIn6* peer, uint peerLength, IPEndPoint local,
         IPEndPoint remote, UdpOffloadCapabilities capabilities)
     {
         _fd = fd;
-        _ipv4Socket = ipv4Socket;
         _peer = peer;
         _peerLength = peerLength;
         LocalEndPoint = local;
@@ -139,7 +137,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             UdpOffloadCapabilities probed = ProbeOffloads(fd);
             bool groOn = gro && probed.GroSupported && Libc.SetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == Errno.Success;
             var capabilities = new UdpOffloadCapabilities(probed.GsoSegments, groOn);
-            return new LinuxUdpPathSocket(fd, ipv4Socket, peer, peerLength, new IPEndPoint(local, boundPort),
+            return new LinuxUdpPathSocket(fd, peer, peerLength, new IPEndPoint(local, boundPort),
                 new IPEndPoint(remote, remotePort), capabilities) { _gro = groOn };
         }
         catch
@@ -164,15 +162,16 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 
         int capacity = batch.Pool.PacketCapacity;
         bool gro = _gro;
+        MessageVector vector = MessageVector.ForCurrentThread;
         for (int i = 0; i < ready; i++)
         {
-            batch.PrepareReceive(i, PacketPool.Headroom, capacity, withControl: gro);
+            vector.PrepareReceive(batch, i, capacity, withControl: gro);
         }
 
         int n;
         do
         {
-            n = Libc.RecvMmsg(_fd, batch.Messages, (uint)ready, Libc.MSG_DONTWAIT, null);
+            n = Libc.RecvMmsg(_fd, vector.Messages, (uint)ready, Libc.MSG_DONTWAIT, null);
         }
         while (n < 0 && LinuxError.Last == Errno.EINTR);
 
@@ -196,40 +195,13 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 
         for (int i = 0; i < n; i++)
         {
-            // Sound: i < n ≤ ready ≤ Capacity, the messages the kernel just filled.
-            MMsgHdr* m = batch.Messages + i;
-            int msgFlags = m->Header.Flags;
-            var flags = PacketFlags.None;
-            if ((msgFlags & Libc.MSG_TRUNC) != 0)
+            // i < n ≤ ready: the messages the kernel just filled. A truncated one is flagged, the pump drops it (B04).
+            if ((vector.CompleteReceive(batch, i, withControl: gro) & PacketFlags.Truncated) != 0)
             {
-                flags |= PacketFlags.Truncated; // MPT-SPEC B04: flag, the pump drops it
                 Counters.Receive.Truncated++;
             }
 
-            if ((msgFlags & Libc.MSG_CTRUNC) != 0)
-            {
-                flags |= PacketFlags.ControlTruncated;
-            }
-
-            if (_ipv4Socket)
-            {
-                batch.SourceAt(i)->NormalizeFromIPv4();
-            }
-
-            int segmentSize = 0;
-            if (gro)
-            {
-                // Sound: the kernel wrote ControlLength ≤ ControlBytesPerPacket bytes into this message's control area.
-                ReadOnlySpan<byte> cmsg = CMsgHdr.Find(m->Header.Control, (int)m->Header.ControlLength, Libc.SOL_UDP, Libc.UDP_GRO);
-                if (cmsg.Length >= sizeof(int))
-                {
-                    segmentSize = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(cmsg);
-                }
-            }
-
-            int length = (int)m->Length;
-            batch.CompleteReceive(i, length, flags, segmentSize);
-            Counters.Receive.Bytes += length;
+            Counters.Receive.Bytes += batch.LengthOf(i);
         }
 
         Counters.Receive.Datagrams += n;
@@ -247,15 +219,16 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         }
 
         int end = start + count;
+        MessageVector vector = MessageVector.ForCurrentThread;
         for (int i = start; i < end; i++)
         {
-            batch.PrepareSend(i, _peer, _peerLength);
+            vector.PrepareSend(batch, i, _peer, _peerLength);
         }
 
         int done = start;
         while (done < end)
         {
-            int n = Libc.SendMmsg(_fd, batch.Messages + done, (uint)(end - done), Libc.MSG_DONTWAIT);
+            int n = Libc.SendMmsg(_fd, vector.Messages + done, (uint)(end - done), Libc.MSG_DONTWAIT);
             if (n > 0)
             {
                 for (int i = done; i < done + n; i++)
@@ -302,17 +275,18 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             return SendBatch(batch, start, count);
         }
 
-        batch.PrepareGso(start, start, count, (ushort)segmentSize, _peer, _peerLength);
+        MessageVector vector = MessageVector.ForCurrentThread;
+        vector.PrepareGso(batch, start, start, count, (ushort)segmentSize, _peer, _peerLength);
         nint n;
         do
         {
-            // Sound: PrepareGso pointed the message at rented slots, the peer storage and the batch's control area.
-            n = Libc.SendMsg(_fd, &batch.Messages[start].Header, Libc.MSG_DONTWAIT);
+            // Sound: PrepareGso pointed the message at rented slots, the peer storage and the vector's control area.
+            n = Libc.SendMsg(_fd, &vector.Messages[start].Header, Libc.MSG_DONTWAIT);
         }
         while (n < 0 && LinuxError.Last == Errno.EINTR);
 
         Errno errno = n < 0 ? LinuxError.Last : Errno.Success;
-        batch.RestoreMessage(start);
+        vector.RestoreMessage(start);
         if (errno == Errno.Success)
         {
             Counters.Send.GsoSends++;
