@@ -315,7 +315,7 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
 
         _enabledOffloads = 0;
         _ = Libc.Ioctl(_fd, Libc.TUNSETOFFLOAD, 0);
-        Logging.Log.Warn($"tunnel {Name}: TUN read failed ({reason}); offloads turned off, plain packets from now on");
+        Logging.Log.Downgrade($"tunnel {Name}: TUN read failed ({reason}); offloads turned off, plain packets from now on");
         return true;
     }
 

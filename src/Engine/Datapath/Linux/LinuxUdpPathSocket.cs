@@ -306,7 +306,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             // quinn-udp style: the kernel or the egress device cannot segment; stop asking, send these one by one.
             if (Capabilities.DisableGso())
             {
-                Logging.Log.Warn($"path {LocalEndPoint} -> {RemoteEndPoint}: UDP GSO refused ({errno}), sending datagrams one by one");
+                Logging.Log.Downgrade($"path {LocalEndPoint} -> {RemoteEndPoint}: UDP GSO refused ({errno}), sending datagrams one by one");
             }
 
             return SendBatch(batch, start, count);
@@ -356,7 +356,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         _ = Libc.SetIntOption(_fd, Libc.SOL_UDP, Libc.UDP_GRO, 0);
         if (Capabilities.DisableGro())
         {
-            Logging.Log.Warn($"{this}: UDP GRO refused ({errno}), receiving without it");
+            Logging.Log.Downgrade($"{this}: UDP GRO refused ({errno}), receiving without it");
         }
     }
 
