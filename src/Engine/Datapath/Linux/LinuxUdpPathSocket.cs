@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Text;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Interop;
 using MptFast.Engine.Runtime;
@@ -22,8 +21,6 @@ namespace MptFast.Engine.Datapath.Linux;
 /// </remarks>
 public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 {
-    private const int MinBufferBytes = 64 * 1024;
-
     private readonly SockAddrIn6* _peer;
     private readonly uint _peerLength;
     private int _fd;
@@ -106,19 +103,19 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         {
             if (!ipv4Socket)
             {
-                Check(Libc.SetIntOption(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 0), "IPV6_V6ONLY off", local, localPort);
+                UdpSocketSetup.Check(Libc.SetIntOption(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 0), "IPV6_V6ONLY off", local, localPort);
             }
 
-            Check(Libc.SetIntOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1), "SO_REUSEADDR", local, localPort);
+            UdpSocketSetup.Check(Libc.SetIntOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1), "SO_REUSEADDR", local, localPort);
             if (!string.IsNullOrEmpty(bindDevice))
             {
-                BindToDevice(fd, bindDevice, local, localPort);
+                UdpSocketSetup.BindToDevice(fd, bindDevice, local, localPort);
             }
 
-            SetBuffer(fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, bufferBytes);
-            SetBuffer(fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, bufferBytes);
-            Bind(fd, ipv4Socket, local, localPort);
-            ushort boundPort = QueryBoundPort(fd);
+            UdpSocketSetup.SetBuffer(fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, bufferBytes);
+            UdpSocketSetup.SetBuffer(fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, bufferBytes);
+            UdpSocketSetup.Bind(fd, ipv4Socket, local, localPort);
+            ushort boundPort = UdpSocketSetup.QueryBoundPort(fd);
 
             peer = (SockAddrIn6*)NativeMemory.AllocZeroed((nuint)sizeof(SockAddrIn6));
             uint peerLength;
@@ -134,7 +131,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             }
 
             // PERFORMANCE-NOTES lever 2 / STYLE.md "OS capabilities as state": GRO is on only where the kernel took it.
-            UdpOffloadCapabilities probed = ProbeOffloads(fd);
+            UdpOffloadCapabilities probed = UdpSocketSetup.ProbeOffloads(fd);
             bool groOn = gro && probed.GroSupported && Libc.SetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == Errno.Success;
             var capabilities = new UdpOffloadCapabilities(probed.GsoSegments, groOn);
             return new LinuxUdpPathSocket(fd, peer, peerLength, new IPEndPoint(local, boundPort),
@@ -385,84 +382,4 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             NativeMemory.Free(_peer);
         }
     }
-
-    /// <summary>Probes <paramref name="fd"/> without changing its behaviour: getsockopt(SOL_UDP, UDP_SEGMENT/UDP_GRO)
-    /// succeed on kernels that implement them (4.18 / 5.0+).</summary>
-    private static UdpOffloadCapabilities ProbeOffloads(int fd)
-    {
-        bool gso = Libc.GetIntOption(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, out _) == Errno.Success;
-        bool gro = Libc.GetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, out _) == Errno.Success;
-        return new UdpOffloadCapabilities(gso ? UdpOffloadCapabilities.MaxSegments : 1, gro);
-    }
-
-    private static void Bind(int fd, bool ipv4Socket, IPAddress local, ushort port)
-    {
-        int rc;
-        if (ipv4Socket)
-        {
-            SockAddrIn sa = SockAddrIn6.FromIPv4(local, port);
-            rc = Libc.Bind(fd, &sa, (uint)sizeof(SockAddrIn));
-        }
-        else
-        {
-            SockAddrIn6 sa = SockAddrIn6.From(local, port);
-            rc = Libc.Bind(fd, &sa, SockAddrIn6.Size);
-        }
-
-        if (rc != 0)
-        {
-            LinuxError.ThrowLast($"bind path socket to {FormatEndpoint(local, port)}");
-        }
-    }
-
-    private static ushort QueryBoundPort(int fd)
-    {
-        SockAddrIn6 sa = default;
-        uint length = SockAddrIn6.Size;
-        if (Libc.GetSockName(fd, &sa, &length) != 0)
-        {
-            LinuxError.ThrowLast("getsockname on path socket");
-        }
-
-        return sa.Port; // sockaddr_in and sockaddr_in6 keep the port at the same offset
-    }
-
-    private static void BindToDevice(int fd, string device, IPAddress local, ushort port)
-    {
-        if (!LinuxTunDevice.IsValidInterfaceName(device))
-        {
-            throw new ArgumentException($"invalid interface name '{device}'", nameof(device));
-        }
-
-        Span<byte> name = stackalloc byte[IfReq.NameSize];
-        int n = Encoding.ASCII.GetBytes(device, name);
-        // Sound: the stack buffer is fixed for the call; the kernel reads n bytes (no NUL needed with the length).
-        fixed (byte* p = name)
-        {
-            if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, p, (uint)n) != 0)
-            {
-                LinuxError.ThrowLast($"SO_BINDTODEVICE {device} for {FormatEndpoint(local, port)}");
-            }
-        }
-    }
-
-    /// <summary>SO_*BUFFORCE needs CAP_NET_ADMIN and bypasses rmem_max; fall back to the capped option.</summary>
-    private static void SetBuffer(int fd, int forceOption, int option, int bytes)
-    {
-        bytes = Math.Max(bytes, MinBufferBytes);
-        if (Libc.SetIntOption(fd, Libc.SOL_SOCKET, forceOption, bytes) != Errno.Success)
-        {
-            _ = Libc.SetIntOption(fd, Libc.SOL_SOCKET, option, bytes); // best effort: the default still works
-        }
-    }
-
-    private static void Check(Errno errno, string what, IPAddress local, ushort port)
-    {
-        if (errno != Errno.Success)
-        {
-            LinuxError.Throw($"{what} on path socket {FormatEndpoint(local, port)}", errno);
-        }
-    }
-
-    private static string FormatEndpoint(IPAddress address, ushort port) => new IPEndPoint(address, port).ToString();
 }
