@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MptFast.Engine.Config;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Reorder;
@@ -14,7 +15,10 @@ namespace MptFast.Engine.Runtime;
 public sealed class ConnectionRuntime
 {
     private int _okMask;
-    private long _dropNoPath;
+
+    // Written by the transmit thread for every packet; kept off the cache lines of the fields the receive thread reads
+    // for every packet (Reorder, the tunnel addresses).
+    private TransmitState _transmit;
 
     public ConnectionRuntime(int index, ConnectionConfig config, PathRuntime[] paths, PortMapTable portMap, Address16 localTunnel, Address16 remoteTunnel)
     {
@@ -71,7 +75,11 @@ public sealed class ConnectionRuntime
     public bool SendSequence { get; }
 
     /// <summary>Next sequence number (transmit thread only). One counter per connection, from 0, whatever the path (§2.3).</summary>
-    public uint NextSequence { get; set; }
+    public uint NextSequence
+    {
+        get => _transmit.NextSequence;
+        set => _transmit.NextSequence = value;
+    }
 
     /// <summary>Receive reorder buffer when reorder_window &gt; 0 (receive thread only).</summary>
     public ReorderBuffer? Reorder { get; }
@@ -80,9 +88,9 @@ public sealed class ConnectionRuntime
     public uint OkMask => (uint)Volatile.Read(ref _okMask);
 
     /// <summary>Packets dropped because no path was OK (transmit thread).</summary>
-    public long DropNoPath => Volatile.Read(ref _dropNoPath);
+    public long DropNoPath => Volatile.Read(ref _transmit.DropNoPath);
 
-    public void CountNoPath() => _dropNoPath++;
+    public void CountNoPath() => _transmit.DropNoPath++;
 
     /// <summary>
     /// Continues <paramref name="previous"/> (the same connection before a reload or restart, datapath threads
@@ -92,7 +100,7 @@ public sealed class ConnectionRuntime
     {
         ArgumentNullException.ThrowIfNull(previous);
         NextSequence = previous.NextSequence;
-        _dropNoPath = previous.DropNoPath;
+        _transmit.DropNoPath = previous.DropNoPath;
     }
 
     public void RecomputeOkMask()
@@ -110,4 +118,15 @@ public sealed class ConnectionRuntime
     }
 
     private static long TimeSpanToTicks(int milliseconds) => milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>The transmit thread's fields, a cache line of padding on either side wherever the runtime places them.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct TransmitState
+    {
+        [FieldOffset(64)]
+        public uint NextSequence;
+
+        [FieldOffset(72)]
+        public long DropNoPath;
+    }
 }
