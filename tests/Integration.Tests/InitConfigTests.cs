@@ -103,6 +103,12 @@ public partial class InitConfigTests
         Assert.All(ConnectionFiles(dir.Path), f => Assert.Equal(Key, KeyOf(f)));
         Assert.Contains("--auth-key", r.Stdout, StringComparison.Ordinal); // tells how to give the peer the same key
 
+        // "-" reads the key from standard input, so it need not stand on a command line (ps, shell history).
+        string fromStdin = Path.Combine(dir.Path, "stdin");
+        ProcResult piped = Proc.Run(Short, "bash", "-c", "printf '%s\\n' \"$2\" | \"$0\" init-config --auth-key - \"$1\"", TestEnvironment.MptfastBinary, fromStdin, Key);
+        Assert.True(piped.ExitCode == 0, piped.All);
+        Assert.All(ConnectionFiles(fromStdin), f => Assert.Equal(Key, KeyOf(f)));
+
         foreach (string bad in (string[])["0", Key[..63] + "G", Engine.Config.ConnectionConfig.DefaultAuthKey])
         {
             ProcResult refused = Mptfast("init-config", "--auth-key", bad, Path.Combine(dir.Path, "other"));
