@@ -20,6 +20,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         string invokedAs = Path.GetFileName(Environment.GetCommandLineArgs().FirstOrDefault() ?? "mptfast");
+        Log.PriorityPrefix = StderrIsJournal();
         try
         {
             return invokedAs switch
@@ -68,6 +69,41 @@ internal static class Program
                 return PortMapCommand.Run(rest);
             default:
                 return CliCommand.RunAsMpt(args);
+        }
+    }
+
+    /// <summary>Sets the line format from <c>--log-format</c>.</summary>
+    public static void SetLogFormat(string text)
+    {
+        if (!Log.TryParseFormat(text, out LogFormat format))
+        {
+            throw new UsageException($"unknown log format '{text}' (text, json)");
+        }
+
+        Log.Format = format;
+    }
+
+    /// <summary>
+    /// Whether standard error is the journal stream systemd connected (systemd.exec(5) $JOURNAL_STREAM: "DEVICE:INODE"
+    /// of that socket; the variable alone is inherited by anything the service runs, also with stderr redirected).
+    /// The inode is compared with the one /proc shows for fd 2 ("socket:[INODE]").
+    /// </summary>
+    private static bool StderrIsJournal()
+    {
+        string? stream = Environment.GetEnvironmentVariable("JOURNAL_STREAM");
+        int colon = stream?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        if (stream is null || colon < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            return new FileInfo("/proc/self/fd/2").LinkTarget == "socket:[" + stream[(colon + 1)..] + "]";
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

@@ -247,13 +247,15 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         if (n.Code == HandshakeCodes.Ok)
         {
             _handshakesSucceeded++; // control thread only; read with Volatile.Read
-            Log.Info($"{n.FileName}: path {n.Path}: peer acknowledged status 0x{(int)n.Status:x2}");
+            Log.Write(LogLevel.Info, $"{n.FileName}: path {n.Path}: peer acknowledged status 0x{(int)n.Status:x2}",
+                new LogFields("peer_notification", n.FileName, n.Path, Status: StatusJson.StatusName(n.Status)));
             return;
         }
 
         _handshakesFailed++;
-        Log.Warn($"{n.FileName}: path {n.Path}: telling the peer about status 0x{(int)n.Status:x2} failed with code {n.Code} " +
-            $"({HandshakeText(n.Code)}), attempt {n.Attempt}{(n.WillRetry ? ", will retry" : "")}");
+        Log.Write(LogLevel.Warning, $"{n.FileName}: path {n.Path}: telling the peer about status 0x{(int)n.Status:x2} failed with code {n.Code} " +
+            $"({HandshakeText(n.Code)}), attempt {n.Attempt}{(n.WillRetry ? ", will retry" : "")}",
+            new LogFields("peer_notification", n.FileName, n.Path, HandshakeText(n.Code), StatusJson.StatusName(n.Status)));
     }
 
     /// <summary>A human text for a handshake result code (MPT-SPEC §4.10).</summary>
@@ -309,7 +311,10 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             StatusOrigin.Peer => "the peer said so",
             _ => origin.ToString(),
         };
-        Log.Warn($"{connection.Config.FileName}: path {path.Index} ({path.PublicAddress} -> {path.RemoteAddress}) status 0x{(int)from:x2} -> 0x{(int)to:x2}: {why}");
+        // An event with the reason (issue 16): a path going down is a warning, one coming back is news.
+        Log.Write(to == PathStatus.Ok ? LogLevel.Info : LogLevel.Warning,
+            $"{connection.Config.FileName}: path {path.Index} ({path.PublicAddress} -> {path.RemoteAddress}) status 0x{(int)from:x2} -> 0x{(int)to:x2}: {why}",
+            new LogFields("path_status", connection.Config.FileName, path.Index, ReasonName(origin), StatusJson.StatusName(to)));
 
         // MPT-SPEC §8.3: the dead timer and the interface check tell the peer (sent as 0x80); a keepalive does not.
         if ((origin is StatusOrigin.DeadTimer or StatusOrigin.LinkMonitor) && to != PathStatus.Ok
@@ -318,6 +323,17 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             _notifier.Announce(connection.Index, path.Index, NowMs());
         }
     }
+
+    /// <summary>Why a status changed, as log events name it: the link's carrier, the dead timer, a keepalive, the peer, a command.</summary>
+    public static string ReasonName(StatusOrigin origin) => origin switch
+    {
+        StatusOrigin.LinkMonitor => "carrier",
+        StatusOrigin.DeadTimer => "dead_timer",
+        StatusOrigin.Keepalive => "keepalive",
+        StatusOrigin.Peer => "peer",
+        StatusOrigin.Command => "command",
+        _ => "config",
+    };
 
     bool? ILivenessActions.QueryLink(string interfaceName) => _links.IsUpAndRunning(interfaceName);
 
@@ -357,7 +373,8 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         _reportedDrops[slot] = value;
         if (delta > 0 && report)
         {
-            Log.Warn($"{c.Config.FileName}: path {p.Index}: dropped {delta} {what} (total {value})");
+            Log.Write(LogLevel.Warning, $"{c.Config.FileName}: path {p.Index}: dropped {delta} {what} (total {value})",
+                new LogFields("drops", c.Config.FileName, p.Index, what));
         }
     }
 

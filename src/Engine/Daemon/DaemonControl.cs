@@ -127,8 +127,22 @@ internal sealed class DaemonControl : IDaemonCommands, IControlConnections
         }
     }
 
-    /// <summary><c>mpt reload [FILE]</c>: re-reads FILE (or every file and the template); an invalid file changes nothing.</summary>
+    /// <summary><c>mpt reload [FILE]</c>: re-reads FILE (or every file and the template); an invalid file changes nothing.
+    /// The service manager hears RELOADING=1 before and READY=1 after, whatever the outcome (the service runs on).</summary>
     public CommandReply Reload(string? file)
+    {
+        _daemon.Service?.Reloading();
+        try
+        {
+            return ReloadFiles(file);
+        }
+        finally
+        {
+            _daemon.Service?.Reloaded();
+        }
+    }
+
+    private CommandReply ReloadFiles(string? file)
     {
         if (ConfigDirectory is not { } dir)
         {

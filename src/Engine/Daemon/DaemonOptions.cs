@@ -26,6 +26,10 @@ public sealed record DaemonOptions
     /// </summary>
     public string? InterfaceCommand { get; init; }
 
+    /// <summary>What systemd passed (NOTIFY_SOCKET, WATCHDOG_USEC): where to send sd_notify messages and whether to
+    /// ping its watchdog; default: not run by a service manager.</summary>
+    public ServiceEnvironment Service { get; init; }
+
     /// <summary>The port map compiled into the binary at build time, per connection file name (null: none).</summary>
     public Func<string, Mapping.PortMapTable?>? BakedPortMap { get; init; }
 }

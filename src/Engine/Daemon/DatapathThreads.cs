@@ -39,6 +39,14 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         return _retired.Plus(live);
     }
 
+    /// <summary>The running pump threads by name with the turns of their loops (empty while stopped): the input of the
+    /// <see cref="DatapathWatchdog"/>.</summary>
+    public (string Thread, long Iterations)[] LoopIterations() =>
+        _tx is { } tx && _rx is { } rx ? [(TxThreadName, tx.LoopIterations), (RxThreadName, rx.LoopIterations)] : [];
+
+    /// <summary>The pump threads' names (as <c>ps -L</c> and the logs show them).</summary>
+    public const string TxThreadName = "mptfast-tx", RxThreadName = "mptfast-rx";
+
     /// <summary>Bytes allocated by the running transmit and receive threads since they started (0 in the steady state).</summary>
     public (long Tx, long Rx) AllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
 
@@ -54,8 +62,8 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         Log.Info(options.Offload
             ? $"receive offloads: UDP GRO on {groPaths} of {connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
             : "receive offloads: off (--no-offload)");
-        _txThread = DaemonThread.Start("mptfast-tx", _tx.Run, ThreadPriority.AboveNormal);
-        _rxThread = DaemonThread.Start("mptfast-rx", _rx.Run, ThreadPriority.AboveNormal);
+        _txThread = DaemonThread.Start(TxThreadName, _tx.Run, ThreadPriority.AboveNormal);
+        _rxThread = DaemonThread.Start(RxThreadName, _rx.Run, ThreadPriority.AboveNormal);
     }
 
     /// <summary>Stops the pump threads and disposes the pumps (the TUN device and the path sockets stay open); their

@@ -31,6 +31,7 @@ public sealed class TunnelDaemon : IDisposable
     private ControlLoop? _control;
     private Thread? _controlThread;
     private DaemonControl? _commands;
+    private SystemdService? _service;
     private bool _disposed;
 
     private TunnelDaemon(MptConfig config, DaemonOptions options)
@@ -53,6 +54,12 @@ public sealed class TunnelDaemon : IDisposable
     internal InstalledRoutes Routes => _routes!;
 
     internal LinkConfigurator Link => _link;
+
+    /// <summary>The service manager's view (sd_notify), null when not run by one.</summary>
+    internal SystemdService? Service => _service;
+
+    /// <summary>The pump threads' loop turns (control thread; see <see cref="DatapathWatchdog"/>).</summary>
+    internal (string Thread, long Iterations)[] DatapathIterations() => _datapath?.LoopIterations() ?? [];
 
     /// <summary>The control loop (liveness actions for status changes the protocol makes).</summary>
     internal ControlLoop Control => _control ?? throw new InvalidOperationException("not started");
@@ -134,7 +141,13 @@ public sealed class TunnelDaemon : IDisposable
         _datapath.Start(_connections);
         _controlThread = DaemonThread.Start("mptfast-ctl", _control.Run);
         int paths = _connections.Sum(c => c.Paths.Length);
-        Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");
+        Log.Write(LogLevel.Info, $"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}",
+            new LogFields("ready"));
+        if (Options.Service.NotifySocket is { } notifySocket)
+        {
+            _service = new SystemdService(this, new ServiceNotifier(notifySocket), Options.Service.Watchdog);
+            _service.Ready();
+        }
     }
 
     /// <summary>
@@ -266,6 +279,7 @@ public sealed class TunnelDaemon : IDisposable
         }
 
         _disposed = true;
+        _service?.Stopping();
 
         // The control thread first: it is the one that reconfigures, so after it the connection set is stable.
         _control?.Stop();
@@ -287,6 +301,7 @@ public sealed class TunnelDaemon : IDisposable
         }
 
         _tun?.Dispose();
-        Log.Info("stopped: routes removed, interface closed");
+        _service?.Dispose();
+        Log.Write(LogLevel.Info, "stopped: routes removed, interface closed", new LogFields("stopped"));
     }
 }

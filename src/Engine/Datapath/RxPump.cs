@@ -115,6 +115,11 @@ public sealed partial class RxPump : IDisposable
 
     private long _allocatedBytes;
 
+    /// <summary>Turns of the thread's loop (see <see cref="TxPump.LoopIterations"/>; the wait is at most a second).</summary>
+    public long LoopIterations => Volatile.Read(ref _loopIterations);
+
+    private long _loopIterations;
+
     /// <summary>TCP super-packets written to the TUN.</summary>
     public long SuperPackets => _writer.SuperPackets;
 
@@ -135,6 +140,7 @@ public sealed partial class RxPump : IDisposable
     /// <summary>The receive thread's own counters, as the status shows them (read from another thread: each value is
     /// one aligned read of a field only this thread writes).</summary>
     public CounterSnapshot PublishCounters() => new CounterSnapshot()
+        .Add("rx_loop_iterations", ref _loopIterations)
         .Add("rx_gro_messages", GroMessages)
         .Add("rx_gro_datagrams", GroDatagrams)
         .Add("rx_super_packets", SuperPackets)
@@ -151,6 +157,7 @@ public sealed partial class RxPump : IDisposable
         while (!_stopping)
         {
             RunOnce(WaitMilliseconds());
+            _loopIterations++; // see TxPump.LoopIterations
             Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
         }
     }

@@ -44,6 +44,7 @@ public sealed partial class TxPump : IDisposable
     private readonly PollSet _writable = new(1);
     private volatile bool _stopping;
 
+    private long _loopIterations;
     private long _dropNoConnection;
     private long _dropNotIp;
     private long _dropBadOffload;
@@ -113,12 +114,17 @@ public sealed partial class TxPump : IDisposable
     /// a segment larger than an output slot) or found no free output slot.</summary>
     public long DropBadOffload => Volatile.Read(ref _dropBadOffload);
 
+    /// <summary>Turns of the thread's loop (one wait and what it woke up for): it moves at least once a second while the
+    /// thread is alive, so a service watchdog can tell a turning pump from a stuck one.</summary>
+    public long LoopIterations => Volatile.Read(ref _loopIterations);
+
     /// <summary>GSO super-packets read from the TUN and segmented.</summary>
     public long SuperPackets => Volatile.Read(ref _superPackets);
 
     /// <summary>The transmit thread's own counters, as the status shows them (read from another thread: each value is
     /// one aligned read of a field only this thread writes).</summary>
     public CounterSnapshot PublishCounters() => new CounterSnapshot()
+        .Add("tx_loop_iterations", ref _loopIterations)
         .Add("tx_super_packets", ref _superPackets)
         .Add("tx_dropped_no_connection", ref _dropNoConnection)
         .Add("tx_dropped_not_ip", ref _dropNotIp)
@@ -140,6 +146,7 @@ public sealed partial class TxPump : IDisposable
         while (!_stopping)
         {
             RunOnce(1000);
+            _loopIterations++; // the watchdog's sign that the thread turns (at least once per second, idle or not)
             Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
         }
     }

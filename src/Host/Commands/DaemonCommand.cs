@@ -39,6 +39,7 @@ internal static class DaemonCommand
                 case "-c" or "--config": dir = reader.Value(a); break;
                 case "-d": noStdin = true; break;
                 case "--log-level": Program.SetLogLevel(reader.Value(a)); break;
+                case "--log-format": Program.SetLogFormat(reader.Value(a)); break;
                 case "--no-offload": offload = false; break;
                 case "--interface-command": interfaceCommand = reader.Value(a); break;
                 case "-h" or "--help": Console.Out.Write(Help.Run); return Program.ExitOk;
@@ -46,26 +47,33 @@ internal static class DaemonCommand
             }
         }
 
+        // Read once and removed, so that the programs the daemon runs (ip, an interface command) do not inherit them.
+        ServiceEnvironment service = ServiceEnvironment.Read(Environment.GetEnvironmentVariable, Environment.ProcessId);
+        foreach (string variable in ServiceEnvironment.Variables)
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
         ConfigLoadResult loaded = ConfigLoader.Load(dir);
         foreach (ConfigWarning w in loaded.Warnings)
         {
-            Log.Warn(w.ToString());
+            Log.Write(LogLevel.Warning, w.ToString(), new LogFields("config_warning"));
         }
 
         if (loaded.Config is null || loaded.Errors.Count > 0)
         {
             foreach (ConfigError e in loaded.Errors)
             {
-                Log.Error(e.ToString());
+                Log.Write(LogLevel.Error, e.ToString(), new LogFields("config_error"));
             }
 
-            Log.Error($"{dir}: configuration has {loaded.Errors.Count} error(s); not starting");
+            Log.Write(LogLevel.Error, $"{dir}: configuration has {loaded.Errors.Count} error(s); not starting", new LogFields("start_failed"));
             return Program.ExitFailure;
         }
 
         if (Preflight() is { } problem)
         {
-            Log.Error(problem);
+            Log.Write(LogLevel.Error, problem, new LogFields("start_failed"));
             return Program.ExitFailure;
         }
 
@@ -82,11 +90,12 @@ internal static class DaemonCommand
                 BakedPortMap = CompiledPortMaps.ForFile,
                 ConfigDirectory = Path.GetFullPath(dir),
                 InterfaceCommand = interfaceCommand,
+                Service = service,
             });
         }
         catch (Exception e) when (e is DaemonStartException or IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
-            Log.Error("cannot start: " + e.Message);
+            Log.Write(LogLevel.Error, "cannot start: " + e.Message, new LogFields("start_failed"));
             return Program.ExitFailure;
         }
 
@@ -99,14 +108,7 @@ internal static class DaemonCommand
                 daemon.Post(() =>
                 {
                     CommandReply r = daemon.Commands.Reload(null);
-                    if (r.Ok)
-                    {
-                        Log.Info("SIGHUP: " + r.Text);
-                    }
-                    else
-                    {
-                        Log.Error("SIGHUP: " + r.Text);
-                    }
+                    Log.Write(r.Ok ? LogLevel.Info : LogLevel.Error, "SIGHUP: " + r.Text, new LogFields("reload", Reason: "signal"));
                 });
             });
             if (!noStdin && !Console.IsInputRedirected)
@@ -115,7 +117,7 @@ internal static class DaemonCommand
             }
 
             stop.Wait();
-            Log.Info("stopping");
+            Log.Write(LogLevel.Info, "stopping", new LogFields("stopping"));
         }
 
         return Program.ExitOk;

@@ -15,7 +15,8 @@ internal sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _log = new();
     private readonly string _ns;
 
-    private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs, IReadOnlyList<string>? wrapper = null)
+    private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs, IReadOnlyList<string>? wrapper = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         _ns = ns;
         ConfDir = confDir;
@@ -26,6 +27,11 @@ internal sealed class DaemonProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value; // `ip netns exec` passes its environment on to the daemon it execs
+        }
+
         foreach (string a in (string[])["netns", "exec", ns, .. wrapper ?? [], TestEnvironment.MptfastBinary, "run", "-c", confDir, "--log-level", "debug", .. extraArgs])
         {
             psi.ArgumentList.Add(a);
@@ -60,6 +66,14 @@ internal sealed class DaemonProcess : IDisposable
     public static DaemonProcess Start(string ns, string confDir, params string[] extraArgs)
     {
         var d = new DaemonProcess(ns, confDir, extraArgs);
+        d.WaitForLog("ready", TimeSpan.FromSeconds(20));
+        return d;
+    }
+
+    /// <summary>As <see cref="Start"/>, with <paramref name="environment"/> added to the daemon's environment.</summary>
+    public static DaemonProcess StartWith(IReadOnlyDictionary<string, string> environment, string ns, string confDir, params string[] extraArgs)
+    {
+        var d = new DaemonProcess(ns, confDir, extraArgs, environment: environment);
         d.WaitForLog("ready", TimeSpan.FromSeconds(20));
         return d;
     }

@@ -16,6 +16,13 @@ internal sealed class TunnelFixture : IDisposable
 
     /// <summary>As above; <paramref name="customize"/> edits each side's config directory before its daemon starts.</summary>
     public TunnelFixture(TunnelSpec spec, Action<string, char>? customize, int testbedPaths = 2, params string[] daemonArgs)
+        : this(spec, customize, null, testbedPaths, daemonArgs)
+    {
+    }
+
+    /// <summary>As above; side a's daemon gets <paramref name="environmentA"/> in its environment (e.g. NOTIFY_SOCKET).</summary>
+    public TunnelFixture(TunnelSpec spec, Action<string, char>? customize, IReadOnlyDictionary<string, string>? environmentA, int testbedPaths = 2,
+        params string[] daemonArgs)
     {
         Spec = spec;
         Testbed = new Testbed(testbedPaths);
@@ -25,7 +32,7 @@ internal sealed class TunnelFixture : IDisposable
             string b = spec.Write(_dir.Sub("b"), 'b');
             customize?.Invoke(a, 'a');
             customize?.Invoke(b, 'b');
-            A = DaemonProcess.Start(Testbed.A, a, daemonArgs);
+            A = DaemonProcess.StartWith(environmentA ?? new Dictionary<string, string>(), Testbed.A, a, daemonArgs);
             B = DaemonProcess.Start(Testbed.B, b, daemonArgs);
         }
         catch
