@@ -42,7 +42,8 @@ internal static class Help
     };
 
     public const string Run = """
-        Usage: mptfast run [-c DIR] [-d] [--log-level LEVEL] [--no-offload] [--interface-command PROG]
+        Usage: mptfast run [-c DIR] [-d] [--log-level LEVEL] [--log-format text|json] [--no-offload]
+                           [--interface-command PROG]
                mptsrv [-d]
 
         Runs the tunnel daemon in the foreground: creates the TUN interface of DIR/interface.conf, sets its
@@ -57,6 +58,10 @@ internal static class Help
           -d                  do not read commands from stdin (as the original's -d); the default when
                               stdin is not a terminal
           --log-level LEVEL   debug, info (default), warn, error
+          --log-format FORMAT text (default): time, level, message; json: one JSON object per line
+                              with time, level, event, connection, path, status, reason, message.
+                              Under systemd (stderr is the journal) lines start with their syslog
+                              priority (<3> error ... <7> debug) instead of the time
           --no-offload        do not use UDP GSO/GRO or TUN offloads even when the kernel has them
           --interface-command PROG
                               what `mpt int IF up|down` runs: PROG IF up|down (default: ip link set
