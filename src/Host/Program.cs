@@ -63,6 +63,8 @@ internal static class Program
                 return CheckCommand.Run(rest);
             case "status":
                 return CliCommand.Status(rest);
+            case "metrics":
+                return CliCommand.Metrics(rest);
             case "init-config":
                 return InitConfigCommand.Run(rest);
             case "print-portmap" or "--print-portmap":

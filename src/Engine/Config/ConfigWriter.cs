@@ -90,6 +90,11 @@ public static class ConfigWriter
         Line(w, "cmdport_local", Int(config.CommandPort));
         Line(w, "cmd_timeout", Int(config.CommandTimeoutSeconds));
         Line(w, "interface_num", Int(config.InterfaceNum));
+        if (config.MetricsListen is { } metrics)
+        {
+            Line(w, "metrics_listen", metrics.ToString());
+        }
+
         w.Append("\n[tun_0]\n");
         Line(w, "name", Text(config.TunName));
         Line(w, "mtu", Int(config.Mtu));

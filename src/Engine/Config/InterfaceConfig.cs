@@ -21,6 +21,9 @@ public sealed record InterfaceConfig
 
     public int Mtu { get; init; } = 1440;
 
+    /// <summary>MptFast: where the Prometheus metrics endpoint listens (<c>metrics_listen</c>); null = no endpoint.</summary>
+    public System.Net.IPEndPoint? MetricsListen { get; init; }
+
     /// <summary>Tunnel IPv4 address; null when absent or configured with prefix length 0.</summary>
     public IpPrefix? Ipv4Address { get; init; }
 

@@ -40,6 +40,11 @@ public static class InterfaceParser
         int commandPort = general.Int("cmdport_local", InterfaceConfig.DefaultCommandPort, 0, 65535);
         int commandTimeout = general.Int("cmd_timeout", 15, 0, int.MaxValue);
         int interfaceNum = general.Int("interface_num", 0, 0, int.MaxValue);
+        IPEndPoint? metrics = null;
+        if (general.Raw("metrics_listen") is { } listen && !ListenAddress.TryParse(listen, out metrics, out string problem))
+        {
+            diag.Error(general.LineOf("metrics_listen"), "metrics_listen", problem);
+        }
 
         doc.TryGetSection("tun_0", out IniSection? tunSection);
         var tun = new SectionReader(tunSection, diag);
@@ -56,6 +61,7 @@ public static class InterfaceParser
             CommandPort = (ushort)commandPort,
             CommandTimeoutSeconds = commandTimeout,
             InterfaceNum = interfaceNum,
+            MetricsListen = metrics,
             TunName = name,
             Mtu = mtu,
             Ipv4Address = ipv4,

@@ -60,7 +60,7 @@ public sealed class CommandExecutor
 
         reply(command switch
         {
-            ShowStatusCommand s => Status(s.Json),
+            ShowStatusCommand s => Status(s.Format),
             PathCommand p => SetPath(p),
             InterfaceCommand i => SetInterface(i),
             AddressCommand a => SetAddress(a),
@@ -80,10 +80,15 @@ public sealed class CommandExecutor
         _ => line,
     };
 
-    private CommandReply Status(bool json)
+    private CommandReply Status(StatusFormat format)
     {
         StatusSnapshot status = _daemon.Status(Stopwatch.GetTimestamp());
-        return new CommandReply(true, json ? StatusJson.Render(status) : StatusText.Render(status));
+        return new CommandReply(true, format switch
+        {
+            StatusFormat.Json => StatusJson.Render(status),
+            StatusFormat.Metrics => StatusMetrics.Render(status, DateTime.UtcNow),
+            _ => StatusText.Render(status),
+        });
     }
 
     // MPT-SPEC §9.10 path: every path whose public address is LOCAL and remote address is REMOTE (16-byte compare).

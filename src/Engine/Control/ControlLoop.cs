@@ -95,8 +95,8 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             .Add("keepalives_accepted", _responder.KeepalivesAccepted)
             .Add("notifications_acknowledged", ref _handshakesSucceeded)
             .Add("notifications_failed", ref _handshakesFailed)
-            .Add("handshakes_active", _engine.ActiveCount)
-            .Add("notification_retries_pending", _notifier.PendingRetries),
+            .Gauge("handshakes_active", _engine.ActiveCount)
+            .Gauge("notification_retries_pending", _notifier.PendingRetries),
         ControlCounters.Rejections(_responder.Rejected));
 
     /// <summary>Uses the (rebuilt) connections from now on. Control thread (or before <see cref="Run"/>).</summary>

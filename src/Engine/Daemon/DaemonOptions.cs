@@ -26,6 +26,10 @@ public sealed record DaemonOptions
     /// </summary>
     public string? InterfaceCommand { get; init; }
 
+    /// <summary>Where the Prometheus metrics endpoint listens, overriding interface.conf's <c>metrics_listen</c>
+    /// (<c>run --metrics</c>); null = as interface.conf says.</summary>
+    public System.Net.IPEndPoint? MetricsListen { get; init; }
+
     /// <summary>What systemd passed (NOTIFY_SOCKET, WATCHDOG_USEC): where to send sd_notify messages and whether to
     /// ping its watchdog; default: not run by a service manager.</summary>
     public ServiceEnvironment Service { get; init; }

@@ -32,6 +32,7 @@ public sealed class TunnelDaemon : IDisposable
     private Thread? _controlThread;
     private DaemonControl? _commands;
     private SystemdService? _service;
+    private MetricsEndpoint? _metrics;
     private bool _disposed;
 
     private TunnelDaemon(MptConfig config, DaemonOptions options)
@@ -94,6 +95,20 @@ public sealed class TunnelDaemon : IDisposable
         return new StatusSnapshot(tunnel, _control?.Report(), [.. _connections.Select(c => ConnectionReport.Capture(c, now))]);
     }
 
+    /// <summary>The daemon's state taken on the control thread (where the connection set changes), waiting at most
+    /// <paramref name="timeout"/>; null when the control thread did not get to it in time. Any thread but that one.</summary>
+    internal StatusSnapshot? CaptureStatus(TimeSpan timeout)
+    {
+        StatusSnapshot? taken = null;
+        var done = new ManualResetEventSlim(); // not disposed: a late capture may still set it after the wait gave up
+        Post(() =>
+        {
+            taken = Status(Stopwatch.GetTimestamp());
+            done.Set();
+        });
+        return done.Wait(timeout) ? taken : null;
+    }
+
     private void Open()
     {
         InterfaceConfig i = Config.Interface;
@@ -135,6 +150,11 @@ public sealed class TunnelDaemon : IDisposable
         {
             command.Dispose();
             throw;
+        }
+
+        if ((Options.MetricsListen ?? i.MetricsListen) is { } metricsAt)
+        {
+            _metrics = MetricsEndpoint.Start(metricsAt, CaptureStatus);
         }
 
         _datapath = new DatapathThreads(_tun, Options, i.Mtu);
@@ -280,6 +300,7 @@ public sealed class TunnelDaemon : IDisposable
 
         _disposed = true;
         _service?.Stopping();
+        _metrics?.Dispose();
 
         // The control thread first: it is the one that reconfigures, so after it the connection set is stable.
         _control?.Stop();

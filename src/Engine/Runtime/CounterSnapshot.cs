@@ -2,13 +2,26 @@ using System.Collections;
 
 namespace MptFast.Engine.Runtime;
 
-/// <summary>One counter value under its published name (snake_case: the status JSON key, later the metric name).</summary>
-public readonly record struct Counter(string Name, long Value);
+/// <summary>One value under its published name (snake_case: the status JSON key and the metric name).</summary>
+/// <param name="Name">The published name; a unit suffix (<c>_bytes</c>, <c>_us</c>, <c>_ppm</c>…) says what it counts.</param>
+/// <param name="Value">The value.</param>
+/// <param name="Kind">A count that only grows (the default) or a level that goes up and down.</param>
+public readonly record struct Counter(string Name, long Value, CounterKind Kind = CounterKind.Counter);
+
+/// <summary>What kind of value a <see cref="Counter"/> is (Prometheus' counter and gauge types).</summary>
+public enum CounterKind : byte
+{
+    /// <summary>Only grows while its owner lives (events, packets, bytes); rendered as <c>..._total</c>.</summary>
+    Counter,
+
+    /// <summary>A level measured now (a queue length, a delay, a rate, handshakes under way).</summary>
+    Gauge,
+}
 
 /// <summary>
 /// Counter values as their owner published them at one moment. Each owner of counters (a pump, a path, a socket, the
 /// control loop) lists every counter once, in one method beside the fields, with the name it is shown under; the status
-/// model carries these lists and every rendering (text, JSON, later metrics) reads them — so a new counter is a field
+/// model carries these lists and every rendering (text, JSON, metrics) reads them — so a new counter is a field
 /// and one line beside it. Values are read with <see cref="Volatile.Read(ref long)"/>: a snapshot may mix instants but
 /// never tears a number (STYLE.md "Hot paths": plain fields, one writer thread each, published by snapshot).
 /// </summary>
@@ -45,10 +58,15 @@ public sealed class CounterSnapshot : IReadOnlyList<Counter>
     public CounterSnapshot Add(string name, ref long field) => Add(name, Volatile.Read(ref field));
 
     /// <summary>Adds a value.</summary>
-    public CounterSnapshot Add(string name, long value)
+    public CounterSnapshot Add(string name, long value) => Add(name, value, CounterKind.Counter);
+
+    /// <summary>Adds a level that goes up and down (not a count of events): metrics show it as a gauge.</summary>
+    public CounterSnapshot Gauge(string name, long value) => Add(name, value, CounterKind.Gauge);
+
+    private CounterSnapshot Add(string name, long value, CounterKind kind)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        _values.Add(new Counter(name, value));
+        _values.Add(new Counter(name, value, kind));
         return this;
     }
 
@@ -68,14 +86,14 @@ public sealed class CounterSnapshot : IReadOnlyList<Counter>
         var sum = new CounterSnapshot();
         foreach (Counter c in _values)
         {
-            sum.Add(c.Name, c.Value + (other.TryGet(c.Name, out long more) ? more : 0));
+            sum.Add(c.Name, c.Value + (other.TryGet(c.Name, out long more) ? more : 0), c.Kind);
         }
 
         foreach (Counter c in other._values)
         {
             if (!TryGet(c.Name, out _))
             {
-                sum.Add(c.Name, c.Value);
+                sum.Add(c.Name, c.Value, c.Kind);
             }
         }
 

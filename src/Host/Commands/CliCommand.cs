@@ -46,6 +46,30 @@ internal static class CliCommand
         return Send(target, json ? "show status json" : "show status", raw: json);
     }
 
+    /// <summary><c>mptfast metrics</c>: the daemon's Prometheus metrics once, as <c>/metrics</c> serves them (for the
+    /// node_exporter textfile collector, or a look without enabling the endpoint).</summary>
+    public static int Metrics(string[] args)
+    {
+        var reader = new ArgReader(args);
+        var target = new Target();
+        while (!reader.AtEnd)
+        {
+            string a = reader.Take();
+            if (a is "-h" or "--help")
+            {
+                Console.Out.Write(Help.Metrics);
+                return Program.ExitOk;
+            }
+
+            if (!target.TryOption(a, reader))
+            {
+                throw new UsageException($"metrics: unknown argument '{a}'");
+            }
+        }
+
+        return Send(target, new ShowStatusCommand(StatusFormat.Metrics).ToCommandLine(), raw: true);
+    }
+
     public static int RunAsMpt(string[] args)
     {
         var reader = new ArgReader(args);
@@ -103,7 +127,7 @@ internal static class CliCommand
             return (int)parsed.ExitCode;
         }
 
-        return Send(target, command.ToCommandLine(), raw: command is ShowStatusCommand { Json: true });
+        return Send(target, command.ToCommandLine(), raw: command is ShowStatusCommand { IsData: true });
     }
 
     private static int Send(Target target, string commandLine, bool raw)

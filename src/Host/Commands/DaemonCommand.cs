@@ -30,6 +30,7 @@ internal static class DaemonCommand
         bool noStdin = false;
         bool offload = true;
         string? interfaceCommand = null;
+        System.Net.IPEndPoint? metrics = null;
         var reader = new ArgReader(args);
         while (!reader.AtEnd)
         {
@@ -42,6 +43,10 @@ internal static class DaemonCommand
                 case "--log-format": Program.SetLogFormat(reader.Value(a)); break;
                 case "--no-offload": offload = false; break;
                 case "--interface-command": interfaceCommand = reader.Value(a); break;
+                case "--metrics":
+                    string at = reader.Value(a);
+                    metrics = ListenAddress.TryParse(at, out System.Net.IPEndPoint? parsed, out string why) ? parsed : throw new UsageException("--metrics " + why);
+                    break;
                 case "-h" or "--help": Console.Out.Write(Help.Run); return Program.ExitOk;
                 default: throw new UsageException($"run: unknown argument '{a}'");
             }
@@ -91,6 +96,7 @@ internal static class DaemonCommand
                 ConfigDirectory = Path.GetFullPath(dir),
                 InterfaceCommand = interfaceCommand,
                 Service = service,
+                MetricsListen = metrics,
             });
         }
         catch (Exception e) when (e is DaemonStartException or IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)

@@ -7,9 +7,11 @@ internal static class Help
         mptfast - multipath tunnel, wire-compatible with MPT (GRE-in-UDP, RFC 8086)
 
         Usage:
-          mptfast run [-c DIR] [-d] [--log-level LEVEL] [--no-offload]   run the daemon (also: mptsrv)
+          mptfast run [-c DIR] [-d] [--metrics ADDR:PORT] [--log-format text|json] ...
+                                                   run the daemon (also: mptsrv)
           mptfast check [-c DIR]                   validate a configuration directory and exit
           mptfast status [--json] [-p PORT] [-6]   state and counters of the running daemon
+          mptfast metrics [-p PORT] [-6]           the same as Prometheus metrics (text format)
           mptfast print-portmap                    the port map compiled into this binary
           mptfast init-config [--side a|b] [--peer-dir DIR2] DIR
                                                    write the example configuration with a fresh auth_key
@@ -34,6 +36,7 @@ internal static class Help
         "run" or "mptsrv" => Run,
         "check" => Check,
         "status" => Status,
+        "metrics" => Metrics,
         "print-portmap" => PrintPortMap,
         "init-config" => InitConfigCommand.Usage,
         _ => Engine.Control.Cli.CliCommandLine.Parse(command) is var r && (r.Command?.Kind ?? r.Kind) is { } kind
@@ -43,7 +46,7 @@ internal static class Help
 
     public const string Run = """
         Usage: mptfast run [-c DIR] [-d] [--log-level LEVEL] [--log-format text|json] [--no-offload]
-                           [--interface-command PROG]
+                           [--metrics ADDR:PORT] [--interface-command PROG]
                mptsrv [-d]
 
         Runs the tunnel daemon in the foreground: creates the TUN interface of DIR/interface.conf, sets its
@@ -63,6 +66,9 @@ internal static class Help
                               Under systemd (stderr is the journal) lines start with their syslog
                               priority (<3> error ... <7> debug) instead of the time
           --no-offload        do not use UDP GSO/GRO or TUN offloads even when the kernel has them
+          --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone:
+                              127.0.0.1; [ADDR]:PORT for IPv6); overrides interface.conf's
+                              metrics_listen. Off unless one of them is given
           --interface-command PROG
                               what `mpt int IF up|down` runs: PROG IF up|down (default: ip link set
                               dev IF up|down)
@@ -89,6 +95,15 @@ internal static class Help
         or 60456) for its state: the tunnel, every connection and every path with status, weights,
         packet/byte counters in and out, drops by reason and the time since the last keepalive.
         --json prints one JSON object instead of the report of the original's `mpt show status`.
+
+        """;
+
+    public const string Metrics = """
+        Usage: mptfast metrics [-p PORT] [-6] [-c DIR]
+
+        Prints the running daemon's metrics once in the Prometheus text format, exactly what its
+        /metrics endpoint serves (which need not be enabled): for node_exporter's textfile collector,
+        written to a temporary file that is then renamed into the collector's directory.
 
         """;
 

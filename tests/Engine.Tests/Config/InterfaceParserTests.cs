@@ -113,4 +113,31 @@ public class InterfaceParserTests
         Assert.Equal(["interface.conf:8: [connection]: unknown section (expected [general] or [tun_0])"], result.Errors.Select(e => e.ToString()));
         Assert.Equal(["interface.conf:4: gateway: unknown key ignored"], result.Warnings.Select(w => w.ToString()));
     }
+
+    [Theory]
+    [InlineData("9477", "127.0.0.1:9477")] // a port alone listens on loopback
+    [InlineData("0.0.0.0:9477", "0.0.0.0:9477")]
+    [InlineData("198.18.1.1:9100", "198.18.1.1:9100")]
+    [InlineData("[::1]:9477", "[::1]:9477")]
+    [InlineData(" [::]:9477 ", "[::]:9477")]
+    public void Metrics_listen_takes_a_port_or_an_address_with_a_port(string value, string expected)
+    {
+        InterfaceConfig c = Parse(ConfigText.Interface("metrics_listen = " + value)).GetValueOrThrow();
+        Assert.Equal(expected, c.MetricsListen!.ToString());
+        Assert.Equal(c, Parse(ConfigWriter.WriteInterface(c)).GetValueOrThrow()); // written back as read
+    }
+
+    [Theory]
+    [InlineData("0", "'0': '0' is not a port number (1-65535)")]
+    [InlineData("70000", "'70000': '70000' is not a port number (1-65535)")]
+    [InlineData("localhost:9477", "'localhost:9477': 'localhost' is not an IP address (PORT, ADDR:PORT or [ADDR]:PORT)")]
+    [InlineData("::1:9477", "'::1:9477': write an IPv6 address in brackets, [ADDR]:PORT")]
+    [InlineData("127.0.0.1:", "'127.0.0.1:': '' is not a port number (1-65535)")]
+    public void Metrics_listen_errors_name_the_line_and_the_key(string value, string problem)
+    {
+        Assert.Equal(["interface.conf:4: metrics_listen: " + problem], Errors(ConfigText.Interface("metrics_listen = " + value)));
+    }
+
+    [Fact]
+    public void Without_metrics_listen_there_is_no_endpoint() => Assert.Null(Parse(ConfigText.Interface()).GetValueOrThrow().MetricsListen);
 }

@@ -9,8 +9,9 @@ public sealed class CliCommandLineTests
 {
     public static TheoryData<string, CliCommand> Valid => new()
     {
-        { "show status", new ShowStatusCommand(false) },
-        { "show status json", new ShowStatusCommand(true) },
+        { "show status", new ShowStatusCommand(StatusFormat.Text) },
+        { "show status json", new ShowStatusCommand(StatusFormat.Json) },
+        { "show status metrics", new ShowStatusCommand(StatusFormat.Metrics) },
         { "path up 198.18.2.1 198.18.2.2", new PathCommand(true, IPAddress.Parse("198.18.2.1"), IPAddress.Parse("198.18.2.2")) },
         { "path down fd00:1::1 fd00:1::2", new PathCommand(false, IPAddress.Parse("fd00:1::1"), IPAddress.Parse("fd00:1::2")) }, // B60
         { "int eth0 up", new InterfaceCommand("eth0", true) },

@@ -7,7 +7,7 @@ namespace MptFast.Engine.Control.Cli;
 /// <summary>The <c>mpt</c> commands (MPT-SPEC §9.10, F93–F101).</summary>
 public enum CliCommandKind : byte
 {
-    /// <summary><c>show status [json]</c>.</summary>
+    /// <summary><c>show status [json|metrics]</c>.</summary>
     ShowStatus,
 
     /// <summary><c>path up|down LOCAL REMOTE</c>.</summary>
@@ -45,14 +45,35 @@ public abstract record CliCommand
     public abstract string ToCommandLine();
 }
 
-/// <summary><c>show status</c>; <see cref="Json"/> = the MptFast extension <c>show status json</c>.</summary>
-public sealed record ShowStatusCommand(bool Json) : CliCommand
+/// <summary>How <c>show status</c> answers: the original's report, or MptFast's JSON or Prometheus metrics.</summary>
+public enum StatusFormat : byte
+{
+    /// <summary><c>show status</c>: the original's report (MPT-SPEC §9.11).</summary>
+    Text,
+
+    /// <summary><c>show status json</c>: one JSON object.</summary>
+    Json,
+
+    /// <summary><c>show status metrics</c>: the Prometheus text format (what <c>/metrics</c> serves).</summary>
+    Metrics,
+}
+
+/// <summary><c>show status</c>, or the MptFast extensions <c>show status json</c> and <c>show status metrics</c>.</summary>
+public sealed record ShowStatusCommand(StatusFormat Format) : CliCommand
 {
     /// <inheritdoc/>
     public override CliCommandKind Kind => CliCommandKind.ShowStatus;
 
+    /// <summary>The reply is data for a program (JSON, metrics), printed without the <c>CMD_OK:</c> prefix.</summary>
+    public bool IsData => Format != StatusFormat.Text;
+
     /// <inheritdoc/>
-    public override string ToCommandLine() => Json ? "show status json" : "show status";
+    public override string ToCommandLine() => Format switch
+    {
+        StatusFormat.Json => "show status json",
+        StatusFormat.Metrics => "show status metrics",
+        _ => "show status",
+    };
 }
 
 /// <summary><c>path up|down LOCAL REMOTE</c>: LOCAL is the path's public address, REMOTE its remote address.</summary>

@@ -123,9 +123,10 @@ public static class CliCommandLine
 
     private static CliParseResult ParseShow(string[] t) => t switch
     {
-        ["show", "status"] => Ok(new ShowStatusCommand(Json: false)),
-        ["show", "status", "json"] => Ok(new ShowStatusCommand(Json: true)),
-        _ => Wrong(CliCommandKind.ShowStatus, "expected 'show status' or 'show status json'"),
+        ["show", "status"] => Ok(new ShowStatusCommand(StatusFormat.Text)),
+        ["show", "status", "json"] => Ok(new ShowStatusCommand(StatusFormat.Json)),
+        ["show", "status", "metrics"] => Ok(new ShowStatusCommand(StatusFormat.Metrics)),
+        _ => Wrong(CliCommandKind.ShowStatus, "expected 'show status', 'show status json' or 'show status metrics'"),
     };
 
     private static CliParseResult ParsePath(string[] t)

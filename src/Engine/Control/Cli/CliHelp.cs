@@ -6,7 +6,7 @@ public static class CliHelp
     /// <summary>The help text of one command.</summary>
     public static string For(CliCommandKind kind) => kind switch
     {
-        CliCommandKind.ShowStatus => "show status [json]\n    Print the tunnel, connection and path information (json: machine-readable).",
+        CliCommandKind.ShowStatus => "show status [json|metrics]\n    Print the tunnel, connection and path information (json: machine-readable;\n    metrics: Prometheus text format).",
         CliCommandKind.Path => "path up|down LOCAL_IP REMOTE_IP\n    Set the path with this public (LOCAL_IP) and remote (REMOTE_IP) address up or down\n    and tell the peer. IPv4 or IPv6.",
         CliCommandKind.Interface => "int|interface IFNAME up|down\n    Bring the interface up or down and set every path on it up or down (peer notified).",
         CliCommandKind.Address => "addr|address add|del IP[/LEN] dev IFNAME\n    Add or delete an address on an interface. LEN defaults to 24 for IPv4, 64 for IPv6.",

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using MptFast.Engine.Runtime;
+
+namespace MptFast.Engine.Status;
+
+/// <summary>
+/// Samples collected by metric family and written in the Prometheus text exposition format 0.0.4: one <c># HELP</c>
+/// and <c># TYPE</c> per family, then all its samples together (the format forbids interleaving families, while the
+/// status walks connection by connection). Also the generic rule that turns a <see cref="CounterSnapshot"/> into
+/// families, so a counter added to its owner is a metric without an edit here.
+/// </summary>
+internal sealed class MetricFamilies
+{
+    private readonly Dictionary<string, Family> _byName = new(StringComparer.Ordinal);
+    private readonly List<Family> _order = [];
+
+    /// <summary>Adds one sample of <paramref name="family"/> (declared by its first sample).</summary>
+    /// <param name="family">Metric name, counters with their <c>_total</c>.</param>
+    /// <param name="type"><c>counter</c> or <c>gauge</c>.</param>
+    /// <param name="help">The family's help text (of its first sample).</param>
+    /// <param name="labels">Labels as <see cref="Labels"/> writes them, without braces; empty for none.</param>
+    /// <param name="value">The value as the format writes it.</param>
+    public void Add(string family, string type, string help, string labels, string value)
+    {
+        if (!_byName.TryGetValue(family, out Family? f))
+        {
+            f = new Family(family, type, help);
+            _byName.Add(family, f);
+            _order.Add(f);
+        }
+
+        f.Samples.Append(family);
+        if (labels.Length > 0)
+        {
+            f.Samples.Append('{').Append(labels).Append('}');
+        }
+
+        f.Samples.Append(' ').Append(value).Append('\n');
+    }
+
+    public void Counter(string family, string help, string labels, long value) => Add(family, "counter", help, labels, Integer(value));
+
+    public void Gauge(string family, string help, string labels, long value) => Add(family, "gauge", help, labels, Integer(value));
+
+    public void Gauge(string family, string help, string labels, double value) =>
+        Add(family, "gauge", help, labels, value.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Every value of <paramref name="counters"/> as <c>PREFIX + name</c>: counters get <c>_total</c>, gauges do not; a
+    /// name with <c>dropped_REASON</c> in it becomes the family <c>..._dropped_total</c> with a <c>reason</c> label;
+    /// units become base units (<c>_us</c>, <c>_ms</c> → <c>_seconds</c>, <c>_ppm</c> → <c>_ratio</c>). The help names
+    /// where <c>status --json</c> shows the value (<paramref name="jsonPath"/>).
+    /// </summary>
+    public void Snapshot(CounterSnapshot counters, string prefix, string labels, string jsonPath)
+    {
+        foreach (Counter c in counters)
+        {
+            (string name, double scale) = BaseUnit(Sanitize(c.Name));
+            string help = $"{jsonPath}.{c.Name} of mptfast status --json" + (scale != 1 ? " in base units" : "");
+            int dropped = name.IndexOf("dropped_", StringComparison.Ordinal);
+            if (dropped >= 0 && c.Kind == CounterKind.Counter)
+            {
+                string reason = name[(dropped + "dropped_".Length)..];
+                Counter(prefix + name[..(dropped + "dropped".Length)] + "_total", $"{jsonPath}.*dropped_REASON of mptfast status --json, by reason",
+                    Join(labels, Labels("reason", reason)), c.Value);
+            }
+            else
+            {
+                string value = scale == 1 ? Integer(c.Value) : (c.Value * scale).ToString(CultureInfo.InvariantCulture);
+                bool counter = c.Kind == CounterKind.Counter;
+                Add(prefix + name + (counter ? "_total" : ""), counter ? "counter" : "gauge", help, labels, value);
+            }
+        }
+    }
+
+    /// <summary>Every value of <paramref name="counters"/> as one sample of <paramref name="family"/> with its name as the
+    /// <c>reason</c> label (drops and rejections by reason).</summary>
+    public void ByReason(CounterSnapshot counters, string family, string help, string labels)
+    {
+        foreach (Counter c in counters)
+        {
+            Counter(family, help, Join(labels, Labels("reason", c.Name)), c.Value);
+        }
+    }
+
+    /// <summary><c>name="value"</c> pairs, values escaped as the format says (backslash, quote, newline).</summary>
+    public static string Labels(params ReadOnlySpan<string> namesAndValues)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i + 1 < namesAndValues.Length; i += 2)
+        {
+            sb.Append(sb.Length > 0 ? "," : "").Append(namesAndValues[i]).Append("=\"");
+            foreach (char ch in namesAndValues[i + 1])
+            {
+                sb.Append(ch switch
+                {
+                    '\\' => "\\\\",
+                    '"' => "\\\"",
+                    '\n' => "\\n",
+                    _ => ch.ToString(),
+                });
+            }
+
+            sb.Append('"');
+        }
+
+        return sb.ToString();
+    }
+
+    public static string Join(string first, string second) => first.Length == 0 ? second : second.Length == 0 ? first : first + "," + second;
+
+    public void WriteTo(StringBuilder sb)
+    {
+        foreach (Family f in _order)
+        {
+            sb.Append("# HELP ").Append(f.Name).Append(' ').Append(f.Help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)).Append('\n');
+            sb.Append("# TYPE ").Append(f.Name).Append(' ').Append(f.Type).Append('\n');
+            sb.Append(f.Samples);
+        }
+    }
+
+    /// <summary>The metric name of a published counter name: <c>_us</c>/<c>_ms</c> → <c>_seconds</c>, <c>_ppm</c> →
+    /// <c>_ratio</c>, with the factor to apply (Prometheus names carry base units).</summary>
+    internal static (string Name, double Scale) BaseUnit(string name) =>
+        name.EndsWith("_us", StringComparison.Ordinal) ? (name[..^3] + "_seconds", 1e-6)
+        : name.EndsWith("_ms", StringComparison.Ordinal) ? (name[..^3] + "_seconds", 1e-3)
+        : name.EndsWith("_ppm", StringComparison.Ordinal) ? (name[..^4] + "_ratio", 1e-6)
+        : (name, 1);
+
+    // Metric names are [a-zA-Z_:][a-zA-Z0-9_:]*; published names are snake_case already, this only guards.
+    private static string Sanitize(string name)
+    {
+        var sb = new StringBuilder(name.Length);
+        foreach (char ch in name)
+        {
+            sb.Append(char.IsAsciiLetterOrDigit(ch) ? char.ToLowerInvariant(ch) : '_');
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class Family(string name, string type, string help)
+    {
+        public string Name { get; } = name;
+
+        public string Type { get; } = type;
+
+        public string Help { get; } = help;
+
+        public StringBuilder Samples { get; } = new();
+    }
+}
