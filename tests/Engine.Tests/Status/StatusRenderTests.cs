@@ -71,7 +71,7 @@ public sealed class StatusRenderTests
         Assert.Equal(1, connection.Paths[0].Counters.Rx.KeepalivesReceived);
     }
 
-    private static StatusSnapshot Snapshot(out ConnectionRuntime connection, TimeSpan? keepaliveAgo = null)
+    internal static StatusSnapshot Snapshot(out ConnectionRuntime connection, TimeSpan? keepaliveAgo = null)
     {
         (connection, _) = PumpTests.Connection(0, [1, 1]);
         PathRuntime p = connection.Paths[0];
