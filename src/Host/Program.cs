@@ -65,6 +65,8 @@ internal static class Program
                 return CliCommand.Status(rest);
             case "metrics":
                 return CliCommand.Metrics(rest);
+            case "top":
+                return CliCommand.Status(["--watch", .. rest]);
             case "init-config":
                 return InitConfigCommand.Run(rest);
             case "print-portmap" or "--print-portmap":

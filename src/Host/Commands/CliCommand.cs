@@ -26,12 +26,16 @@ internal static class CliCommand
         var reader = new ArgReader(args);
         var target = new Target();
         bool json = false;
+        WatchCommand.Options? watch = null;
         while (!reader.AtEnd)
         {
             string a = reader.Take();
             switch (a)
             {
                 case "--json": json = true; break;
+                case "--watch": watch ??= new WatchCommand.Options(); break;
+                case "--interval": watch = (watch ?? new WatchCommand.Options()) with { IntervalSeconds = reader.IntValue(a, 1, 3600) }; break;
+                case "--count": watch = (watch ?? new WatchCommand.Options()) with { Count = reader.IntValue(a, 1, int.MaxValue) }; break;
                 case "-h" or "--help": Console.Out.Write(Help.Status); return Program.ExitOk;
                 default:
                     if (!target.TryOption(a, reader))
@@ -41,6 +45,12 @@ internal static class CliCommand
 
                     break;
             }
+        }
+
+        if (watch is not null)
+        {
+            target.MaxTimeout = TimeSpan.FromSeconds(2);
+            return json ? throw new UsageException("status: --watch shows a screen, not JSON") : WatchCommand.Run(target, watch);
         }
 
         return Send(target, json ? "show status json" : "show status", raw: json);
@@ -132,6 +142,19 @@ internal static class CliCommand
 
     private static int Send(Target target, string commandLine, bool raw)
     {
+        Reply reply = Exchange(target, commandLine, raw);
+        Console.Out.Write(reply.Output);
+        Console.Error.Write(reply.Error);
+        return reply.ExitCode;
+    }
+
+    /// <summary>What a command brought back: the exit status, the text for standard output and for standard error.</summary>
+    public readonly record struct Reply(int ExitCode, string Output, string Error);
+
+    /// <summary>Sends <paramref name="commandLine"/> to the daemon <paramref name="target"/> names and collects the
+    /// answer (also for <c>status --watch</c>, which asks once a second the way every command asks).</summary>
+    public static Reply Exchange(Target target, string commandLine, bool raw)
+    {
         target.Resolve();
         IPAddress address = target.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         var endpoint = new IPEndPoint(address, target.Port);
@@ -177,8 +200,7 @@ internal static class CliCommand
             any = true;
             if (kind == CliReplyKind.End)
             {
-                (ok ? Console.Out : Console.Error).Write(output.ToString());
-                return ok ? Program.ExitOk : ExitDaemonError;
+                return ok ? new Reply(Program.ExitOk, output.ToString(), "") : new Reply(ExitDaemonError, "", output.ToString());
             }
 
             ok &= kind == CliReplyKind.Ok;
@@ -194,21 +216,18 @@ internal static class CliCommand
 
         if (any)
         {
-            Console.Out.Write(output.ToString());
-            Console.Error.WriteLine($"mptfast: the reply from {endpoint} ended without an end marker");
-            return ExitNoAnswer;
+            return new Reply(ExitNoAnswer, output.ToString(), $"mptfast: the reply from {endpoint} ended without an end marker\n");
         }
 
-        Console.Error.WriteLine($"mptfast: no answer from a daemon at {endpoint} (UDP port {target.Port}) within {target.Timeout.TotalSeconds:0.#} s" +
-            $"{(refused ? " (port unreachable)" : "")} — is mptfast running, and is {target.Port} its command port (cmdport_local)?");
-        return ExitNoAnswer;
+        return new Reply(ExitNoAnswer, "", $"mptfast: no answer from a daemon at {endpoint} (UDP port {target.Port}) within {target.Timeout.TotalSeconds:0.#} s" +
+            $"{(refused ? " (port unreachable)" : "")} — is mptfast running, and is {target.Port} its command port (cmdport_local)?\n");
     }
 
     private static string StripPrefix(string s) =>
         s.StartsWith("CMD_OK:", StringComparison.Ordinal) ? s[7..] : s.StartsWith("CMD-ERROR:", StringComparison.Ordinal) ? s[10..] : s;
 
     /// <summary>Where the daemon listens: -p PORT / -PORT, -6, -c DIR (its interface.conf), or the defaults.</summary>
-    private sealed class Target
+    internal sealed class Target
     {
         private string _dir = DaemonCommand.DefaultConfDir;
         private int? _port;
@@ -219,6 +238,9 @@ internal static class CliCommand
         public ushort Port { get; private set; } = InterfaceConfig.DefaultCommandPort;
 
         public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>The longest wait for a reply unless -t says otherwise (the live view must not freeze for cmd_timeout).</summary>
+        public TimeSpan? MaxTimeout { get; set; }
 
         public bool TryOption(string a, ArgReader reader)
         {
@@ -261,6 +283,10 @@ internal static class CliCommand
             if (_timeout is { } t)
             {
                 Timeout = t;
+            }
+            else if (MaxTimeout is { } max && Timeout > max)
+            {
+                Timeout = max;
             }
         }
     }

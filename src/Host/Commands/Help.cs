@@ -11,6 +11,7 @@ internal static class Help
                                                    run the daemon (also: mptsrv)
           mptfast check [-c DIR]                   validate a configuration directory and exit
           mptfast status [--json] [-p PORT] [-6]   state and counters of the running daemon
+          mptfast status --watch [--interval S]    a live view, refreshed every second (also: mptfast top)
           mptfast metrics [-p PORT] [-6]           the same as Prometheus metrics (text format)
           mptfast print-portmap                    the port map compiled into this binary
           mptfast init-config [--side a|b] [--peer-dir DIR2] DIR
@@ -35,7 +36,7 @@ internal static class Help
     {
         "run" or "mptsrv" => Run,
         "check" => Check,
-        "status" => Status,
+        "status" or "top" => Status,
         "metrics" => Metrics,
         "print-portmap" => PrintPortMap,
         "init-config" => InitConfigCommand.Usage,
@@ -89,12 +90,20 @@ internal static class Help
         """;
 
     public const string Status = """
-        Usage: mptfast status [--json] [-p PORT] [-6] [-c DIR]
+        Usage: mptfast status [--json] [-p PORT] [-6] [-c DIR] [-t SECONDS]
+               mptfast status --watch [--interval SECONDS] [--count N] [-p PORT] [-6] [-c DIR]
+               mptfast top [...]   (= status --watch)
 
         Asks the running daemon (UDP on 127.0.0.1, or ::1 with -6, command port from -p, DIR/interface.conf
         or 60456) for its state: the tunnel, every connection and every path with status, weights,
         packet/byte counters in and out, drops by reason and the time since the last keepalive.
         --json prints one JSON object instead of the report of the original's `mpt show status`.
+
+        --watch shows a live view in 80 columns, refreshed every second (--interval): per connection
+        its reorder holds, per path its status (a path not up says DOWN and why, highlighted), the
+        rates out and in in Mbit/s and packets/s, the keepalive age and drops per second, and RTT and
+        loss where the daemon measures them. q or Ctrl-C quits. With standard output redirected it
+        prints one screen after the other; --count N stops after N screens.
 
         """;
 
