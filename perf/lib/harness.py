@@ -26,6 +26,9 @@ from netns import Daemon, HarnessError, Processes, Testbed, run, vxlan_down, vxl
 from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, TUN_ADDR
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# --metrics-scrape: where the daemons serve metrics (each side in its own namespace) and the scraper that reads them.
+METRICS_AT = "127.0.0.1:9477"
+SCRAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scrape.py")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -60,6 +63,9 @@ def parse_args(argv):
     p.add_argument("--profile", default="",
                    help="comma-separated scenario names to profile: one extra run of the first load under "
                         "`perf record -a -g`, summarised in the results (not counted in the figures)")
+    p.add_argument("--metrics-scrape", action="store_true",
+                   help="daemons serve metrics (run --metrics 127.0.0.1:9477) and are scraped every second during "
+                        "the loads, as a Prometheus would (the A/B check that metrics cost the datapath nothing)")
     p.add_argument("--prefix", default="mfperf", help="testbed namespace prefix (default mfperf: mfperfa/mfperfb)")
     a = p.parse_args(argv)
     a.runs = a.runs if a.runs is not None else (1 if a.quick else 3)
@@ -197,6 +203,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
     """Sets the scenario up, runs every load args.runs times, tears it down; fills entry (already in the result)."""
     values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc.kind)}
     daemons = []
+    scrapers = []
     try:
         # The packet-rate tool is checked first: a scenario that cannot run all its loads fails with the reason.
         tool = udpload.command(args.udpload) if any(l.tool == "udpload" for l in args.load_list) else None
@@ -208,7 +215,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
         elif sc.kind == "mptfast":
             if not os.path.exists(args.mptfast):
                 raise HarnessError(f"mptfast binary not found at {args.mptfast} (run scripts/publish.sh, or --publish)")
-            extra = ["--no-offload"] if args.no_offload else []
+            extra = (["--no-offload"] if args.no_offload else []) + (["--metrics", METRICS_AT] if args.metrics_scrape else [])
             for side in ("a", "b"):
                 conf = write_mptfast_config(os.path.join(workdir, sc.name, side), side, sc)
                 daemons.append(Daemon(procs, tb, side, args.mptfast, conf,
@@ -216,6 +223,12 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
             for d in daemons:
                 d.wait_ready()
             tb.wait_reachable("a", TUN_ADDR["b"])
+            if args.metrics_scrape:
+                scrapers = [(side, os.path.join(workdir, f"{sc.name}-{side}.scrapes"),
+                             procs.start(["ip", "netns", "exec", tb.ns(side), sys.executable, SCRAPER,
+                                          f"http://{METRICS_AT}/metrics", "1", "3600",
+                                          os.path.join(workdir, f"{sc.name}-{side}.scrapes")]))
+                            for side in ("a", "b")]
         for r in range(args.runs):
             for load in args.load_list:
                 log(f"  {sc.name}: {load.name} run {r + 1}/{args.runs}")
@@ -249,6 +262,14 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
         entry["error"] = "harness error:\n" + traceback.format_exc()
         log(f"  {sc.name}: HARNESS ERROR:\n{traceback.format_exc()}")
     finally:
+        for side, counts, p in scrapers:
+            procs.stop(p)
+            try:
+                with open(counts, encoding="ascii") as f:
+                    ok, failed = (int(x) for x in f.read().split())
+                entry.setdefault("metrics_scrapes", {})[side] = {"ok": ok, "failed": failed}
+            except (OSError, ValueError):
+                entry["warnings"].append(f"metrics scraper of side {side} left no count")
         for d in reversed(daemons):
             code = d.stop()
             if code not in (0, None) and entry["status"] == "ok":
@@ -298,7 +319,7 @@ def main(argv):
         "options": {"runs": args.runs, "seconds": args.seconds, "omit": args.omit, "quick": args.quick,
                     "no_offload": args.no_offload, "loads": [l.name for l in args.load_list],
                     "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix,
-                    "profile": args.profile},
+                    "profile": args.profile, "metrics_scrape": args.metrics_scrape},
         "scenarios": [], "aggregates": [], "interrupted": False,
     }
     code = EXIT_OK

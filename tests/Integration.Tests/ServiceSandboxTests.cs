@@ -10,7 +10,8 @@ namespace MptFast.Integration.Tests;
 /// exactly the unit's CapabilityBoundingSet= and NoNewPrivileges=, under strace, while a tunnel comes up, carries
 /// ping and TCP, and the mpt commands that run `ip` and write files are used; then every system call, socket
 /// family, device and written path in the trace must be one the unit allows, and no memory may become executable
-/// (MemoryDenyWriteExecute=). The configuration directory stands in for /etc/mptfast (ReadWritePaths=).
+/// (MemoryDenyWriteExecute=). The configuration directory stands in for /etc/mptfast (ReadWritePaths=). The daemon runs
+/// as the unit runs it, with sd_notify (a fake NOTIFY_SOCKET, the watchdog on) and with the metrics endpoint scraped.
 /// </summary>
 public class ServiceSandboxTests
 {
@@ -37,9 +38,11 @@ public class ServiceSandboxTests
         string confDir = dir.Sub("a");
 
         using var tb = new Testbed(paths: 2, v6: false);
+        using var notify = new NotifyListener();
         string[] sandbox = ["strace", "-f", "-qq", "-s", "4096", "-o", trace, "--",
             "setpriv", "--bounding-set=" + unit.SetprivBoundingSet(), "--inh-caps=-all", "--no-new-privs", "--"];
-        using DaemonProcess a = DaemonProcess.StartWrapped(tb.A, confDir, sandbox);
+        var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "2000000" };
+        using DaemonProcess a = DaemonProcess.StartWrapped(environment, tb.A, confDir, sandbox, "--metrics", "9477");
         int daemonPid = DaemonPidUnder(a.Pid);
         try
         {
@@ -55,6 +58,10 @@ public class ServiceSandboxTests
             Assert.True(tcp.ExitCode == 0, $"{tcp.All}\n{a.Log}");
             ProcResult served = await server.WaitAsync(TimeSpan.FromSeconds(40));
             Assert.True(served.ExitCode == 0, served.All);
+
+            notify.WaitFor(m => m == "WATCHDOG=1", Short, "a watchdog ping", () => a.Log);
+            ProcResult scrape = tb.Exec('a', Short, Proc.Python, Path.Combine(TestEnvironment.ScriptsDir, "http_get.py"), "http://127.0.0.1:9477/metrics");
+            Assert.True(scrape.ExitCode == 0 && scrape.Stdout.StartsWith("200\n", StringComparison.Ordinal), scrape.All);
 
             // Each runs `ip` or writes the configuration directory, under the sandbox.
             foreach (string[] command in (string[][])[
@@ -73,6 +80,8 @@ public class ServiceSandboxTests
 
         a.WaitForLog("stopped:", TimeSpan.FromSeconds(15)); // an orderly stop, routes removed, also sandboxed
         Assert.Equal(0, a.Stop());
+        Assert.Equal("READY=1", notify.States[0].Split('\n')[0]);
+        Assert.Equal("STOPPING=1", notify.States[^1]);
 
         StraceLog log = StraceLog.Parse(trace);
         Assert.Contains("sendmmsg", log.SystemCalls); // the trace covers the datapath, not only the start

@@ -57,22 +57,26 @@ internal sealed class MetricFamilies
         foreach (Counter c in counters)
         {
             (string name, double scale) = BaseUnit(Sanitize(c.Name));
-            string help = $"{jsonPath}.{c.Name} of mptfast status --json" + (scale != 1 ? " in base units" : "");
             int dropped = name.IndexOf("dropped_", StringComparison.Ordinal);
             if (dropped >= 0 && c.Kind == CounterKind.Counter)
             {
-                string reason = name[(dropped + "dropped_".Length)..];
-                Counter(prefix + name[..(dropped + "dropped".Length)] + "_total", $"{jsonPath}.*dropped_REASON of mptfast status --json, by reason",
-                    Join(labels, Labels("reason", reason)), c.Value);
+                string family = prefix + name[..(dropped + "dropped".Length)] + "_total";
+                string reason = Labels("reason", name[(dropped + "dropped_".Length)..]);
+                Add(family, "counter", Help(family, () => $"{jsonPath}.*dropped_REASON of mptfast status --json, by reason"), Join(labels, reason), Integer(c.Value));
             }
             else
             {
                 string value = scale == 1 ? Integer(c.Value) : (c.Value * scale).ToString(CultureInfo.InvariantCulture);
                 bool counter = c.Kind == CounterKind.Counter;
-                Add(prefix + name + (counter ? "_total" : ""), counter ? "counter" : "gauge", help, labels, value);
+                string family = prefix + name + (counter ? "_total" : "");
+                Add(family, counter ? "counter" : "gauge",
+                    Help(family, () => $"{jsonPath}.{c.Name} of mptfast status --json" + (scale != 1 ? " in base units" : "")), labels, value);
             }
         }
     }
+
+    // The help text is made once per family (this runs for every path of every connection).
+    private string Help(string family, Func<string> make) => _byName.TryGetValue(family, out Family? f) ? f.Help : make();
 
     /// <summary>Every value of <paramref name="counters"/> as one sample of <paramref name="family"/> with its name as the
     /// <c>reason</c> label (drops and rejections by reason).</summary>
@@ -93,13 +97,13 @@ internal sealed class MetricFamilies
             sb.Append(sb.Length > 0 ? "," : "").Append(namesAndValues[i]).Append("=\"");
             foreach (char ch in namesAndValues[i + 1])
             {
-                sb.Append(ch switch
+                _ = ch switch
                 {
-                    '\\' => "\\\\",
-                    '"' => "\\\"",
-                    '\n' => "\\n",
-                    _ => ch.ToString(),
-                });
+                    '\\' => sb.Append("\\\\"),
+                    '"' => sb.Append("\\\""),
+                    '\n' => sb.Append("\\n"),
+                    _ => sb.Append(ch),
+                };
             }
 
             sb.Append('"');
@@ -109,6 +113,9 @@ internal sealed class MetricFamilies
     }
 
     public static string Join(string first, string second) => first.Length == 0 ? second : second.Length == 0 ? first : first + "," + second;
+
+    /// <summary>Characters <see cref="WriteTo"/> writes (to size the buffer once).</summary>
+    public int Length => _order.Sum(f => f.Samples.Length + (2 * f.Name.Length) + f.Help.Length + 24);
 
     public void WriteTo(StringBuilder sb)
     {
@@ -131,6 +138,11 @@ internal sealed class MetricFamilies
     // Metric names are [a-zA-Z_:][a-zA-Z0-9_:]*; published names are snake_case already, this only guards.
     private static string Sanitize(string name)
     {
+        if (!name.AsSpan().ContainsAnyExcept(MetricNameChars))
+        {
+            return name;
+        }
+
         var sb = new StringBuilder(name.Length);
         foreach (char ch in name)
         {
@@ -139,6 +151,9 @@ internal sealed class MetricFamilies
 
         return sb.ToString();
     }
+
+    private static readonly System.Buffers.SearchValues<char> MetricNameChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_");
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
 

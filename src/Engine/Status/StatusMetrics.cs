@@ -45,7 +45,7 @@ public static class StatusMetrics
             Connection(m, c);
         }
 
-        var sb = new StringBuilder(16384);
+        var sb = new StringBuilder(m.Length);
         m.WriteTo(sb);
         return sb.ToString();
     }

@@ -82,9 +82,14 @@ internal sealed class DaemonProcess : IDisposable
     /// As <see cref="Start"/>, with the binary run by <paramref name="wrapper"/> (e.g. strace, setpriv): <see cref="Pid"/>
     /// is then the wrapper's, and the daemon is its descendant.
     /// </summary>
-    public static DaemonProcess StartWrapped(string ns, string confDir, IReadOnlyList<string> wrapper, params string[] extraArgs)
+    public static DaemonProcess StartWrapped(string ns, string confDir, IReadOnlyList<string> wrapper, params string[] extraArgs) =>
+        StartWrapped(new Dictionary<string, string>(), ns, confDir, wrapper, extraArgs);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the daemon's environment.</summary>
+    public static DaemonProcess StartWrapped(IReadOnlyDictionary<string, string> environment, string ns, string confDir, IReadOnlyList<string> wrapper,
+        params string[] extraArgs)
     {
-        var d = new DaemonProcess(ns, confDir, extraArgs, wrapper);
+        var d = new DaemonProcess(ns, confDir, extraArgs, wrapper, environment);
         d.WaitForLog("ready", TimeSpan.FromSeconds(30));
         return d;
     }
