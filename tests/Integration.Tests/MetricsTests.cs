@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MptFast.Integration.Tests.Support;
+using MptFast.Tests.Common;
 
 namespace MptFast.Integration.Tests;
 
@@ -10,12 +10,9 @@ namespace MptFast.Integration.Tests;
 /// where run --metrics says instead), printed once by `mptfast metrics`; both pass `promtool check metrics`, and every
 /// counter of `status --json` is a metric with the same value.
 /// </summary>
-public partial class MetricsTests
+public class MetricsTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
-
-    [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})? (?<value>\S+)$""")]
-    private static partial Regex SampleLine();
 
     [Fact]
     public void Metrics_pass_promtool_and_equal_status_json_and_run_metrics_overrides_the_config()
@@ -79,18 +76,8 @@ public partial class MetricsTests
         Assert.True(r.ExitCode == 0 && r.All.Trim().Length == 0, $"promtool check metrics exited {r.ExitCode}: {r.All}");
     }
 
-    private static Dictionary<string, double> Samples(string text)
-    {
-        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')))
-        {
-            Match m = SampleLine().Match(line);
-            Assert.True(m.Success, "not a sample: " + line);
-            samples[m.Groups["name"].Value + "{" + m.Groups["labels"].Value + "}"] = double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture);
-        }
-
-        return samples;
-    }
+    private static Dictionary<string, double> Samples(string text) =>
+        PrometheusText.Samples(text).ToDictionary(kv => kv.Key, kv => PrometheusText.Number(kv.Value), StringComparer.Ordinal);
 
     /// <summary>
     /// Every counter in status --json has its metric with the same value. Keepalives move the counters every second,

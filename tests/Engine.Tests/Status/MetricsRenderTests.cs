@@ -1,31 +1,17 @@
-using System.Text.RegularExpressions;
 using MptFast.Engine.Config;
 using MptFast.Engine.Runtime;
 using MptFast.Engine.Status;
+using MptFast.Tests.Common;
 
 namespace MptFast.Engine.Tests.Status;
 
 /// <summary>The Prometheus rendering of a <see cref="StatusSnapshot"/> (issue 16): every published counter under its
 /// conventional name, gauges as gauges, reasons as labels, base units, families whole.</summary>
-public sealed partial class MetricsRenderTests
+public sealed class MetricsRenderTests
 {
     private static readonly DateTime Now = new(2026, 12, 5, 12, 0, 0, DateTimeKind.Utc);
 
-    [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})? (?<value>\S+)$""")]
-    private static partial Regex SampleLine();
-
-    private static Dictionary<string, string> Samples(string text)
-    {
-        var samples = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')))
-        {
-            Match m = SampleLine().Match(line);
-            Assert.True(m.Success, "not a sample line: " + line);
-            samples.Add(m.Groups["name"].Value + "{" + m.Groups["labels"].Value + "}", m.Groups["value"].Value);
-        }
-
-        return samples;
-    }
+    private static Dictionary<string, string> Samples(string text) => PrometheusText.Samples(text);
 
     [Fact]
     public void Every_published_counter_is_a_metric_with_its_value()
@@ -99,7 +85,7 @@ public sealed partial class MetricsRenderTests
                 continue;
             }
 
-            Assert.Equal(current, SampleLine().Match(line).Groups["name"].Value); // no sample outside its family's block
+            Assert.Equal(current, PrometheusText.NameOf(line)); // no sample outside its family's block
         }
 
         Assert.True(seen.Count > 30, $"only {seen.Count} families");
