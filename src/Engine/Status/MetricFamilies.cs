@@ -49,16 +49,19 @@ internal sealed class MetricFamilies
     /// <summary>
     /// Every value of <paramref name="counters"/> as <c>PREFIX + name</c>: counters get <c>_total</c>, gauges do not; a
     /// name with <c>dropped_REASON</c> in it becomes the family <c>..._dropped_total</c> with a <c>reason</c> label;
-    /// units become base units (<c>_us</c>, <c>_ms</c> → <c>_seconds</c>, <c>_ppm</c> → <c>_ratio</c>). The help names
-    /// where <c>status --json</c> shows the value (<paramref name="jsonPath"/>).
+    /// units become base units (<c>_us</c>, <c>_ms</c> → <c>_seconds</c>, <c>_ppm</c> → <c>_ratio</c>). A value in a
+    /// unit of time, ratio or rate is a level (a delay, a loss rate, a throughput), so it is a gauge even where its owner
+    /// published it with <see cref="CounterSnapshot.Add(string, long)"/>. The help names where <c>status --json</c>
+    /// shows the value (<paramref name="jsonPath"/>).
     /// </summary>
     public void Snapshot(CounterSnapshot counters, string prefix, string labels, string jsonPath)
     {
         foreach (Counter c in counters)
         {
             (string name, double scale) = BaseUnit(Sanitize(c.Name));
+            bool counter = c.Kind == CounterKind.Counter && !IsLevel(c.Name);
             int dropped = name.IndexOf("dropped_", StringComparison.Ordinal);
-            if (dropped >= 0 && c.Kind == CounterKind.Counter)
+            if (dropped >= 0 && counter)
             {
                 string family = prefix + name[..(dropped + "dropped".Length)] + "_total";
                 string reason = Labels("reason", name[(dropped + "dropped_".Length)..]);
@@ -67,7 +70,6 @@ internal sealed class MetricFamilies
             else
             {
                 string value = scale == 1 ? Integer(c.Value) : (c.Value * scale).ToString(CultureInfo.InvariantCulture);
-                bool counter = c.Kind == CounterKind.Counter;
                 string family = prefix + name + (counter ? "_total" : "");
                 Add(family, counter ? "counter" : "gauge",
                     Help(family, () => $"{jsonPath}.{c.Name} of mptfast status --json" + (scale != 1 ? " in base units" : "")), labels, value);
@@ -126,6 +128,11 @@ internal sealed class MetricFamilies
             sb.Append(f.Samples);
         }
     }
+
+    /// <summary>A published name whose unit makes it a level, not a count of events.</summary>
+    internal static bool IsLevel(string name) =>
+        name.EndsWith("_us", StringComparison.Ordinal) || name.EndsWith("_ms", StringComparison.Ordinal)
+        || name.EndsWith("_ppm", StringComparison.Ordinal) || name.EndsWith("_per_second", StringComparison.Ordinal);
 
     /// <summary>The metric name of a published counter name: <c>_us</c>/<c>_ms</c> → <c>_seconds</c>, <c>_ppm</c> →
     /// <c>_ratio</c>, with the factor to apply (Prometheus names carry base units).</summary>

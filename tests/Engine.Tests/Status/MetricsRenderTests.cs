@@ -44,8 +44,9 @@ public sealed class MetricsRenderTests
     [Fact]
     public void Gauges_stay_gauges_and_values_in_small_units_are_shown_in_base_units()
     {
-        var counters = new CounterSnapshot().Gauge("rtt_us", 1500).Gauge("loss_ppm", 2500).Gauge("hold_ms", 20)
-            .Gauge("delivered_bytes_per_second", 1_000_000).Add("probes_received", 42).Add("dropped_late", 3);
+        // Measured values published with Add (as a count would be) are still levels: their units say so.
+        var counters = new CounterSnapshot().Add("rtt_us", 1500).Gauge("loss_ppm", 2500).Gauge("hold_ms", 20)
+            .Add("delivered_bytes_per_second", 1_000_000).Add("probes_received", 42).Add("dropped_late", 3).Gauge("queue_packets", 5);
         var m = new MetricFamilies();
         m.Snapshot(counters, "mptfast_path_", "path=\"0\"", "x");
         var sb = new System.Text.StringBuilder();
@@ -58,7 +59,9 @@ public sealed class MetricsRenderTests
         Assert.Equal("1000000", s["mptfast_path_delivered_bytes_per_second{path=\"0\"}"]);
         Assert.Equal("42", s["mptfast_path_probes_received_total{path=\"0\"}"]);
         Assert.Equal("3", s["mptfast_path_dropped_total{path=\"0\",reason=\"late\"}"]);
+        Assert.Equal("5", s["mptfast_path_queue_packets{path=\"0\"}"]);
         Assert.Contains("# TYPE mptfast_path_rtt_seconds gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE mptfast_path_delivered_bytes_per_second gauge\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE mptfast_path_probes_received_total counter\n", text, StringComparison.Ordinal);
     }
 
