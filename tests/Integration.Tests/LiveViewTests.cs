@@ -56,7 +56,7 @@ public class LiveViewTests
     /// wait fails); killed on Dispose.</summary>
     private sealed class Tmux : IDisposable
     {
-        private readonly string _server = "mptfast-it-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        private readonly string _server = "mptfast-it-" + Guid.NewGuid().ToString("N")[..12];
         private readonly TempDir _dir = new();
 
         private string Stderr => Path.Combine(_dir.Path, "stderr");
