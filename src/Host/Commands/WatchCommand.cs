@@ -10,7 +10,8 @@ namespace MptFast.Host.Commands;
 /// <c>mptfast status --watch</c> / <c>mptfast top</c>: asks the daemon for <c>show status json</c> the way every
 /// command asks (<see cref="CliCommand.Exchange"/>) once per interval and draws <see cref="LiveView"/>. On a terminal
 /// it uses the alternate screen, redraws in place, highlights paths that are not up and quits on q or Ctrl-C; with
-/// standard output redirected it prints one screen after the other (for logs and scripts, <c>--count N</c>).
+/// standard output redirected it prints one screen after the other (for logs and scripts, <c>--count N</c>). The exit
+/// status is that of the last screen: 0 when it showed the daemon's state, else as the other commands (7: no answer).
 /// </summary>
 internal static class WatchCommand
 {
@@ -41,6 +42,7 @@ internal static class WatchCommand
         {
             StatusSample? previous = null;
             long previousTicks = 0;
+            int exitCode = Program.ExitOk;
             for (int screen = 0; options.Count is not { } n || screen < n; screen++)
             {
                 long started = Stopwatch.GetTimestamp();
@@ -50,12 +52,14 @@ internal static class WatchCommand
                 {
                     lines = LiveView.Render(previous, sample, Stopwatch.GetElapsedTime(previousTicks, started), DateTime.Now);
                     (previous, previousTicks) = (sample, started);
+                    exitCode = Program.ExitOk;
                 }
                 else
                 {
                     // Keep watching: the daemon may be restarting; the last screen's rates would be stale, so forget it.
-                    lines = [new("mptfast: " + (reply.Error.Length > 0 ? reply.Error.Trim() : "the daemon's answer was not a status")), new("(q quits)")];
+                    lines = [new(reply.Error.Length > 0 ? reply.Error.Trim() : "mptfast: the daemon's answer was not a status"), new("(q quits)")];
                     previous = null;
+                    exitCode = reply.ExitCode == Program.ExitOk ? CliCommand.ExitNoAnswer : reply.ExitCode;
                 }
 
                 Draw(lines, terminal);
@@ -64,6 +68,8 @@ internal static class WatchCommand
                     break;
                 }
             }
+
+            return exitCode; // of the last screen: 0 when it showed the daemon's state
         }
         finally
         {
@@ -74,8 +80,6 @@ internal static class WatchCommand
                 Console.Out.Flush();
             }
         }
-
-        return Program.ExitOk;
     }
 
     private static bool TryParse(string json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StatusSample? sample)
