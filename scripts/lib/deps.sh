@@ -2,9 +2,12 @@
 # Sourced by scripts/*.sh. Needs root for apt-get; without root it only reports what is missing.
 MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps)
 
-ensure_deps() {
+ensure_deps() { ensure_apt_packages "${MPTFAST_APT_PACKAGES[@]}"; }
+
+# Installs the named Debian packages that are missing (e.g. scripts/fuzz.sh: afl++).
+ensure_apt_packages() {
   local missing=()
-  for pkg in "${MPTFAST_APT_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
