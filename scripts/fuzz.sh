@@ -23,7 +23,7 @@ grep -q "(\"$target\", " fuzz/Targets/FuzzTargets.cs || { echo "fuzz.sh: unknown
 source scripts/lib/deps.sh
 ensure_apt_packages afl++
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-bin=$ROOT/artifacts/fuzz/bin
+bin=$ROOT/artifacts/fuzz/bin/$target   # one per target, so targets can run side by side
 work=$ROOT/artifacts/fuzz
 if [ ! -f "$bin/.instrumented" ] || [ -n "$(find fuzz src/Engine -name '*.cs' -newer "$bin/.instrumented" | head -1)" ]; then
   echo "== publish and instrument"

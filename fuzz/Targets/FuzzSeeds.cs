@@ -23,6 +23,7 @@ internal static class FuzzSeeds
         "coalesce" => Coalesce(),
         "segment" => Segment(),
         "reorder" => Reorder(),
+        "receive" => Receive(),
         _ => [],
     };
 
@@ -130,6 +131,25 @@ internal static class FuzzSeeds
 
         byte[] icmp = SharedFiles.LoadVector("data-ipv4-icmp-echo-noseq");
         yield return ("single-icmp", [.. new byte[VirtioNetHeader.Size], .. icmp.AsSpan(GreCodec.BaseHeaderLength)]);
+    }
+
+    // [window] then [selector][length][datagram] (ReceiveTarget): the captured data and keepalives on both paths.
+    private static IEnumerable<(string, byte[])> Receive()
+    {
+        byte[][] data = [.. Vectors("data-ipv4").Select(v => v.Item2)];
+        byte[] keepalive = SharedFiles.LoadVector("keepalive-ipv4-b-to-a");
+        foreach (byte window in new byte[] { 0, 8 })
+        {
+            var input = new List<byte> { window };
+            for (int i = 0; i < data.Length; i++)
+            {
+                input.AddRange(ControlTarget.Record((byte)(i & 1), data[i]));
+            }
+
+            input.AddRange(ControlTarget.Record(8 | 1, keepalive));
+            input.AddRange(ControlTarget.Record(2, data[0]));
+            yield return ($"vectors-window{window}", [.. input]);
+        }
     }
 
     // [window][hold] then [op][a][b] (ReorderTarget).

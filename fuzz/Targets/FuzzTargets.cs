@@ -19,6 +19,7 @@ internal static class FuzzTargets
         ("coalesce", CoalesceTarget.Run),
         ("segment", SegmentTarget.Run),
         ("reorder", ReorderTarget.Run),
+        ("receive", ReceiveTarget.Run),
     ];
 
     /// <summary>The target called <paramref name="name"/>, or null.</summary>
@@ -127,4 +128,5 @@ internal static class FuzzReach
     public static long SuperPackets;
     public static long SegmentedPackets;
     public static long ReorderHeld;
+    public static long ReceivedWritten;
 }

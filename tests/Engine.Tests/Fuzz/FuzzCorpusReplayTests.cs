@@ -50,6 +50,7 @@ public sealed class FuzzCorpusReplayTests
         Assert.True(FuzzReach.SuperPackets > 0, "coalesce: nothing merged");
         Assert.True(FuzzReach.SegmentedPackets > 0, "segment: nothing segmented");
         Assert.True(FuzzReach.ReorderHeld > 0, "reorder: nothing held");
+        Assert.True(FuzzReach.ReceivedWritten > 0, "receive: nothing reached the TUN");
     }
 
     private static List<string> Failures(FuzzTarget run, List<(string Name, byte[] Data)> inputs)
