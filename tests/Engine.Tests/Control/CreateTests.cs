@@ -172,6 +172,22 @@ public sealed class CreateTests
         return h.Parameter;
     }
 
+    // Found by fuzzing (config target; the control target reaches the same parser through a signed create): a peer's
+    // create body whose name held a lone CR started the connection and then threw while writing the reply.
+    [Fact]
+    public void A_create_body_with_a_control_character_in_a_value_is_refused_before_anything_starts()
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", withConnection: false);
+        string body = ConfigWriter.WriteConnection(ControlFixtures.Running("ipv4-a"), ConnectionFormat.Original)
+            .Replace("name             = mpt_a", "name             = \"mpt\ra\"", StringComparison.Ordinal);
+        Assert.Contains("\r", body, StringComparison.Ordinal);
+
+        ResponderResult r = RunCreateRaw(b, Encoding.ASCII.GetBytes(body), WireVectors.CaptureKey);
+
+        Assert.Equal(HandshakeCodes.BadRequest, r.Reply![1]);
+        Assert.Empty(b.Created);
+    }
+
     private static (ResponderResult Reply, ConnectionConfig? Created) RunCreate(FakeConnections b, ConnectionConfig peer, byte[] key)
     {
         byte[] text = Encoding.ASCII.GetBytes(ConfigWriter.WriteConnection(peer, ConnectionFormat.Original));
