@@ -188,6 +188,24 @@ public sealed class CreateTests
         Assert.Empty(b.Created);
     }
 
+    // Found by fuzzing (control target, invariant "a created connection's reply body parses back"): a peer announcing
+    // local_port 0 or local_cmd_port 0 (it must send the ports it bound, §5.10) became a connection sending to port 0,
+    // one no connection file may hold (mpt save would write a file the next start refuses).
+    [Theory]
+    [InlineData(0, 60456)]
+    [InlineData(23456, 0)]
+    public void A_create_whose_connection_could_not_be_a_config_file_is_refused(int localPort, int localCmdPort)
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", withConnection: false);
+        ConnectionConfig peer = ControlFixtures.Running("ipv4-a") with { LocalPort = (ushort)localPort, LocalCmdPort = (ushort)localCmdPort };
+
+        (ResponderResult r, ConnectionConfig? created) = RunCreate(b, peer, WireVectors.CaptureKey);
+
+        Assert.Equal(HandshakeCodes.BadRequest, r.Reply![1]);
+        Assert.Null(created);
+        Assert.Equal(ControlFixtures.Daemon("ipv4-b").Template!.LocalPort, b.Template!.LocalPort); // the next create keeps the port
+    }
+
     private static (ResponderResult Reply, ConnectionConfig? Created) RunCreate(FakeConnections b, ConnectionConfig peer, byte[] key)
     {
         byte[] text = Encoding.ASCII.GetBytes(ConfigWriter.WriteConnection(peer, ConnectionFormat.Original));
