@@ -1,7 +1,9 @@
 using System.Net;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Memory;
 using MptFast.Engine.Mapping;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Fuzz;
@@ -76,11 +78,11 @@ internal static class ReceiveTarget
         for (int p = 0; p < sockets.Length; p++)
         {
             Fuzz.Require(sockets[p].Pending == 0, "receive: datagrams left in a socket after the pump ran");
-            PathCounters c = connection.Paths[p].Counters;
-            long counted = c.RxPackets + c.DropMalformed + c.DropUnknownSource + c.DropTruncated + c.DropCommandOnDataPort + c.KeepalivesReceived;
-            Fuzz.Require(counted == sockets[p].Counters.Received, $"receive: path {p} got {sockets[p].Counters.Received} datagrams but counted {counted}");
+            PathRxCounters c = connection.Paths[p].Counters.Rx;
+            long counted = c.Packets + c.DropMalformed + c.DropUnknownSource + c.DropTruncated + c.DropCommandOnDataPort + c.KeepalivesReceived;
+            Fuzz.Require(counted == sockets[p].Counters.Receive.Datagrams, $"receive: path {p} got {sockets[p].Counters.Receive.Datagrams} datagrams but counted {counted}");
             Fuzz.Require(c.KeepalivesReceived == 0 || connection.Paths[p].LastKeepaliveTicks > 0, "receive: a keepalive did not refresh liveness");
-            data += c.RxPackets;
+            data += c.Packets;
         }
 
         Fuzz.Require(data == expected.Count, $"receive: {data} data packets counted, {expected.Count} data datagrams from the paths' remotes");
