@@ -28,7 +28,8 @@ public sealed class FuzzCorpusReplayTests
         var inputs = FuzzTargets.All.SelectMany(t => FuzzSeeds.For(t.Name).Concat(Corpus(t.Name))).ToList();
         foreach ((string name, FuzzTarget run) in FuzzTargets.All)
         {
-            Assert.True(Failures(run, inputs).Count == 0, name + ": " + string.Join("\n", Failures(run, inputs)));
+            List<string> failures = Failures(run, inputs);
+            Assert.True(failures.Count == 0, name + ": " + string.Join("\n", failures));
         }
     }
 
