@@ -19,7 +19,9 @@ TUNNEL_MTU = 1450
 
 @dataclass(frozen=True)
 class Scenario:
-    """One topology. kind: 'veth' (no tunnel), 'vxlan' (kernel reference) or 'mptfast'."""
+    """One topology. kind: 'veth' (no tunnel), 'vxlan' (kernel reference), 'mptfast' or 'mptcp' (kernel MPTCP over
+    the testbed paths). links: one linkemu.Link per path (paths 1..n emulated); conf: extra MptFast config keys
+    ((key, value) pairs; 'path.KEY' goes to every [path_i]); group/variant: the real-links matrix row and column."""
 
     name: str
     kind: str
@@ -28,11 +30,15 @@ class Scenario:
     weights: tuple = (1,)          # weight_out per path (MptFast only)
     reorder_window: int = 0        # MptFast reorder_window (0 = off)
     shape: dict = field(default_factory=dict)   # testbed path -> rate in Mbit/s (both directions)
+    links: tuple = ()
+    conf: tuple = ()
+    group: str = ""
+    variant: str = ""
 
     @property
     def target(self):
         """Address in namespace b that the load is sent to."""
-        if self.kind == "veth":
+        if self.kind in ("veth", "mptcp"):
             return f"198.18.{self.paths[0]}.2"
         if self.kind == "vxlan":
             return VXLAN_ADDR["b"]
@@ -47,6 +53,12 @@ class Scenario:
             "weights": list(self.weights) if self.kind == "mptfast" else None,
             "reorder_window": self.reorder_window if self.kind == "mptfast" else None,
             "shape_mbit": {str(k): v for k, v in sorted(self.shape.items())},
+            "links": {str(i + 1): l.describe() for i, l in enumerate(self.links)},
+            "link_specs": {str(i + 1): {"spec": l.spec(), "steps": [st.line() for st in l.steps],
+                                        "queue_bytes": l.queue_bytes()} for i, l in enumerate(self.links)},
+            "conf": dict(self.conf),
+            "group": self.group or None,
+            "variant": self.variant or None,
         }
 
 
@@ -73,7 +85,15 @@ SCENARIOS = [
              paths=(1, 2), weights=(5, 1), reorder_window=64, shape={1: 100, 2: 20}),
 ]
 
+import matrix  # noqa: E402 (here: matrix -> linkemu -> netns imports the constants above)
+
+MATRIX = matrix.build(Scenario)   # the real-links matrix (matrix.py): emulated links, MPTCP and MptFast variants
+SCENARIOS += MATRIX
+
 BY_NAME = {s.name: s for s in SCENARIOS}
+
+# Named sets for --only (and --matrix).
+SETS = {"real-links": [s.name for s in MATRIX]}
 
 QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path"]
 
@@ -125,6 +145,10 @@ METRICS = {
     "loss_pct": ("%", False, "UDP datagrams lost"),
     "cpu_a_s": ("CPU s", False, "CPU seconds of the side-a daemon during the load"),
     "cpu_b_s": ("CPU s", False, "CPU seconds of the side-b daemon during the load"),
+    "fraction": ("× sum", None, "goodput ÷ sum of the link rates over the measured time"),
+    "rtt_p1_ms": ("ms", False, "ping RTT on path 1 under load (median)"),
+    "rtt_p2_ms": ("ms", False, "ping RTT on path 2 under load (median)"),
+    "share_p1": ("share", None, "share of side a's bytes sent on path 1 (interface counters)"),
 }
 
 
