@@ -21,6 +21,7 @@ import traceback
 import loads as loadmod
 import cpuprofile as profmod
 import linkemu
+import matrixreport
 import reallinks
 import report
 import udpload
@@ -374,6 +375,7 @@ def main(argv):
     report.add_ratios(result["scenarios"])
     result["aggregates"] = report.aggregates(result["scenarios"])
     result["targets"] = report.targets(result)
+    result["real_links_targets"] = matrixreport.targets(result)
     stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}")
     report.write_json(stem + ".json", result)
     report.write_markdown(stem + ".md", result)
