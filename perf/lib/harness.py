@@ -58,6 +58,7 @@ def parse_args(argv):
     p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
     p.add_argument("--loads", help="comma-separated loads (default: all, quick: tcp1)")
     p.add_argument("--out", default=os.path.join(ROOT, "perf", "results"), help="output directory (default perf/results)")
+    p.add_argument("--tag", help="appended to the result files' name: DATE-HOST-TAG.json (default: real-links with --matrix)")
     p.add_argument("--no-offload", action="store_true", help="pass --no-offload to mptfast run")
     p.add_argument("--mptfast", default=os.environ.get("MPTFAST_BIN") or os.path.join(ROOT, "artifacts", "bin", "mptfast"),
                    help="the daemon binary (default $MPTFAST_BIN or artifacts/bin/mptfast)")
@@ -80,6 +81,8 @@ def parse_args(argv):
         p.error("--runs and --seconds must be at least 1")
     if a.matrix and not a.only:
         a.only = "real-links"
+    if a.matrix and not a.tag:
+        a.tag = "real-links"
     if a.matrix and not a.loads:
         a.loads = ",".join(MATRIX_LOADS)
     names = a.only.split(",") if a.only else (QUICK_SCENARIOS if a.quick else [s.name for s in SCENARIOS if not s.links])
@@ -225,6 +228,10 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
         tb.up()
         for path, mbit in sorted(sc.shape.items()):
             tb.shape(path, mbit)
+        if sc.tcp_buffers_mib:
+            limit = str(sc.tcp_buffers_mib << 20)
+            for side in ("a", "b"):
+                tb.exec_(side, "sysctl", "-qw", f"net.ipv4.tcp_rmem=4096 131072 {limit}", f"net.ipv4.tcp_wmem=4096 16384 {limit}")
         if sc.links:
             links.tool = linkemu.command(args.linkemu)
             links.up({i + 1: l for i, l in enumerate(sc.links)})
@@ -344,7 +351,7 @@ def main(argv):
         "options": {"runs": args.runs, "seconds": args.seconds, "omit": args.omit, "quick": args.quick,
                     "no_offload": args.no_offload, "loads": [l.name for l in args.load_list],
                     "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix,
-                    "profile": args.profile},
+                    "profile": args.profile, "tag": args.tag},
         "scenarios": [], "aggregates": [], "interrupted": False,
     }
     code = EXIT_OK
@@ -376,7 +383,7 @@ def main(argv):
     result["aggregates"] = report.aggregates(result["scenarios"])
     result["targets"] = report.targets(result)
     result["real_links_targets"] = matrixreport.targets(result)
-    stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}")
+    stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}" + (f"-{args.tag}" if args.tag else ""))
     report.write_json(stem + ".json", result)
     report.write_markdown(stem + ".md", result)
     report.write_plot(stem + ".png", result)

@@ -97,7 +97,7 @@ class EmulatedLinks:
             log = open(os.path.join(self.workdir, f"linkemu{path}.log"), "w", encoding="utf-8")  # noqa: SIM115
             sock = os.path.join(self.workdir, f"linkemu{path}.sock")
             args = ["ip", "netns", "exec", self.ns, *self.tool, "--a", f"a{path}", "--b", f"b{path}",
-                    "--both", link.spec(), "--control", sock]
+                    "--both", link.spec(), "--control", sock, *link.emu_args]
             for s in link.steps:
                 args += ["--at", s.line()]
             proc = self.procs.start(args, stdout=log, stderr=subprocess.STDOUT)

@@ -29,6 +29,7 @@ class Link:
     reorder: bool = False
     queue: str = "auto"
     steps: tuple = ()
+    emu_args: tuple = ()   # further LinkEmu options, e.g. ("--rx", "mmsg")
 
     def spec(self):
         words = [f"rate {self.rate_mbit:g}mbit" if self.rate_mbit else "rate 0", f"delay {self.delay_ms:g}ms",

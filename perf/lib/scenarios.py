@@ -34,6 +34,7 @@ class Scenario:
     conf: tuple = ()
     group: str = ""
     variant: str = ""
+    tcp_buffers_mib: int = 0   # > 0: raise tcp_rmem/tcp_wmem's maximum in both namespaces (long fat paths)
 
     @property
     def target(self):
@@ -87,13 +88,26 @@ SCENARIOS = [
 
 import matrix  # noqa: E402 (here: matrix -> linkemu -> netns imports the constants above)
 
+from links import Link  # noqa: E402
+
+# The emulator's own capacity (perf/README.md, "Real links"): TCP through one unlimited emulated path, without and
+# with 20 ms of delay each way (32 MiB TCP buffers: 1 Gbit/s × 40 ms RTT needs a 5 MB window), and with recvmmsg
+# instead of the RX ring. veth-nooffload is the same veth path without the emulator (offloads off like its veths).
+CAPACITY = [
+    Scenario("linkemu-0ms", "veth", "TCP through LinkEmu, unlimited rate, no delay", links=(Link(0, 0),), tcp_buffers_mib=32),
+    Scenario("linkemu-20ms", "veth", "TCP through LinkEmu, unlimited rate, 20 ms each way", links=(Link(0, 20),),
+             tcp_buffers_mib=32),
+    Scenario("linkemu-20ms-mmsg", "veth", "as linkemu-20ms, LinkEmu receiving with recvmmsg (--rx mmsg)",
+             links=(Link(0, 20, emu_args=("--rx", "mmsg")),), tcp_buffers_mib=32),
+]
+SCENARIOS += CAPACITY
 MATRIX = matrix.build(Scenario)   # the real-links matrix (matrix.py): emulated links, MPTCP and MptFast variants
 SCENARIOS += MATRIX
 
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 # Named sets for --only (and --matrix).
-SETS = {"real-links": [s.name for s in MATRIX]}
+SETS = {"real-links": [s.name for s in MATRIX], "linkemu-capacity": [s.name for s in CAPACITY]}
 
 QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path"]
 
