@@ -379,6 +379,7 @@ def main(argv):
             linkemu.remove_namespace(tb.prefix + "e")
             tb.down()
     result["duration_s"] = time.monotonic() - started
+    result["machine"]["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report.add_ratios(result["scenarios"])
     result["aggregates"] = report.aggregates(result["scenarios"])
     result["targets"] = report.targets(result)

@@ -14,61 +14,43 @@ PID, then the namespace is deleted; down() is idempotent and also runs after a f
 
 import json
 import os
-import shutil
+import signal
 import socket
 import subprocess
 import time
 
-from links import Link, Step  # noqa: F401 (re-exported for the harness)
+import dotnettool
 from netns import HarnessError, run
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-PROJECT = os.path.join(ROOT, "perf", "tools", "LinkEmu")
-DEFAULT_DLL = os.path.join(PROJECT, "bin", "Release", "net10.0", "LinkEmu.dll")
+DEFAULT_DLL = dotnettool.default_dll("LinkEmu")
 OFFLOADS_OFF = ["tx", "off", "tso", "off", "gso", "off"]
 
 
 def command(path):
-    """argv prefix that runs LinkEmu at path (a .dll through the dotnet host); raises HarnessError if missing."""
-    if not os.path.exists(path):
-        raise HarnessError(f"LinkEmu not found at {path}: build it with `dotnet build MptFast.sln -c Release` "
-                           "(or `dotnet build perf/tools/LinkEmu -c Release`), or pass --linkemu PATH")
-    if not path.endswith(".dll"):
-        return [path]
-    dotnet = shutil.which("dotnet")
-    if dotnet is None:
-        raise HarnessError(f"LinkEmu is a framework-dependent {path}, but no `dotnet` host is on PATH")
-    return [dotnet, path]
+    return dotnettool.command("LinkEmu", path, "--linkemu")
 
 
 def build(log):
-    if shutil.which("dotnet") is None:
-        return "no `dotnet` on PATH to build perf/tools/LinkEmu"
-    log("perf: building perf/tools/LinkEmu (dotnet build -c Release)")
-    r = run(["dotnet", "build", PROJECT, "-c", "Release", "-nologo", "-v:q"], timeout=600, check=False)
-    return None if r.returncode == 0 else \
-        f"dotnet build perf/tools/LinkEmu exited {r.returncode}: {(r.stdout + r.stderr).strip()[-800:]}"
+    return dotnettool.build("LinkEmu", log)
 
 
 def remove_namespace(ns):
     """Ends whatever still runs in ns (by PID) and deletes it; nothing if it does not exist."""
     if not os.path.exists(f"/run/netns/{ns}"):
         return
-    pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
-    for pid in pids:
-        try:
-            os.kill(int(pid), 15)
-        except (ProcessLookupError, ValueError):
-            pass
-    deadline = time.monotonic() + 3
-    while pids and time.monotonic() < deadline:
-        time.sleep(0.1)
+    def signal_all(signum):
         pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
-    for pid in pids:
-        try:
-            os.kill(int(pid), 9)
-        except (ProcessLookupError, ValueError):
-            pass
+        for pid in pids:
+            try:
+                os.kill(int(pid), signum)
+            except (ProcessLookupError, ValueError):
+                pass
+        return pids
+
+    deadline = time.monotonic() + 3
+    while signal_all(signal.SIGTERM) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    signal_all(signal.SIGKILL)
     run(["ip", "netns", "del", ns], check=False)
 
 

@@ -56,9 +56,12 @@ def markdown(result):
              f"Emulated links (perf/tools/LinkEmu, rates per direction over Ethernet frame bytes, one-way delays path 1/path 2), "
              f"median of {runs} run(s) of {seconds} s. **fraction** = goodput ÷ sum of the link rates over the measured "
              "time (steps and outages counted); even one perfect TCP flow stays below 1 because the rate counts frame "
-             f"bytes: ceiling {ceiling('tcp'):.3f} for plain TCP, {ceiling('mptcp'):.3f} for MPTCP (DSS option), "
-             f"{ceiling('mptfast'):.3f} through MptFast (tunnel MTU 1450). RTT = median ping on each path during the "
-             "TCP 1-stream load; share = bytes side a sent on path 1 (interface counters). MptFast weights ∝ rates.", ""]
+             f"bytes: about {ceiling('tcp'):.3f} for plain TCP, {ceiling('mptcp'):.3f} for MPTCP (DSS option), "
+             f"{ceiling('mptfast'):.3f} through MptFast (tunnel MTU 1450) — a little more can show because what the "
+             "queues hold when the measured time starts (after the omitted first second) is delivered inside it. "
+             "RTT = median ping on each path during the TCP 1-stream load; share = bytes side a sent on path 1 "
+             "(interface counters). MptFast weights ∝ rates. Load average of the machine at the start "
+             f"{result['machine']['loadavg_start']}, at the end {result['machine'].get('loadavg_end', '?')}.", ""]
     for group, entries in g.items():
         cfg = entries[0]["config"]
         queues = ", ".join(f"path {p}: {q['queue_bytes'] or 'explicit'} B" for p, q in cfg.get("link_specs", {}).items())
