@@ -37,6 +37,22 @@ public class LinkEmuTests
     }
 
     [Fact]
+    public void The_tunnel_runs_over_emulated_paths_and_a_path_changed_at_run_time_shows_in_its_rtt()
+    {
+        using var fx = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]),
+            [new LinkSpec(20, 1), new LinkSpec(20, 1)]);
+        fx.Ping('a', v6: false);
+        fx.Ping('a', v6: true);
+        // Both paths 30 ms each way, set while the daemons run: every tunnel ping now takes at least 60 ms.
+        fx.Testbed.Link(1).Set("delay 30ms");
+        fx.Testbed.Link(2).Set("delay 30ms");
+        ProcResult r = fx.Testbed.Exec('a', TimeSpan.FromSeconds(30), "ping", "-n", "-c", "4", "-i", "0.2", "-w", "10", TunnelSpec.TunnelAddress('b'));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.All(Rtts(r.Stdout), rtt => Assert.InRange(rtt, 60, 200));
+        Assert.True(fx.Testbed.Link(2).Stats().GetProperty("ab").GetProperty("forwarded").GetInt64() > 0, "no tunnel traffic on path 2");
+    }
+
+    [Fact]
     public void Idle_ping_rtt_is_twice_the_one_way_delay_within_0_3_ms()
     {
         const double Delay = 7.5;   // fractional milliseconds, each way
