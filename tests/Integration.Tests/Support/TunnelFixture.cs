@@ -16,9 +16,21 @@ internal sealed class TunnelFixture : IDisposable
 
     /// <summary>As above; <paramref name="customize"/> edits each side's config directory before its daemon starts.</summary>
     public TunnelFixture(TunnelSpec spec, Action<string, char>? customize, int testbedPaths = 2, params string[] daemonArgs)
+        : this(spec, customize, new Testbed(testbedPaths), daemonArgs)
+    {
+    }
+
+    /// <summary>Over emulated paths: testbed path i + 1 goes through LinkEmu with <paramref name="emulated"/>[i]
+    /// (<see cref="Testbed.Create"/>; <c>Testbed.Link(i)</c> changes a link while the tunnel runs).</summary>
+    public TunnelFixture(TunnelSpec spec, IReadOnlyList<LinkSpec?> emulated, params string[] daemonArgs)
+        : this(spec, null, Testbed.Create(Math.Max(2, emulated.Count), emulated), daemonArgs)
+    {
+    }
+
+    private TunnelFixture(TunnelSpec spec, Action<string, char>? customize, Testbed testbed, string[] daemonArgs)
     {
         Spec = spec;
-        Testbed = new Testbed(testbedPaths);
+        Testbed = testbed;
         try
         {
             string a = spec.Write(_dir.Sub("a"), 'a');
