@@ -121,8 +121,11 @@ namespace MptFast.Engine.Mapping
 
     public static class PortMapRules
     {
-        /// <summary>Table entry for "not mapped". Path indices are 0..19 (MPT-SPEC §2.8: 20 paths).</summary>
+        /// <summary>Table entry for "not mapped". Path indices are 0..<see cref="MaxPaths"/> - 1.</summary>
         public const byte NoPath = 0xFF;
+
+        /// <summary>Paths of a connection (MPT-SPEC §2.8). The lookup relies on path entries being below 0x80.</summary>
+        public const int MaxPaths = 20;
 
         /// <summary>Ports per key table.</summary>
         public const int PortsPerKey = 65536;
@@ -247,7 +250,7 @@ namespace MptFast.Engine.Mapping
 
             foreach (PortMapRule rule in rules)
             {
-                if (rule.PathIndex < 0 || rule.PathIndex >= NoPath)
+                if (rule.PathIndex < 0 || rule.PathIndex >= MaxPaths)
                 {
                     throw new ArgumentOutOfRangeException(nameof(rules), "path index out of range");
                 }

@@ -103,6 +103,14 @@ public sealed class PortMapTable
             throw new ArgumentException("page 0 of a baked port map must map nothing", nameof(table));
         }
 
+        foreach (byte path in array.AsSpan(PortMapLayout.IndexBytes))
+        {
+            if (path >= PortMapRules.MaxPaths && path != PortMapRules.NoPath)
+            {
+                throw new ArgumentException($"a baked port map entry names path {path}", nameof(table));
+            }
+        }
+
         for (int entry = 0; entry < PortMapLayout.IndexLength; entry++)
         {
             // A whole page inside the array; other-protocol rows hold page 0 only, and port 0 (a packet without ports)
@@ -165,46 +173,47 @@ public sealed class PortMapTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Lookup(ref byte table, byte protocol, ushort sourcePort, ushort destinationPort)
     {
-        // Sound: the row entry is at most OtherRow * 256 and the port's high byte below 256, so both first-level reads
-        // are inside the IndexBytes; every entry plus its port was checked (FromBaked) or built to land in a page.
-        nuint row = RowOfProtocol[protocol];
-        nuint source = (uint)(ReadEntry(ref table, row + ((nuint)sourcePort >> 8)) + sourcePort);
-        nuint destination = (uint)(ReadEntry(ref table, row + PortMapLayout.PagesPerRow + ((nuint)destinationPort >> 8)) + destinationPort);
-        int fromSource = Unsafe.Add(ref table, source);
+        // Sound: the row starts at most OtherRow * 256 entries in and the port's high byte is below 256, so both
+        // first-level reads are inside the IndexBytes; every entry plus its port was checked (FromBaked) or built to
+        // land in a page.
+        ref byte row = ref Unsafe.Add(ref table, RowOfProtocol[protocol]);
+        nuint source = (uint)(ReadEntry(ref row, (nuint)sourcePort >> 8) + sourcePort);
+        nuint destination = (uint)(ReadEntry(ref row, PortMapLayout.PagesPerRow + ((nuint)destinationPort >> 8)) + destinationPort);
+        int fromSource = (sbyte)Unsafe.Add(ref table, source); // NoPath (0xFF) reads as -1, a path as itself
         int fromDestination = Unsafe.Add(ref table, destination);
 
-        // The source entry unless it is NoPath (0xFF): keep = 0 when it is, all ones otherwise; 0xFF & d = d.
-        int keep = ((fromSource + 1) >> 8) - 1;
-        return fromSource & (fromDestination | keep);
+        // The source entry unless it is NoPath: unmapped is all ones then, zero otherwise; -1 & d = d.
+        int unmapped = fromSource >> 31;
+        return fromSource & (fromDestination | ~unmapped);
     }
 
-    /// <summary>First first-level entry of a protocol's source row: TCP 0 (tcp_src), UDP 512 (udp_src), anything else the
-    /// all-empty <see cref="PortMapLayout.OtherRow"/> (1024). Static data indexed by a byte: no bounds check.</summary>
+    /// <summary>Byte offset of a protocol's source row: TCP 0 (tcp_src), UDP 2048 (udp_src), anything else the all-empty
+    /// <see cref="PortMapLayout.OtherRow"/> (4096). Static data indexed by a byte: no bounds check.</summary>
     private static ReadOnlySpan<ushort> RowOfProtocol =>
     [
-        1024, 1024, 1024, 1024, 1024, 1024, 0, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 512, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
-        1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
+        4096, 4096, 4096, 4096, 4096, 4096, 0, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 2048, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
+        4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096,
     ];
 
-    /// <summary>First-level entry <paramref name="entry"/> (little-endian, the layout's byte order).</summary>
+    /// <summary>First-level entry <paramref name="entry"/> of the row at <paramref name="row"/> (little-endian, the layout's byte order).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ReadEntry(ref byte table, nuint entry)
+    private static int ReadEntry(ref byte row, nuint entry)
     {
-        int value = Unsafe.As<byte, int>(ref Unsafe.Add(ref table, entry * 4));
+        int value = Unsafe.As<byte, int>(ref Unsafe.Add(ref row, entry * 4));
         return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
 

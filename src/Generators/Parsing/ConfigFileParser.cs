@@ -17,7 +17,7 @@ namespace MptFast.Generators.Parsing
     internal static class ConfigFileParser
     {
         /// <summary>MPT-SPEC §2.8, §5.11: at most 20 paths; sections path_N with N ≥ 20 never count.</summary>
-        public const int MaxPaths = 20;
+        public const int MaxPaths = PortMapRules.MaxPaths;
 
         /// <summary>
         /// MPT-SPEC §5.1: a connection file is <c>connections/*.conf</c> (case-sensitive suffix, ≥ 5 characters);

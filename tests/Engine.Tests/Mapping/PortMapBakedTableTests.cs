@@ -145,6 +145,7 @@ public class PortMapBakedTableTests
         Assert.Throws<ArgumentException>(() => PortMapTable.FromBaked(good.AsMemory(0, good.Length - 256), "x")); // not the whole array
         Assert.Throws<ArgumentException>(() => PortMapTable.FromBaked(good.AsMemory(1).ToArray(), "x")); // pages not whole
         Assert.Throws<ArgumentException>(() => PortMapTable.FromBaked(Corrupt(good, PortMapLayout.IndexBytes + 7, 0), "x")); // page 0 maps a port
+        Assert.Throws<ArgumentException>(() => PortMapTable.FromBaked(Corrupt(good, good.Length - 1, PortMapRules.MaxPaths), "x")); // no such path
 
         // An entry pointing past the pages, one that is not page aligned, an other-protocol entry that is not page 0
         // (tcp_dst's page of ports 0..255 copied into row 4), and a page that maps port 0.
@@ -162,6 +163,8 @@ public class PortMapBakedTableTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             PortMapRules.BuildTable([new PortMapRule(0, PortMapKey.TcpDst, ImmutableArray.Create(new PortRange(0, 10)))], null));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            PortMapRules.BuildTable([new PortMapRule(PortMapRules.MaxPaths, PortMapKey.TcpDst, ImmutableArray.Create(new PortRange(1, 10)))], null));
         var truncated = new FlowKey(4, FlowKey.Tcp, 5001, 443, hasPorts: false);
         Assert.Equal((0, 0), (truncated.SourcePort, truncated.DestinationPort));
         Assert.Equal(PortMapRules.NoPath, Bake(s_paths).Lookup(truncated));

@@ -107,6 +107,26 @@ public class PortMapTableTests
     }
 
     [Fact]
+    public void Every_path_index_comes_back_from_either_key()
+    {
+        // Path p maps tcp_src 1000 + p and tcp_dst 2000 + p: each of the 20 paths must survive the branch-free select.
+        var rules = new List<PortMapRule>();
+        for (int path = 0; path < PortMapRules.MaxPaths; path++)
+        {
+            rules.Add(new PortMapRule(path, PortMapKey.TcpSrc, ImmutableArray.Create(new PortRange(1000 + path, 1000 + path))));
+            rules.Add(new PortMapRule(path, PortMapKey.TcpDst, ImmutableArray.Create(new PortRange(2000 + path, 2000 + path))));
+        }
+
+        PortMapTable table = PortMapTable.FromRules(rules, null);
+        for (int path = 0; path < PortMapRules.MaxPaths; path++)
+        {
+            Assert.Equal(path, table.Lookup(FlowKey.Tcp, (ushort)(1000 + path), 3000));
+            Assert.Equal(path, table.Lookup(FlowKey.Tcp, 3000, (ushort)(2000 + path)));
+            Assert.Equal(path, table.Lookup(FlowKey.Tcp, (ushort)(1000 + path), (ushort)(2000 + ((path + 1) % PortMapRules.MaxPaths))));
+        }
+    }
+
+    [Fact]
     public void Empty_table_is_flagged_empty_and_maps_nothing()
     {
         PortMapTable table = PortMapTable.FromPaths([new PathConfig(), new PathConfig()], null);
@@ -157,7 +177,7 @@ public class PortMapTableTests
         Match lookup = Regex.Match(source, @"private static int Lookup\(ref byte table.*?\n(\s*)\{\n(.*?)\n\1\}", RegexOptions.Singleline);
         Assert.True(lookup.Success, "the lookup body was not found");
         string code = string.Join("\n", lookup.Groups[2].Value.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        Assert.Contains("fromSource & (fromDestination | keep)", code, StringComparison.Ordinal);
+        Assert.Contains("fromSource & (fromDestination | ~unmapped)", code, StringComparison.Ordinal);
         foreach (string branch in new[] { "if", "switch", "?", "&&", "||", "for", "foreach", "while", "goto", "throw", "Math" })
         {
             Assert.False(Regex.IsMatch(code, @"(^|\W)" + Regex.Escape(branch) + @"(\W|$)"), $"'{branch}' in Lookup:\n{code}");
