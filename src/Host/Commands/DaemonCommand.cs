@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Status;
 using MptFast.Host.PortMap;
 
 namespace MptFast.Host.Commands;
@@ -10,7 +12,14 @@ namespace MptFast.Host.Commands;
 /// <summary><c>mptfast run</c> / <c>mptsrv</c>: the daemon in the foreground until SIGINT/SIGTERM (MPT-SPEC §9.6 Required).</summary>
 internal static class DaemonCommand
 {
-    public const string DefaultConfDir = "conf";
+    /// <summary>Where an installed system keeps its configuration (the package's unit runs <c>-c /etc/mptfast</c>).</summary>
+    public const string SystemConfDir = "/etc/mptfast";
+
+    /// <summary>
+    /// <c>./conf</c>, the original's layout relative to the working directory (MPT-SPEC §5.1), when it exists; else the
+    /// installed system's <see cref="SystemConfDir"/>, so <c>mptfast status</c> and <c>check</c> find its command port and files.
+    /// </summary>
+    public static string DefaultConfDir => Directory.Exists("conf") ? "conf" : SystemConfDir;
 
     /// <summary>The original's daemon takes only <c>-d</c>; anything else is our <c>run</c> syntax.</summary>
     public static int RunAsMptsrv(string[] args) => Run(args);
@@ -87,9 +96,9 @@ internal static class DaemonCommand
             using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
             {
                 c.Cancel = true;
-                daemon.Control.Post(() =>
+                daemon.Post(() =>
                 {
-                    CommandReply r = daemon.Reload(null);
+                    CommandReply r = daemon.Commands.Reload(null);
                     if (r.Ok)
                     {
                         Log.Info("SIGHUP: " + r.Text);
@@ -165,8 +174,8 @@ internal static class DaemonCommand
                 switch (line.Trim())
                 {
                     case "q": stop.Set(); return;
-                    case "p": Console.Out.Write(StatusReport.Text(daemon.Info, daemon.Connections, System.Diagnostics.Stopwatch.GetTimestamp())); break;
-                    case "r": daemon.Control.Post(() => Console.Out.WriteLine(daemon.Reload(null).Text)); break;
+                    case "p": daemon.Post(() => Console.Out.Write(StatusText.Render(daemon.Commands.Status(Stopwatch.GetTimestamp())))); break;
+                    case "r": daemon.Post(() => Console.Out.WriteLine(daemon.Commands.Reload(null).Text)); break;
                     default: break;
                 }
             }
