@@ -64,7 +64,7 @@ public sealed partial class TxPump
 
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
-            int mapped = MappedPath(c, packet, ok);
+            int mapped = PathScheduler.MappedPath(packet, c.PortMap, ok); // MPT-SPEC §6.4: a super-packet is one flow
             if (mapped >= 0)
             {
                 EmitSegments(c, ci, mapped, packet, header.IsGso, plan, 0, plan.SegmentCount);
@@ -99,22 +99,6 @@ public sealed partial class TxPump
                 }
             }
         }
-    }
-
-    /// <summary>The port-mapped path of the packet's flow when it is OK (MPT-SPEC §6.4, B05; a super-packet is one
-    /// flow, so all its segments take it), else -1 for the weighted choice.</summary>
-    private static int MappedPath(ConnectionRuntime c, ReadOnlySpan<byte> packet, uint ok)
-    {
-        if (!c.PortMap.IsEmpty)
-        {
-            int mapped = c.PortMap.Lookup(PacketClassifier.Classify(packet));
-            if (mapped != PortMapRules.NoPath && ((ok >> mapped) & 1) != 0)
-            {
-                return mapped;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>Writes each segment (or the single packet) into its own output slot behind the GRE headroom, adds the

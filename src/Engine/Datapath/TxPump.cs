@@ -201,9 +201,7 @@ public sealed partial class TxPump : IDisposable
 
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
-            int path = c.PortMap.IsEmpty
-                ? c.Scheduler.NextWeighted(ok)
-                : c.Scheduler.Select(PacketClassifier.Classify(packet), c.PortMap, ok);
+            int path = c.Scheduler.Select(packet, c.PortMap, ok);
             if (path < 0)
             {
                 c.CountNoPath();
