@@ -6,7 +6,8 @@ using Xunit.Abstractions;
 
 namespace MptFast.Integration.Tests;
 
-/// <summary>The control plane and the mpt command line end to end, two daemons in two namespaces (issue: control plane).</summary>
+/// <summary>The control plane and the mpt command line end to end, two daemons in two namespaces (issue: control plane).
+/// Longer than 400 lines: every test is one user story over the same two-daemon fixture and its helpers.</summary>
 public class ControlTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);

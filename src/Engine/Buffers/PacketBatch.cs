@@ -1,13 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using MptFast.Engine.Interop;
 
 namespace MptFast.Engine.Buffers;
 
 /// <summary>
-/// A reusable batch of up to <see cref="MaxPackets"/> packets in <see cref="PacketPool"/> slots, with the native
-/// <c>mmsghdr</c>/<c>iovec</c>/<c>sockaddr_in6</c>/control arrays prebuilt so a recvmmsg or sendmmsg allocates nothing.
+/// A reusable batch of up to <see cref="MaxPackets"/> packets in <see cref="PacketPool"/> slots: per entry the slot, where
+/// the packet lies in it, what the device reported (flags, GRO segment size) and the source endpoint. Plain memory: the
+/// platform's message vectors (Linux <c>mmsghdr</c>/<c>iovec</c>) belong to the device code that fills and reads
+/// them (<c>Datapath/Linux/MessageVector</c>).
 /// </summary>
 /// <remarks>
 /// Entry <c>i</c> owns a slot until <see cref="Detach"/> hands it elsewhere (e.g. to the reorder buffer);
@@ -19,13 +20,7 @@ public sealed unsafe class PacketBatch : IDisposable
     /// <summary>Most packets per batch (sendmmsg/recvmmsg vector length; UDP GSO also caps at 64 segments).</summary>
     public const int MaxPackets = 64;
 
-    /// <summary>Control-message space per packet (room for a UDP_GRO or UDP_SEGMENT cmsg and spare).</summary>
-    public const int ControlBytesPerPacket = 64;
-
-    private const int SourceStride = 32; // sizeof(sockaddr_in6) = 28, padded
-
     private readonly Entry[] _entries;
-    private byte* _native;
 
     /// <summary>Creates a batch of <paramref name="capacity"/> entries over <paramref name="pool"/>; no slots are rented yet.</summary>
     public PacketBatch(PacketPool pool, int capacity = MaxPackets)
@@ -40,24 +35,7 @@ public sealed unsafe class PacketBatch : IDisposable
         {
             _entries[i].Slot = -1;
         }
-
-        nuint bytes = (nuint)(capacity * (sizeof(MMsgHdr) + sizeof(IoVec) + SourceStride + ControlBytesPerPacket));
-        _native = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(_native, bytes);
-        Messages = (MMsgHdr*)_native;
-        IoVecs = (IoVec*)(Messages + capacity);
-        Sources = IoVecs + capacity;
-        Control = (byte*)Sources + (capacity * SourceStride);
-        for (int i = 0; i < capacity; i++)
-        {
-            // Sound: every pointer below lies inside the block allocated above, laid out per capacity.
-            ref MsgHdr header = ref Messages[i].Header;
-            header.Iov = IoVecs + i;
-            header.IovLength = 1;
-        }
     }
-
-    ~PacketBatch() => FreeNative();
 
     /// <summary>The pool the slots come from.</summary>
     public PacketPool Pool { get; }
@@ -67,14 +45,6 @@ public sealed unsafe class PacketBatch : IDisposable
 
     /// <summary>Number of valid packets, entries [0, Count). Devices set it on receive; senders set it before sending.</summary>
     public int Count { get; set; }
-
-    internal MMsgHdr* Messages { get; }
-
-    internal IoVec* IoVecs { get; }
-
-    private void* Sources { get; }
-
-    internal byte* Control { get; }
 
     /// <summary>Slot owned by entry <paramref name="index"/>, or −1.</summary>
     public int SlotOf(int index) => _entries[index].Slot;
@@ -126,18 +96,18 @@ public sealed unsafe class PacketBatch : IDisposable
     }
 
     /// <summary>Source address of a received packet in 16-byte form (IPv4 as ::ffff:a.b.c.d, MPT-SPEC §2.6 step 3).</summary>
-    public ReadOnlySpan<byte> SourceAddress(int index) => new(SourceAt(index)->Address, 16);
+    public ReadOnlySpan<byte> SourceAddress(int index) => MemoryMarshal.CreateReadOnlySpan(ref _entries[index].Source[0], 16);
 
     /// <summary>Source UDP port of a received packet.</summary>
-    public ushort SourcePort(int index) => SourceAt(index)->Port;
+    public ushort SourcePort(int index) => _entries[index].SourcePort;
 
-    /// <summary>Records a source endpoint (in-memory devices, tests).</summary>
+    /// <summary>Records the source endpoint of entry <paramref name="index"/> (devices on receive, tests).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetSource(int index, ReadOnlySpan<byte> address16, ushort port)
     {
-        SockAddrIn6* s = SourceAt(index);
-        s->Family = Libc.AF_INET6;
-        s->Port = port;
-        address16[..16].CopyTo(new Span<byte>(s->Address, 16));
+        ref Entry e = ref _entries[index];
+        address16[..16].CopyTo(e.Source);
+        e.SourcePort = port;
     }
 
     /// <summary>Rents slots for entries [0, <paramref name="count"/>) that have none; returns how many leading entries
@@ -196,131 +166,29 @@ public sealed unsafe class PacketBatch : IDisposable
         Count = 0;
     }
 
-    /// <summary>Points message <paramref name="index"/> at its slot for a receive of up to <paramref name="capacity"/>
-    /// bytes at <paramref name="offset"/>, with its own source-address storage.</summary>
+    /// <summary>Where entry <paramref name="index"/>'s packet starts in native memory (device code hands it to the
+    /// kernel; the slot stays put while the entry owns it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void PrepareReceive(int index, int offset, int capacity, bool withControl)
+    internal byte* PacketPointer(int index)
     {
-        // Sound: index < Capacity (checked by the _entries access) and the slot pointer is range-checked by the pool.
         ref Entry e = ref _entries[index];
-        IoVec* iov = IoVecs + index;
-        iov->Base = Pool.Pointer(e.Slot) + offset;
-        iov->Length = (nuint)capacity;
-        ref MsgHdr h = ref Messages[index].Header;
-        h.Name = SourceAt(index);
-        h.NameLength = SockAddrIn6.Size;
-        h.Control = withControl ? Control + (index * ControlBytesPerPacket) : null;
-        h.ControlLength = withControl ? (nuint)ControlBytesPerPacket : 0;
-        h.Flags = 0;
+        return Pool.Pointer(e.Slot) + e.Offset;
+    }
+
+    /// <summary>Records what a device received into entry <paramref name="index"/>: the packet at
+    /// [<paramref name="offset"/>, offset + <paramref name="length"/>) of its slot, flags and GRO segment size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CompleteReceive(int index, int offset, int length, PacketFlags flags, int segmentSize = 0)
+    {
+        ref Entry e = ref _entries[index];
         e.Offset = offset;
-    }
-
-    /// <summary>Points message <paramref name="index"/> at its packet bytes, addressed to <paramref name="peer"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void PrepareSend(int index, void* peer, uint peerLength)
-    {
-        // Sound: as PrepareReceive; the packet range was validated by SetPacket/Attach.
-        ref Entry e = ref _entries[index];
-        IoVec* iov = IoVecs + index;
-        iov->Base = Pool.Pointer(e.Slot) + e.Offset;
-        iov->Length = (nuint)e.Length;
-        ref MsgHdr h = ref Messages[index].Header;
-        h.Name = peer;
-        h.NameLength = peerLength;
-        h.Control = null;
-        h.ControlLength = 0;
-        h.Flags = 0;
-    }
-
-    /// <summary>
-    /// Points message <paramref name="message"/> at entries [<paramref name="first"/>, first + <paramref name="count"/>)
-    /// as ONE UDP GSO datagram train (PERFORMANCE-NOTES lever 1): one iovec per entry (the prebuilt iovecs are
-    /// contiguous), addressed to <paramref name="peer"/>, with a UDP_SEGMENT control message carrying
-    /// <paramref name="segmentSize"/>. <paramref name="message"/> ≤ <paramref name="first"/>, so messages of earlier
-    /// trains never overwrite iovecs of later ones. Undo with <see cref="RestoreMessage"/> after the send.
-    /// </summary>
-    internal void PrepareGso(int message, int first, int count, ushort segmentSize, void* peer, uint peerLength)
-    {
-        if ((uint)message > (uint)first || (uint)first >= (uint)Capacity || (uint)count > (uint)(Capacity - first))
-        {
-            ThrowBadRange(first, count);
-        }
-
-        for (int i = first; i < first + count; i++)
-        {
-            // Sound: i < Capacity (checked above); the packet range was validated by SetPacket/Attach.
-            ref Entry e = ref _entries[i];
-            IoVec* iov = IoVecs + i;
-            iov->Base = Pool.Pointer(e.Slot) + e.Offset;
-            iov->Length = (nuint)e.Length;
-        }
-
-        // Sound: message < Capacity; its control area holds ControlBytesPerPacket (64) ≥ CMSG_SPACE(2) = 24 bytes.
-        byte* control = Control + (message * ControlBytesPerPacket);
-        CMsgHdr* cmsg = (CMsgHdr*)control;
-        cmsg->Length = (nuint)CMsgHdr.Len(sizeof(ushort));
-        cmsg->Level = Libc.SOL_UDP;
-        cmsg->Type = Libc.UDP_SEGMENT;
-        *(ushort*)(control + CMsgHdr.Len(0)) = segmentSize; // host byte order, as setsockopt would take it
-        ref MsgHdr h = ref Messages[message].Header;
-        h.Iov = IoVecs + first;
-        h.IovLength = (nuint)count;
-        h.Name = peer;
-        h.NameLength = peerLength;
-        h.Control = control;
-        h.ControlLength = (nuint)CMsgHdr.Space(sizeof(ushort));
-        h.Flags = 0;
-    }
-
-    /// <summary>Gives message <paramref name="message"/> back its own single iovec and no control data.</summary>
-    internal void RestoreMessage(int message)
-    {
-        // Sound: the _entries access bounds message by Capacity before the pointer arithmetic.
-        _ = _entries[message];
-        ref MsgHdr h = ref Messages[message].Header;
-        h.Iov = IoVecs + message;
-        h.IovLength = 1;
-        h.Control = null;
-        h.ControlLength = 0;
-    }
-
-    /// <summary>Records the kernel's result for a received message.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CompleteReceive(int index, int length, PacketFlags flags, int segmentSize = 0)
-    {
-        ref Entry e = ref _entries[index];
         e.Length = length;
         e.Flags = flags;
         e.SegmentSize = segmentSize;
     }
 
-    internal SockAddrIn6* SourceAt(int index)
-    {
-        if ((uint)index >= (uint)Capacity)
-        {
-            ThrowBadRange(index, 0);
-        }
-
-        // Sound: index < Capacity, and the source area holds Capacity strides.
-        return (SockAddrIn6*)((byte*)Sources + (index * SourceStride));
-    }
-
-    /// <summary>Returns the slots and frees the native arrays.</summary>
-    public void Dispose()
-    {
-        ReturnAll();
-        FreeNative();
-        GC.SuppressFinalize(this);
-    }
-
-    private void FreeNative()
-    {
-        if (_native != null)
-        {
-            NativeMemory.AlignedFree(_native);
-            _native = null;
-        }
-    }
+    /// <summary>Returns the slots.</summary>
+    public void Dispose() => ReturnAll();
 
     [DoesNotReturn]
     private static void ThrowBadRange(int offset, int length) =>
@@ -333,5 +201,14 @@ public sealed unsafe class PacketBatch : IDisposable
         public int Length;
         public PacketFlags Flags;
         public int SegmentSize;
+        public ushort SourcePort;
+        public Address16Bytes Source;
+    }
+
+    /// <summary>A source address in its 16-byte form, inline in the entry.</summary>
+    [InlineArray(16)]
+    private struct Address16Bytes
+    {
+        private byte _element;
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using MptFast.Engine.Interop;
 
 namespace MptFast.Engine.Buffers;
 
@@ -9,8 +8,8 @@ namespace MptFast.Engine.Buffers;
 /// One packet toward the TUN as a list of byte ranges, written with ONE writev (TUN: tun_chr_write_iter), so the
 /// receive thread never copies a packet together: a TCP super-packet is the virtio_net_hdr + the first segment's
 /// patched headers (both in <see cref="Scratch"/>) + every segment's payload where it was received (PERFORMANCE-NOTES
-/// lever 3 without the copy). The iovecs live in native memory, prebuilt; iovec 0 is kept for the virtio_net_hdr so a
-/// device can put its own (zeroed) header in front without moving the others.
+/// lever 3 without the copy). The ranges live in native memory as <see cref="ByteRange"/>s, prebuilt; range 0 is kept for
+/// the virtio_net_hdr so a device can put its own (zeroed) header in front without moving the others.
 /// </summary>
 /// <remarks>
 /// The ranges are stored as addresses: only native memory that stays put until the write may be added — pool slots
@@ -25,17 +24,17 @@ public sealed unsafe class PacketGather : IDisposable
     public const int ScratchSize = 192;
 
     private byte* _native;
-    private IoVec* _iov;
+    private ByteRange* _iov;
     private byte* _scratch;
 
     /// <summary>An empty gather list.</summary>
     public PacketGather()
     {
-        nuint bytes = (nuint)(((MaxSegments + 1) * sizeof(IoVec)) + ScratchSize);
+        nuint bytes = (nuint)(((MaxSegments + 1) * sizeof(ByteRange)) + ScratchSize);
         _native = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
         NativeMemory.Clear(_native, bytes);
-        _iov = (IoVec*)_native;
-        _scratch = _native + ((MaxSegments + 1) * sizeof(IoVec));
+        _iov = (ByteRange*)_native;
+        _scratch = _native + ((MaxSegments + 1) * sizeof(ByteRange));
     }
 
     ~PacketGather() => FreeNative();
@@ -64,8 +63,8 @@ public sealed unsafe class PacketGather : IDisposable
         }
     }
 
-    /// <summary>The iovecs: [0] is the virtio header slot, [1, 1 + <see cref="Count"/>) the packet.</summary>
-    internal IoVec* IoVecs => _iov;
+    /// <summary>The ranges: [0] is the virtio header slot, [1, 1 + <see cref="Count"/>) the packet.</summary>
+    internal ByteRange* Ranges => _iov;
 
     /// <summary>Range <paramref name="index"/> of the packet.</summary>
     public ReadOnlySpan<byte> Segment(int index)
@@ -76,7 +75,7 @@ public sealed unsafe class PacketGather : IDisposable
         }
 
         // Sound: index < Count, and every range added was native memory that outlives the packet (see Add).
-        IoVec* v = _iov + 1 + index;
+        ByteRange* v = _iov + 1 + index;
         return new ReadOnlySpan<byte>(v->Base, (int)v->Length);
     }
 
@@ -107,8 +106,8 @@ public sealed unsafe class PacketGather : IDisposable
             ThrowRange();
         }
 
-        // Sound: Count < MaxSegments, so iovec 1 + Count is inside the prebuilt array.
-        IoVec* v = _iov + 1 + Count;
+        // Sound: Count < MaxSegments, so range 1 + Count is inside the prebuilt array.
+        ByteRange* v = _iov + 1 + Count;
         v->Base = Address(bytes);
         v->Length = (nuint)bytes.Length;
         Count++;
@@ -137,7 +136,7 @@ public sealed unsafe class PacketGather : IDisposable
         return packet;
     }
 
-    /// <summary>Frees the native iovecs and scratch.</summary>
+    /// <summary>Frees the native ranges and scratch.</summary>
     public void Dispose()
     {
         FreeNative();
@@ -160,4 +159,16 @@ public sealed unsafe class PacketGather : IDisposable
 
     [DoesNotReturn]
     private static void ThrowRange() => throw new ArgumentOutOfRangeException("index", $"a gather list holds at most {MaxSegments} ranges");
+}
+
+/// <summary>A byte range in native memory: where it starts and how long it is — the shape of POSIX <c>struct iovec</c>
+/// (LP64), so device code hands a list of them to writev as it is.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct ByteRange
+{
+    /// <summary>First byte.</summary>
+    public byte* Base;
+
+    /// <summary>Length in bytes.</summary>
+    public nuint Length;
 }

@@ -4,7 +4,8 @@ using System.Text;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control.Cli;
 using MptFast.Engine.Control.Protocol;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Status;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Control;
@@ -17,13 +18,13 @@ namespace MptFast.Engine.Control;
 /// </summary>
 public sealed class CommandExecutor
 {
-    private readonly TunnelDaemon _daemon;
+    private readonly IDaemonCommands _daemon;
     private readonly PathStatusNotifier _notifier;
     private readonly CreateClient _create;
     private readonly Func<long> _clockMs;
 
     /// <summary>Creates the executor over the daemon, the shared notifier and create client, and a millisecond clock.</summary>
-    public CommandExecutor(TunnelDaemon daemon, PathStatusNotifier notifier, CreateClient create, Func<long> clockMs)
+    public CommandExecutor(IDaemonCommands daemon, PathStatusNotifier notifier, CreateClient create, Func<long> clockMs)
     {
         ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(notifier);
@@ -34,6 +35,9 @@ public sealed class CommandExecutor
         _create = create;
         _clockMs = clockMs;
     }
+
+    /// <summary>The running connections (the control loop sets them after every rebuild).</summary>
+    public IReadOnlyList<ConnectionRuntime> Connections { get; set; } = [];
 
     /// <summary>Executes <paramref name="line"/>; <paramref name="reply"/> is called exactly once (now or later, on this thread).</summary>
     public void Execute(string line, Action<CommandReply> reply)
@@ -78,10 +82,8 @@ public sealed class CommandExecutor
 
     private CommandReply Status(bool json)
     {
-        long now = Stopwatch.GetTimestamp();
-        return new CommandReply(true, json
-            ? StatusReport.Json(_daemon.Info, _daemon.Connections, now)
-            : StatusReport.Text(_daemon.Info, _daemon.Connections, now));
+        StatusSnapshot status = _daemon.Status(Stopwatch.GetTimestamp());
+        return new CommandReply(true, json ? StatusJson.Render(status) : StatusText.Render(status));
     }
 
     // MPT-SPEC §9.10 path: every path whose public address is LOCAL and remote address is REMOTE (16-byte compare).
@@ -92,12 +94,12 @@ public sealed class CommandExecutor
         PathStatus status = command.Up ? PathStatus.Ok : PathStatus.ManualDown;
         var text = new StringBuilder(command.ToCommandLine());
         int matched = 0;
-        for (int ci = 0; ci < _daemon.Count; ci++)
+        for (int ci = 0; ci < Connections.Count; ci++)
         {
-            ConnectionConfig c = _daemon.Connection(ci);
+            ConnectionConfig c = Connections[ci].Config;
             for (int pi = 0; pi < c.Paths.Count; pi++)
             {
-                PathRuntime p = _daemon.Connections[ci].Paths[pi];
+                PathRuntime p = Connections[ci].Paths[pi];
                 if (Address16.FromIPAddress(p.PublicAddress) != local || Address16.FromIPAddress(p.RemoteAddress) != remote)
                 {
                     continue;
@@ -128,9 +130,9 @@ public sealed class CommandExecutor
 
         int matched = 0;
         PathStatus status = command.Up ? PathStatus.Ok : PathStatus.InterfaceDown;
-        for (int ci = 0; ci < _daemon.Count; ci++)
+        for (int ci = 0; ci < Connections.Count; ci++)
         {
-            ConnectionConfig c = _daemon.Connection(ci);
+            ConnectionConfig c = Connections[ci].Config;
             for (int pi = 0; pi < c.Paths.Count; pi++)
             {
                 if (c.Paths[pi].InterfaceName != command.Name)
@@ -155,33 +157,20 @@ public sealed class CommandExecutor
 
     private bool RunInterfaceCommand(InterfaceCommand command, StringBuilder text)
     {
-        string verb = command.Up ? "up" : "down";
-        LinkCommandResult r;
-        if (_daemon.Options.InterfaceCommand is { } program)
+        if (_daemon.SetLink(command.Name, command.Up) is { } failure)
         {
-            r = new LinkConfigurator(ipPath: program).Run(command.Name, verb);
-        }
-        else
-        {
-            r = command.Up ? _daemon.Link.SetUp(command.Name) : _daemon.Link.SetDown(command.Name);
+            text.Append('\n').Append(failure);
+            return false;
         }
 
-        if (!r.Succeeded)
-        {
-            text.Append('\n').Append(r.CommandLine).Append(" failed: ").Append(r.StandardError);
-        }
-
-        return r.Succeeded;
+        return true;
     }
 
     // MPT-SPEC §9.8: `ip addr add|del IP/LEN dev IF`; no path state changes.
-    private CommandReply SetAddress(AddressCommand command)
-    {
-        LinkCommandResult r = command.Add ? _daemon.Link.AddAddress(command.Device, command.Prefix) : _daemon.Link.DeleteAddress(command.Device, command.Prefix);
-        return r.Succeeded
-            ? new CommandReply(true, command.ToCommandLine())
-            : new CommandReply(false, command.ToCommandLine() + "\n" + r.CommandLine + " failed: " + r.StandardError);
-    }
+    private CommandReply SetAddress(AddressCommand command) =>
+        _daemon.ChangeAddress(command.Device, command.Prefix, command.Add) is { } failure
+            ? new CommandReply(false, command.ToCommandLine() + "\n" + failure)
+            : new CommandReply(true, command.ToCommandLine());
 
     private void StartCreate(CreateCommand command, Action<CommandReply> reply)
     {

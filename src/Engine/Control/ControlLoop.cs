@@ -5,8 +5,9 @@ using System.Net.Sockets;
 using System.Text;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control.Protocol;
-using MptFast.Engine.Datapath;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Status;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Control;
@@ -24,7 +25,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     public const int TickMilliseconds = 50;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
-    private readonly TunnelDaemon _daemon;
+    private readonly IDaemonCommands _daemon;
     private readonly Socket _command;
     private readonly LivenessMonitor _liveness = new();
     private readonly ILinkState _links;
@@ -44,21 +45,24 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     private RateLimiter _rejectLog = new(TimeSpan.FromSeconds(1));
     private volatile bool _stopping;
 
-    /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on).</summary>
-    public ControlLoop(TunnelDaemon daemon, Socket command, ILinkState links)
+    /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on), serving
+    /// <paramref name="daemon"/>'s commands and <paramref name="peers"/>' control protocol over the running
+    /// <paramref name="connections"/>.</summary>
+    public ControlLoop(IDaemonCommands daemon, IControlConnections peers, IReadOnlyList<ConnectionRuntime> connections, Socket command, ILinkState links)
     {
         ArgumentNullException.ThrowIfNull(daemon);
+        ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(command);
         _daemon = daemon;
         _links = links;
         _command = command;
         CommandPort = (ushort)((IPEndPoint)_command.LocalEndPoint!).Port;
-        _responder = new ControlResponder(daemon, CryptoControlTokenSource.Instance);
+        _responder = new ControlResponder(peers, CryptoControlTokenSource.Instance);
         _engine = new HandshakeEngine(this);
-        _notifier = new PathStatusNotifier(daemon, _engine);
+        _notifier = new PathStatusNotifier(peers, _engine);
         _notifier.Notified += OnNotified;
-        _executor = new CommandExecutor(daemon, _notifier, new CreateClient(daemon, _engine), NowMs);
-        SetConnections(daemon.Connections);
+        _executor = new CommandExecutor(daemon, _notifier, new CreateClient(peers, _engine), NowMs);
+        SetConnections(connections);
         LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
     }
 
@@ -84,16 +88,23 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     /// <summary>The bound command port (the ephemeral one when configured as 0).</summary>
     public ushort CommandPort { get; }
 
-    /// <summary>Control-plane counters for the status report (read on the control thread, or racily elsewhere).</summary>
-    public Func<ControlCounters> Counters => () => new ControlCounters(
-        _responder.Answered, _responder.KeepalivesAccepted, ControlCounters.Rejections(_responder.Rejected),
-        Volatile.Read(ref _handshakesSucceeded), Volatile.Read(ref _handshakesFailed), _engine.ActiveCount, _notifier.PendingRetries);
+    /// <summary>Control-plane counters for the status (read on the control thread, or racily elsewhere).</summary>
+    public ControlReport Report() => new(
+        new CounterSnapshot()
+            .Add("answered", _responder.Answered)
+            .Add("keepalives_accepted", _responder.KeepalivesAccepted)
+            .Add("notifications_acknowledged", ref _handshakesSucceeded)
+            .Add("notifications_failed", ref _handshakesFailed)
+            .Add("handshakes_active", _engine.ActiveCount)
+            .Add("notification_retries_pending", _notifier.PendingRetries),
+        ControlCounters.Rejections(_responder.Rejected));
 
     /// <summary>Uses the (rebuilt) connections from now on. Control thread (or before <see cref="Run"/>).</summary>
     public void SetConnections(IReadOnlyList<ConnectionRuntime> connections)
     {
         ArgumentNullException.ThrowIfNull(connections);
         _connections = connections;
+        _executor.Connections = connections;
         _keepalives.Clear();
         int paths = 0;
         foreach (ConnectionRuntime c in connections)
@@ -235,12 +246,12 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     {
         if (n.Code == HandshakeCodes.Ok)
         {
-            Interlocked.Increment(ref _handshakesSucceeded);
+            _handshakesSucceeded++; // control thread only; read with Volatile.Read
             Log.Info($"{n.FileName}: path {n.Path}: peer acknowledged status 0x{(int)n.Status:x2}");
             return;
         }
 
-        Interlocked.Increment(ref _handshakesFailed);
+        _handshakesFailed++;
         Log.Warn($"{n.FileName}: path {n.Path}: telling the peer about status 0x{(int)n.Status:x2} failed with code {n.Code} " +
             $"({HandshakeText(n.Code)}), attempt {n.Attempt}{(n.WillRetry ? ", will retry" : "")}");
     }
@@ -278,14 +289,13 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
 
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
     {
-        Interop.Errno e = path.Socket!.Send(_keepalives[connection]);
-        if (e == Interop.Errno.Success)
+        if (path.Socket!.Send(_keepalives[connection]) == PathSendResult.Sent)
         {
-            path.Counters.KeepalivesSent++;
+            path.Counters.Control.KeepalivesSent++;
             return true;
         }
 
-        path.Counters.KeepaliveSendErrors++;
+        path.Counters.Control.KeepaliveSendErrors++;
         return false;
     }
 
@@ -332,10 +342,10 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         {
             foreach (PathRuntime p in c.Paths)
             {
-                Report(c, p, "datagrams from unknown senders", ref p.Counters.DropUnknownSource, k++, report);
-                Report(c, p, "malformed GRE datagrams", ref p.Counters.DropMalformed, k++, report);
-                Report(c, p, "truncated datagrams", ref p.Counters.DropTruncated, k++, report);
-                Report(c, p, "keepalives naming another tunnel pair", ref p.Counters.DropKeepaliveMismatch, k++, report);
+                Report(c, p, "datagrams from unknown senders", ref p.Counters.Rx.DropUnknownSource, k++, report);
+                Report(c, p, "malformed GRE datagrams", ref p.Counters.Rx.DropMalformed, k++, report);
+                Report(c, p, "truncated datagrams", ref p.Counters.Rx.DropTruncated, k++, report);
+                Report(c, p, "keepalives naming another tunnel pair", ref p.Counters.Rx.DropKeepaliveMismatch, k++, report);
             }
         }
     }
@@ -352,14 +362,4 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     }
 
     public void Dispose() => _command.Dispose();
-}
-
-/// <summary>A command's reply: <c>CMD_OK:</c> or <c>CMD-ERROR:</c> plus text (MPT-SPEC §4.8).</summary>
-public readonly record struct CommandReply(bool Ok, string Text);
-
-/// <summary>Interface state for the link monitor.</summary>
-public interface ILinkState
-{
-    /// <summary>True when UP and RUNNING, false when not, null when unknown.</summary>
-    bool? IsUpAndRunning(string interfaceName);
 }

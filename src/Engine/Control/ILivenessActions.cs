@@ -1,5 +1,5 @@
 using MptFast.Engine.Config;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Control;
 

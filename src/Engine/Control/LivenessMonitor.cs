@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using MptFast.Engine.Config;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Control;
 

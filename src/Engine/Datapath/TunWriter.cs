@@ -83,12 +83,12 @@ internal sealed class TunWriter : IDisposable
             return false;
         }
 
-        long errors = _tun.Counters.WriteErrors;
+        long errors = _tun.Counters.Write.Errors;
         Send();
-        if (_tun.Counters.WriteErrors != errors && _tun.Counters.LastError is Errno.EINVAL or Errno.EIO)
+        if (_tun.Counters.Write.Errors != errors && _tun.Counters.Write.LastError is Errno.EINVAL or Errno.EIO)
         {
             _coalesce = false;
-            Logging.Log.Warn($"{_tun.Name}: the kernel refused a TCP super-packet ({_tun.Counters.LastError}); writing packets singly from now on");
+            Logging.Log.Downgrade($"{_tun.Name}: the kernel refused a TCP super-packet ({_tun.Counters.Write.LastError}); writing packets singly from now on");
             return false; // the group's packets are unchanged: written singly by the caller
         }
 

@@ -1,7 +1,9 @@
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Scheduling;
 using MptFast.Engine.Wire;
 
@@ -178,8 +180,8 @@ public sealed partial class TxPump
             batch.Attach(entry, slot, start, datagram);
             batch.Count = entry + 1;
             runs.Add(entry, datagram, maxSegments);
-            counters.TxPackets++;
-            counters.TxBytes += datagram;
+            counters.Tx.Packets++;
+            counters.Tx.Bytes += datagram;
         }
     }
 
@@ -238,7 +240,7 @@ public sealed partial class TxPump
 
         if (r < runs.Length)
         {
-            c.Paths[path].Counters.TxSendErrors += count - runs.StartOf(r);
+            c.Paths[path].Counters.Tx.SendErrors += count - runs.StartOf(r);
         }
 
         for (int k = 0; k < count; k++)

@@ -1,7 +1,9 @@
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;
@@ -114,6 +116,14 @@ public sealed partial class TxPump : IDisposable
     /// <summary>GSO super-packets read from the TUN and segmented.</summary>
     public long SuperPackets => Volatile.Read(ref _superPackets);
 
+    /// <summary>The transmit thread's own counters, as the status shows them (read from another thread: each value is
+    /// one aligned read of a field only this thread writes).</summary>
+    public CounterSnapshot PublishCounters() => new CounterSnapshot()
+        .Add("tx_super_packets", ref _superPackets)
+        .Add("tx_dropped_no_connection", ref _dropNoConnection)
+        .Add("tx_dropped_not_ip", ref _dropNotIp)
+        .Add("tx_dropped_bad_offload", ref _dropBadOffload);
+
     /// <summary>Segmentation offload is on (see the constructor).</summary>
     public bool SegmentationOffload => _offload;
 
@@ -216,8 +226,8 @@ public sealed partial class TxPump : IDisposable
             batch.Attach(batch.Count, _in.Detach(i), start, datagram);
             batch.Count++;
             PathCounters counters = c.Paths[path].Counters;
-            counters.TxPackets++;
-            counters.TxBytes += datagram;
+            counters.Tx.Packets++;
+            counters.Tx.Bytes += datagram;
             if (batch.Count == batch.Capacity)
             {
                 Flush(c, path, batch);
@@ -272,7 +282,7 @@ public sealed partial class TxPump : IDisposable
 
         if (done < count)
         {
-            c.Paths[path].Counters.TxSendErrors += count - done;
+            c.Paths[path].Counters.Tx.SendErrors += count - done;
         }
 
         for (int k = 0; k < count; k++)
@@ -292,7 +302,7 @@ public sealed partial class TxPump : IDisposable
             {
                 foreach (PathRuntime p in c.Paths)
                 {
-                    gso += p.Socket?.Counters.GsoSends ?? 0;
+                    gso += p.Socket?.Counters.Send.GsoSends ?? 0;
                 }
             }
 

@@ -6,9 +6,9 @@ namespace MptFast.Engine.Interop;
 /// read back as a typed <see cref="Errno"/> through <see cref="LinuxError"/>.
 /// </summary>
 /// <remarks>
-/// Tmds.LibC is referenced but not used here: it lacks recvmmsg/sendmmsg, and its struct shapes would force
-/// conversions on the batch path. The struct layouts below are the LP64 Linux ABI (x86-64, arm64); other ABIs are
-/// refused by <see cref="EnsureSupported"/>.
+/// No binding package: Tmds.LibC 0.5.0 lacks recvmmsg/sendmmsg/readv/writev and costs the same for the rest
+/// (measured: Interop/README.md). The struct layouts are the LP64 Linux ABI (x86-64, arm64); other ABIs are refused
+/// by <see cref="EnsureSupported"/>.
 /// </remarks>
 internal static partial class Libc
 {

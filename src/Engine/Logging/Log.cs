@@ -12,8 +12,10 @@ public enum LogLevel
 
 /// <summary>
 /// Timestamped, levelled lines on stderr (MPT-SPEC §9.7: the original has no levels and no timestamps).
-/// Never called from the datapath threads: they count, and the control thread reports the counts
-/// (see <see cref="RateLimiter"/>), so the steady-state datapath neither allocates nor blocks on stderr.
+/// The datapath threads never log per packet: they count, and the control thread reports the counts (see
+/// <see cref="RateLimiter"/>), so the steady-state datapath neither allocates nor blocks on stderr. Their one call is
+/// <see cref="Downgrade"/>: a kernel refused an offload, which is then off for good — once per socket or device
+/// (the capability flag the caller clears guarantees it), so it allocates and waits for stderr once, not per packet.
 /// </summary>
 public static class Log
 {
@@ -34,6 +36,10 @@ public static class Log
     public static void Warn(string message) => Write(LogLevel.Warning, message);
 
     public static void Error(string message) => Write(LogLevel.Error, message);
+
+    /// <summary>A datapath thread turned an offload off because the kernel refused it (a warning). Call only once per
+    /// socket or device, behind the capability flag that the downgrade clears.</summary>
+    public static void Downgrade(string message) => Write(LogLevel.Warning, message);
 
     public static void Write(LogLevel level, string message)
     {

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Status;
 using MptFast.Host.PortMap;
 
 namespace MptFast.Host.Commands;
@@ -87,9 +89,9 @@ internal static class DaemonCommand
             using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
             {
                 c.Cancel = true;
-                daemon.Control.Post(() =>
+                daemon.Post(() =>
                 {
-                    CommandReply r = daemon.Reload(null);
+                    CommandReply r = daemon.Commands.Reload(null);
                     if (r.Ok)
                     {
                         Log.Info("SIGHUP: " + r.Text);
@@ -165,8 +167,8 @@ internal static class DaemonCommand
                 switch (line.Trim())
                 {
                     case "q": stop.Set(); return;
-                    case "p": Console.Out.Write(StatusReport.Text(daemon.Info, daemon.Connections, System.Diagnostics.Stopwatch.GetTimestamp())); break;
-                    case "r": daemon.Control.Post(() => Console.Out.WriteLine(daemon.Reload(null).Text)); break;
+                    case "p": daemon.Post(() => Console.Out.Write(StatusText.Render(daemon.Commands.Status(Stopwatch.GetTimestamp())))); break;
+                    case "r": daemon.Post(() => Console.Out.WriteLine(daemon.Commands.Reload(null).Text)); break;
                     default: break;
                 }
             }

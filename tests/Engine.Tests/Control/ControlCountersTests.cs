@@ -1,6 +1,7 @@
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
 using MptFast.Engine.Control.Protocol;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Tests.Control;
@@ -20,12 +21,12 @@ public sealed class ControlCountersTests
     [Fact]
     public void Rejections_list_every_reason_but_none_with_its_count_and_the_total_sums_them()
     {
-        IReadOnlyList<KeyValuePair<string, long>> list = ControlCounters.Rejections(r => (long)r * 10);
+        CounterSnapshot list = ControlCounters.Rejections(r => (long)r * 10);
         Assert.Equal(Enum.GetValues<ResponderRejection>().Length - 1, list.Count);
-        Assert.DoesNotContain(list, kv => kv.Key == "none");
-        Assert.Equal(10, list.Single(kv => kv.Key == "truncated").Value);
-        var counters = new ControlCounters(0, 0, list, 0, 0, 0, 0);
-        Assert.Equal(list.Sum(kv => kv.Value), counters.RejectedTotal);
+        Assert.DoesNotContain(list, c => c.Name == "none");
+        Assert.Equal(10, list.Single(c => c.Name == "truncated").Value);
+        Assert.Equal(10, list["truncated"]);
+        Assert.Equal(list.Sum(c => c.Value), list.Total);
     }
 
     [Fact]

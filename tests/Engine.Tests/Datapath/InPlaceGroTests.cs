@@ -3,6 +3,7 @@ using MptFast.Engine.Buffers;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Offload;
 using MptFast.Engine.Reorder;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Tests.Offload;
 using static MptFast.Engine.Tests.Datapath.RxOffloadTests;
 
@@ -44,7 +45,7 @@ public class InPlaceGroTests
         Assert.Equal(0, pump.Store.CopiedViews);
         Assert.False(messages.IsRented(0));
         Assert.Equal(pump.Pools.Datagrams.SlotCount, pump.Pools.Datagrams.Available); // nothing was copied
-        Assert.Equal(10, connection.Paths[0].Counters.RxPackets);
+        Assert.Equal(10, connection.Paths[0].Counters.Rx.Packets);
     }
 
     [Fact]
@@ -76,12 +77,12 @@ public class InPlaceGroTests
         Assert.True(pump.GroSlotShortages > 0);
         Assert.True(pump.Store.CopiedViews > 0);
         Assert.True(pump.Store.PinnedMessages < messages.SlotCount);
-        Assert.Equal(0, sockets[0].Counters.PoolExhausted);
+        Assert.Equal(0, sockets[0].Counters.Receive.PoolExhausted);
 
         sockets[0].Script(Glued(stream, 1));
         pump.RunOnce(0);
         Assert.Equal(stream, Segments(tun));
-        Assert.Equal(stream.Length, connection.Paths[0].Counters.RxPackets);
+        Assert.Equal(stream.Length, connection.Paths[0].Counters.Rx.Packets);
         Assert.Equal(0, pump.Store.Live);
         Assert.Equal(0, pump.Store.PinnedMessages);
         Assert.Equal(pump.Pools.Datagrams.SlotCount, pump.Pools.Datagrams.Available);
@@ -116,7 +117,7 @@ public class InPlaceGroTests
         Assert.Equal(0, pump.Store.CopiedViews);
         Assert.Equal(connection.Reorder.Held, pump.Store.Live); // whatever is not held was written or dropped
         Assert.True(pump.Store.PinnedMessages <= connection.Reorder.Held);
-        Assert.Equal(0, sockets[0].Counters.PoolExhausted);
+        Assert.Equal(0, sockets[0].Counters.Receive.PoolExhausted);
     }
 
     /// <summary>The stream's packets <paramref name="indexes"/> (equal sizes) as one GRO message with sequence numbers.</summary>

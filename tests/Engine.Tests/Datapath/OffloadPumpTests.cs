@@ -202,7 +202,7 @@ public class OffloadPumpTests
         Assert.Equal(180, sockets[0].Sent + sockets[1].Sent);
         Assert.Equal(90, sockets[0].Sent);
         Assert.Equal(0, sockets[0].GsoSends + sockets[1].GsoSends);
-        Assert.Equal(180, connection.Paths[0].Counters.TxPackets + connection.Paths[1].Counters.TxPackets);
+        Assert.Equal(180, connection.Paths[0].Counters.Tx.Packets + connection.Paths[1].Counters.Tx.Packets);
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public class OffloadPumpTests
         using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048, segmentationOffload: true);
         pump.RunOnce(0);
         Assert.Equal(50, sockets[0].Sent);
-        Assert.Equal(80 - 50, connection.Paths[0].Counters.TxSendErrors);
+        Assert.Equal(80 - 50, connection.Paths[0].Counters.Tx.SendErrors);
 
         // Every output slot came back: the next rounds still segment and send everything.
         sockets[0].AcceptLimit = long.MaxValue;

@@ -1,7 +1,9 @@
 using System.Net;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Datapath;
 
@@ -183,10 +185,10 @@ internal sealed class ReplaySocket : IPathSocket
         return SendBatch(batch, start, count);
     }
 
-    public Errno Send(ReadOnlySpan<byte> datagram)
+    public PathSendResult Send(ReadOnlySpan<byte> datagram)
     {
         Sent++;
-        return Errno.Success;
+        return PathSendResult.Sent;
     }
 
     public void Dispose() => _ready.Dispose();

@@ -4,6 +4,7 @@ using MptFast.Engine.Classify;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Mapping;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Tests.Datapath;
@@ -41,7 +42,7 @@ public class PumpTests
         long total = sockets[0].Sent + sockets[1].Sent;
         Assert.Equal(2050L * 64 * TxPump.MaxBatchesPerWake, total);
         Assert.Equal(0.75, (double)sockets[0].Sent / total, 3);
-        Assert.Equal(total, connection.Paths[0].Counters.TxPackets + connection.Paths[1].Counters.TxPackets);
+        Assert.Equal(total, connection.Paths[0].Counters.Tx.Packets + connection.Paths[1].Counters.Tx.Packets);
 
         // The last datagram: GRE header (S bit and sequence when reordering is on) + the inner packet unchanged.
         ReadOnlySpan<byte> last = sockets[1].LastSent.AsSpan(0, sockets[1].LastSentLength);
@@ -94,11 +95,11 @@ public class PumpTests
         }
 
         Assert.True(0 == GC.GetAllocatedBytesForCurrentThread() - before, $"allocated in steady state (re-polls closed {pump.RepollsClosed}, timed out {pump.RepollsTimedOut}, catch-up reads {pump.CatchUpReads})");
-        long received = connection.Paths[0].Counters.RxPackets + connection.Paths[1].Counters.RxPackets;
-        Assert.Equal(1001L * 2 * per * RxPump.MaxBatchesPerSocket, received);
+        long received = connection.Paths[0].Counters.Rx.Packets + connection.Paths[1].Counters.Rx.Packets;
+        Assert.Equal(1001L * 2 * per * ReceiveRounds.MaxBatchesPerSocket, received);
         long held = connection.Reorder?.Held ?? 0;
         Assert.Equal(received - held, tun.Written);
-        Assert.Equal(0, connection.Paths[0].Counters.DropMalformed + connection.Paths[0].Counters.DropUnknownSource);
+        Assert.Equal(0, connection.Paths[0].Counters.Rx.DropMalformed + connection.Paths[0].Counters.Rx.DropUnknownSource);
     }
 
     [Fact]
@@ -115,7 +116,7 @@ public class PumpTests
             pump.RunOnce(0);
         }
 
-        Assert.Equal(3, connection.Paths[0].Counters.DropUnknownSource);
+        Assert.Equal(3, connection.Paths[0].Counters.Rx.DropUnknownSource);
 
         byte[] keepalive = new byte[KeepaliveCodec.PacketLength];
         KeepaliveCodec.TryWrite(keepalive, 4, Address16.FromIPAddress(RemoteTunnel), Address16.FromIPAddress(LocalTunnel), out _);
@@ -129,9 +130,9 @@ public class PumpTests
             pump.RunOnce(0);
         }
 
-        Assert.Equal(1, connection.Paths[1].Counters.KeepalivesReceived);
-        Assert.Equal(1, connection.Paths[1].Counters.DropMalformed);
-        Assert.Equal(0, connection.Paths[1].Counters.DropKeepaliveMismatch);
+        Assert.Equal(1, connection.Paths[1].Counters.Rx.KeepalivesReceived);
+        Assert.Equal(1, connection.Paths[1].Counters.Rx.DropMalformed);
+        Assert.Equal(0, connection.Paths[1].Counters.Rx.DropKeepaliveMismatch);
         Assert.True(connection.Paths[1].LastKeepaliveTicks > 0);
     }
 

@@ -1,7 +1,9 @@
 using System.Net;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Datapath;
 
@@ -63,7 +65,7 @@ internal sealed class ScriptedSocket : IPathSocket
 
     public int SendGso(PacketBatch batch, int start, int count, int segmentSize) => count;
 
-    public Errno Send(ReadOnlySpan<byte> datagram) => Errno.Success;
+    public PathSendResult Send(ReadOnlySpan<byte> datagram) => PathSendResult.Sent;
 
     public void Dispose() => _ready.Dispose();
 }
@@ -111,8 +113,8 @@ internal sealed class RecordingTun : ITunDevice
             bool super = (batch.FlagsOf(i) & PacketFlags.VirtioHeader) != 0;
             if (super && RefuseSuper)
             {
-                Counters.WriteErrors++;
-                Counters.LastError = Errno.EINVAL;
+                Counters.Write.Errors++;
+                Counters.Write.LastError = Errno.EINVAL;
                 continue;
             }
 
@@ -145,8 +147,8 @@ internal sealed class RecordingTun : ITunDevice
         bool super = packet.HasVirtioHeader;
         if (super && RefuseSuper)
         {
-            Counters.WriteErrors++;
-            Counters.LastError = Errno.EINVAL;
+            Counters.Write.Errors++;
+            Counters.Write.LastError = Errno.EINVAL;
             return true;
         }
 

@@ -5,6 +5,7 @@ using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Tests.Offload;
 using MptFast.Engine.Wire;
 
@@ -41,8 +42,8 @@ public class RxOffloadTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        long messages = 301L * RxPump.GroBatchMessages * RxPump.MaxBatchesPerSocket;
-        Assert.Equal(messages / 2 * 11, connection.Paths[0].Counters.RxPackets);
+        long messages = 301L * RxPump.GroBatchMessages * ReceiveRounds.MaxBatchesPerSocket;
+        Assert.Equal(messages / 2 * 11, connection.Paths[0].Counters.Rx.Packets);
         Assert.Equal(messages / 2, pump.GroMessages);
         Assert.Equal(messages / 2 * 10, pump.GroDatagrams);
         Assert.Equal(messages / 2 * 11, tun.Plain);
@@ -80,7 +81,7 @@ public class RxOffloadTests
         if (reorderWindow == 0)
         {
             // Without sequence numbers the pump writes in arrival order: the evens merge only if adjacent.
-            Assert.Equal(40, connection.Paths[0].Counters.RxPackets + connection.Paths[1].Counters.RxPackets);
+            Assert.Equal(40, connection.Paths[0].Counters.Rx.Packets + connection.Paths[1].Counters.Rx.Packets);
             Assert.Equal(40, Segments(tun).Count);
             return;
         }
@@ -114,7 +115,7 @@ public class RxOffloadTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         // Every 64-entry TUN batch holds the stream twice: segments 0–31 merge, then 0–31 again (a sequence jump back).
-        Assert.Equal(201L * RxPump.MaxBatchesPerSocket * 2, pump.SuperPackets);
+        Assert.Equal(201L * ReceiveRounds.MaxBatchesPerSocket * 2, pump.SuperPackets);
         Assert.Equal(pump.SuperPackets, tun.Super);
         Assert.Equal(0, tun.Plain);
         Assert.Equal(40 + (32 * 1300), tun.LastLength);
@@ -129,14 +130,14 @@ public class RxOffloadTests
         using var tun = new RecordingTun { RefuseSuper = true, Keep = true };
         using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: false, TcpCoalescing: true));
         pump.RunOnce(0);
-        Assert.Equal(1, tun.Counters.WriteErrors);
+        Assert.Equal(1, tun.Counters.Write.Errors);
         Assert.Equal(0, pump.SuperPackets);
         Assert.Equal(10, tun.Plain);
         Assert.Equal(stream, tun.Writes.Select(w => w.Packet));
 
         sockets[0].Script([.. stream.Select(s => (Gre(s, false, 0), 0))]);
         pump.RunOnce(0);
-        Assert.Equal(1, tun.Counters.WriteErrors); // not tried again
+        Assert.Equal(1, tun.Counters.Write.Errors); // not tried again
         Assert.Equal(20, tun.Plain);
     }
 
@@ -169,9 +170,9 @@ public class RxOffloadTests
         using var pump = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: true, TcpCoalescing: true));
         pump.RunOnce(0);
         PathCounters c = connection.Paths[0].Counters;
-        Assert.Equal(2, c.RxPackets); // the good parts of the first message
-        Assert.Equal(1, c.DropMalformed);
-        Assert.Equal(2, c.DropTruncated); // the 3000-byte datagram (slot 2048) and the cut 70000-byte message
+        Assert.Equal(2, c.Rx.Packets); // the good parts of the first message
+        Assert.Equal(1, c.Rx.DropMalformed);
+        Assert.Equal(2, c.Rx.DropTruncated); // the 3000-byte datagram (slot 2048) and the cut 70000-byte message
         Assert.Equal(2, tun.Plain);
 
         using var stranger = new ScriptedSocket(IPAddress.Parse("198.18.9.9"), gro: true);
@@ -179,7 +180,7 @@ public class RxOffloadTests
         connection.Paths[0].Socket = stranger;
         using var pump2 = new RxPump(tun, [connection], 2048, new RxOffload(UdpGro: true, TcpCoalescing: true));
         pump2.RunOnce(0);
-        Assert.Equal(3, c.DropUnknownSource);
+        Assert.Equal(3, c.Rx.DropUnknownSource);
     }
 
     [Fact]

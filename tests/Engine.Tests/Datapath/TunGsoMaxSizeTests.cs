@@ -1,4 +1,4 @@
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Offload;
 
 namespace MptFast.Engine.Tests.Datapath;
@@ -14,7 +14,7 @@ public class TunGsoMaxSizeTests
     [InlineData(1280)]
     public void A_super_packet_of_that_size_fits_one_gso_train_after_encapsulation(int mtu)
     {
-        int gsoMax = TunnelDaemon.TunGsoMaxSize(mtu);
+        int gsoMax = TunnelInterface.GsoMaxSize(mtu);
         Assert.InRange(gsoMax, mtu, 65536);
 
         // Linux TCP (tcp_tso_autosize) builds whole-MSS segments out of gso_max_size − 1 − MAX_TCP_HEADER bytes
@@ -34,6 +34,6 @@ public class TunGsoMaxSizeTests
     public void The_default_tunnel_mtu_gives_44_segments()
     {
         // 65 000 / (1450 + 8) = 44 datagrams per train; 44 · (1450 − 72) + 321 bytes.
-        Assert.Equal((44 * 1378) + 321, TunnelDaemon.TunGsoMaxSize(1450));
+        Assert.Equal((44 * 1378) + 321, TunnelInterface.GsoMaxSize(1450));
     }
 }

@@ -1,3 +1,4 @@
+using MptFast.Engine.Buffers;
 using MptFast.Engine.Interop;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -15,6 +16,17 @@ public unsafe class InteropLayoutTests
         Assert.Equal(28, sizeof(SockAddrIn6));
         Assert.Equal(40, sizeof(IfReq));
         Assert.Equal(8, sizeof(PollFd));
+    }
+
+    [Fact]
+    public void A_gather_list_range_has_the_layout_of_an_iovec()
+    {
+        // LinuxTunDevice hands PacketGather's ranges to writev as they are.
+        var range = default(ByteRange);
+        var iov = default(IoVec);
+        Assert.Equal(sizeof(IoVec), sizeof(ByteRange));
+        Assert.Equal((nint)(&iov.Length) - (nint)(&iov.Base), (nint)(&range.Length) - (nint)(&range.Base));
+        Assert.Equal(0, (nint)(&range.Base) - (nint)(&range));
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Net;
 using MptFast.Engine.Buffers;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
+using MptFast.Engine.Datapath.Memory;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Linux;
 
@@ -49,7 +51,7 @@ public class MemoryDeviceTests
         using (var batch = new PacketBatch(pool, 4))
         {
             a.SourceOverride = new IPEndPoint(IPAddress.Parse("fd00::9"), 1234);
-            Assert.Equal(Errno.Success, a.Send([1, 2, 3]));
+            Assert.Equal(PathSendResult.Sent, a.Send([1, 2, 3]));
             Assert.Equal(1, b.ReceiveBatch(batch));
             Assert.Equal(IPAddress.Parse("fd00::9").GetAddressBytes(), batch.SourceAddress(0).ToArray());
             Assert.Equal(1234, batch.SourcePort(0));
@@ -73,7 +75,7 @@ public class MemoryDeviceTests
             }
 
             Assert.Equal(2, a.SendBatch(batch, 0, 5));
-            Assert.Equal(1, a.Counters.SendWouldBlock);
+            Assert.Equal(1, a.Counters.Send.WouldBlock);
             Assert.Equal(2, b.Pending);
         }
     }
@@ -143,6 +145,6 @@ public class MemoryDeviceTests
         Assert.True(tun.WriteGather(gather));
         Assert.True(tun.TryTakeWritten(out byte[] written));
         Assert.Equal(packet, written);
-        Assert.Equal(8, tun.Counters.WrittenBytes);
+        Assert.Equal(8, tun.Counters.Write.Bytes);
     }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.ExceptionServices;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Daemon;
 using MptFast.Engine.Interop;
 
 namespace MptFast.Engine.Tests.Linux;

@@ -1,4 +1,5 @@
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -92,12 +93,12 @@ public unsafe class PacketBatchTests
     [Fact]
     public void Prebuilt_messages_point_at_their_own_iovec()
     {
-        using var pool = new PacketPool(1);
-        using var batch = new PacketBatch(pool);
-        for (int i = 0; i < batch.Capacity; i++)
+        using var vector = new MessageVector();
+        Assert.Equal(PacketBatch.MaxPackets, vector.Capacity);
+        for (int i = 0; i < vector.Capacity; i++)
         {
-            Assert.True(batch.Messages[i].Header.Iov == batch.IoVecs + i);
-            Assert.Equal(1u, (uint)batch.Messages[i].Header.IovLength);
+            Assert.True(vector.Messages[i].Header.Iov == vector.IoVecs + i);
+            Assert.Equal(1u, (uint)vector.Messages[i].Header.IovLength);
         }
     }
 }

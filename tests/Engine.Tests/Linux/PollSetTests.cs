@@ -1,4 +1,4 @@
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 
 namespace MptFast.Engine.Tests.Linux;
 

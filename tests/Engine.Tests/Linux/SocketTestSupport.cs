@@ -1,5 +1,6 @@
 using MptFast.Engine.Buffers;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Linux;
 

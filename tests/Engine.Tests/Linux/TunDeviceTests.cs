@@ -4,7 +4,9 @@ using System.Text;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Linux;
 
@@ -29,7 +31,7 @@ public class TunDeviceTests
         using (var batch = new PacketBatch(pool))
         {
             byte[] payload = Encoding.ASCII.GetBytes("mptfast through the tun");
-            Assert.Equal(Errno.Success, socket.Send(payload));
+            Assert.Equal(PathSendResult.Sent, socket.Send(payload));
 
             byte[]? packet = ReadMatching(tun, batch, p => p.Length >= 28 && p[0] >> 4 == 4 && p[9] == 17
                 && BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(22)) == 9999);
@@ -48,8 +50,8 @@ public class TunDeviceTests
         using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-i");
         using LinuxTunDevice tun = ns.Run(() => OpenConfigured(ns, vnetHeader: false));
         EchoRoundTrip(tun);
-        Assert.Equal(1, tun.Counters.Written);
-        Assert.Equal(0, tun.Counters.WriteErrors);
+        Assert.Equal(1, tun.Counters.Write.Packets);
+        Assert.Equal(0, tun.Counters.Write.Errors);
     }
 
     [RootFact]
@@ -67,8 +69,8 @@ public class TunDeviceTests
         using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-g");
         using LinuxTunDevice tun = ns.Run(() => OpenConfigured(ns, vnetHeader: false));
         EchoRoundTrip(tun, gather: true);
-        Assert.Equal(1, tun.Counters.Written);
-        Assert.Equal(0, tun.Counters.WriteErrors);
+        Assert.Equal(1, tun.Counters.Write.Packets);
+        Assert.Equal(0, tun.Counters.Write.Errors);
     }
 
     [RootFact]
@@ -77,8 +79,8 @@ public class TunDeviceTests
         using var ns = NetworkNamespace.Create($"mptfast-tun-{Environment.ProcessId}-w");
         using LinuxTunDevice tun = ns.Run(() => OpenConfigured(ns, vnetHeader: true));
         EchoRoundTrip(tun, gather: true);
-        Assert.Equal(1, tun.Counters.Written);
-        Assert.Equal(0, tun.Counters.WriteErrors);
+        Assert.Equal(1, tun.Counters.Write.Packets);
+        Assert.Equal(0, tun.Counters.Write.Errors);
     }
 
     [RootFact]
@@ -102,14 +104,14 @@ public class TunDeviceTests
         Assert.Equal(1, coalescer.Plan(batch, 4));
         Assert.True(coalescer.GatherSuperPacket(new BatchPackets(batch), 0, gather) > 0);
         Assert.True(tun.WriteGather(gather));
-        Assert.Equal(1, tun.Counters.Written);
-        Assert.Equal(0, tun.Counters.WriteErrors);
+        Assert.Equal(1, tun.Counters.Write.Packets);
+        Assert.Equal(0, tun.Counters.Write.Errors);
 
         gather.Scratch[1] = 0x7F; // an unknown gso_type: the kernel refuses the write (EINVAL)
         Assert.True(tun.WriteGather(gather));
-        Assert.Equal(1, tun.Counters.Written);
-        Assert.Equal(1, tun.Counters.WriteErrors);
-        Assert.Equal(Errno.EINVAL, tun.Counters.LastError);
+        Assert.Equal(1, tun.Counters.Write.Packets);
+        Assert.Equal(1, tun.Counters.Write.Errors);
+        Assert.Equal(Errno.EINVAL, tun.Counters.Write.LastError);
     }
 
     [RootFact]
@@ -124,9 +126,9 @@ public class TunDeviceTests
         batch.SetPacket(1, PacketPool.Headroom, 20);
         batch.Data(1).Fill(0xF0); // version 15: not IP
         Assert.Equal(2, tun.WriteBatch(batch, 0, 2));
-        Assert.Equal(2, tun.Counters.Written + tun.Counters.WriteErrors);
-        Assert.True(tun.Counters.WriteErrors >= 1, "the non-IP packet must be refused (EINVAL)");
-        Assert.Equal(Errno.EINVAL, tun.Counters.LastError);
+        Assert.Equal(2, tun.Counters.Write.Packets + tun.Counters.Write.Errors);
+        Assert.True(tun.Counters.Write.Errors >= 1, "the non-IP packet must be refused (EINVAL)");
+        Assert.Equal(Errno.EINVAL, tun.Counters.Write.LastError);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Net;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 using static MptFast.Engine.Tests.Linux.SocketTestSupport;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -21,7 +23,7 @@ public class UdpGroLoopbackTests
         Assert.Equal(gro, receiver.Capabilities.GroSupported); // the test kernels have UDP_GRO (PERFORMANCE-NOTES)
         Assert.Equal(Errno.Success, Libc.SetIntOption(sender.Fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 100));
         byte[] payload = ExpectedBytes(350, 7);
-        Assert.Equal(Errno.Success, sender.Send(payload));
+        Assert.Equal(PathSendResult.Sent, sender.Send(payload));
 
         using var pool = new PacketPool(8, RxPump.GroSlotSize);
         using var batch = new PacketBatch(pool, 8);

@@ -1,6 +1,6 @@
 using System.Net;
 using MptFast.Engine.Buffers;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using static MptFast.Engine.Tests.Linux.SocketTestSupport;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -33,8 +33,8 @@ public class UdpGsoLoopbackTests
         // Two plain datagrams from behind the train first, then the train, then the plain ones again.
         Assert.Equal(2, sender.SendBatch(outgoing, count, 2));
         Assert.Equal(count, sender.SendGso(outgoing, 0, count, segment));
-        Assert.Equal(1, sender.Counters.GsoSends);
-        Assert.Equal(count + 2, sender.Counters.Sent);
+        Assert.Equal(1, sender.Counters.Send.GsoSends);
+        Assert.Equal(count + 2, sender.Counters.Send.Datagrams);
         Assert.Equal(2, sender.SendBatch(outgoing, count, 2)); // the batch's messages were restored after the GSO send
 
         var poll = new PollSet();
@@ -59,8 +59,8 @@ public class UdpGsoLoopbackTests
         IPAddress lo = IPAddress.Loopback;
         using var receiver = LinuxUdpPathSocket.Open(lo, 0, lo, 9);
         using var sender = LinuxUdpPathSocket.Open(lo, 0, lo, receiver.LocalPort);
-        Assert.True(sender.Capabilities.DisableGso(Interop.Errno.EIO));
-        Assert.False(sender.Capabilities.DisableGso(Interop.Errno.EIO)); // once only: one log line
+        Assert.True(sender.Capabilities.DisableGso());
+        Assert.False(sender.Capabilities.DisableGso()); // once only: one log line
         using var pool = new PacketPool(20);
         using var outgoing = new PacketBatch(pool);
         using var incoming = new PacketBatch(pool);
@@ -69,7 +69,7 @@ public class UdpGsoLoopbackTests
         FillPacket(outgoing, 1, 500, 1);
         FillPacket(outgoing, 2, 20, 2);
         Assert.Equal(3, sender.SendGso(outgoing, 0, 3, 500));
-        Assert.Equal(0, sender.Counters.GsoSends);
+        Assert.Equal(0, sender.Counters.Send.GsoSends);
         var poll = new PollSet();
         poll.Add(receiver.Fd);
         Assert.Equal(3, ReceiveUntil(receiver, incoming, poll, 3, null));

@@ -1,7 +1,8 @@
 using System.Net;
 using MptFast.Engine.Buffers;
-using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Runtime;
 using static MptFast.Engine.Tests.Linux.SocketTestSupport;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -30,7 +31,7 @@ public class UdpPathSocketLoopbackTests
         }
 
         Assert.Equal(64, sender.SendBatch(outgoing, 0, 64));
-        Assert.Equal(64, sender.Counters.Sent);
+        Assert.Equal(64, sender.Counters.Send.Datagrams);
 
         var poll = new PollSet();
         poll.Add(receiver.Fd);
@@ -50,7 +51,7 @@ public class UdpPathSocketLoopbackTests
             }
         });
         Assert.Equal(64, received);
-        Assert.Equal(64, receiver.Counters.Received);
+        Assert.Equal(64, receiver.Counters.Receive.Datagrams);
     }
 
     [Fact]
@@ -61,8 +62,8 @@ public class UdpPathSocketLoopbackTests
         using var sender = LinuxUdpPathSocket.Open(lo, 0, lo, receiver.LocalPort);
         using var pool = new PacketPool(64, 2048);
         using var incoming = new PacketBatch(pool);
-        Assert.Equal(Errno.Success, sender.Send(new byte[3000]));
-        Assert.Equal(Errno.Success, sender.Send(new byte[100]));
+        Assert.Equal(PathSendResult.Sent, sender.Send(new byte[3000]));
+        Assert.Equal(PathSendResult.Sent, sender.Send(new byte[100]));
         var poll = new PollSet();
         poll.Add(receiver.Fd);
         var flags = new List<(PacketFlags Flags, int Length)>();
@@ -74,7 +75,7 @@ public class UdpPathSocketLoopbackTests
             }
         });
         Assert.Equal([(PacketFlags.Truncated, pool.PacketCapacity), (PacketFlags.None, 100)], flags);
-        Assert.Equal(1, receiver.Counters.Truncated);
+        Assert.Equal(1, receiver.Counters.Receive.Truncated);
     }
 
     [Fact]
@@ -99,11 +100,11 @@ public class UdpPathSocketLoopbackTests
         for (int round = 0; round < 3; round++)
         {
             Assert.Equal(4, sender.SendBatch(batch, 0, 4));
-            Errno single = sender.Send(new byte[10]);
-            Assert.True(single is Errno.Success or Errno.ECONNREFUSED, single.ToString());
+            PathSendResult single = sender.Send(new byte[10]);
+            Assert.True(single is PathSendResult.Sent or PathSendResult.Refused, single.ToString());
         }
 
-        Assert.Equal(12, sender.Counters.Sent + sender.Counters.SendRefused + sender.Counters.SendErrors);
+        Assert.Equal(12, sender.Counters.Send.Datagrams + sender.Counters.Send.Refused + sender.Counters.Send.Errors);
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public class UdpPathSocketLoopbackTests
         using var batch = new PacketBatch(pool);
         Assert.Equal(0, socket.ReceiveBatch(batch));
         Assert.Equal(0, batch.Count);
-        Assert.Equal(0, socket.Counters.ReceiveErrors);
+        Assert.Equal(0, socket.Counters.Receive.Errors);
     }
 
     [Fact]
@@ -139,9 +140,9 @@ public class UdpPathSocketLoopbackTests
         UdpOffloadCapabilities caps = socket.Capabilities;
         Assert.True(caps.GsoSegments is 1 or UdpOffloadCapabilities.MaxSegments);
         bool wasOn = caps.GsoSupported;
-        Assert.Equal(wasOn, caps.DisableGso(Errno.EIO));
+        Assert.Equal(wasOn, caps.DisableGso());
         Assert.False(caps.GsoSupported);
-        Assert.False(caps.DisableGso(Errno.EIO));
+        Assert.False(caps.DisableGso());
     }
 
     [Fact]

@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using MptFast.Engine.Config;
+using MptFast.Engine.Datapath.Linux;
+using MptFast.Engine.Logging;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Daemon;
+
+/// <summary>
+/// Builds the running connections from their configuration (MPT-SPEC §1.4, §2.1, §5.9, §9.9): resolves each path's
+/// addresses, opens its UDP socket — or takes over the socket of the previous path with the same endpoints, so a reload
+/// keeps the socket and its queued datagrams (<see cref="SocketReuse"/>) — and carries counters, sequence and liveness
+/// over to the connection that continues (<see cref="Continue"/>). No thread of its own; called on start-up and by the
+/// control thread's rebuilds while the datapath threads are stopped.
+/// </summary>
+internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions options, ushort commandPort)
+{
+    /// <summary>Connection <paramref name="index"/> from <paramref name="c"/>, its sockets taken from
+    /// <paramref name="reuse"/> where the endpoints match, opened otherwise.</summary>
+    public ConnectionRuntime Open(int index, ConnectionConfig c, SocketReuse reuse)
+    {
+        // MPT-SPEC §5.9: an IPv4 connection's local tunnel address is the tunnel's IPv4 address.
+        if (c.IpVer != 6 && tunnel.Ipv4Address is { } v4 && !v4.Address.Equals(c.IpLocal))
+        {
+            Log.Info($"{c.FileName}: ip_local {c.IpLocal} replaced by the tunnel address {v4.Address} (as the original)");
+            c = c with { IpLocal = v4.Address };
+        }
+        else if (c.IpVer == 6 && tunnel.Ipv6Address is { } v6 && !v6.Address.Equals(c.IpLocal))
+        {
+            Log.Warn($"{c.FileName}: ip_local {c.IpLocal} differs from the tunnel's IPv6 address {v6.Address} (B73)");
+        }
+
+        c = c with { LocalCmdPort = commandPort }; // MPT-SPEC §4.1: overwritten with the daemon's command port
+        var paths = new PathRuntime[c.Paths.Count];
+        ushort localPort = c.LocalPort;
+        for (int p = 0; p < paths.Length; p++)
+        {
+            PathConfig pc = c.Paths[p];
+            IPAddress local = ResolveLocal(c, pc);
+            IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
+            var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
+            string? device = Device(pc);
+            var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
+            if (reuse.Take(key) is { } previous)
+            {
+                path.Socket = previous.Socket; // same endpoints: the socket (and its queued datagrams) carries on
+                path.ContinueFrom(previous);
+                reuse.Previous[path] = previous;
+            }
+            else
+            {
+                path.Socket = LinuxUdpPathSocket.Open(local, localPort, pc.RemoteAddress, c.RemotePort, device, options.SocketBufferBytes, gro: options.Offload);
+                reuse.Opened.Add(path.Socket);
+            }
+
+            if (localPort == 0)
+            {
+                // MPT-SPEC §2.1: the first path's ephemeral port becomes the connection's local_port.
+                localPort = path.Socket!.LocalPort;
+                c = c with { LocalPort = localPort };
+            }
+
+            paths[p] = path;
+            Log.Info($"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
+                $"{(device is null ? "" : " (bound)")}, weight {pc.WeightOut}, status 0x{(int)pc.Status:x2}");
+        }
+
+        // Conflicting port maps were rejected when the configuration was loaded (ConnectionParser).
+        PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts: null);
+        ComparePortMap(c, portMap);
+        var runtime = new ConnectionRuntime(index, c, paths, portMap, Address16.FromIPAddress(c.IpLocal), Address16.FromIPAddress(c.IpRemote));
+        Log.Info($"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
+            $"{(c.ReorderWindow > 0 ? $", reorder window {c.ReorderWindow}, hold {c.MaxBuffDelayMs} ms" : "")}");
+        return runtime;
+    }
+
+    /// <summary>The sockets <paramref name="desired"/> needs (throws <see cref="DaemonStartException"/> when an address
+    /// cannot be resolved).</summary>
+    public HashSet<SocketKey> WantedSockets(IReadOnlyList<ConnectionConfig> desired)
+    {
+        var wanted = new HashSet<SocketKey>();
+        foreach (ConnectionConfig c in desired)
+        {
+            foreach (PathConfig p in c.Paths)
+            {
+                wanted.Add(new SocketKey(ResolveLocal(c, p), c.LocalPort, p.RemoteAddress, c.RemotePort, Device(p)));
+            }
+        }
+
+        return wanted;
+    }
+
+    /// <summary>The open sockets of <paramref name="connections"/>, by what identifies them.</summary>
+    public List<(SocketKey, PathRuntime)> ReusableSockets(IReadOnlyList<ConnectionRuntime> connections)
+    {
+        var list = new List<(SocketKey, PathRuntime)>();
+        foreach (ConnectionRuntime c in connections)
+        {
+            foreach (PathRuntime p in c.Paths)
+            {
+                if (p.Socket is not null)
+                {
+                    list.Add((new SocketKey(p.LocalAddress, c.Config.LocalPort, p.RemoteAddress, c.Config.RemotePort, Device(p.Config)), p));
+                }
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Carries counters, sequence and liveness over to the rebuilt connection <paramref name="c"/> and decides
+    /// each path's status: OK after a restart (MPT-SPEC §8.3), the runtime status where the configured one did not change
+    /// (reload), else the configured one.</summary>
+    public static void Continue(ConnectionRuntime c, ConnectionRuntime? previous, SocketReuse reuse, bool restart, long now)
+    {
+        if (previous is not null)
+        {
+            c.ContinueFrom(previous);
+        }
+
+        foreach (PathRuntime p in c.Paths)
+        {
+            if (restart)
+            {
+                // MPT-SPEC §8.3: restart sets every path OK; B33: with a fresh dead-timer grace.
+                p.Status = PathStatus.Ok;
+                p.StatusOrigin = StatusOrigin.Command;
+                p.LastKeepaliveTicks = now;
+                p.NextKeepaliveTicks = now;
+                p.StatusChangedTicks = now;
+            }
+            else if (reuse.Previous.TryGetValue(p, out PathRuntime? before) && before.Config.Status == p.Config.Status)
+            {
+                p.Status = before.Status; // reload: the configured value did not change, the runtime state stands
+            }
+            else
+            {
+                p.StatusOrigin = StatusOrigin.Config;
+                p.LastKeepaliveTicks = now;
+                p.NextKeepaliveTicks = now;
+                p.StatusChangedTicks = now;
+            }
+        }
+
+        c.RecomputeOkMask();
+    }
+
+    /// <summary>Closes the sockets of <paramref name="c"/> that are not in <paramref name="keep"/>.</summary>
+    public static void CloseSockets(ConnectionRuntime c, HashSet<IPathSocket>? keep)
+    {
+        foreach (PathRuntime p in c.Paths)
+        {
+            if (p.Socket is { } socket && (keep is null || !keep.Contains(socket)))
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    private void ComparePortMap(ConnectionConfig c, PortMapTable runtime)
+    {
+        PortMapTable? baked = options.BakedPortMap?.Invoke(c.FileName);
+        if (baked is null)
+        {
+            if (!runtime.IsEmpty)
+            {
+                Log.Info($"{c.FileName}: port map built at start (not compiled into this binary)");
+            }
+
+            return;
+        }
+
+        if (!baked.ContentEquals(runtime))
+        {
+            Log.Warn($"{c.FileName}: the loaded port map differs from the one compiled into this binary; using the loaded one");
+        }
+    }
+
+    private static IPAddress ResolveLocal(ConnectionConfig c, PathConfig p)
+    {
+        if (!IsUnspecified(p.PrivateAddress) || p.IpVer == 6)
+        {
+            return p.PrivateAddress;
+        }
+
+        // MPT-SPEC §9.9: IPv4 private_ipaddr 0.0.0.0 = the interface's first IPv4 address (a local query only).
+        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.Name != p.InterfaceName)
+            {
+                continue;
+            }
+
+            foreach (UnicastIPAddressInformation a in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (a.Address.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    Log.Info($"{c.FileName}: path on {p.InterfaceName}: private address {a.Address} (from the interface)");
+                    return a.Address;
+                }
+            }
+        }
+
+        throw new DaemonStartException($"{c.FileName}: private_ipaddr is 0.0.0.0 and interface {p.InterfaceName} has no IPv4 address");
+    }
+
+    private string? Device(PathConfig p) => options.BindToDevice && LinuxLinkState.Exists(p.InterfaceName) ? p.InterfaceName : null;
+
+    private static bool IsUnspecified(IPAddress a) => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any);
+}
+
+/// <summary>What identifies a path socket: bound address and port, connected peer, bound device.</summary>
+internal readonly record struct SocketKey(IPAddress Local, ushort LocalPort, IPAddress Remote, ushort RemotePort, string? Device);
+
+/// <summary>The sockets of the previous connections that a rebuilt path may take over, and what was opened anew.</summary>
+internal sealed class SocketReuse(List<(SocketKey Key, PathRuntime Path)> candidates)
+{
+    public List<(SocketKey Key, PathRuntime Path)> Candidates { get; } = candidates;
+
+    public List<IPathSocket> Opened { get; } = [];
+
+    /// <summary>New path → the previous path whose socket it took over.</summary>
+    public Dictionary<PathRuntime, PathRuntime> Previous { get; } = [];
+
+    public PathRuntime? Take(SocketKey key)
+    {
+        int i = Candidates.FindIndex(c => c.Key == key);
+        if (i < 0)
+        {
+            return null;
+        }
+
+        PathRuntime path = Candidates[i].Path;
+        Candidates.RemoveAt(i);
+        return path;
+    }
+
+    public void DisposeOpened()
+    {
+        foreach (IPathSocket s in Opened)
+        {
+            s.Dispose();
+        }
+
+        Opened.Clear();
+    }
+}

@@ -1,0 +1,31 @@
+namespace MptFast.Engine.Daemon;
+
+/// <summary>How to run the tunnel daemon.</summary>
+public sealed record DaemonOptions
+{
+    /// <summary>Use UDP GSO/GRO and TUN offloads when the kernel has them.</summary>
+    public bool Offload { get; init; } = true;
+
+    /// <summary>Socket send/receive buffer size per path (SO_SNDBUF/SO_RCVBUF, forced when root).</summary>
+    public int SocketBufferBytes { get; init; } = 4 << 20;
+
+    /// <summary>Bind each path socket to its interface_name (SO_BINDTODEVICE, B86) when that interface exists.</summary>
+    public bool BindToDevice { get; init; } = true;
+
+    /// <summary>Install the per-path, tunnel-peer and network routes of MPT-SPEC §9.3.</summary>
+    public bool InstallRoutes { get; init; } = true;
+
+    /// <summary>The configuration directory (<c>interface.conf</c>, <c>connections/</c>) that <c>reload</c>, <c>save</c> and
+    /// <c>delete</c> work on; null = those commands are refused.</summary>
+    public string? ConfigDirectory { get; init; }
+
+    /// <summary>
+    /// What <c>mpt int IF up|down</c> runs after (down) or before (up) changing the path statuses: null = <c>ip link set
+    /// dev IF up|down</c>; otherwise this executable with the arguments <c>IF up|down</c> (MPT-SPEC §9.8: configurable,
+    /// the original ran ifup/ifdown).
+    /// </summary>
+    public string? InterfaceCommand { get; init; }
+
+    /// <summary>The port map compiled into the binary at build time, per connection file name (null: none).</summary>
+    public Func<string, Mapping.PortMapTable?>? BakedPortMap { get; init; }
+}

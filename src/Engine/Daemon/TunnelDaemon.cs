@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MptFast.Engine.Config;
+using MptFast.Engine.Control;
+using MptFast.Engine.Datapath;
+using MptFast.Engine.Logging;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Status;
+
+namespace MptFast.Engine.Daemon;
+
+/// <summary>
+/// The running tunnel and the program's composition root: it creates the TUN device, the connections
+/// (<see cref="ConnectionBuilder"/>), their routes (<see cref="InstalledRoutes"/>), the two datapath pumps and the control
+/// loop, and starts the three threads (transmit, receive, control); <see cref="Dispose"/> stops them and removes what it
+/// installed (MPT-SPEC §1.4 start-up, §9.1–9.3, §9.6 "Required": orderly shutdown on SIGINT/SIGTERM). The control plane
+/// reaches it only through <see cref="Commands"/> (<see cref="DaemonControl"/>); the connection set is swapped at run time
+/// by <see cref="Apply"/>, always on the control thread.
+/// </summary>
+public sealed class TunnelDaemon : IDisposable
+{
+    private readonly LinkConfigurator _link = new();
+    private readonly object _gate = new();
+    private readonly long _startedTicks = Stopwatch.GetTimestamp();
+    private ITunDevice? _tun;
+    private ConnectionRuntime[] _connections = [];
+    private ConnectionBuilder? _builder;
+    private InstalledRoutes? _routes;
+    private DatapathThreads? _datapath;
+    private ControlLoop? _control;
+    private Thread? _controlThread;
+    private DaemonControl? _commands;
+    private bool _disposed;
+
+    private TunnelDaemon(MptConfig config, DaemonOptions options)
+    {
+        Config = config;
+        Options = options;
+    }
+
+    public DaemonOptions Options { get; }
+
+    /// <summary>The configuration in effect (the control thread updates the template and accept_remote on reload).</summary>
+    internal MptConfig Config { get; set; }
+
+    /// <summary>The running connections (replaced as a whole by <see cref="Apply"/>).</summary>
+    public IReadOnlyList<ConnectionRuntime> Connections => _connections;
+
+    /// <summary>The daemon as the control plane sees it: commands, routes, status, the peer protocol's view.</summary>
+    public IDaemonCommands Commands => _commands ?? throw new InvalidOperationException("not started");
+
+    internal InstalledRoutes Routes => _routes!;
+
+    internal LinkConfigurator Link => _link;
+
+    /// <summary>The control loop (liveness actions for status changes the protocol makes).</summary>
+    internal ControlLoop Control => _control ?? throw new InvalidOperationException("not started");
+
+    /// <summary>Creates the interface, sockets and routes and starts the threads. Throws <see cref="DaemonStartException"/>
+    /// with a clear reason when something cannot be set up; everything done so far is undone.</summary>
+    public static TunnelDaemon Start(MptConfig config, DaemonOptions options)
+    {
+        var d = new TunnelDaemon(config, options);
+        try
+        {
+            d.Open();
+            return d;
+        }
+        catch
+        {
+            d.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the control thread at its next tick (thread-safe; e.g. SIGHUP's reload).</summary>
+    public void Post(Action work) => Control.Post(work);
+
+    /// <summary>The daemon's state now, for the status views.</summary>
+    internal StatusSnapshot Status(long now)
+    {
+        CounterSnapshot datapath = _datapath?.Counters() ?? new CounterSnapshot();
+        (long txAllocated, long rxAllocated) = _datapath?.AllocatedBytes ?? default;
+        var tunnel = new TunnelReport(Config.Interface, _tun?.Fd ?? -1, _control?.CommandPort ?? 0, Stopwatch.GetElapsedTime(_startedTicks, now),
+            datapath.TryGet("tx_dropped_no_connection", out long noConnection) ? noConnection : 0, txAllocated, rxAllocated, datapath);
+        return new StatusSnapshot(tunnel, _control?.Report(), [.. _connections.Select(c => ConnectionReport.Capture(c, now))]);
+    }
+
+    private void Open()
+    {
+        InterfaceConfig i = Config.Interface;
+        _tun = TunnelInterface.Open(i, Options.Offload, _link);
+
+        // The command socket first: with cmdport_local = 0 the connections' local_cmd_port is the ephemeral port bound.
+        Socket command = ControlLoop.BindCommandSocket(i.CommandPort);
+        ushort commandPort = (ushort)((IPEndPoint)command.LocalEndPoint!).Port;
+        _builder = new ConnectionBuilder(i, Options, commandPort);
+        _routes = new InstalledRoutes(_link, i.TunName, Options.InstallRoutes);
+        var reuse = new SocketReuse([]);
+        var connections = new List<ConnectionRuntime>();
+        try
+        {
+            for (int ci = 0; ci < Config.Connections.Count; ci++)
+            {
+                connections.Add(_builder.Open(ci, Config.Connections[ci], reuse));
+            }
+        }
+        catch
+        {
+            reuse.DisposeOpened();
+            command.Dispose();
+            throw;
+        }
+
+        _connections = [.. connections];
+        try
+        {
+            foreach (ConnectionRuntime c in _connections)
+            {
+                _routes.Install(c);
+            }
+
+            _commands = new DaemonControl(this, commandPort);
+            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState());
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
+        }
+
+        _datapath = new DatapathThreads(_tun, Options, i.Mtu);
+        _datapath.Start(_connections);
+        _controlThread = DaemonThread.Start("mptfast-ctl", _control.Run);
+        int paths = _connections.Sum(c => c.Paths.Length);
+        Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");
+    }
+
+    /// <summary>
+    /// Replaces the running connections by <paramref name="desired"/> (identity = file name; MPT-SPEC §9.10, §4.7). The
+    /// transmit and receive threads are stopped, the connections rebuilt — reusing each path socket whose endpoints did
+    /// not change, keeping path counters, liveness and the sequence counter where a connection continues, keeping the TUN
+    /// device — and the pumps started again. The pause is the time to build the runtime objects (no <c>ip</c> call in it:
+    /// routes are updated after the restart), milliseconds, so established TCP streams survive. Paths of connections
+    /// named by <paramref name="restart"/> become OK (§8.3 <c>mpt restart</c>); other continuing paths keep their runtime
+    /// status unless their configured status changed. Returns null on success, else why nothing changed. Control thread.
+    /// </summary>
+    internal string? Apply(IReadOnlyList<ConnectionConfig> desired, Func<string, bool> restart, bool fallback = true)
+    {
+        lock (_gate)
+        {
+            if (_disposed || _datapath is null || _builder is null || _routes is null)
+            {
+                return "the daemon is stopping";
+            }
+
+            ConnectionRuntime[] old = _connections;
+            long started = Stopwatch.GetTimestamp();
+            _datapath.Stop();
+            HashSet<SocketKey> wanted;
+            try
+            {
+                wanted = _builder.WantedSockets(desired);
+            }
+            catch (DaemonStartException e)
+            {
+                _datapath.Start(_connections);
+                return e.Message;
+            }
+
+            // Sockets nobody wants any more are closed first, so a changed path may bind the same local port.
+            var reuse = new SocketReuse(_builder.ReusableSockets(old));
+            foreach ((SocketKey key, PathRuntime path) in reuse.Candidates.ToArray())
+            {
+                if (!wanted.Contains(key))
+                {
+                    path.Socket!.Dispose();
+                    path.Socket = null;
+                    reuse.Candidates.Remove((key, path));
+                }
+            }
+
+            var next = new ConnectionRuntime[desired.Count];
+            try
+            {
+                for (int i = 0; i < next.Length; i++)
+                {
+                    next[i] = _builder.Open(i, desired[i], reuse);
+                }
+            }
+            catch (Exception e) when (e is DaemonStartException or SocketException or IOException or InvalidOperationException or ArgumentException)
+            {
+                reuse.DisposeOpened();
+                Log.Error($"reconfiguration failed: {e.Message}");
+                if (!fallback)
+                {
+                    _connections = [];
+                    _datapath.Start(_connections);
+                    return e.Message;
+                }
+
+                string? again = Apply([.. old.Select(c => c.Config)], _ => false, fallback: false);
+                return e.Message + (again is null ? "; the previous connections were restored" : "; restoring the previous connections failed too: " + again);
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            foreach (ConnectionRuntime c in next)
+            {
+                ConnectionBuilder.Continue(c, Array.Find(old, o => o.Config.FileName == c.Config.FileName), reuse, restart(c.Config.FileName), now);
+            }
+
+            _connections = next;
+            _datapath.Start(_connections);
+            double pauseMs = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
+            _control?.SetConnections(next);
+
+            var kept = new HashSet<IPathSocket>(next.SelectMany(c => c.Paths).Select(p => p.Socket!));
+            foreach (ConnectionRuntime c in next)
+            {
+                _routes.Install(c);
+            }
+
+            foreach (ConnectionRuntime c in old)
+            {
+                CloseConnection(c, kept);
+            }
+
+            Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
+                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms");
+            return null;
+        }
+    }
+
+    /// <summary>Installs the routes of every connection again (under the rebuild lock).</summary>
+    internal void ReinstallRoutes()
+    {
+        lock (_gate)
+        {
+            foreach (ConnectionRuntime c in _connections)
+            {
+                _routes!.Install(c);
+            }
+        }
+    }
+
+    /// <summary>Closes the sockets of <paramref name="c"/> that are not in <paramref name="keep"/> and removes its routes.</summary>
+    private void CloseConnection(ConnectionRuntime c, HashSet<IPathSocket>? keep)
+    {
+        ConnectionBuilder.CloseSockets(c, keep);
+        try
+        {
+            _routes?.Remove(c);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+        {
+            Log.Warn($"{c.Config.FileName}: removing routes: {e.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
+        // The control thread first: it is the one that reconfigures, so after it the connection set is stable.
+        _control?.Stop();
+        if (_controlThread is { } t && !t.Join(TimeSpan.FromSeconds(10)))
+        {
+            Log.Warn($"{t.Name} did not stop within 10 s");
+        }
+
+        lock (_gate)
+        {
+            _datapath?.Stop(final: true);
+            _control?.Dispose();
+            foreach (ConnectionRuntime c in _connections)
+            {
+                CloseConnection(c, keep: null);
+            }
+
+            _connections = [];
+        }
+
+        _tun?.Dispose();
+        Log.Info("stopped: routes removed, interface closed");
+    }
+}

@@ -1,0 +1,222 @@
+using MptFast.Engine.Buffers;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// What each received datagram becomes (MPT-SPEC §2.6 with the "Required" checks, §3.3): sender check, GRE decode,
+/// keepalive bookkeeping or data, then the merger (sequenced, reordering connection) or the TUN queue. A plain receive
+/// is processed entry by entry (<see cref="Process"/>); a UDP GRO message is cut back into its datagrams in place first
+/// (<see cref="Split"/>, PERFORMANCE-NOTES lever 2).
+/// </summary>
+public sealed partial class RxPump
+{
+    private void Process(ConnectionRuntime c, PathRuntime p, int count, long now)
+    {
+        PathCounters counters = p.Counters;
+        for (int i = 0; i < count; i++)
+        {
+            if ((_rx.FlagsOf(i) & PacketFlags.Truncated) != 0)
+            {
+                counters.Rx.DropTruncated++;
+                continue;
+            }
+
+            // MPT-SPEC §2.6 step 3: only the path's configured remote address; the source port is not pinned (NAT).
+            if (!p.Remote.Matches(_rx.SourceAddress(i)))
+            {
+                counters.Rx.DropUnknownSource++;
+                continue;
+            }
+
+            Span<byte> datagram = _rx.Data(i);
+            if (!Decode(c, p, datagram, now, out GreFrame frame))
+            {
+                continue;
+            }
+
+            int offset = _rx.OffsetOf(i) + frame.HeaderLength;
+            int handle = _store.Adopt(_rx.Detach(i), offset, frame.PayloadLength);
+            Route(c, p, frame, datagram.Length, handle);
+        }
+    }
+
+    /// <summary>GRE decode (MPT-SPEC §2.6 steps 4–6); keepalives are handled here. True for a data packet.</summary>
+    private static bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
+    {
+        if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
+        {
+            p.Counters.Rx.DropMalformed++;
+            return false;
+        }
+
+        if (frame.Kind == GrePayloadKind.Command)
+        {
+            Command(c, p, datagram, now);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A data packet now held by <paramref name="handle"/>: counted, then to the reorder buffer (through the
+    /// merger) when it carries a sequence number and the connection reorders, else straight to the TUN queue.</summary>
+    private void Route(ConnectionRuntime c, PathRuntime p, in GreFrame frame, int datagramLength, int handle)
+    {
+        PathCounters counters = p.Counters;
+        counters.Rx.Packets++;
+        counters.Rx.Bytes += datagramLength;
+        if (c.Reorder is not null && frame.HasSequence)
+        {
+            if (_merger.IsFull)
+            {
+                FlushMerger(c);
+            }
+
+            _merger.Add(frame.Sequence, handle);
+        }
+        else
+        {
+            QueueToTun(handle);
+        }
+    }
+
+    private static void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
+    {
+        PathCounters counters = p.Counters;
+        if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
+        {
+            counters.Rx.DropCommandOnDataPort++;
+            return;
+        }
+
+        // B32: the keepalive names the sender's tunnel pair; it must be our pair swapped. The path is authenticated by
+        // its source address already, so a mismatch is counted (and reported) but still proves the path alive.
+        if (keepalive.LocalTunnel != c.RemoteTunnel || keepalive.RemoteTunnel != c.LocalTunnel)
+        {
+            counters.Rx.DropKeepaliveMismatch++;
+        }
+
+        counters.Rx.KeepalivesReceived++;
+        p.LastKeepaliveTicks = now;
+    }
+
+    /// <summary>GRO messages split back into datagrams (receive thread).</summary>
+    public long GroMessages { get; private set; }
+
+    /// <summary>Datagrams that arrived glued in GRO messages.</summary>
+    public long GroDatagrams { get; private set; }
+
+    /// <summary>Times a GRO receive found too few free message slots and the pump made room (receive thread).</summary>
+    public long GroSlotShortages { get; private set; }
+
+    /// <summary>
+    /// Cuts each received message at its GRO segment size into single datagrams and processes them as if recvmmsg had
+    /// returned them one by one (all parts of a message share its source), without copying: every data datagram becomes
+    /// a view into the message slot (<see cref="PacketStore.TryView"/>). A message slot that views still use is
+    /// detached from the batch (the store returns it after the last view); one nothing was kept from stays.
+    /// </summary>
+    private void Split(ConnectionRuntime c, PathRuntime p, PacketBatch gro, int count, long now)
+    {
+        PathCounters counters = p.Counters;
+        int capacity = _pool.PacketCapacity;
+        for (int i = 0; i < count; i++)
+        {
+            int segment = gro.SegmentSizeOf(i);
+            if ((gro.FlagsOf(i) & (PacketFlags.Truncated | PacketFlags.ControlTruncated)) != 0)
+            {
+                counters.Rx.DropTruncated++; // B04; a cut control message leaves the segment size unknown
+                continue;
+            }
+
+            Span<byte> message = gro.Data(i);
+            if (segment <= 0 || segment > message.Length)
+            {
+                segment = message.Length;
+            }
+            else
+            {
+                GroMessages++;
+                GroDatagrams += (message.Length + segment - 1) / segment;
+            }
+
+            // MPT-SPEC §2.6 step 3, once for the message: every part has its source. Still counted per datagram.
+            bool known = p.Remote.Matches(gro.SourceAddress(i));
+            int slot = gro.SlotOf(i);
+            int offset = gro.OffsetOf(i);
+            _store.BeginMessage(slot);
+            for (int at = 0; at < message.Length; at += segment)
+            {
+                int length = Math.Min(segment, message.Length - at);
+                if (length > capacity)
+                {
+                    counters.Rx.DropTruncated++; // B04: as without GRO, a datagram too big for a datagram slot
+                    continue;
+                }
+
+                if (!known)
+                {
+                    counters.Rx.DropUnknownSource++;
+                    continue;
+                }
+
+                Span<byte> datagram = message.Slice(at, length);
+                if (!Decode(c, p, datagram, now, out GreFrame frame))
+                {
+                    continue;
+                }
+
+                int handle = View(slot, offset + at + frame.HeaderLength, datagram[frame.HeaderLength..]);
+                if (handle < 0)
+                {
+                    p.Socket!.Counters.Receive.PoolExhausted++;
+                    continue;
+                }
+
+                Route(c, p, frame, length, handle);
+            }
+
+            if (_store.EndMessage(slot))
+            {
+                gro.Detach(i);
+            }
+        }
+    }
+
+    /// <summary>A view of the payload in its message slot; a copy into a datagram slot when every view handle is taken;
+    /// −1 when the datagram pool is exhausted too.</summary>
+    private int View(int slot, int offset, ReadOnlySpan<byte> payload)
+    {
+        if (_store.TryView(slot, offset, payload.Length, out int handle))
+        {
+            return handle;
+        }
+
+        if (!_store.TryCopy(payload, out handle))
+        {
+            return -1;
+        }
+
+        _store.CountCopiedView();
+        return handle;
+    }
+
+    /// <summary>
+    /// The GRO batch could not get a slot for every message: views still pin the others. Write the TUN queue out first
+    /// (the views in it are done); if that is not enough, the views the merger and the reorder buffers hold are copied
+    /// into datagram slots (<see cref="PacketStore.MigrateViews"/>), which frees their message slots. Whatever is still
+    /// missing only shortens this receive (the socket counts a receive with no slot at all).
+    /// </summary>
+    private void RefillMessageSlots()
+    {
+        GroSlotShortages++;
+        PacketBatch gro = _groRx!;
+        FlushTun();
+        if (gro.EnsureSlots(gro.Capacity) < gro.Capacity)
+        {
+            _store.MigrateViews();
+            gro.EnsureSlots(gro.Capacity);
+        }
+    }
+}

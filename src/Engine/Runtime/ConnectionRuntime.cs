@@ -1,0 +1,132 @@
+using System.Runtime.InteropServices;
+using MptFast.Engine.Config;
+using MptFast.Engine.Mapping;
+using MptFast.Engine.Reorder;
+using MptFast.Engine.Scheduling;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Runtime;
+
+/// <summary>
+/// One running connection. Ownership: the transmit thread owns <see cref="Scheduler"/> and the sequence counter, the
+/// receive thread owns <see cref="Reorder"/>, the control thread writes path statuses and publishes
+/// <see cref="OkMask"/>, which the transmit thread reads once per packet.
+/// </summary>
+public sealed class ConnectionRuntime
+{
+    private int _okMask;
+
+    // Written by the transmit thread for every packet; kept off the cache lines of the fields the receive thread reads
+    // for every packet (Reorder, the tunnel addresses).
+    private TransmitState _transmit;
+
+    public ConnectionRuntime(int index, ConnectionConfig config, PathRuntime[] paths, PortMapTable portMap, Address16 localTunnel, Address16 remoteTunnel)
+    {
+        Index = index;
+        Config = config;
+        Paths = paths;
+        PortMap = portMap;
+        LocalTunnel = localTunnel;
+        RemoteTunnel = remoteTunnel;
+        int[] weights = new int[paths.Length];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            weights[i] = paths[i].Config.WeightOut;
+        }
+
+        Scheduler = new PathScheduler(weights, PathScheduler.BurstSegmentsFor(config.ReorderWindow));
+        SendSequence = config.ReorderWindow > 0;
+        if (config.ReorderWindow > 0)
+        {
+            // PERFORMANCE-NOTES "Reordering without killing TCP": a fixed max_buffdelay hold (300–900 ms in the
+            // original's configs) collapses TCP; the hold follows the measured reorder delay between the paths,
+            // from HoldFloorMs up to max_buffdelay (MPT-SPEC §7).
+            long max = TimeSpanToTicks(config.MaxBuffDelayMs);
+            Reorder = new ReorderBuffer(config.ReorderWindow, max)
+            {
+                Adaptive = new AdaptiveHold(Math.Min(TimeSpanToTicks(HoldFloorMs), max), max),
+            };
+        }
+
+        RecomputeOkMask();
+    }
+
+    /// <summary>Shortest adaptive reorder hold, in milliseconds.</summary>
+    public const int HoldFloorMs = 1;
+
+    public int Index { get; }
+
+    public ConnectionConfig Config { get; }
+
+    public PathRuntime[] Paths { get; }
+
+    public PortMapTable PortMap { get; }
+
+    public Address16 LocalTunnel { get; }
+
+    public Address16 RemoteTunnel { get; }
+
+    public byte IpVersion => (byte)(Config.IpVer == 6 ? 6 : 4);
+
+    /// <summary>Weighted selection and port-map override (transmit thread only).</summary>
+    public PathScheduler Scheduler { get; }
+
+    /// <summary>MPT-SPEC §2.3: data packets carry S + sequence when our own reorder_window &gt; 0.</summary>
+    public bool SendSequence { get; }
+
+    /// <summary>Next sequence number (transmit thread only). One counter per connection, from 0, whatever the path (§2.3).</summary>
+    public uint NextSequence
+    {
+        get => _transmit.NextSequence;
+        set => _transmit.NextSequence = value;
+    }
+
+    /// <summary>Receive reorder buffer when reorder_window &gt; 0 (receive thread only).</summary>
+    public ReorderBuffer? Reorder { get; }
+
+    /// <summary>Bit i set = path i is OK (0x00). Written by the control thread, read by the transmit thread.</summary>
+    public uint OkMask => (uint)Volatile.Read(ref _okMask);
+
+    /// <summary>Packets dropped because no path was OK (transmit thread).</summary>
+    public long DropNoPath => Volatile.Read(ref _transmit.DropNoPath);
+
+    public void CountNoPath() => _transmit.DropNoPath++;
+
+    /// <summary>
+    /// Continues <paramref name="previous"/> (the same connection before a reload or restart, datapath threads
+    /// stopped): the sequence counter runs on (MPT-SPEC §2.3: one counter per connection) and the drop count is kept.
+    /// </summary>
+    public void ContinueFrom(ConnectionRuntime previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        NextSequence = previous.NextSequence;
+        _transmit.DropNoPath = previous.DropNoPath;
+    }
+
+    public void RecomputeOkMask()
+    {
+        uint mask = 0;
+        for (int i = 0; i < Paths.Length; i++)
+        {
+            if (Paths[i].Status == PathStatus.Ok)
+            {
+                mask |= 1u << i;
+            }
+        }
+
+        Volatile.Write(ref _okMask, (int)mask);
+    }
+
+    private static long TimeSpanToTicks(int milliseconds) => milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>The transmit thread's fields, a cache line of padding on either side wherever the runtime places them.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct TransmitState
+    {
+        [FieldOffset(64)]
+        public uint NextSequence;
+
+        [FieldOffset(72)]
+        public long DropNoPath;
+    }
+}

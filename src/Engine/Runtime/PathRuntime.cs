@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using MptFast.Engine.Config;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Runtime;
+
+/// <summary>
+/// One running path: its resolved addresses, socket, status and counters. The control thread is the only writer of
+/// <see cref="Status"/>; the receive thread is the only writer of <see cref="LastKeepaliveTicks"/>.
+/// </summary>
+public sealed class PathRuntime
+{
+    private int _status;
+    private long _lastKeepaliveTicks;
+
+    public PathRuntime(int index, PathConfig config, IPAddress localAddress, IPAddress publicAddress, IPAddress remoteAddress)
+    {
+        Index = index;
+        Config = config;
+        LocalAddress = localAddress;
+        PublicAddress = publicAddress;
+        RemoteAddress = remoteAddress;
+        Remote = Address16.FromIPAddress(remoteAddress);
+        _status = (int)config.Status;
+    }
+
+    public int Index { get; }
+
+    public PathConfig Config { get; }
+
+    /// <summary>The address the data socket is bound to (private_ipaddr, auto-detected when 0.0.0.0 — MPT-SPEC §9.9).</summary>
+    public IPAddress LocalAddress { get; }
+
+    /// <summary>The address the peer knows for this end (public_ipaddr; the private one when unset — never an outside lookup).</summary>
+    public IPAddress PublicAddress { get; }
+
+    public IPAddress RemoteAddress { get; }
+
+    /// <summary>The remote address in 16-byte form, for the per-datagram sender check (MPT-SPEC §2.6 step 3).</summary>
+    public Address16 Remote { get; }
+
+    public IPathSocket? Socket { get; set; }
+
+    /// <summary>Packet counters; a path that continues across a reload keeps its object (<see cref="ContinueFrom"/>).</summary>
+    public PathCounters Counters { get; private set; } = new();
+
+    /// <summary>
+    /// Takes over the counters and liveness state of <paramref name="previous"/>, the same path before a reload or
+    /// restart (control thread, while the datapath threads are stopped). The status is the caller's choice.
+    /// </summary>
+    public void ContinueFrom(PathRuntime previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        Counters = previous.Counters;
+        LastKeepaliveTicks = previous.LastKeepaliveTicks;
+        NextKeepaliveTicks = previous.NextKeepaliveTicks;
+        StatusChangedTicks = previous.StatusChangedTicks;
+        StatusOrigin = previous.StatusOrigin;
+        LinkUp = previous.LinkUp;
+    }
+
+    public PathStatus Status
+    {
+        get => (PathStatus)Volatile.Read(ref _status);
+        set => Volatile.Write(ref _status, (int)value);
+    }
+
+    /// <summary>Why the status was last set: the link monitor's 0x81 is lifted by it, a manual one only by a command.</summary>
+    public StatusOrigin StatusOrigin { get; set; } = StatusOrigin.Config;
+
+    /// <summary>Monotonic time of the last status change (control thread).</summary>
+    public long StatusChangedTicks { get; set; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Monotonic time of the last keepalive received (receive thread writes, control thread reads).</summary>
+    public long LastKeepaliveTicks
+    {
+        get => Volatile.Read(ref _lastKeepaliveTicks);
+        set => Volatile.Write(ref _lastKeepaliveTicks, value);
+    }
+
+    /// <summary>When the next keepalive is due (control thread).</summary>
+    public long NextKeepaliveTicks { get; set; }
+
+    /// <summary>Last known link state of <c>interface_name</c> (control thread; null = unknown / not checked).</summary>
+    public bool? LinkUp { get; set; }
+
+    public override string ToString() => $"path {Index} {PublicAddress} -> {RemoteAddress} ({Config.InterfaceName})";
+}
+
+/// <summary>Who set a path's status.</summary>
+public enum StatusOrigin
+{
+    Config,
+    Keepalive,
+    DeadTimer,
+    LinkMonitor,
+    Command,
+    Peer,
+}
