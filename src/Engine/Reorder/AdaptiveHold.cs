@@ -23,12 +23,34 @@ public sealed class AdaptiveHold
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxTicks, long.MaxValue >> 4);
         FloorTicks = floorTicks;
         MaxTicks = maxTicks;
+        ConfiguredMaxTicks = maxTicks;
         HoldTicks = maxTicks;
     }
 
-    public long FloorTicks { get; }
+    public long FloorTicks { get; private set; }
 
-    public long MaxTicks { get; }
+    public long MaxTicks { get; private set; }
+
+    /// <summary>The largest maximum <see cref="SetBounds"/> may set (max_buffdelay).</summary>
+    public long ConfiguredMaxTicks { get; }
+
+    /// <summary>
+    /// Narrows the bounds to what the measured paths call for (an MptFast peer's probes): the maximum to their delay
+    /// spread plus jitter (a 25 ms difference then costs a gap no more than that, not max_buffdelay), the floor to the
+    /// time a retransmission takes while the tunnel recovers losses. Both stay within [0, max_buffdelay].
+    /// </summary>
+    public void SetBounds(long floorTicks, long maxTicks)
+    {
+        MaxTicks = Math.Clamp(maxTicks, 1, ConfiguredMaxTicks);
+        FloorTicks = Math.Clamp(floorTicks, 0, MaxTicks);
+        if (!_hasSample)
+        {
+            HoldTicks = MaxTicks;
+            return;
+        }
+
+        Update();
+    }
 
     /// <summary>The hold time to use now.</summary>
     public long HoldTicks { get; private set; }

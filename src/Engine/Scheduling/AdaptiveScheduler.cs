@@ -69,8 +69,11 @@ public sealed class AdaptiveScheduler
         }
     }
 
+    /// <summary>Shortest <see cref="StaleAfterMicros"/>.</summary>
+    public const long DefaultStaleAfterMicros = 100_000;
+
     /// <summary>Echoes older than this (plus the path's RTT) make a path stale: its probes stopped coming back.</summary>
-    public long StaleAfterMicros { get; set; } = 100_000;
+    public long StaleAfterMicros { get; set; } = DefaultStaleAfterMicros;
 
     /// <summary>Extra delay a lost packet costs on average (retransmission by the tunnel, or the inner TCP's
     /// recovery when the tunnel does not retransmit), in µs.</summary>

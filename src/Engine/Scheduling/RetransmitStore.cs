@@ -46,7 +46,10 @@ public sealed class RetransmitStore
     /// Slots pushed out to make room (the oldest overall, or the one this number's place held) are written to
     /// <paramref name="evicted"/> (room for 2); returns how many.
     /// </summary>
-    public int Retain(int path, uint sequence, int slot, Span<int> evicted)
+    public int Retain(int path, uint sequence, int slot, Span<int> evicted) => Retain(path, sequence, slot, 0, 0, evicted);
+
+    /// <summary>As <see cref="Retain(int, uint, int, Span{int})"/>, remembering where the datagram lies in its slot.</summary>
+    public int Retain(int path, uint sequence, int slot, int offset, int length, Span<int> evicted)
     {
         int n = 0;
         ref Entry place = ref _index[(path * (_mask + 1)) + (int)(sequence & (uint)_mask)];
@@ -74,22 +77,25 @@ public sealed class RetransmitStore
         int tail = _orderHead + _orderCount;
         _order[tail >= Capacity ? tail - Capacity : tail] = (path, sequence);
         _orderCount++;
-        place = new Entry(slot + 1, sequence);
+        place = new Entry(slot + 1, sequence, offset, length);
         Count++;
         return n;
     }
 
     /// <summary>Takes the packet sent on <paramref name="path"/> as <paramref name="sequence"/> out of the store.</summary>
-    public bool TryTake(int path, uint sequence, out int slot)
+    public bool TryTake(int path, uint sequence, out int slot) => TryTake(path, sequence, out slot, out _, out _);
+
+    /// <summary>As <see cref="TryTake(int, uint, out int)"/>, with where the datagram lies in its slot.</summary>
+    public bool TryTake(int path, uint sequence, out int slot, out int offset, out int length)
     {
         ref Entry place = ref _index[(path * (_mask + 1)) + (int)(sequence & (uint)_mask)];
         if (place.Slot == 0 || place.Sequence != sequence)
         {
-            slot = -1;
+            (slot, offset, length) = (-1, 0, 0);
             return false;
         }
 
-        slot = place.Slot - 1;
+        (slot, offset, length) = (place.Slot - 1, place.Offset, place.Length);
         place.Slot = 0;
         Count--;
         return true;
@@ -114,5 +120,5 @@ public sealed class RetransmitStore
     }
 
     // Slot + 1, so that the default (0) means empty.
-    private record struct Entry(int Slot, uint Sequence);
+    private record struct Entry(int Slot, uint Sequence, int Offset = 0, int Length = 0);
 }

@@ -14,6 +14,10 @@ public enum ProbeFlags : byte
     /// <summary>The sender accepts data with a per-path sequence number in the GRE key field and answers loss
     /// reports (NACK ranges) by retransmitting.</summary>
     PathSequence = 0x02,
+
+    /// <summary>The sender puts received data back in sequence order (its reorder window is on): a path need not queue
+    /// to keep arrivals in order.</summary>
+    Reorders = 0x04,
 }
 
 /// <summary>
