@@ -70,13 +70,14 @@ def parse_iperf(load, data):
     }
 
 
-def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT):
-    """Runs one load; returns (metrics dict, raw iperf3 summary). daemons: [(side, pid)] for CPU."""
-    server = procs.start(["ip", "netns", "exec", tb.ns("b"), "iperf3", "-s", "-1", "-p", str(port)])
+def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT, wrap=()):
+    """Runs one load; returns (metrics dict, raw iperf3 summary). daemons: [(side, pid)] for CPU; wrap: a command
+    prefix for both iperf3s (mptcpize run)."""
+    server = procs.start(["ip", "netns", "exec", tb.ns("b"), *wrap, "iperf3", "-s", "-1", "-p", str(port)])
     try:
         _wait_listening(tb, port, server)
         cpu_before = {side: cpu_seconds(pid) for side, pid in daemons}
-        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *_client_args(load, target, seconds, omit, port)],
+        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *wrap, *_client_args(load, target, seconds, omit, port)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             out, err = client.communicate(timeout=seconds + omit + 20)

@@ -1,6 +1,7 @@
 # Installs the Debian packages the tests, demo and perf harness need — only those missing.
 # Sourced by scripts/*.sh. Needs root for apt-get; without root it only reports what is missing.
-MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps)
+# ethtool: offloads off on emulated links (LinkEmu); mptcpize: kernel MPTCP, the reference of the real-links matrix.
+MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps ethtool mptcpize)
 
 ensure_deps() {
   local missing=()
