@@ -28,11 +28,22 @@ LINK_SETS = [
      Link(50, 5)),
 ]
 
-# MptFast variants: extra config keys. The lead adds the adaptive scheduler's keys here.
+# MptFast variants: extra config keys. Weights are always in proportion to the start rates.
+#   static   - an original-style config (weights, reorder_window 0, no MptFast keys): MptFast schedules it adaptively
+#   weighted - the original's behaviour exactly (scheduler = weighted)
+#   reorder  - an original-style config with the reorder window on
+#   adaptive - MptFast's defaults: adaptive scheduler, reorder_window = auto, loss recovery
 VARIANTS = {
     "static": {"reorder_window": 0},
+    "weighted": {"reorder_window": 0, "scheduler": "weighted"},
     "reorder": {"reorder_window": 1000, "max_buffdelay_msec": 100},
+    "adaptive": {"reorder_window": "auto"},
 }
+
+
+def _window(value):
+    """reorder_window as the Scenario records it (auto = the largest window)."""
+    return 10000 if str(value) == "auto" else int(value)
 
 
 def weights(links):
@@ -53,6 +64,6 @@ def build(scenario):
         for variant, keys in VARIANTS.items():
             out.append(scenario(f"{name}:mptfast-{variant}", "mptfast",
                                 f"{description}; MptFast {variant} ({', '.join(f'{k}={v}' for k, v in keys.items())})",
-                                paths=paths, weights=weights(links), reorder_window=int(keys.get("reorder_window", 0)),
+                                paths=paths, weights=weights(links), reorder_window=_window(keys.get("reorder_window", 0)),
                                 links=links, conf=tuple(keys.items()), group=name, variant=f"mptfast-{variant}"))
     return out

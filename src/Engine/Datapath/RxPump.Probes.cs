@@ -19,7 +19,7 @@ public sealed partial class RxPump
     private bool _wakeTransmit;
 
     /// <summary>Slack on top of a measured delay spread before a gap is given up (probe timing, scheduling).</summary>
-    internal const long HoldMarginMicros = 2_000;
+    internal const long HoldMarginMicros = 5_000;
 
     /// <summary>Reports a loss no sooner than this after the gap appeared, whatever the path's jitter.</summary>
     internal const long MinLossToleranceMicros = 300;
@@ -55,9 +55,11 @@ public sealed partial class RxPump
     }
 
     /// <summary>
-    /// The reorder hold's bounds from the measured paths: at most the spread of their current peer-to-here delays plus
-    /// four jitters and a margin (when a gap's packet is on the slowest path, that is how late it comes); at least a
-    /// retransmission's round trip while per-path losses are reported.
+    /// The reorder hold from the measured paths: the spread of their peer-to-here delays (the slowest path's worst of the
+    /// last second against the fastest path's current one) plus four jitters and a margin — when a gap's packet is on
+    /// the slowest path, that is how late it comes — and, while per-path losses are reported, a retransmission's round
+    /// trip on top (and as the floor). A gap that fills costs only its own wait; one given up too early costs the inner
+    /// TCP a loss, so the hold is this bound, not the adaptive estimate of typical fills.
     /// </summary>
     private static void UpdateHold(ConnectionRuntime c, PathRuntime updated)
     {
@@ -66,7 +68,7 @@ public sealed partial class RxPump
             return;
         }
 
-        long earliest = long.MaxValue, latest = long.MinValue, jitter = 0, fastestRtt = long.MaxValue;
+        long earliest = long.MaxValue, latest = long.MinValue, jitter = 0, fastestRtt = long.MaxValue, tolerance = 0;
         bool losses = false;
         foreach (PathRuntime p in c.Paths)
         {
@@ -78,14 +80,16 @@ public sealed partial class RxPump
             PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
             if (e.IsValid)
             {
-                long arrival = e.ReverseBaseMicros + e.ReverseQueueMicros;
-                earliest = Math.Min(earliest, arrival);
-                latest = Math.Max(latest, arrival);
+                // The slowest arrival this path showed in the last second (its queue swings between probes), against
+                // the fastest path's current one.
+                earliest = Math.Min(earliest, e.ReverseBaseMicros + e.ReverseQueueMicros);
+                latest = Math.Max(latest, e.ReverseBaseMicros + Math.Max(e.ReverseQueueMicros, e.ReverseQueueMaxMicros));
                 jitter = Math.Max(jitter, e.ReverseJitterMicros);
-                fastestRtt = Math.Min(fastestRtt, e.SmoothedRttMicros);
+                fastestRtt = Math.Min(fastestRtt, Math.Max(e.SmoothedRttMicros, e.LatestRttMicros));
             }
 
             losses |= p.Measurement.Losses.Missing > 0;
+            tolerance = Math.Max(tolerance, p.Measurement.Losses.ToleranceMicros);
         }
 
         if (earliest == long.MaxValue)
@@ -93,9 +97,13 @@ public sealed partial class RxPump
             return;
         }
 
-        long retransmission = losses && c.SendsPathSequence ? fastestRtt + MinLossToleranceMicros + HoldMarginMicros : 0;
-        long max = latest - earliest + (4 * jitter) + HoldMarginMicros + retransmission;
-        hold.SetBounds(MonotonicClock.FromMicros(retransmission), MonotonicClock.FromMicros(max));
+        // A reported loss is back after the report's tolerance and about one round trip on the best path (report one
+        // way, retransmission the other, both through that path's queues), with some slack.
+        long retransmission = losses && c.WantsPathSequence ? tolerance + (fastestRtt * 3 / 2) + HoldMarginMicros : 0;
+
+        // Generous: a gap that fills costs only its wait, one given up too early costs the inner TCP a loss.
+        long max = ((latest - earliest) * 5 / 4) + (4 * jitter) + HoldMarginMicros + retransmission;
+        hold.SetBounds(MonotonicClock.FromMicros(retransmission), MonotonicClock.FromMicros(max), measured: true);
     }
 
     /// <summary>Per-path sequence number <paramref name="sequence"/> (GRE key) of a data packet on <paramref name="p"/>.</summary>
@@ -139,9 +147,10 @@ public sealed partial class RxPump
 
                 if (m.PeerPathIndex >= 0 && m.Losses.HasPending && m.Losses.NextDueMicros <= nowMicros && reports < _losses.Length)
                 {
+                    // A gap waits for what reordering inside the path has been seen to take (a FIFO path: nothing).
                     PathEstimate e = m.Estimate.Read();
-                    m.Losses.ToleranceMicros = Math.Max(MinLossToleranceMicros, 2 * e.ReverseJitterMicros);
-                    m.Losses.RepeatAfterMicros = Math.Max(5_000, e.SmoothedRttMicros * 2);
+                    m.Losses.ToleranceMicros = Math.Max(MinLossToleranceMicros, m.Losses.MaxReorderMicros * 5 / 4);
+                    m.Losses.RepeatAfterMicros = Math.Max(5_000, Math.Max(e.SmoothedRttMicros, e.LatestRttMicros) * 2);
                     reports += m.Losses.TakeReports(nowMicros, (byte)m.PeerPathIndex, _losses.AsSpan(reports));
                 }
 

@@ -170,8 +170,8 @@ public sealed partial class TxPump
 
     /// <summary>
     /// Answers the loss reports the receive thread queued: each reported packet still kept is sent again — same
-    /// connection sequence number, a new per-path number in its key — on the path where it now arrives first (another
-    /// than the one that lost it when there is one).
+    /// connection sequence number, a new per-path number in its key — on the path where it now arrives first; unless
+    /// the path that lost it is congested (its queue is long): then the loss is the inner transport's congestion signal.
     /// </summary>
     private void Retransmit()
     {
@@ -196,7 +196,7 @@ public sealed partial class TxPump
             }
 
             uint ok = c.OkMask;
-            uint others = ok & ~(1u << range.PathIndex);
+            bool congested = c.Adaptive.IsCongested(range.PathIndex);
             for (int j = 0; j < range.Count; j++)
             {
                 if (!_retained.TryTake(_pathBase[ci] + range.PathIndex, range.First + (uint)j, out int slot, out int offset, out int length))
@@ -205,10 +205,19 @@ public sealed partial class TxPump
                     continue;
                 }
 
-                int target = AdaptivePath(c, others != 0 ? others : ok, length);
+                if (congested)
+                {
+                    // A tail drop of a full queue: the inner TCP must see it and slow down (RFC 8084's concern with
+                    // tunnels that hide congestion); repairing it would only fill the queue further.
+                    _pool.Return(slot);
+                    c.Paths[range.PathIndex].Measurement.Counters.Tx.RetransmitSkippedCongested++;
+                    continue;
+                }
+
+                int target = AdaptivePath(c, ok, length);
                 if (target < 0)
                 {
-                    target = c.Scheduler.NextWeighted(others != 0 ? others : ok);
+                    target = c.Scheduler.NextWeighted(ok);
                 }
 
                 if (target < 0)

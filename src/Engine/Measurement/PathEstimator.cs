@@ -19,9 +19,9 @@ public readonly record struct PathEstimate(
     long ReverseJitterMicros,
     long DeliveredBytesPerSecond,
     long MaxDeliveredBytesPerSecond,
-    long CapacityBytesPerSecond,
-    long CapacityMicros,
-    int LossPpm)
+    int LossPpm,
+    long LatestRttMicros = 0,
+    long ReverseQueueMaxMicros = 0)
 {
     /// <summary>At least one echo arrived: round-trip time and forward delay are known.</summary>
     public bool IsValid => Version > 0;
@@ -29,8 +29,6 @@ public readonly record struct PathEstimate(
     /// <summary>Loss as a fraction.</summary>
     public double Loss => LossPpm / 1e6;
 
-    /// <summary>A capacity was measured (<see cref="CapacityBytesPerSecond"/>, at <see cref="CapacityMicros"/>).</summary>
-    public bool HasCapacity => CapacityMicros != 0;
 }
 
 /// <summary>
@@ -38,8 +36,7 @@ public readonly record struct PathEstimate(
 /// RFC 6298, and its windowed minimum), forward and reverse one-way delay (windowed minimum = base, smoothed − base =
 /// queueing; the forward queueing delay is the latest probe's, not smoothed), reverse jitter, the rate the peer
 /// received data at (per interval of at least <see cref="RateIntervalMicros"/>, and its maximum over
-/// <see cref="CapacityWindowMicros"/>), the path's capacity — the rate delivered over an interval during which the
-/// path's queue never emptied (the probes that open and close it both found a queue), when there was one — and the loss rate
+/// <see cref="CapacityWindowMicros"/>: what the path has shown it can carry) and the loss rate
 /// (packets sent before a probe versus packets received before it, exponentially weighted over
 /// <see cref="LossTimeConstantMicros"/>). One thread (the receive thread) owns it; no allocation.
 /// </summary>
@@ -61,25 +58,21 @@ public sealed class PathEstimator
     /// <summary>Packets the loss average must have seen before it reports anything.</summary>
     public const double MinLossPackets = 200;
 
-    /// <summary>Forward queueing delay beyond the path's jitter from which a probe counts as having found a queue.</summary>
-    public const long QueuedThresholdMicros = 1_000;
 
     private WindowedExtremum _minRtt = new(BaseWindowMicros, max: false);
     private WindowedExtremum _forwardBase = new(BaseWindowMicros, max: false);
     private WindowedExtremum _reverseBase = new(BaseWindowMicros, max: false);
     private WindowedExtremum _maxDelivered = new(CapacityWindowMicros, max: true);
+    private WindowedExtremum _maxReverseQueue = new(CapacityWindowMicros, max: true);
     private long _srtt;
     private long _forwardSmoothed;
     private long _reverseSmoothed;
     private long _reverseJitter;
     private bool _hasReverse;
     private long _delivered;
-    private long _capacity;
-    private long _capacityAt;
     private ulong _lastEchoTx;
     private Anchor _anchor;
     private bool _hasAnchor;
-    private bool _queuedSinceAnchor;
     private double _lostWeighted;
     private double _sentWeighted;
     private int _version;
@@ -116,6 +109,7 @@ public sealed class PathEstimator
             ReverseBaseMicros = reverseBase,
             ReverseQueueMicros = Math.Max(0, _reverseSmoothed - reverseBase),
             ReverseJitterMicros = _reverseJitter,
+            ReverseQueueMaxMicros = _maxReverseQueue.Update(nowMicros, Math.Max(0, reverse - reverseBase)),
         };
         return forward;
     }
@@ -137,7 +131,7 @@ public sealed class PathEstimator
         long forwardBase = _forwardBase.Update(nowMicros, forward);
         _forwardSmoothed = _version == 0 ? forward : _forwardSmoothed + ((forward - _forwardSmoothed) / 8);
         long queue = Math.Max(0, forward - forwardBase);
-        TakeDelivery(nowMicros, probe, queue > QueuedThresholdMicros + (2 * _reverseJitter));
+        TakeDelivery(nowMicros, probe);
         _version++;
         Estimate = Estimate with
         {
@@ -147,14 +141,13 @@ public sealed class PathEstimator
             ForwardQueueMicros = queue,
             DeliveredBytesPerSecond = _delivered,
             MaxDeliveredBytesPerSecond = _maxDelivered.HasValue ? _maxDelivered.Value : 0,
-            CapacityBytesPerSecond = _capacity,
-            CapacityMicros = _capacityAt,
+            LatestRttMicros = rtt,
             LossPpm = LossPpm(),
         };
         return true;
     }
 
-    private void TakeDelivery(long nowMicros, in ProbeTrailer probe, bool queued)
+    private void TakeDelivery(long nowMicros, in ProbeTrailer probe)
     {
         var record = new Anchor(probe.EchoArrivalMicros, probe.EchoTxPackets, probe.EchoPackets, probe.EchoBytes);
         if (!_hasAnchor || record.Arrival < _anchor.Arrival || record.TxPackets < _anchor.TxPackets
@@ -163,11 +156,9 @@ public sealed class PathEstimator
             // First record, or the peer's counters restarted: start over from here.
             _anchor = record;
             _hasAnchor = true;
-            _queuedSinceAnchor = queued;
             return;
         }
 
-        _queuedSinceAnchor &= queued;
         long span = (long)(record.Arrival - _anchor.Arrival);
         if (span < RateIntervalMicros)
         {
@@ -176,12 +167,6 @@ public sealed class PathEstimator
 
         _delivered = (long)((record.RxBytes - _anchor.RxBytes) * 1_000_000 / (ulong)span);
         _maxDelivered.Update(nowMicros, _delivered);
-        if (_queuedSinceAnchor && _delivered > 0)
-        {
-            // The queue never emptied in between (as far as two probes can tell): the link was busy all along.
-            _capacity = _capacityAt == 0 ? _delivered : (_capacity + _delivered) / 2;
-            _capacityAt = nowMicros;
-        }
 
         // Signed: a packet that overtook its probe on a reordering path counts as lost now and as extra next time.
         double sent = record.TxPackets - _anchor.TxPackets;
@@ -190,7 +175,6 @@ public sealed class PathEstimator
         _sentWeighted = (_sentWeighted * keep) + sent;
         _lostWeighted = (_lostWeighted * keep) + lost;
         _anchor = record;
-        _queuedSinceAnchor = queued;
     }
 
     private int LossPpm() => _sentWeighted < MinLossPackets

@@ -31,6 +31,10 @@ public sealed class AdaptiveHold
 
     public long MaxTicks { get; private set; }
 
+    /// <summary>The bounds come from measured path delays: the hold is their maximum (a gap's packet may be on the
+    /// slowest path), and fill observations no longer shorten it.</summary>
+    public bool Measured { get; private set; }
+
     /// <summary>The largest maximum <see cref="SetBounds"/> may set (max_buffdelay).</summary>
     public long ConfiguredMaxTicks { get; }
 
@@ -39,11 +43,12 @@ public sealed class AdaptiveHold
     /// spread plus jitter (a 25 ms difference then costs a gap no more than that, not max_buffdelay), the floor to the
     /// time a retransmission takes while the tunnel recovers losses. Both stay within [0, max_buffdelay].
     /// </summary>
-    public void SetBounds(long floorTicks, long maxTicks)
+    public void SetBounds(long floorTicks, long maxTicks, bool measured = false)
     {
         MaxTicks = Math.Clamp(maxTicks, 1, ConfiguredMaxTicks);
         FloorTicks = Math.Clamp(floorTicks, 0, MaxTicks);
-        if (!_hasSample)
+        Measured = measured;
+        if (!_hasSample || measured)
         {
             HoldTicks = MaxTicks;
             return;
@@ -92,6 +97,12 @@ public sealed class AdaptiveHold
 
     private void Update()
     {
+        if (Measured)
+        {
+            HoldTicks = MaxTicks;
+            return;
+        }
+
         long hold = (_smoothed8 >> 3) + Math.Min(_deviation4, MaxTicks);
         HoldTicks = Math.Clamp(hold, FloorTicks, MaxTicks);
     }

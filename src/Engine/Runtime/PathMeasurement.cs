@@ -68,7 +68,7 @@ public sealed class PathMeasurement
             .Add("reverse_queue_us", e.ReverseQueueMicros)
             .Add("reverse_jitter_us", e.ReverseJitterMicros)
             .Add("delivered_bytes_per_second", e.DeliveredBytesPerSecond)
-            .Add("capacity_bytes_per_second", e.CapacityBytesPerSecond)
+            .Add("max_delivered_bytes_per_second", e.MaxDeliveredBytesPerSecond)
             .Add("loss_ppm", e.LossPpm)
             .Add("scheduler_rate_bytes_per_second", (long)schedulerRate)
             .Add("probes_received", ref c.Rx.ProbesReceived)
@@ -78,7 +78,8 @@ public sealed class PathMeasurement
             .Add("path_sequence_missing", ref c.Rx.PathSequenceMissing)
             .Add("path_sequence_reordered", ref c.Rx.PathSequenceReordered)
             .Add("retransmitted", ref c.Tx.Retransmitted)
-            .Add("retransmit_missed", ref c.Tx.RetransmitMissed);
+            .Add("retransmit_missed", ref c.Tx.RetransmitMissed)
+            .Add("retransmit_skipped_congested", ref c.Tx.RetransmitSkippedCongested);
     }
 }
 
@@ -126,6 +127,9 @@ public struct MeasurementTxCounters
     /// <summary>Packets sent again on this path because the peer reported them lost (on any path).</summary>
     public long Retransmitted;
 
-    /// <summary>Reported packets no longer kept (too old): left to the inner transport.</summary>
+    /// <summary>Reported packets no longer kept (too old, or already sent again): left to the inner transport.</summary>
     public long RetransmitMissed;
+
+    /// <summary>Reported packets not sent again because the path was congested (a tail drop the inner TCP must see).</summary>
+    public long RetransmitSkippedCongested;
 }

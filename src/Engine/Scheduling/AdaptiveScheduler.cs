@@ -29,15 +29,17 @@ public sealed class AdaptiveScheduler
     /// <summary>Highest learnt rate (bytes/s; 100 Gbit/s).</summary>
     public const double MaxRate = 12_500_000_000;
 
-    /// <summary>Growth per measurement of a busy path without a queue, beyond its last measured capacity.</summary>
-    public const double ProbeGain = 1.05;
+    /// <summary>Growth per measurement of a busy path without a queue.</summary>
+    public const double ProbeGain = 1.25;
 
-    /// <summary>Growth per measurement of a busy path without a queue below <see cref="RecoverBelow"/> of its last
-    /// measured capacity, or with none measured yet.</summary>
-    public const double RecoverGain = 1.5;
+    /// <summary>A path's rate may grow to this multiple of the most it delivered in the last second.</summary>
+    public const double ProbeHeadroom = 1.25;
 
-    /// <summary>Share of the last measured capacity below which a path recovers at <see cref="RecoverGain"/>.</summary>
-    public const double RecoverBelow = 0.9;
+    /// <summary>Offered ÷ received above which a queued path counts as saturated.</summary>
+    public const double SaturatedOffer = 1.1;
+
+    /// <summary>Shortest interval a rate adjustment looks at (offered bytes are counted over it).</summary>
+    public const long MinAdjustMicros = 20_000;
 
     /// <summary>Share of its rate a path must have been offered to count as busy (and to grow).</summary>
     public const double BusyShare = 0.6;
@@ -91,6 +93,13 @@ public sealed class AdaptiveScheduler
     /// <summary>Queueing delay up to which a path counts as open for more with a reordering receiver.</summary>
     public const long QueueTargetMicros = 2_000;
 
+    /// <summary>Forward queueing delay (beyond twice the jitter) from which a path counts as congested: a loss there
+    /// is the bottleneck's tail drop, the inner transport's signal to slow down — not one for the tunnel to repair.</summary>
+    public const long CongestedQueueMicros = 10_000;
+
+    /// <summary>The last measurement found <paramref name="path"/>'s queue long (see <see cref="CongestedQueueMicros"/>).</summary>
+    public bool IsCongested(int path) => _paths[path].Queue > CongestedQueueMicros + (2 * _paths[path].Jitter);
+
     /// <summary>Learnt rate of <paramref name="path"/>, bytes/s.</summary>
     public double RateOf(int path) => _paths[path].Rate;
 
@@ -116,7 +125,15 @@ public sealed class AdaptiveScheduler
 
     /// <summary>
     /// Takes a new estimate of <paramref name="path"/> (ignored unless its version changed) and adapts the path's
-    /// rate to what the interval since the last one showed.
+    /// rate to what the interval since the last one showed:
+    /// <list type="bullet">
+    /// <item>the peer received more than the rate: the rate rises to that;</item>
+    /// <item>saturated — its queue grew beyond the threshold while this end offered it more than the peer received —:
+    /// the rate falls to what was received (at most halved per step: one sample may be noisy);</item>
+    /// <item>kept busy (offered ≥ <see cref="BusyShare"/> of the rate) without a queue: the rate grows by
+    /// <see cref="ProbeGain"/>, but never beyond <see cref="ProbeHeadroom"/> × the most the path delivered in the last
+    /// second (or <see cref="InitialRate"/>, so that an unused path can be tried) — growth needs evidence.</item>
+    /// </list>
     /// </summary>
     public void Observe(int path, in PathEstimate estimate, long nowMicros)
     {
@@ -132,37 +149,43 @@ public sealed class AdaptiveScheduler
         p.Queue = estimate.ForwardQueueMicros;
         p.Srtt = estimate.SmoothedRttMicros;
         p.Loss = estimate.Loss;
+        p.Jitter = estimate.ReverseJitterMicros;
+
+        // The virtual queue cannot be longer than the measured one plus what was sent since that probe left (about a
+        // round trip): a real queue tail-drops at its limit, a virtual one would grow without end.
+        Drain(ref p, nowMicros);
+        p.Backlog = Math.Min(p.Backlog, (estimate.ForwardQueueMicros + Math.Max(estimate.SmoothedRttMicros, MinAdjustMicros)) * p.Rate / 1e6);
+        double ceiling = Math.Max(InitialRate, ProbeHeadroom * estimate.MaxDeliveredBytesPerSecond);
         if (!p.Valid)
         {
+            // Start from what the path already carried (the weighted list ran until now), not from scratch.
             p.Valid = true;
+            p.Rate = Math.Clamp(Math.Max(InitialRate, estimate.MaxDeliveredBytesPerSecond), MinRate, MaxRate);
             p.AdjustedAt = nowMicros;
             p.Offered = 0;
             return;
         }
 
         long interval = nowMicros - p.AdjustedAt;
-        if (interval <= 0)
+        if (interval < MinAdjustMicros)
         {
             return;
         }
 
         double offered = p.Offered * 1e6 / interval;
-        bool busy = offered >= BusyShare * p.Rate;
-        p.Jitter = estimate.ReverseJitterMicros;
-        if (estimate.HasCapacity && estimate.CapacityMicros != p.CapacityAt)
+        bool queued = estimate.ForwardQueueMicros > QueueThresholdMicros + (2 * estimate.ReverseJitterMicros);
+        if (estimate.DeliveredBytesPerSecond > p.Rate)
         {
-            // A measured capacity (the path stayed queued over an interval): the rate to use.
-            p.CapacityAt = estimate.CapacityMicros;
-            p.Capacity = estimate.CapacityBytesPerSecond;
-            p.Rate = Math.Clamp(p.Capacity, MinRate, MaxRate);
+            // The path carried more than the rate says: it can.
+            p.Rate = Math.Min(estimate.DeliveredBytesPerSecond, MaxRate);
         }
-        else if (busy && estimate.ForwardQueueMicros <= QueueThresholdMicros + (2 * estimate.ReverseJitterMicros))
+        else if (queued && estimate.DeliveredBytesPerSecond > 0 && offered > SaturatedOffer * estimate.DeliveredBytesPerSecond)
         {
-            // Kept busy and no queue: there is room. Back to the last capacity quickly, beyond it gently.
-            p.Rate = p.Rate < RecoverBelow * p.Capacity
-                ? Math.Min(p.Rate * RecoverGain, p.Capacity)
-                : p.Rate * (p.Capacity > 0 ? ProbeGain : RecoverGain);
-            p.Rate = Math.Clamp(p.Rate, MinRate, MaxRate);
+            p.Rate = Math.Clamp(Math.Max(estimate.DeliveredBytesPerSecond, p.Rate / 2), MinRate, p.Rate);
+        }
+        else if (!queued && offered >= BusyShare * p.Rate)
+        {
+            p.Rate = Math.Clamp(Math.Min(p.Rate * ProbeGain, ceiling), MinRate, MaxRate);
         }
 
         p.Offered = 0;
@@ -190,7 +213,12 @@ public sealed class AdaptiveScheduler
             Drain(ref p, nowMicros);
             double perMicro = p.Rate / 1e6;
             double serialisation = segmentBytes / perMicro;
-            double wait = UseMeasuredQueue ? Math.Max(p.Backlog / perMicro, p.Queue) : p.Backlog / perMicro;
+            // The virtual queue, unless the last measurement found more (less what has drained since it was taken).
+            double wait = p.Backlog / perMicro;
+            if (UseMeasuredQueue)
+            {
+                wait = Math.Max(wait, p.Queue - (nowMicros - p.SeenAt));
+            }
             double arrival = wait + p.Base + serialisation + (p.Loss * LossCostMicros);
             if (arrival < bestArrival)
             {
@@ -249,8 +277,6 @@ public sealed class AdaptiveScheduler
         public double Loss;
         public long Jitter;
         public double Rate;
-        public double Capacity;
-        public long CapacityAt;
         public double Backlog;
         public long DrainedAt;
         public double Offered;

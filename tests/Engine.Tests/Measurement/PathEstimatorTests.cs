@@ -61,24 +61,26 @@ public class PathEstimatorTests
         PathEstimate est = e.Estimate;
         Assert.Equal(90 * 1250 * 50, est.DeliveredBytesPerSecond);
         Assert.InRange(est.Loss, 0.099, 0.101);
-        Assert.False(est.HasCapacity); // never queued: delivered says nothing about capacity
     }
 
     [Fact]
-    public void Capacity_is_measured_only_over_intervals_where_the_path_stayed_queued()
+    public void The_most_a_path_delivered_in_the_last_second_is_kept_and_then_forgotten()
     {
         var e = new PathEstimator();
         ulong bytes = 0;
-        e.OnProbe(20_000, Probe(17_000, 0, Forward, 0, 0, bytes));
-        for (int k = 1; k <= 10; k++)
+        long ours = 0;
+        for (int k = 0; k <= 60; k++, ours += 20_000)
         {
-            long ours = k * 20_000L;
-            bytes += 25_000; // 1.25 MB/s while the probes find 8 ms of queue
-            e.OnProbe(ours + 20_000 + 8_000, Probe(ours + 25_000, ours, Forward + 8_000, 0, 0, bytes));
+            bytes += k < 10 ? 25_000UL : 5_000UL; // 1.25 MB/s for 200 ms, then 250 kB/s
+            e.OnProbe(ours + 20_000, Probe(ours + 17_000, ours, Forward, 0, 0, bytes));
+            if (k == 12)
+            {
+                Assert.InRange(e.Estimate.MaxDeliveredBytesPerSecond, 1_240_000, 1_260_000);
+            }
         }
 
-        Assert.True(e.Estimate.HasCapacity);
-        Assert.InRange(e.Estimate.CapacityBytesPerSecond, 1_240_000, 1_260_000);
+        Assert.InRange(e.Estimate.DeliveredBytesPerSecond, 240_000, 260_000);
+        Assert.InRange(e.Estimate.MaxDeliveredBytesPerSecond, 240_000, 260_000);
     }
 
     [Fact]

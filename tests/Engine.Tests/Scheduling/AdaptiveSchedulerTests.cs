@@ -81,7 +81,7 @@ public class AdaptiveSchedulerTests
     public void A_path_with_weight_zero_never_carries_data()
     {
         var scheduler = new AdaptiveScheduler([1, 0]);
-        var estimate = new PathEstimate(1, 2_000, 2_000, 1_000, 0, 1_000, 0, 0, 0, 0, 0, 0, 0);
+        var estimate = new PathEstimate(1, 2_000, 2_000, 1_000, 0, 1_000, 0, 0, 0, 0, 0);
         scheduler.Observe(0, estimate, 10);
         scheduler.Observe(1, estimate, 10);
 
@@ -95,9 +95,9 @@ public class AdaptiveSchedulerTests
         var scheduler = new AdaptiveScheduler([1, 1]);
         Assert.Equal(1, scheduler.BurstSegments(0, 1400)); // 10 Mbit/s before any measurement: 250 µs < one segment
 
-        var fast = new PathEstimate(1, 2_000, 2_000, 1_000, 5_000, 1_000, 0, 0, 0, 0, 1_250_000_000, 5, 0);
-        scheduler.Observe(0, fast, 10); // validates
-        scheduler.Observe(0, fast with { Version = 2, CapacityMicros = 6 }, 20_000); // 10 Gbit/s measured
+        // The path delivered 10 Gbit/s before it was measured (the weighted list ran): the rate starts from there.
+        var fast = new PathEstimate(1, 2_000, 2_000, 1_000, 0, 1_000, 0, 0, 1_250_000_000, 1_250_000_000, 0);
+        scheduler.Observe(0, fast, 10);
         Assert.Equal(AdaptiveScheduler.MaxBurstSegments, scheduler.BurstSegments(0, 1400));
         Assert.Equal(16, scheduler.BurstSegments(0, 1400, limit: 16));
     }
