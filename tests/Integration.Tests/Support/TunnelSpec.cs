@@ -38,6 +38,9 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
     /// <summary>Extra [connection] lines (MptFast keys such as loss_recovery, probe_interval_msec).</summary>
     public string ConnectionExtra { get; init; } = "";
 
+    /// <summary>The path (0-based) marked <c>cmd_default = 1</c> (MPT-SPEC §5.5), or -1.</summary>
+    public int CmdDefaultPath { get; init; } = -1;
+
     public int MaxBuffDelayMs { get; init; } = 100;
 
     public int KeepaliveTime { get; init; } = 1;
@@ -125,6 +128,7 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
                 weight_in      = {p.Weight}
                 weight_out     = {p.Weight}
                 status         = 0
+                cmd_default    = {(i == CmdDefaultPath ? 1 : 0)}
 
                 """);
             if (ipVer == 4)
