@@ -4,7 +4,8 @@
 #   scripts/demo.sh [--paths 1|2] [--seconds N] [--keep-logs] [--no-offload]
 #
 # Installs what it needs (root, Debian packages), publishes the NativeAOT binary if missing, builds the testbed
-# (../shared/testbed/netns-testbed.sh: path i = 198.18.i.1 <-> 198.18.i.2), starts one daemon per side
+# (../shared/testbed/netns-testbed.sh: path i = 198.18.i.1 <-> 198.18.i.2), writes both sides' configuration
+# with `mptfast init-config` (SHA-256 control authentication, one fresh key), starts one daemon per side
 # (tunnel 198.19.0.1 <-> 198.19.0.2, fd00:ff::1 <-> fd00:ff::2), pings through the tunnel over IPv4 and IPv6,
 # runs an iperf3 TCP transfer, prints the throughput and the per-path counters, and tears everything down — also
 # on Ctrl-C or failure. Exits non-zero if any step failed. Only namespaces it creates, only 198.18/15, fd00::/8.
@@ -67,10 +68,10 @@ step() { echo; echo "== $*"; }
 step "testbed: $PATHS path(s) between $NSA and $NSB"
 bash "$TESTBED" --prefix "$PREFIX" up --paths 2 --v6
 
-step "configuration: the built-in example, both sides"
-"$BIN" init-config --side a --paths "$PATHS" "$WORK/a"
-"$BIN" init-config --side b --paths "$PATHS" "$WORK/b"
+step "configuration: the built-in example, both sides, SHA-256 control authentication with a fresh shared key"
+"$BIN" init-config --side a --paths "$PATHS" --peer-dir "$WORK/b" "$WORK/a"
 "$BIN" check -c "$WORK/a"
+"$BIN" check -c "$WORK/b"
 
 start_daemon() {
   local side=$1 ns=$2

@@ -1,7 +1,9 @@
 # Installs the Debian packages the tests, demo and perf harness need — only those missing.
 # Sourced by scripts/*.sh. Needs root for apt-get; without root it only reports what is missing.
 # ethtool: offloads off on emulated links (LinkEmu); mptcpize: kernel MPTCP, the reference of the real-links matrix.
-MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps ethtool mptcpize)
+# dpkg-dev, binutils, lintian, go-md2man: scripts/package.sh; systemd (systemd-analyze) and strace: the service unit's tests.
+MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps
+  ethtool mptcpize dpkg-dev binutils lintian go-md2man systemd strace)
 
 ensure_deps() {
   local missing=()

@@ -1,5 +1,9 @@
+using System.Reflection;
 using MptFast.Engine.Logging;
 using MptFast.Host.Commands;
+
+// The executable is built for linux-x64 only (NativeAOT, TUN, netlink): its file modes and signals are Linux ones.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 namespace MptFast.Host;
 
@@ -49,7 +53,8 @@ internal static class Program
                 Console.Out.Write(rest.Length > 0 ? Help.For(rest[0]) : Help.Main);
                 return ExitOk;
             case "--version" or "version":
-                Console.Out.WriteLine("mptfast " + typeof(Program).Assembly.GetName().Version);
+                // The changelog's version and, where the build knew it, the commit (+sha).
+                Console.Out.WriteLine("mptfast " + typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
                 return ExitOk;
             case "run":
                 return DaemonCommand.Run(rest);

@@ -12,7 +12,14 @@ namespace MptFast.Host.Commands;
 /// <summary><c>mptfast run</c> / <c>mptsrv</c>: the daemon in the foreground until SIGINT/SIGTERM (MPT-SPEC §9.6 Required).</summary>
 internal static class DaemonCommand
 {
-    public const string DefaultConfDir = "conf";
+    /// <summary>Where an installed system keeps its configuration (the package's unit runs <c>-c /etc/mptfast</c>).</summary>
+    public const string SystemConfDir = "/etc/mptfast";
+
+    /// <summary>
+    /// <c>./conf</c>, the original's layout relative to the working directory (MPT-SPEC §5.1), when it exists; else the
+    /// installed system's <see cref="SystemConfDir"/>, so <c>mptfast status</c> and <c>check</c> find its command port and files.
+    /// </summary>
+    public static string DefaultConfDir => Directory.Exists("conf") ? "conf" : SystemConfDir;
 
     /// <summary>The original's daemon takes only <c>-d</c>; anything else is our <c>run</c> syntax.</summary>
     public static int RunAsMptsrv(string[] args) => Run(args);

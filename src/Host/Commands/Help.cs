@@ -11,7 +11,8 @@ internal static class Help
           mptfast check [-c DIR]                   validate a configuration directory and exit
           mptfast status [--json] [-p PORT] [-6]   state and counters of the running daemon
           mptfast print-portmap                    the port map compiled into this binary
-          mptfast init-config --side a|b DIR       write the built-in example configuration
+          mptfast init-config [--side a|b] [--peer-dir DIR2] DIR
+                                                   write the example configuration with a fresh auth_key
           mptfast [-6] [-p PORT] COMMAND [ARGS]    the original mpt commands (also: mpt COMMAND):
               show status | path up|down LOCAL REMOTE | int IF up|down | addr add|del IP[/LEN] dev IF
               reload [FILE] | restart [FILE] | delete FILE | save [FILE] | create FILE
@@ -19,8 +20,8 @@ internal static class Help
           mptfast --version
 
         DIR is a configuration directory in the original's layout: DIR/interface.conf and
-        DIR/connections/*.conf (default: ./conf). The command port comes from DIR/interface.conf
-        ([general] cmdport_local, default 60456) or -p PORT.
+        DIR/connections/*.conf (default: ./conf when it exists, else /etc/mptfast). The command port
+        comes from DIR/interface.conf ([general] cmdport_local, default 60456) or -p PORT.
 
         Exit status of the mpt commands: 0 the daemon answered CMD_OK; 1 unknown command; 3 invalid IP
         address; 4 invalid prefix length; 5 wrong parameters (nothing sent); 6 the daemon answered
@@ -51,7 +52,8 @@ internal static class Help
         "ready: ..." says the tunnel is up.
 
         Options:
-          -c, --config DIR    configuration directory (default ./conf)
+          -c, --config DIR    configuration directory (default ./conf when it exists, else
+                              /etc/mptfast)
           -d                  do not read commands from stdin (as the original's -d); the default when
                               stdin is not a terminal
           --log-level LEVEL   debug, info (default), warn, error

@@ -15,7 +15,7 @@ internal sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _log = new();
     private readonly string _ns;
 
-    private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs)
+    private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs, IReadOnlyList<string>? wrapper = null)
     {
         _ns = ns;
         ConfDir = confDir;
@@ -26,7 +26,7 @@ internal sealed class DaemonProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (string a in (string[])["netns", "exec", ns, TestEnvironment.MptfastBinary, "run", "-c", confDir, "--log-level", "debug", .. extraArgs])
+        foreach (string a in (string[])["netns", "exec", ns, .. wrapper ?? [], TestEnvironment.MptfastBinary, "run", "-c", confDir, "--log-level", "debug", .. extraArgs])
         {
             psi.ArgumentList.Add(a);
         }
@@ -61,6 +61,17 @@ internal sealed class DaemonProcess : IDisposable
     {
         var d = new DaemonProcess(ns, confDir, extraArgs);
         d.WaitForLog("ready", TimeSpan.FromSeconds(20));
+        return d;
+    }
+
+    /// <summary>
+    /// As <see cref="Start"/>, with the binary run by <paramref name="wrapper"/> (e.g. strace, setpriv): <see cref="Pid"/>
+    /// is then the wrapper's, and the daemon is its descendant.
+    /// </summary>
+    public static DaemonProcess StartWrapped(string ns, string confDir, IReadOnlyList<string> wrapper, params string[] extraArgs)
+    {
+        var d = new DaemonProcess(ns, confDir, extraArgs, wrapper);
+        d.WaitForLog("ready", TimeSpan.FromSeconds(30));
         return d;
     }
 
