@@ -19,6 +19,7 @@ LINK_SETS = [
     ("rl-15+5-1-25", "15+5 Mbit/s, 1/25 ms", Link(15, 1), Link(5, 25)),
     ("rl-15+5-25-1", "15+5 Mbit/s, 25/1 ms", Link(15, 25), Link(5, 1)),
     ("rl-dsl-lte", "DSL+LTE: 100+20 Mbit/s, 5/40 ms", Link(100, 5), Link(20, 40)),
+    ("rl-100+20-0-0", "100+20 Mbit/s, no added delay (the original-style config's target)", Link(100, 0), Link(20, 0)),
     ("rl-100+100-loss", "100+100 Mbit/s, 1/1 ms, 1 % loss on path 2", Link(100, 1), Link(100, 1, loss_pct=1)),
     ("rl-50+50-jitter", "50+50 Mbit/s, 10±5 ms jitter on both (order kept)", Link(50, 10, jitter_ms=5), Link(50, 10, jitter_ms=5)),
     ("rl-200+200-2-10", "200+200 Mbit/s, 2/10 ms", Link(200, 2), Link(200, 10)),
