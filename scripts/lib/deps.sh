@@ -5,9 +5,12 @@
 MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps
   ethtool mptcpize dpkg-dev binutils lintian go-md2man systemd strace)
 
-ensure_deps() {
+ensure_deps() { ensure_apt_packages "${MPTFAST_APT_PACKAGES[@]}"; }
+
+# Installs the named Debian packages that are missing (e.g. scripts/fuzz.sh: afl++).
+ensure_apt_packages() {
   local missing=()
-  for pkg in "${MPTFAST_APT_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
