@@ -56,6 +56,8 @@ def parse_args(argv):
     p.add_argument("--runs", type=int, help="runs per scenario and load (default 3, quick 1)")
     p.add_argument("--seconds", type=int, help="length of each load in seconds (default 10, quick 2)")
     p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
+    p.add_argument("--cc", help="TCP congestion control of the TCP loads (iperf3 -C, e.g. cubic; default: the "
+                                "namespaces' default, bbr on this kernel)")
     p.add_argument("--loads", help="comma-separated loads (default: all, quick: tcp1)")
     p.add_argument("--out", default=os.path.join(ROOT, "perf", "results"), help="output directory (default perf/results)")
     p.add_argument("--tag", help="appended to the result files' name: DATE-HOST-TAG.json (default: real-links with --matrix)")
@@ -310,6 +312,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
 
 def main(argv):
     args = parse_args(argv)
+    loadmod.CONGESTION = args.cc
     if os.geteuid() != 0:
         print("perf: needs root (network namespaces)", file=sys.stderr)
         return EXIT_USAGE

@@ -27,8 +27,14 @@ def _wait_listening(tb, port, server, seconds=5.0):
     raise HarnessError(f"iperf3 server did not listen on port {port} within {seconds} s")
 
 
+# TCP congestion control of the TCP loads (iperf3 -C), None = the namespace's default (bbr on this kernel).
+CONGESTION = None
+
+
 def _client_args(load, target, seconds, omit, port):
     args = ["iperf3", "-c", target, "-p", str(port), "-t", str(seconds), "-J", "--connect-timeout", "3000"]
+    if load.proto == "tcp" and CONGESTION:
+        args += ["-C", CONGESTION]
     if load.proto == "tcp":
         if omit:   # skip slow start; not for UDP, where --omit breaks iperf3 3.12's loss accounting
             args += ["-O", str(omit)]

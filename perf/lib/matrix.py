@@ -19,6 +19,7 @@ LINK_SETS = [
     ("rl-15+5-1-25", "15+5 Mbit/s, 1/25 ms", Link(15, 1), Link(5, 25)),
     ("rl-15+5-25-1", "15+5 Mbit/s, 25/1 ms", Link(15, 25), Link(5, 1)),
     ("rl-dsl-lte", "DSL+LTE: 100+20 Mbit/s, 5/40 ms", Link(100, 5), Link(20, 40)),
+    ("rl-100+20-0-0", "100+20 Mbit/s, no added delay (the original-style config's target)", Link(100, 0), Link(20, 0)),
     ("rl-100+100-loss", "100+100 Mbit/s, 1/1 ms, 1 % loss on path 2", Link(100, 1), Link(100, 1, loss_pct=1)),
     ("rl-50+50-jitter", "50+50 Mbit/s, 10±5 ms jitter on both (order kept)", Link(50, 10, jitter_ms=5), Link(50, 10, jitter_ms=5)),
     ("rl-200+200-2-10", "200+200 Mbit/s, 2/10 ms", Link(200, 2), Link(200, 10)),
@@ -28,11 +29,22 @@ LINK_SETS = [
      Link(50, 5)),
 ]
 
-# MptFast variants: extra config keys. The lead adds the adaptive scheduler's keys here.
+# MptFast variants: extra config keys. Weights are always in proportion to the start rates.
+#   static   - an original-style config (weights, reorder_window 0, no MptFast keys): MptFast schedules it adaptively
+#   weighted - the original's behaviour exactly (scheduler = weighted)
+#   reorder  - an original-style config with the reorder window on
+#   adaptive - MptFast's defaults: adaptive scheduler, reorder_window = auto, loss recovery
 VARIANTS = {
     "static": {"reorder_window": 0},
+    "weighted": {"reorder_window": 0, "scheduler": "weighted"},
     "reorder": {"reorder_window": 1000, "max_buffdelay_msec": 100},
+    "adaptive": {"reorder_window": "auto"},
 }
+
+
+def _window(value):
+    """reorder_window as the Scenario records it (auto = the largest window)."""
+    return 10000 if str(value) == "auto" else int(value)
 
 
 def weights(links):
@@ -53,6 +65,6 @@ def build(scenario):
         for variant, keys in VARIANTS.items():
             out.append(scenario(f"{name}:mptfast-{variant}", "mptfast",
                                 f"{description}; MptFast {variant} ({', '.join(f'{k}={v}' for k, v in keys.items())})",
-                                paths=paths, weights=weights(links), reorder_window=int(keys.get("reorder_window", 0)),
+                                paths=paths, weights=weights(links), reorder_window=_window(keys.get("reorder_window", 0)),
                                 links=links, conf=tuple(keys.items()), group=name, variant=f"mptfast-{variant}"))
     return out

@@ -71,6 +71,9 @@ SCENARIOS = [
              paths=(1, 2), weights=(1, 1)),
     Scenario("mptfast-2path-reorder64", "mptfast", "MptFast, 2 equal paths, reorder window 64",
              paths=(1, 2), weights=(1, 1), reorder_window=64),
+    Scenario("mptfast-2path-default", "mptfast",
+             "MptFast, 2 equal paths, MptFast's defaults (adaptive scheduler, reorder_window = auto, loss recovery)",
+             paths=(1, 2), weights=(1, 1), reorder_window=10000, conf=(("reorder_window", "auto"),)),
     Scenario("mptfast-2path-w3-1", "mptfast", "MptFast, 2 paths weighted 3:1, reorder window off",
              paths=(1, 2), weights=(3, 1)),
     # Shaped: single-path references first, so the aggregate can be compared with their sum.
@@ -109,7 +112,7 @@ BY_NAME = {s.name: s for s in SCENARIOS}
 # Named sets for --only (and --matrix).
 SETS = {"real-links": [s.name for s in MATRIX], "linkemu-capacity": [s.name for s in CAPACITY]}
 
-QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path"]
+QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-default"]
 
 # Shaped aggregates: multipath scenario -> the single-path scenarios whose figures it should reach
 # in sum (100+100 is compared with twice the 100 Mbit/s single path: both paths are shaped alike).

@@ -185,7 +185,7 @@ public class PerfHarnessTests
             Assert.Contains(option, r.Stdout, StringComparison.Ordinal);
         }
 
-        foreach (string scenario in (string[])["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-reorder64",
+        foreach (string scenario in (string[])["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-reorder64", "mptfast-2path-default",
                      "mptfast-2path-w3-1", "mptfast-2path-shaped100-100", "mptfast-2path-shaped100-20", "rl-dsl-lte:mptcp",
                      "rl-outage:mptfast-reorder", "linkemu-20ms"])
         {

@@ -37,6 +37,7 @@ public sealed partial class RxPump : IDisposable
     private readonly ReceiveRounds _rounds;
     private readonly WakeEvent _wake;
     private readonly PollSet _poll;
+    private readonly TxPump? _transmit;
     private volatile bool _stopping;
 
     // When this wake-up began: the arrival time of everything received in it. Pushing with it (not the time of each
@@ -63,14 +64,18 @@ public sealed partial class RxPump : IDisposable
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
 
+    /// <summary>Most datagram slots the pool reserves for what the reorder buffers hold (all connections together).</summary>
+    internal const int HeldBudget = 8192;
+
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
     internal const int GroSpareMessages = 64;
 
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
     /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
-    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default)
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default, TxPump? transmit = null)
     {
         _connections = connections;
+        _transmit = transmit;
         var sockets = new List<(ConnectionRuntime, PathRuntime)>();
         int held = 0;
         int maxPaths = 1;
@@ -85,6 +90,11 @@ public sealed partial class RxPump : IDisposable
         }
 
         _sockets = [.. sockets];
+
+        // Room for what the reorder buffers may hold: their windows, but no more than HeldBudget for all of them (a
+        // window of 10,000 — reorder_window = auto — would otherwise cost 20 MiB of slots per connection). Beyond it
+        // a round receives less until holds are released; what is held is bounded by rate × hold anyway.
+        held = Math.Min(held, HeldBudget);
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + ReceiveRounds.MergeCapacity, slotSize);
         _merger = new ArrivalMerger(ReceiveRounds.MergeCapacity, maxPaths * ReceiveRounds.MergeRunsPerPath);
         _rounds = new ReceiveRounds(_sockets.Length, _merger, MaxDatagramsPerRead);
@@ -188,6 +198,7 @@ public sealed partial class RxPump : IDisposable
 
         ExpireReorder();
         FlushTun();
+        SendProbes(Stopwatch.GetTimestamp());
     }
 
     public void Stop()
@@ -265,7 +276,7 @@ public sealed partial class RxPump : IDisposable
 
     private int WaitMilliseconds()
     {
-        long next = long.MaxValue;
+        long next = NextProbeDue();
         foreach (ConnectionRuntime c in _connections)
         {
             if (c.Reorder is { } reorder)

@@ -90,15 +90,17 @@ internal sealed class TunnelFixture : IDisposable
     /// A TCP transfer of <paramref name="bytes"/> from side a to side b's tunnel address; returns the sender's and the
     /// receiver's "bytes sha256" lines. <paramref name="during"/> runs on this thread while the transfer is under way.
     /// </summary>
-    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false)
+    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false,
+        string? congestionControl = null)
     {
         string script = Path.Combine(TestEnvironment.ScriptsDir, "sha_transfer.py");
         string addr = v6 ? TunnelSpec.TunnelAddress6('b') : TunnelSpec.TunnelAddress('b');
         string t = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
         var receiver = Task.Run(() => Testbed.Exec('b', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "recv", addr, port.ToString(CultureInfo.InvariantCulture), t));
         Thread.Sleep(500); // let the receiver listen
-        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "send", addr,
-            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t));
+        string[] cc = congestionControl is null ? [] : ["SHA_TRANSFER_CC=" + congestionControl];
+        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), "env", [.. cc, Proc.Python, script, "send", addr,
+            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t]));
         during?.Invoke();
         ProcResult s = sender.GetAwaiter().GetResult();
         ProcResult r = receiver.GetAwaiter().GetResult();
