@@ -146,6 +146,7 @@ def write_mptfast_config(directory, side, scenario):
 tunnel_num    = 1
 accept_remote = 0
 cmdport_local = {COMMAND_PORT}
+control_socket = {os.path.abspath(os.path.join(directory, "control.sock"))}
 
 [tun_0]
 name      = tun0

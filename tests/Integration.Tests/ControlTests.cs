@@ -324,7 +324,7 @@ public class ControlTests(ITestOutputHelper output)
             {
                 string file = Path.Combine(dir, "interface.conf");
                 File.WriteAllText(file, File.ReadAllText(file).Replace(
-                    $"cmdport_local = {TunnelSpec.CommandPort}", "cmdport_local = 0", StringComparison.Ordinal));
+                    $"cmdport_local = {TunnelSpec.CommandPort}", "cmdport_local = 0\ncli_udp = 1", StringComparison.Ordinal));
             }
         }
 

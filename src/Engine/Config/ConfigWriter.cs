@@ -94,6 +94,20 @@ public static class ConfigWriter
         Line(w, "cmdport_local", Int(config.CommandPort));
         Line(w, "cmd_timeout", Int(config.CommandTimeoutSeconds));
         Line(w, "interface_num", Int(config.InterfaceNum));
+        if (config.CliUdp)
+        {
+            Line(w, "cli_udp", "1");
+        }
+
+        if (config.ControlSocket != InterfaceConfig.DefaultControlSocket)
+        {
+            Line(w, "control_socket", Text(config.ControlSocket));
+        }
+
+        if (config.ControlGroup is uint gid)
+        {
+            Line(w, "control_gid", Int((int)gid));
+        }
         w.Append("\n[tun_0]\n");
         Line(w, "name", Text(config.TunName));
         Line(w, "mtu", Int(config.Mtu));

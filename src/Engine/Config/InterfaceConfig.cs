@@ -17,6 +17,19 @@ public sealed record InterfaceConfig
 
     public int InterfaceNum { get; init; }
 
+    /// <summary>Where MptFast's own CLI finds the daemon (issue 14): a Unix socket, root only unless <see cref="ControlGroup"/>.</summary>
+    public const string DefaultControlSocket = "/run/mptfast/control.sock";
+
+    /// <summary>Serve the original's CLI on the UDP command port from loopback (MPT-SPEC §4.8). Off by default: any
+    /// local user could drive it (B59). MptFast-only key; the original ignores unknown keys (§5).</summary>
+    public bool CliUdp { get; init; }
+
+    /// <summary>The local control socket's path (<c>control_socket</c>).</summary>
+    public string ControlSocket { get; init; } = DefaultControlSocket;
+
+    /// <summary>A group admitted on the control socket beside root (<c>control_gid</c>, numeric); null = root only.</summary>
+    public uint? ControlGroup { get; init; }
+
     public string TunName { get; init; } = "tun0";
 
     public int Mtu { get; init; } = 1440;

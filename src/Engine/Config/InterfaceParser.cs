@@ -41,6 +41,17 @@ public static class InterfaceParser
         int commandTimeout = general.Int("cmd_timeout", 15, 0, int.MaxValue);
         int interfaceNum = general.Int("interface_num", 0, 0, int.MaxValue);
 
+        // Issue 14: MptFast's local control channel; the UDP CLI only on request (B59).
+        bool cliUdp = general.Int("cli_udp", 0, 0, 1) != 0;
+        string controlSocket = general.String("control_socket", InterfaceConfig.DefaultControlSocket);
+        if (!controlSocket.StartsWith('/'))
+        {
+            diag.Error(general.LineOf("control_socket"), "control_socket", "control_socket = " + controlSocket + ": an absolute path is required");
+            controlSocket = InterfaceConfig.DefaultControlSocket;
+        }
+
+        int controlGid = general.Int("control_gid", -1, -1, int.MaxValue);
+
         doc.TryGetSection("tun_0", out IniSection? tunSection);
         var tun = new SectionReader(tunSection, diag);
         tun.WarnUnknownKeys(ConfigKeys.Tunnel);
@@ -56,6 +67,9 @@ public static class InterfaceParser
             CommandPort = (ushort)commandPort,
             CommandTimeoutSeconds = commandTimeout,
             InterfaceNum = interfaceNum,
+            CliUdp = cliUdp,
+            ControlSocket = controlSocket,
+            ControlGroup = controlGid >= 0 ? (uint)controlGid : null,
             TunName = name,
             Mtu = mtu,
             Ipv4Address = ipv4,

@@ -20,7 +20,7 @@ namespace MptFast.Engine.Control;
 /// work posted from other threads (SIGHUP reload). Handshakes never block: they advance on datagrams and ticks.
 /// Never touches a datapath thread's state except through the published fields.
 /// </summary>
-public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTransport
+public sealed partial class ControlLoop : IDisposable, ILivenessActions, IControlTransport
 {
     public const int TickMilliseconds = 50;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
@@ -140,8 +140,19 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             }
 
             ReportDrops(now);
-            if (_command.Poll(TickMilliseconds * 1000, SelectMode.SelectRead) && !_stopping)
+            foreach (Socket readable in PollReadable())
             {
+                if (_stopping)
+                {
+                    break;
+                }
+
+                if (readable != _command)
+                {
+                    ServeLocal(readable);
+                    continue;
+                }
+
                 try
                 {
                     int n = _command.ReceiveFrom(_receive, ref any);
@@ -168,6 +179,18 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             return;
         }
 
+        // Issue 14, B59: any local user can send a datagram from loopback; the original's CLI is served only on request.
+        if (!CliOverUdp)
+        {
+            _udpCliRefused++;
+            if (_rejectLog.TryAcquire(Stopwatch.GetTimestamp(), out long suppressed))
+            {
+                Log.Warn($"command port: CLI request from {from} ignored (the UDP CLI is off; cli_udp = 1 in interface.conf enables it; {suppressed} more suppressed)");
+            }
+
+            return;
+        }
+
         if (CliCodec.DecodeRequest(datagram, out ReadOnlySpan<byte> line) != CliStatus.Ok)
         {
             Log.Debug($"command port: malformed CLI request from {from}");
@@ -176,15 +199,20 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
 
         string command = Encoding.UTF8.GetString(line);
         Log.Debug($"command port: '{command}' from {from}");
+        Execute(command, reply => SendReply(reply, from));
+    }
+
+    private void Execute(string command, Action<CommandReply> reply)
+    {
         try
         {
-            _executor.Execute(command, reply => SendReply(reply, from));
+            _executor.Execute(command, reply);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A command must never take the control thread (and with it the daemon) down.
             Log.Error($"command '{command}' failed: {e}");
-            SendReply(new CommandReply(false, $"{command}: internal error: {e.Message}"), from);
+            reply(new CommandReply(false, $"{command}: internal error: {e.Message}"));
         }
     }
 
@@ -265,7 +293,11 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         _ => "code " + code.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private void SendReply(CommandReply reply, IPEndPoint to)
+    private void SendReply(CommandReply reply, IPEndPoint to) =>
+        WriteReplyFrames(reply, frame => ((IControlTransport)this).Send(frame, to));
+
+    // MPT-SPEC §4.8: the reply in frames of at most 60,000 bytes of text, then the end frame — on either channel.
+    private void WriteReplyFrames(CommandReply reply, FrameSink sink)
     {
         byte[] text = Encoding.UTF8.GetBytes(reply.Text);
         const int maxText = 60000;
@@ -274,13 +306,13 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         {
             int take = Math.Min(maxText, text.Length - offset);
             CliCodec.TryWriteReply(_send, reply.Ok, text.AsSpan(offset, take), out int written);
-            ((IControlTransport)this).Send(_send.AsSpan(0, written), to);
+            sink(_send.AsSpan(0, written));
             offset += take;
         }
         while (offset < text.Length);
 
         int end = CliCodec.WriteEnd(_send);
-        ((IControlTransport)this).Send(_send.AsSpan(0, end), to);
+        sink(_send.AsSpan(0, end));
     }
 
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
@@ -360,5 +392,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         }
     }
 
-    public void Dispose() => _command.Dispose();
+    public void Dispose()
+    {
+        _command.Dispose();
+        _local?.Dispose();
+    }
 }

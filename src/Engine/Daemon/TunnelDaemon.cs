@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
+using MptFast.Engine.Control.Local;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Runtime;
@@ -87,6 +88,17 @@ public sealed class TunnelDaemon : IDisposable
         return new StatusSnapshot(tunnel, _control?.Report(), [.. _connections.Select(c => ConnectionReport.Capture(c, now))]);
     }
 
+    // Issue 14: MptFast's CLI over a Unix socket only root (or control_gid) can use; the original's UDP CLI on request.
+    private static void OpenLocalControl(InterfaceConfig i, ControlLoop control)
+    {
+        control.ServeLocal(LocalControlSocket.Open(i.ControlSocket), new ControlAccessPolicy(i.ControlGroup));
+        if (i.CliUdp)
+        {
+            Log.Warn("cli_udp = 1: the original's CLI is served on the UDP command port from loopback — any local user can " +
+                "take paths down or delete connections (MPT-SPEC §4.8, B59)");
+        }
+    }
+
     private void Open()
     {
         InterfaceConfig i = Config.Interface;
@@ -122,7 +134,8 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             _commands = new DaemonControl(this, commandPort);
-            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState());
+            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState()) { CliOverUdp = i.CliUdp };
+            OpenLocalControl(i, _control);
         }
         catch
         {
@@ -134,7 +147,8 @@ public sealed class TunnelDaemon : IDisposable
         _datapath.Start(_connections);
         _controlThread = DaemonThread.Start("mptfast-ctl", _control.Run);
         int paths = _connections.Sum(c => c.Paths.Length);
-        Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}");
+        Log.Info($"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}, " +
+            $"control socket {i.ControlSocket}");
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ internal sealed class DaemonProcess : IDisposable
     /// <summary><c>mptfast status --json</c> against this daemon.</summary>
     public JsonElement Status()
     {
-        ProcResult r = Proc.Run(TimeSpan.FromSeconds(20), "ip", "netns", "exec", _ns, TestEnvironment.MptfastBinary, "status", "--json");
+        ProcResult r = Proc.Run(TimeSpan.FromSeconds(20), "ip", "netns", "exec", _ns, TestEnvironment.MptfastBinary, "status", "--json", "-c", ConfDir);
         if (r.ExitCode != 0)
         {
             throw new InvalidOperationException($"mptfast status failed ({r.ExitCode}): {r.All}\ndaemon log:\n{Log}");

@@ -69,6 +69,7 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
             tunnel_num    = 1
             accept_remote = 0
             cmdport_local = {CommandPort}
+            control_socket = {Path.Combine(Path.GetFullPath(dir), "control.sock")}
 
             [tun_0]
             name      = tun0
