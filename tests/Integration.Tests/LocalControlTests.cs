@@ -55,6 +55,9 @@ public class LocalControlTests
         t.A.WaitForLog("CLI request from", TimeSpan.FromSeconds(5));
         Assert.Equal(0, StatusOf(t.A, 1));
         t.Ping('a', v6: false);
+        System.Text.Json.JsonElement control = t.A.Status().GetProperty("control");
+        Assert.True(control.GetProperty("cli_socket_refused").GetInt64() >= 1, control.ToString());
+        Assert.True(control.GetProperty("cli_udp_ignored").GetInt64() >= 1, control.ToString());
 
         // Root too gets nothing over UDP unless cli_udp = 1.
         AssertExit(t.A.Cli("--udp", "-t", "1", "show", "status"), 7, "cli_udp", t.A);

@@ -96,7 +96,9 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             .Add("notifications_acknowledged", ref _handshakesSucceeded)
             .Add("notifications_failed", ref _handshakesFailed)
             .Add("handshakes_active", _engine.ActiveCount)
-            .Add("notification_retries_pending", _notifier.PendingRetries),
+            .Add("notification_retries_pending", _notifier.PendingRetries)
+            .Add("cli_udp_ignored", UdpCliRefused)
+            .Add("cli_socket_refused", LocalRefused),
         ControlCounters.Rejections(_responder.Rejected));
 
     /// <summary>Uses the (rebuilt) connections from now on. Control thread (or before <see cref="Run"/>).</summary>

@@ -15,10 +15,24 @@ internal sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _log = new();
     private readonly string _ns;
 
+    // Test daemons share the host's file system: each gets DIR/control.sock unless its interface.conf names one
+    // (the default /run/mptfast/control.sock would be taken by the first; issue 14).
+    private static void OwnControlSocket(string confDir)
+    {
+        string file = Path.Combine(confDir, "interface.conf");
+        string text = File.ReadAllText(file);
+        if (!text.Contains("control_socket", StringComparison.Ordinal))
+        {
+            File.WriteAllText(file, text.Replace("[general]", "[general]\ncontrol_socket = " + Path.Combine(Path.GetFullPath(confDir), "control.sock"),
+                StringComparison.Ordinal));
+        }
+    }
+
     private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs, IReadOnlyList<string>? wrapper = null)
     {
         _ns = ns;
         ConfDir = confDir;
+        OwnControlSocket(confDir);
         var psi = new ProcessStartInfo("ip")
         {
             RedirectStandardOutput = true,
