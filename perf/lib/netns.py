@@ -100,6 +100,14 @@ class Testbed:
     def down(self):
         run(["bash", self.script, "--prefix", self.prefix, "down"], timeout=60, check=False)
 
+    def linkdown(self, path, mode="down"):
+        """Fails a path: 'down' takes both veth ends admin-down (carrier loss), 'drop' keeps them up and drops every
+        packet with nftables (a silent failure)."""
+        self._tb("linkdown", str(path), "--mode", mode)
+
+    def linkup(self, path):
+        self._tb("linkup", str(path))
+
     def exec_(self, side, *cmd, timeout=60, check=True):
         return run(["ip", "netns", "exec", self.ns(side), *cmd], timeout=timeout, check=check)
 
