@@ -29,22 +29,13 @@ for tool in ping nft ss ip; do
   command -v "$tool" >/dev/null || { echo "failover: '$tool' missing (Debian: iputils-ping nftables iproute2)" >&2; exit 2; }
 done
 
-prefix=mffail
-args=("$@")
-for (( i = 0; i < ${#args[@]}; i++ )); do
-  case ${args[i]} in
-    --prefix) prefix=${args[i + 1]:-mffail} ;;
-    --prefix=*) prefix=${args[i]#--prefix=} ;;
-  esac
-done
+source "$HERE/lib/wrapper.sh"
+prefix=$(perf_prefix mffail "$@")   # the default as in failover.py
 
-# Safety net behind the script's own cleanup, if it was killed hard.
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
-  if [[ -e /run/netns/${prefix}a || -e /run/netns/${prefix}b ]]; then
-    bash "$TESTBED" --prefix "$prefix" down >&2 || true
-  fi
+  perf_remove_namespaces "$prefix" "$TESTBED"
   exit "$rc"
 }
 trap cleanup EXIT

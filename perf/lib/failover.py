@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netns import Daemon, HarnessError, Processes, Testbed, run, write_mptfast_config  # noqa: E402
+from netns import Daemon, HarnessError, Interrupted, Processes, Testbed, raise_on_signals, write_mptfast_config  # noqa: E402
 from scenarios import TUN_ADDR, Scenario  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -40,10 +40,6 @@ CONFIGS = {
                 (("reorder_window", "auto"), ("path.keepalive_msec", 100), ("path.dead_time_msec", 300))),
 }
 MODES = {"carrier": "down", "drop": "drop"}
-
-
-class Interrupted(Exception):
-    pass
 
 
 def parse_args(argv):
@@ -207,11 +203,7 @@ def main(argv):
         print(f"failover: no daemon binary at {args.mptfast} (scripts/publish.sh)", file=sys.stderr)
         return 2
 
-    def on_signal(signum, _frame):
-        raise Interrupted(signal.Signals(signum).name)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    raise_on_signals()
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
