@@ -26,19 +26,8 @@ public class ControlTests(ITestOutputHelper output)
         Assert.True(r.All.Contains(contains, StringComparison.Ordinal), $"'{contains}' not in: {r.All}");
     }
 
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} not reached within {timeout.TotalSeconds:0} s\n{d.Log}");
-            }
-
-            Thread.Sleep(100);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d) =>
+        Wait.Until(condition, timeout, what, () => d.Log, pollMs: 100);
 
     [Theory]
     [InlineData(0)]
@@ -251,11 +240,13 @@ public class ControlTests(ITestOutputHelper output)
 
         var (sent, received) = t.Transfer(100_000_000, timeoutSeconds: 120, during: () =>
         {
-            Thread.Sleep(700);
+            // Reload while the stream runs: once it has sent some packets, and again after it sent more.
+            WaitUntil(() => TxPackets(t.A.Status()) > 3000, Short, "the transfer under way", t.A);
             weighted.Write(t.A.ConfDir, 'a');
             t.A.Signal("HUP");
             t.A.WaitForLog("SIGHUP: reload", TimeSpan.FromSeconds(10));
-            Thread.Sleep(300);
+            long txAtSighup = TxPackets(t.A.Status());
+            WaitUntil(() => TxPackets(t.A.Status()) > txAtSighup + 1000, Short, "the transfer running on after SIGHUP", t.A);
             AssertCli(t.A.Cli("reload"), 0, "reload", t.A);
             txAtReload = TxPackets(t.A.Status());
         });

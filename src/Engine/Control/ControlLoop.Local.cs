@@ -47,7 +47,7 @@ public sealed partial class ControlLoop
 
         try
         {
-            Socket.Select(_readable, null, null, TickMilliseconds * 1000);
+            Socket.Select(_readable, null, null, _tickMs * 1000);
         }
         catch (SocketException e)
         {
@@ -105,5 +105,24 @@ public sealed partial class ControlLoop
 
         Log.Info($"control socket: '{command}' from {request.Peer}");
         Execute(command, Reply);
+    }
+
+    // MPT-SPEC §4.8: the reply in frames of at most 60,000 bytes of text, then the end frame — on either channel.
+    private void WriteReplyFrames(CommandReply reply, FrameSink sink)
+    {
+        byte[] text = Encoding.UTF8.GetBytes(reply.Text);
+        const int maxText = 60000;
+        int offset = 0;
+        do
+        {
+            int take = Math.Min(maxText, text.Length - offset);
+            CliCodec.TryWriteReply(_send, reply.Ok, text.AsSpan(offset, take), out int written);
+            sink(_send.AsSpan(0, written));
+            offset += take;
+        }
+        while (offset < text.Length);
+
+        int end = CliCodec.WriteEnd(_send);
+        sink(_send.AsSpan(0, end));
     }
 }

@@ -13,8 +13,8 @@ using MptFast.Engine.Wire;
 namespace MptFast.Engine.Control;
 
 /// <summary>
-/// The control thread: keepalives, dead-path detection and link monitoring every <see cref="TickMilliseconds"/>
-/// (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
+/// The control thread: keepalives, dead-path detection and link monitoring every
+/// <see cref="LivenessMonitor.TickPeriodMs"/> (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
 /// <see cref="CommandExecutor"/>) and the peer control protocol (§4.5–§4.7: replies to our handshakes go to the
 /// <see cref="HandshakeEngine"/>, requests to the <see cref="ControlResponder"/>), the periodic drop report, and
 /// work posted from other threads (SIGHUP reload). Handshakes never block: they advance on datagrams and ticks.
@@ -22,7 +22,6 @@ namespace MptFast.Engine.Control;
 /// </summary>
 public sealed partial class ControlLoop : IDisposable, ILivenessActions, IControlTransport
 {
-    public const int TickMilliseconds = 50;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly IDaemonCommands _daemon;
@@ -43,6 +42,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     private long _handshakesFailed;
     private long _handshakesSucceeded;
     private RateLimiter _rejectLog = new(TimeSpan.FromSeconds(1));
+    private int _tickMs = LivenessMonitor.MaxTickMs;
     private volatile bool _stopping;
 
     /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on), serving
@@ -114,6 +114,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
         }
 
         _reportedDrops = new long[paths * 4];
+        _tickMs = LivenessMonitor.TickPeriodMs(connections);
         ReportBaseline();
     }
 
@@ -298,25 +299,6 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     private void SendReply(CommandReply reply, IPEndPoint to) =>
         WriteReplyFrames(reply, frame => ((IControlTransport)this).Send(frame, to));
 
-    // MPT-SPEC §4.8: the reply in frames of at most 60,000 bytes of text, then the end frame — on either channel.
-    private void WriteReplyFrames(CommandReply reply, FrameSink sink)
-    {
-        byte[] text = Encoding.UTF8.GetBytes(reply.Text);
-        const int maxText = 60000;
-        int offset = 0;
-        do
-        {
-            int take = Math.Min(maxText, text.Length - offset);
-            CliCodec.TryWriteReply(_send, reply.Ok, text.AsSpan(offset, take), out int written);
-            sink(_send.AsSpan(0, written));
-            offset += take;
-        }
-        while (offset < text.Length);
-
-        int end = CliCodec.WriteEnd(_send);
-        sink(_send.AsSpan(0, end));
-    }
-
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
     {
         // MPT-SPEC §3.1: the 44-byte keepalive; MptFast appends its probe trailer, which an original peer never reads
@@ -336,7 +318,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     {
         string why = origin switch
         {
-            StatusOrigin.DeadTimer => $"no keepalive for {path.Config.DeadTime} s",
+            StatusOrigin.DeadTimer => $"no keepalive for {DeadTimeText(path.Config)}",
             StatusOrigin.Keepalive => "keepalive received",
             StatusOrigin.LinkMonitor => path.LinkUp == true ? $"{path.Config.InterfaceName} is up again" : $"{path.Config.InterfaceName} is down",
             StatusOrigin.Peer => "the peer said so",
@@ -351,6 +333,9 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             _notifier.Announce(connection.Index, path.Index, NowMs());
         }
     }
+
+    // Whole seconds as the original's keys are written; milliseconds when keepalive_msec/dead_time_msec set them.
+    private static string DeadTimeText(PathConfig p) => p.DeadTimeMsec is null ? $"{p.DeadTime} s" : $"{p.DeadMs} ms";
 
     bool? ILivenessActions.QueryLink(string interfaceName) => _links.IsUpAndRunning(interfaceName);
 
