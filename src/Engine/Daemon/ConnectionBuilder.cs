@@ -43,6 +43,7 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
             IPAddress local = ResolveLocal(c, pc);
             IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
             var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
+            path.Endpoint = new PathEndpoint(pc.RemoteAddress, c.RemotePort);
             string? device = Device(pc);
             var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
             if (reuse.Take(key) is { } previous)
