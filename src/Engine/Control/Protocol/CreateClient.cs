@@ -64,6 +64,9 @@ public sealed class CreateClient
         _announcer = announcer;
     }
 
+    /// <summary>Whether requests carry the <see cref="CreateExtension"/> line (tests compare the original's bytes without it).</summary>
+    public bool SendsExtension { get; init; } = true;
+
     /// <summary>Creates sent again after no answer.</summary>
     public long Retries { get; private set; }
 
@@ -96,7 +99,7 @@ public sealed class CreateClient
 
         // §4.7 step 1/3: the save format (starts with a ≥ 5-character comment line) without the key (B53), and the
         // extension's comment line (view-on-exists, the path it travels over), which an original server skips.
-        byte[] body = Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(c, ConnectionFormat.Original) + CreateExtension.Line(via));
+        byte[] body = Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(c, ConnectionFormat.Original) + (SendsExtension ? CreateExtension.Line(via) : ""));
         var request = HandshakeRequest.ForConnection(c, ControlCommand.ConnectionCreate, 0, body, c.Paths[via].RemoteAddress);
         Send(request, fileName, c, attempt: 1, now, onDone);
         return null;
@@ -105,7 +108,7 @@ public sealed class CreateClient
     private void Send(HandshakeRequest request, string fileName, ConnectionConfig c, int attempt, long now, Action<CreateClientOutcome> onDone) =>
         _engine.Start(request, now, outcome =>
         {
-            if (outcome.Code == HandshakeCodes.NoAnswer && attempt < MaxAttempts)
+            if (outcome.Code == HandshakeCodes.NoAnswer && attempt < MaxAttempts && SendsExtension)
             {
                 Retries++;
                 Send(request, fileName, c, attempt + 1, outcome.CompletedAt, onDone);

@@ -128,7 +128,8 @@ public sealed class PathAnnouncer
         }
         else
         {
-            _watch[(local, remote, path)] = new PathWatch { AnnouncedAt = now, ChangedAt = now, SecondStart = now };
+            long received = _connections.Received(connection, path);
+            _watch[(local, remote, path)] = new PathWatch { AnnouncedAt = now, ChangedAt = now, SecondStart = now, Received = received, SecondStartCount = received };
         }
 
         PathConfig p = c.Paths[path];
