@@ -29,13 +29,15 @@ public sealed class ReorderBuffer
     /// <summary>This many late packets in a row (nothing in order between) = the peer restarted below us.</summary>
     public const int RestartLateStreak = 64;
 
-    private readonly int[] _handles;
-    private readonly uint[] _seqs;
-    private readonly bool[] _present;
+    // Allocated at the first packet that has to wait (issue 15: a server's hundred idle connections hold nothing, and
+    // with reorder_window = 10 000 these are 330 KB each); empty until then, and every read below is behind _held > 0.
+    private int[] _handles = [];
+    private uint[] _seqs = [];
+    private bool[] _present = [];
 
     // Arrival queue of held packets in arrival order; entries behind `expected` are stale and popped.
-    private readonly uint[] _queueSeqs;
-    private readonly long[] _queueArrivals;
+    private uint[] _queueSeqs = [];
+    private long[] _queueArrivals = [];
     private int _queueHead;
     private int _queueCount;
 
@@ -54,12 +56,10 @@ public sealed class ReorderBuffer
         Window = window;
         LateBound = Math.Max(2 * (window + 1), MinLateBound);
         HoldTicks = holdTicks;
-        _handles = new int[window];
-        _seqs = new uint[window];
-        _present = new bool[window];
-        _queueSeqs = new uint[2 * window];
-        _queueArrivals = new long[2 * window];
     }
+
+    /// <summary>Whether the buffer's arrays exist yet (they are made by the first packet that has to wait).</summary>
+    public bool IsAllocated => _present.Length != 0;
 
     /// <summary>True when <paramref name="seq"/> is held (waiting for an earlier gap).</summary>
     public bool IsHeld(uint seq)
@@ -76,7 +76,7 @@ public sealed class ReorderBuffer
             slot -= Window;
         }
 
-        return _present[slot] && _seqs[slot] == seq;
+        return _held > 0 && _present[slot] && _seqs[slot] == seq;
     }
 
     /// <summary>W: sequence numbers expected … expected + W − 1 can be held.</summary>
@@ -272,6 +272,15 @@ public sealed class ReorderBuffer
     private void Hold<TSink>(uint seq, int d, int handle, long nowTicks, ref TSink sink)
         where TSink : struct, IReorderSink
     {
+        if (_present.Length == 0)
+        {
+            _handles = new int[Window];
+            _seqs = new uint[Window];
+            _present = new bool[Window];
+            _queueSeqs = new uint[2 * Window];
+            _queueArrivals = new long[2 * Window];
+        }
+
         int slot = _start + d;
         if (slot >= Window)
         {
@@ -333,7 +342,7 @@ public sealed class ReorderBuffer
     private void ReleaseFrontOrSkip<TSink>(ref TSink sink)
         where TSink : struct, IReorderSink
     {
-        if (_present[_start])
+        if (_held > 0 && _present[_start])
         {
             _present[_start] = false;
             _held--;
