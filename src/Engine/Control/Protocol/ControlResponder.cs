@@ -211,10 +211,11 @@ public sealed class ControlResponder
             return ResponderResult.Reject(ResponderRejection.BadBodyLength, header);
         }
 
-        bool limited = false;
+        bool limited = false, moved = false;
         (byte code, byte[] body) = header.Command == ControlCommand.ConnectionCreate
-            ? CreateServer.Execute(_connections, header, header.BodyOf(datagram), from, out limited)
+            ? CreateServer.Execute(_connections, header, header.BodyOf(datagram), from, out limited, out moved)
             : (ApplyPathStatus(datagram, header, connection, from), []);
+        PathsMoved += moved ? 1 : 0;
         if (limited)
         {
             _rejections[(int)ResponderRejection.CreateLimit]++; // answered (code 7), and counted

@@ -20,10 +20,11 @@ internal static class CreateServer
     /// <summary>Executes the create for the requester at <paramref name="from"/>; returns the result code and the round-4
     /// body. <paramref name="limited"/>: refused because the cap of created connections is reached.</summary>
     public static (byte Code, byte[] Body) Execute(IControlConnections connections, in ControlHeader header, ReadOnlySpan<byte> body,
-        IPEndPoint from, out bool limited)
+        IPEndPoint from, out bool limited, out bool moved)
     {
         ArgumentNullException.ThrowIfNull(from);
         limited = false;
+        moved = false;
         ConnectionConfig? template = connections.Template;
         ControlPeerState peerState = connections.Peer;
         if (template is null)
@@ -66,7 +67,7 @@ internal static class CreateServer
                 return (HandshakeCodes.Exists, [1]);
             }
 
-            Observe(connections, existing, viaPath, from);
+            moved = Observe(connections, existing, viaPath, from);
             return (HandshakeCodes.Ok, Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(current, ConnectionFormat.Original)));
         }
 
@@ -100,20 +101,16 @@ internal static class CreateServer
 
         if (extended)
         {
-            Observe(connections, ControlLookup.FindByTunnel(connections, Address16.FromIPAddress(localTunnel), header.LocalTunnel), viaPath, from);
+            moved = Observe(connections, ControlLookup.FindByTunnel(connections, Address16.FromIPAddress(localTunnel), header.LocalTunnel), viaPath, from);
         }
 
         return (HandshakeCodes.Ok, Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(created, ConnectionFormat.Original)));
     }
 
     // The request came over the requester's path viaPath from that path's address (NAT: its mapping).
-    private static void Observe(IControlConnections connections, int connection, int viaPath, IPEndPoint from)
-    {
-        if (connection >= 0 && viaPath >= 0 && viaPath < connections.Connection(connection).Paths.Count)
-        {
-            connections.MovePath(connection, viaPath, from.Address);
-        }
-    }
+    private static bool Observe(IControlConnections connections, int connection, int viaPath, IPEndPoint from) =>
+        connection >= 0 && viaPath >= 0 && viaPath < connections.Connection(connection).Paths.Count
+        && connections.MovePath(connection, viaPath, from.Address);
 
     private static int CreatedCount(IControlConnections connections)
     {
