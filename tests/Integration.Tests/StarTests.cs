@@ -71,6 +71,12 @@ public class StarTests(ITestOutputHelper output)
             server = DaemonProcess.Start(star.Server, serverDir);
             Assert.Equal(Clients, server.Status().GetProperty("connections").GetArrayLength());
             PingAll(star, clients, server); // the NATed clients are found again by their next announcement
+
+            // A client that deletes its connection frees the server's side.
+            AssertOk(clients[1].Cli("delete", "tunnel.conf"), clients[1]);
+            WaitUntil(() => server.Status().GetProperty("connections").GetArrayLength() == Clients - 1, TimeSpan.FromSeconds(10), "the server frees client 1's connection", server);
+            Assert.Equal(1, Control(server, "connections_deleted_by_peer"));
+            Assert.True(File.Exists(Path.Combine(serverDir, "connections", "peer_198_19_1_1.conf.disabled")));
         }
         finally
         {

@@ -65,7 +65,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         _notifier.Notified += OnNotified;
         _announcer = new PathAnnouncer(peers, _engine);
         _creates = new CreateClient(peers, _engine, _announcer);
-        _executor = new CommandExecutor(daemon, _notifier, _creates, NowMs);
+        _executor = new CommandExecutor(daemon, _notifier, _creates, NowMs, _announcer);
         SetConnections(connections);
         LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
     }
@@ -103,6 +103,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             .Add("notification_retries_pending", _notifier.PendingRetries)
             .Add("handshake_rate_sources", _responder.RateLimitedSources)
             .Add("paths_moved", _responder.PathsMoved)
+            .Add("connections_deleted_by_peer", _responder.DeletedByPeer)
             .Add("path_announcements_sent", _announcer.Sent)
             .Add("path_announcements_acknowledged", _announcer.Acknowledged)
             .Add("create_retries", _creates.Retries),

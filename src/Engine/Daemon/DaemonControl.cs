@@ -115,6 +115,15 @@ internal sealed class DaemonControl : IDaemonCommands, IControlConnections
     }
 
     /// <inheritdoc/>
+    public bool DeleteCreated(int connection)
+    {
+        string file = Running[connection].Config.FileName;
+        CommandReply r = Delete(file);
+        Log.Info($"{file}: the peer deleted its side; " + (r.Ok ? "stopped" : r.Text));
+        return r.Ok;
+    }
+
+    /// <inheritdoc/>
     public long Received(int connection, int path)
     {
         PathCounters counters = Running[connection].Paths[path].Counters;

@@ -163,10 +163,21 @@ public static class ControlCodec
         return true;
     }
 
+    /// <summary>
+    /// The 4 bytes that end a <see cref="PathStatusViaBodyLength"/> body of a "down" that says "I deleted this connection
+    /// (<c>mpt delete</c>); free what a create made for me": "MFdl" (issue 15). An original responder sees a path down.
+    /// </summary>
+    public static ReadOnlySpan<byte> DeleteTag => "MFdl"u8;
+
     /// <summary>True when a status-change round 3 carries the <see cref="ViaPathTag"/> extension.</summary>
-    public static bool IsViaPath(ReadOnlySpan<byte> message, in ControlHeader header) =>
+    public static bool IsViaPath(ReadOnlySpan<byte> message, in ControlHeader header) => HasTag(message, header, ViaPathTag);
+
+    /// <summary>True when a status-change round 3 carries the <see cref="DeleteTag"/> extension.</summary>
+    public static bool IsDelete(ReadOnlySpan<byte> message, in ControlHeader header) => HasTag(message, header, DeleteTag);
+
+    private static bool HasTag(ReadOnlySpan<byte> message, in ControlHeader header, ReadOnlySpan<byte> tag) =>
         header.BodyLength == PathStatusViaBodyLength && message.Length >= header.BodyOffset + PathStatusViaBodyLength
-        && message.Slice(header.BodyOffset + PathStatusBodyLength, 4).SequenceEqual(ViaPathTag);
+        && message.Slice(header.BodyOffset + PathStatusBodyLength, 4).SequenceEqual(tag);
 
     /// <summary>Writes the sh + 40 header bytes (digest zeroed, reserved zeroed — B41) and returns the body offset.</summary>
     internal static ControlEncodeStatus WriteHeader(Span<byte> destination, in ControlHeader header, int bodyLength, out int bodyOffset)

@@ -44,6 +44,16 @@ internal sealed class FakeConnections : IControlConnections
 
     public Dictionary<(int Connection, int Path), long> ReceivedCounts { get; } = [];
 
+    public List<string> Deleted { get; } = [];
+
+    public bool DeleteCreated(int connection)
+    {
+        Deleted.Add(Configs[connection].FileName);
+        Configs.RemoveAt(connection);
+        Statuses.RemoveAt(connection);
+        return true;
+    }
+
     public long Received(int connection, int path) => ReceivedCounts.GetValueOrDefault((connection, path));
 
     public List<(int Connection, int Path, IPAddress To)> Moves { get; } = [];

@@ -176,6 +176,26 @@ public sealed class ManyClientsTests
         Assert.Equal(before + 1, announcer.Sent);
     }
 
+    [Theory]
+    [InlineData(true, true, true)]    // created here, right key: freed
+    [InlineData(false, true, false)]  // a configured connection is never deleted by a peer, only marked down
+    [InlineData(true, false, false)]  // wrong key: refused
+    public void A_tagged_down_from_the_client_frees_only_a_connection_a_create_made(bool created, bool rightKey, bool deleted)
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", authType: 2);
+        if (created)
+        {
+            b.Configs[0] = b.Configs[0] with { FileName = "peer_198_19_0_1.conf" };
+        }
+
+        ControlResponder responder = ControlFixtures.Responder(b, token: 9);
+        byte[] body = [.. ControlMessages.Path1Body(), .. ControlCodec.DeleteTag];
+        Handshake(responder, ControlCommand.PathStatusChange, 0x80, ControlAuthType.Sha256, body, rightKey ? ControlMessages.CaptureKey : ControlMessages.WrongKey, Nat, 9, 0);
+        Assert.Equal(deleted, b.Deleted.Count == 1);
+        Assert.Equal(deleted ? 0 : 1, b.Count);
+        Assert.Equal(deleted ? 1 : 0, responder.DeletedByPeer);
+    }
+
     // The message as if sent by another client whose tunnel address is `local` (re-signed).
     private static byte[] Retunnel(byte[] message, string local, byte[] key)
     {

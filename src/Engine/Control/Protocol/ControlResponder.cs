@@ -214,7 +214,7 @@ public sealed class ControlResponder
         bool limited = false, moved = false;
         (byte code, byte[] body) = header.Command == ControlCommand.ConnectionCreate
             ? CreateServer.Execute(_connections, header, header.BodyOf(datagram), from, out limited, out moved)
-            : (ApplyPathStatus(datagram, header, connection, from), []);
+            : (DeleteOrApply(datagram, header, connection, from), []);
         PathsMoved += moved ? 1 : 0;
         if (limited)
         {
@@ -234,6 +234,28 @@ public sealed class ControlResponder
     }
 
     // MPT-SPEC §4.6 responder: paths whose remote == body[0..15] and public == body[16..31] take status 0x00/0x80.
+    /// <summary>Connections deleted because the peer that created them deleted its side (issue 15).</summary>
+    public long DeletedByPeer { get; private set; }
+
+    // Issue 15: a SHA-256-authenticated "down" with the delete tag for a connection a create made frees it; anything
+    // else is a status change (an original responder, or a configured connection, sees exactly that).
+    private byte DeleteOrApply(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection, IPEndPoint from)
+    {
+        if (header.AuthType == ControlAuthType.Sha256 && header.Parameter == 0x80 && ControlCodec.IsDelete(datagram, header)
+            && _connections.Connection(connection).FileName.StartsWith(CreateServer.CreatedPrefix, StringComparison.Ordinal))
+        {
+            if (_connections.DeleteCreated(connection))
+            {
+                DeletedByPeer++;
+                return HandshakeCodes.Ok;
+            }
+
+            return HandshakeCodes.StartFailed;
+        }
+
+        return ApplyPathStatus(datagram, header, connection, from);
+    }
+
     // Issue 15: with SHA-256 (the only real authentication, §4.4) and the via-path tag, the path moves to the observed
     // source — the requester's NAT mapping or its new address.
     private byte ApplyPathStatus(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection, IPEndPoint from)

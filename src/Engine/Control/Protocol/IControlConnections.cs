@@ -52,6 +52,10 @@ public interface IControlConnections
     /// </summary>
     bool MovePath(int connection, int path, System.Net.IPAddress observed);
 
+    /// <summary>Stops connection <paramref name="connection"/> (made by a peer's create) because that peer deleted its
+    /// side (issue 15); its file, if saved, is renamed as <c>mpt delete</c> does. False when it could not.</summary>
+    bool DeleteCreated(int connection);
+
     /// <summary>Datagrams path <paramref name="path"/> received so far (data and keepalives; issue 15: silence detection).</summary>
     long Received(int connection, int path);
 

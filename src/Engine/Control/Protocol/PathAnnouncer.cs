@@ -113,6 +113,35 @@ public sealed class PathAnnouncer
         }
     }
 
+    /// <summary>
+    /// Connection <paramref name="connection"/> is being deleted here (<c>mpt delete</c>): tells the peer, over the
+    /// <c>cmd_default</c> path, so a server that made its side by a create frees it (a "down" with
+    /// <see cref="ControlCodec.DeleteTag"/>). True when the message was started.
+    /// </summary>
+    public bool AnnounceDelete(int connection, long now)
+    {
+        ConnectionConfig c = _connections.Connection(connection);
+        int via = CreateClient.TargetPath(_connections, connection);
+        if (!Announces(c) || via < 0)
+        {
+            return false;
+        }
+
+        PathConfig p = c.Paths[via];
+        var request = HandshakeRequest.ForConnection(c, ControlCommand.PathStatusChange, 0x80, TaggedBody(p, ControlCodec.DeleteTag), p.RemoteAddress);
+        _engine.Start(request, now);
+        return true;
+    }
+
+    private static byte[] TaggedBody(PathConfig p, ReadOnlySpan<byte> tag)
+    {
+        byte[] body = new byte[ControlCodec.PathStatusViaBodyLength];
+        Address16.Write(ControlLookup.PublicAddress(p), body);
+        Address16.Write(p.RemoteAddress, body.AsSpan(Address16.Size));
+        tag.CopyTo(body.AsSpan(ControlCodec.PathStatusBodyLength));
+        return body;
+    }
+
     private void Announce(int connection, ConnectionConfig c, int path, long now)
     {
         if (_connections.GetPathStatus(connection, path) is not (PathStatus.Ok or PathStatus.Down))
@@ -133,11 +162,7 @@ public sealed class PathAnnouncer
         }
 
         PathConfig p = c.Paths[path];
-        byte[] body = new byte[ControlCodec.PathStatusViaBodyLength];
-        Address16.Write(ControlLookup.PublicAddress(p), body);
-        Address16.Write(p.RemoteAddress, body.AsSpan(Address16.Size));
-        ControlCodec.ViaPathTag.CopyTo(body.AsSpan(ControlCodec.PathStatusBodyLength));
-        var request = HandshakeRequest.ForConnection(c, ControlCommand.PathStatusChange, 0x00, body, p.RemoteAddress);
+        var request = HandshakeRequest.ForConnection(c, ControlCommand.PathStatusChange, 0x00, TaggedBody(p, ControlCodec.ViaPathTag), p.RemoteAddress);
         Sent++;
         _engine.Start(request, now, outcome =>
         {
