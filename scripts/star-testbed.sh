@@ -21,9 +21,15 @@
 # Commands:
 #   up --clients N [--nat I:K]... [--shape MBIT]   build it (MBIT: tbf on every client link, both directions)
 #   down                                           kill what runs in the namespaces and remove them (idempotent)
+#   shape MBIT                                     tbf MBIT on every client link, both directions (0: none)
 #   natmove I K                                    give client I's NAT on path K its other outside address: the old
 #                                                  address is removed (masquerade forgets its mappings), new flows
 #                                                  leave from the new one — an LTE reconnect / NAT rebinding
+#   config DIR server|client I [--reorder W]      write the daemon configs (original layout: DIR/interface.conf,
+#                                                  DIR/connections/): the server accepts remote creates from
+#                                                  conf.template (data ports 30001, 30002, …); client I's tunnel.conf
+#                                                  points at it. SHA-256 control authentication (one key), 1 s
+#                                                  keepalives, dead time 3 s. Reads the NAT layout from the namespaces.
 #   exec s|c<i> CMD [ARGS...]                      run CMD in the server or client i namespace
 set -euo pipefail
 
@@ -110,6 +116,21 @@ NFT
     echo "star: server $ns_s, $n client(s) ${PREFIX}c1..${PREFIX}c$n, NAT on ${nats[*]:-none}"
 }
 
+shape_all() { # mbit
+    local ns dev
+    for ns in $(ip netns list | awk '{print $1}' | grep -E "^${PREFIX}c[0-9]+$"); do
+        for dev in p0 p1; do
+            tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null || true
+            shape "$ns" "$dev" "$1"
+        done
+    done
+    for dev in $(ip -n "$ns_s" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^c[0-9]+p[01]$'); do
+        tc -n "$ns_s" qdisc del dev "$dev" root 2>/dev/null || true
+        shape "$ns_s" "$dev" "$1"
+    done
+    echo "star: client links shaped to ${1} Mbit/s"
+}
+
 natmove() { # i k
     local r; r=$(nsn "$1" "$2")
     local a="198.18.$((64 * $2 + 2)).$1/18" b="198.18.$((64 * $2 + 3)).$1/18" old new
@@ -119,10 +140,62 @@ natmove() { # i k
     echo "star: NAT of client $1 path $2 now leaves from ${new%/18} (was ${old%/18})"
 }
 
+KEY=5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE
+interface_conf() { # accept tunnel
+    printf '[general]\ntunnel_num    = 1\naccept_remote = %s\ncmdport_local = 60456\n\n' "$1"
+    printf '[tun_0]\nname      = tun0\nmtu       = 1400\nipv4_addr = %s/16\nipv6_addr = ::/0\n' "$2"
+}
+connection_conf() { # name local remote path_count reorder
+    printf '[connection]\nname               = %s\npermission         = 3\nip_ver             = 4\n' "$1"
+    printf 'ip_local           = %s\n' "$2"
+    if [[ -n $3 ]]; then
+        printf 'local_port         = 40000\nip_remote          = %s\nremote_port        = 30001\nremote_cmd_port    = 60456\n' "$3"
+    else
+        printf 'local_port         = 30001\n'
+    fi
+    printf 'path_count         = 2\nnetwork_count      = 0\nstatus             = 0\nreorder_window     = %s\n' "$4"
+    printf 'max_buffdelay_msec = 100\nauth_type          = 2\nauth_key           = %s\n' "$KEY"
+}
+config() { # dir server|client [i] [--reorder w]
+    local dir=$1 role=$2 i=0 reorder=0 k
+    shift 2
+    [[ $role == client ]] && { i=$1; shift; }
+    [[ ${1:-} == --reorder ]] && reorder=$2
+    mkdir -p "$dir/connections"
+    if [[ $role == server ]]; then
+        interface_conf 1 198.19.0.1 >"$dir/interface.conf"
+        {
+            connection_conf star_server 198.19.0.1 "" "$reorder"
+            for k in 0 1; do
+                printf '\n[path_%s]\ninterface_name = br%s\nip_ver         = 4\ncmd_default    = %s\n' "$k" "$k" $((k == 0 ? 1 : 0))
+                printf 'private_ipaddr = 198.18.%s.1\npublic_ipaddr  = 198.18.%s.1\nstatus         = 0\n' $((64 * k)) $((64 * k))
+            done
+        } >"$dir/connections/conf.template"
+        return
+    fi
+    interface_conf 0 "198.19.1.$i" >"$dir/interface.conf"
+    {
+        connection_conf "client_$i" "198.19.1.$i" 198.19.0.1 "$reorder"
+        for k in 0 1; do
+            local own gw
+            if ip netns list | grep -q "^$(nsn "$i" "$k")\b"; then
+                own="198.18.$((128 + k)).2" gw="198.18.$((128 + k)).1"
+            else
+                own="198.18.$((64 * k + 1)).$i" gw="198.18.$((64 * k)).1"
+            fi
+            printf '\n[path_%s]\ninterface_name = p%s\nip_ver         = 4\ncmd_default    = %s\n' "$k" "$k" $((k == 0 ? 1 : 0))
+            printf 'private_ipaddr = %s\npublic_ipaddr  = %s\ngw_ipaddr      = %s\nremote_ipaddr  = 198.18.%s.1\n' "$own" "$own" "$gw" $((64 * k))
+            printf 'keepalive_time = 1\ndead_time      = 3\nweight_in      = 1\nweight_out     = 1\nstatus         = 0\n'
+        done
+    } >"$dir/connections/tunnel.conf"
+}
+
 case $cmd in
+    config) config "$@" ;;
     up) up "$@" ;;
     down) down; echo "star: $PREFIX removed" ;;
     natmove) natmove "$@" ;;
+    shape) shape_all "$1" ;;
     exec) t=$1; shift; if [[ $t == s ]]; then ns=$ns_s; else ns=${PREFIX}$t; fi; exec ip netns exec "$ns" "$@" ;;
     help|-h|--help) usage 0 ;;
     *) usage 2 ;;
