@@ -89,6 +89,8 @@ public sealed class TunnelDaemon : IDisposable
 
     private void Open()
     {
+        // Packet pools are large calloc'd slabs, made anew at every rebuild: fresh mmap'd pages, resident only where used.
+        Interop.Libc.FixMmapThreshold(128 * 1024);
         InterfaceConfig i = Config.Interface;
         _tun = TunnelInterface.Open(i, Options.Offload, _link);
 

@@ -74,7 +74,9 @@ public sealed class PortMapTable
             }
         }
 
-        return FromRules(rules, conflicts);
+        // Issue 15: most connections map no port; they share the one empty table (immutable) instead of 320 KB each —
+        // made again for every connection at every rebuild, e.g. each of a hundred remote creates.
+        return rules.Count == 0 ? Empty : FromRules(rules, conflicts);
     }
 
     /// <summary>Same mapping as <paramref name="other"/> (the host compares the build-time and run-time tables).</summary>
