@@ -91,13 +91,16 @@ public sealed class ConnectionMatcher
 
         _nets4 = nets4.ToArray();
         _nets6 = nets6.ToArray();
-        (_hosts4, _scan4) = Index(c => Destinations4(c), uint.MaxValue);
-        (_hosts6, _scan6) = Index(c => Destinations6(c), UInt128.MaxValue);
+        (_hosts4, _candidates4, _scan4) = Index(c => Destinations4(c), uint.MaxValue);
+        (_hosts6, _candidates6, _scan6) = Index(c => Destinations6(c), UInt128.MaxValue);
     }
 
-    private readonly Dictionary<uint, int[]> _hosts4;
+    // Host → (start, count) in the candidates array: one flat array, no per-host object to chase.
+    private readonly Dictionary<uint, (int Start, int Count)> _hosts4;
+    private readonly int[] _candidates4;
     private readonly int[] _scan4;
-    private readonly Dictionary<UInt128, int[]> _hosts6;
+    private readonly Dictionary<UInt128, (int Start, int Count)> _hosts6;
+    private readonly int[] _candidates6;
     private readonly int[] _scan6;
 
     // Connection c's ways to match a destination: (address, mask) pairs. A host is a full mask.
@@ -130,7 +133,7 @@ public sealed class ConnectionMatcher
     }
 
     // Host-only connections go into the host index (ascending per host), the others into the scan list (ascending).
-    private (Dictionary<T, int[]> Hosts, int[] Scan) Index<T>(Func<int, IEnumerable<(T Address, T Mask)>> destinations, T full)
+    private (Dictionary<T, (int Start, int Count)> Hosts, int[] Candidates, int[] Scan) Index<T>(Func<int, IEnumerable<(T Address, T Mask)>> destinations, T full)
         where T : struct, IEquatable<T>
     {
         var hosts = new Dictionary<T, List<int>>();
@@ -160,7 +163,15 @@ public sealed class ConnectionMatcher
             }
         }
 
-        return (hosts.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), scan.ToArray());
+        var flat = new List<int>();
+        var index = new Dictionary<T, (int Start, int Count)>(hosts.Count);
+        foreach (KeyValuePair<T, List<int>> kv in hosts)
+        {
+            index[kv.Key] = (flat.Count, kv.Value.Count);
+            flat.AddRange(kv.Value);
+        }
+
+        return (index, flat.ToArray(), scan.ToArray());
     }
 
     /// <summary>Number of connections.</summary>
@@ -215,13 +226,14 @@ public sealed class ConnectionMatcher
     private int Match4(uint src, uint dst)
     {
         int best = int.MaxValue;
-        if (_hosts4.TryGetValue(dst, out int[]? candidates))
+        if (_hosts4.TryGetValue(dst, out (int Start, int Count) hit))
         {
-            foreach (int c in candidates)
+            int[] candidates = _candidates4;
+            for (int i = hit.Start; i < hit.Start + hit.Count; i++)
             {
-                if (Matches4(c, src, dst))
+                if (Matches4(candidates[i], src, dst))
                 {
-                    best = c;
+                    best = candidates[i];
                     break;
                 }
             }
@@ -262,13 +274,14 @@ public sealed class ConnectionMatcher
     private int Match6(UInt128 src, UInt128 dst)
     {
         int best = int.MaxValue;
-        if (_hosts6.TryGetValue(dst, out int[]? candidates))
+        if (_hosts6.TryGetValue(dst, out (int Start, int Count) hit))
         {
-            foreach (int c in candidates)
+            int[] candidates = _candidates6;
+            for (int i = hit.Start; i < hit.Start + hit.Count; i++)
             {
-                if (Matches6(c, src, dst))
+                if (Matches6(candidates[i], src, dst))
                 {
-                    best = c;
+                    best = candidates[i];
                     break;
                 }
             }
