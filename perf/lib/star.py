@@ -47,8 +47,10 @@ class Star(Testbed):
             args += ["--nat", n]
         self._tb(*args, timeout=300)
 
+    reorder = 0
+
     def config(self, directory, role, i=None):
-        self._tb("config", directory, role, *([str(i)] if i else []))
+        self._tb("config", directory, role, *([str(i)] if i else []), "--reorder", str(self.reorder))
 
     def shape_all(self, mbit):
         self._tb("shape", str(mbit), timeout=300)
@@ -168,6 +170,7 @@ def main(argv):
     ap.add_argument("--seconds", type=int, default=10, help="length of each TCP load")
     ap.add_argument("--idle", type=int, default=20, help="seconds of idle CPU measurement")
     ap.add_argument("--shape", type=int, default=10, help="Mbit/s per client link for the fairness load (0: skip)")
+    ap.add_argument("--reorder", type=int, default=0, help="reorder_window of server template and clients")
     ap.add_argument("--nat", action="append", default=[], help="client:path behind masquerading NAT (repeatable)")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "results"))
     ap.add_argument("--prefix", default="mfstar")
@@ -180,10 +183,11 @@ def main(argv):
         print(msg, flush=True)
 
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "host": socket.gethostname(),
-              "load_average_start": os.getloadavg(), "clients": args.clients, "nat": args.nat}
+              "load_average_start": os.getloadavg(), "clients": args.clients, "nat": args.nat, "reorder_window": args.reorder}
     try:
         log("baseline: 1 client")
         star = Star(args.prefix, 1, [])
+        star.reorder = args.reorder
         server, clients, timing1 = bring_up(args, procs, star, os.path.join(workdir, "one"), log)
         result["baseline"] = {**timing1, **idle(server, args.idle)}
         result["baseline"]["tcp1_mbit"] = round(tcp_each(procs, star, clients, args.seconds)[0], 1)
@@ -192,6 +196,7 @@ def main(argv):
 
         log(f"star: {args.clients} clients")
         star = Star(args.prefix, args.clients, args.nat)
+        star.reorder = args.reorder
         server, clients, timing = bring_up(args, procs, star, os.path.join(workdir, "many"), log)
         result["star"] = {**timing, **idle(server, args.idle)}
         per_conn = (result["star"]["rss_kib"] - result["baseline"]["rss_kib"]) / max(1, args.clients - 1)
