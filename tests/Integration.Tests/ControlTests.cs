@@ -26,19 +26,7 @@ public class ControlTests(ITestOutputHelper output)
         Assert.True(r.All.Contains(contains, StringComparison.Ordinal), $"'{contains}' not in: {r.All}");
     }
 
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} not reached within {timeout.TotalSeconds:0} s\n{d.Log}");
-            }
-
-            Thread.Sleep(100);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d) => d.WaitUntil(condition, timeout, what);
 
     [Theory]
     [InlineData(0)]

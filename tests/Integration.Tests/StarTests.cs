@@ -58,7 +58,7 @@ public class StarTests(ITestOutputHelper output)
                 output.WriteLine(star.NatMove(12, 0));
             });
             output.WriteLine("transfer across the NAT move: " + moved);
-            WaitUntil(() => server.Log.Contains("the peer is at 198.18.3.12", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the server follows the NAT move", server);
+            server.WaitUntil(() => server.Log.Contains("the peer is at 198.18.3.12", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the server follows the NAT move");
             Assert.Equal(0, Rejected(server, "auth_failed"));
             Assert.Equal(0, Rejected(server, "rate_limited"));
 
@@ -74,7 +74,7 @@ public class StarTests(ITestOutputHelper output)
 
             // A client that deletes its connection frees the server's side.
             AssertOk(clients[1].Cli("delete", "tunnel.conf"), clients[1]);
-            WaitUntil(() => server.Status().GetProperty("connections").GetArrayLength() == Clients - 1, TimeSpan.FromSeconds(10), "the server frees client 1's connection", server);
+            server.WaitUntil(() => server.Status().GetProperty("connections").GetArrayLength() == Clients - 1, TimeSpan.FromSeconds(10), "the server frees client 1's connection");
             Assert.Equal(1, Control(server, "connections_deleted_by_peer"));
             Assert.True(File.Exists(Path.Combine(serverDir, "connections", "peer_198_19_1_1.conf.disabled")));
         }
@@ -135,17 +135,4 @@ public class StarTests(ITestOutputHelper output)
     private static void AssertOk(ProcResult r, DaemonProcess d) =>
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.All}\n--- daemon:\n{d.Log}");
 
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} not reached within {timeout.TotalSeconds:0} s\n{d.Log}");
-            }
-
-            Thread.Sleep(100);
-        }
-    }
 }

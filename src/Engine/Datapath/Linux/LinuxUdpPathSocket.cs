@@ -12,6 +12,7 @@ namespace MptFast.Engine.Datapath.Linux;
 /// (private address, local port) and sending every datagram to (remote address, remote port) — MPT-SPEC §2.1. Not
 /// connected: the kernel must not filter by source port, the receive side checks only the source address (§2.6).
 /// Batches move through recvmmsg/sendmmsg with the calling thread's prebuilt <see cref="MessageVector"/>.
+/// Longer than 400 lines: open, receive, the three sends and <see cref="Retarget"/> share the one peer storage.
 /// </summary>
 /// <remarks>
 /// MPT-SPEC B85: two paths bound to the same wildcard address and port (allowed by SO_REUSEADDR) split the incoming
