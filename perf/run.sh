@@ -22,7 +22,7 @@ for a in "$@"; do
 done
 
 # Packages the harness needs (the lead mirrors them in scripts/lib/deps.sh). Installs only what is missing.
-PERF_APT_PACKAGES=(iperf3 iproute2 iputils-ping nftables procps python3 python3-matplotlib)
+PERF_APT_PACKAGES=(iperf3 iproute2 iputils-ping nftables procps python3 python3-matplotlib ethtool mptcpize)
 perf_deps() {
   local missing=() pkg
   for pkg in "${PERF_APT_PACKAGES[@]}"; do
@@ -64,6 +64,12 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
   rm -rf -- "$PERF_WORKDIR"
+  if [[ -e /run/netns/${prefix}e ]]; then   # the link emulators' namespace (real-links scenarios): its processes by PID
+    for pid in $(ip netns pids "${prefix}e" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 0.5
+    for pid in $(ip netns pids "${prefix}e" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "${prefix}e" 2>/dev/null || true
+  fi
   if [[ -e /run/netns/${prefix}a || -e /run/netns/${prefix}b ]]; then
     bash "$TESTBED" --prefix "$prefix" down >&2 || true
   fi

@@ -21,6 +21,10 @@ public class TunnelTests
         t.Ping('a', v6: true);
         t.Ping('b', v6: false);
 
+        // The binary bakes src/Host/DefaultConfig, whose tunnel.conf has these (no) port-map rules: the daemon uses the
+        // baked table and says so.
+        Assert.Contains("tunnel.conf: port map baked into this binary", t.A.Log, StringComparison.Ordinal);
+
         var status = t.A.Status();
         for (int path = 0; path < 2; path++)
         {
@@ -102,6 +106,9 @@ public class TunnelTests
         var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2) { TcpDst = "5201" }]) { WithIpv6Connection = false };
         using var t = new TunnelFixture(spec, daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
+
+        // This tunnel.conf maps a port that the baked DefaultConfig one does not: the table is built at load.
+        Assert.Contains("tunnel.conf: port map built at load (the loaded rules differ from the ones baked into this binary)", t.A.Log, StringComparison.Ordinal);
 
         var before = t.A.Status();
         var (sent, received) = t.Transfer(20_000_000, port: 5201);

@@ -17,6 +17,9 @@ internal static class ConfigKeys
         "name", "permission", "ip_ver", "ip_local", "local_port", "local_cmd_port", "ip_remote", "remote_port",
         "remote_cmd_port", "path_count", "network_count", "status", "reorder_window", "max_buffdelay_msec",
         "auth_type", "auth_key",
+
+        // MptFast's own (the original ignores keys it does not read, MPT-SPEC §5.2).
+        "scheduler", "loss_recovery", "probe_interval_msec",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Path = new[]

@@ -49,12 +49,16 @@ public static class ConfigWriter
         Line(w, "path_count", Int(c.Paths.Count));
         Line(w, "network_count", Int(c.Networks.Count));
         Line(w, "status", Int(c.Status));
-        Line(w, "reorder_window", Int(c.ReorderWindow));
+        // "auto" reads as 0 (no reordering) in the original (MPT-SPEC §5.2: strtol of no digits), its own default.
+        Line(w, "reorder_window", c.ReorderAuto ? "auto" : Int(c.ReorderWindow));
         Line(w, "max_buffdelay_msec", Int(c.MaxBuffDelayMs));
         Line(w, "auth_type", Int(c.AuthType));
         if (full)
         {
             Line(w, "auth_key", Text(c.AuthKey));
+            Line(w, "scheduler", c.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
+            Line(w, "loss_recovery", c.LossRecovery ? "1" : "0");
+            Line(w, "probe_interval_msec", Int(c.ProbeIntervalMs));
         }
 
         w.Append('\n').Append(PathsComment).Append('\n');

@@ -38,7 +38,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly byte[] _receive = new byte[65536];
     private readonly byte[] _send = new byte[65536];
-    private readonly Dictionary<ConnectionRuntime, byte[]> _keepalives = [];
+    private readonly byte[] _probe = new byte[ProbeCodec.MaxPacketLength];
     private IReadOnlyList<ConnectionRuntime> _connections = [];
     private long[] _reportedDrops = [];
     private long _nextDropReport;
@@ -115,13 +115,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         ArgumentNullException.ThrowIfNull(connections);
         _connections = connections;
         _executor.Connections = connections;
-        _keepalives.Clear();
         int paths = 0;
         foreach (ConnectionRuntime c in connections)
         {
-            byte[] packet = new byte[KeepaliveCodec.PacketLength];
-            KeepaliveCodec.TryWrite(packet, c.IpVersion, c.LocalTunnel, c.RemoteTunnel, out _);
-            _keepalives[c] = packet;
             paths += c.Paths.Length;
         }
 
@@ -300,7 +296,10 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
 
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
     {
-        if (path.Socket!.Send(_keepalives[connection]) == PathSendResult.Sent)
+        // MPT-SPEC §3.1: the 44-byte keepalive; MptFast appends its probe trailer, which an original peer never reads
+        // (it looks at the command byte only, §3.3) and an MptFast peer measures the path with.
+        int n = ProbeWriter.Write(connection, path, MonotonicClock.NowMicros, [], _probe);
+        if (n > 0 && path.Socket!.Send(_probe.AsSpan(0, n)) == PathSendResult.Sent)
         {
             path.Counters.Control.KeepalivesSent++;
             return true;

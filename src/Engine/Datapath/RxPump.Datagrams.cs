@@ -55,7 +55,7 @@ public sealed partial class RxPump
     }
 
     /// <summary>GRE decode (MPT-SPEC §2.6 steps 4–6); keepalives are handled here. True for a data packet.</summary>
-    private static bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
+    private bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
     {
         if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
         {
@@ -79,6 +79,11 @@ public sealed partial class RxPump
         PathCounters counters = p.Counters;
         counters.Rx.Packets++;
         counters.Rx.Bytes += datagramLength;
+        if (frame.HasKey && c.WantsPathSequence)
+        {
+            TrackPathSequence(p, frame.Key);
+        }
+
         if (c.Reorder is not null && frame.HasSequence)
         {
             if (_merger.IsFull)
@@ -94,7 +99,7 @@ public sealed partial class RxPump
         }
     }
 
-    private static void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
+    private void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
     {
         PathCounters counters = p.Counters;
         if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
@@ -112,6 +117,10 @@ public sealed partial class RxPump
 
         counters.Rx.KeepalivesReceived++;
         p.LastKeepaliveTicks = now;
+        if (keepalive.Probe is { } probe)
+        {
+            TakeProbe(c, p, probe, datagram[(datagram.Length - ProbeCodec.Length(probe.LossRanges))..], now);
+        }
     }
 
     /// <summary>GRO messages split back into datagrams (receive thread).</summary>

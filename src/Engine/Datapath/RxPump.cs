@@ -38,6 +38,7 @@ public sealed partial class RxPump : IDisposable
     private readonly WakeEvent _wake;
     private readonly EpollSet _epoll;
     private readonly ReadySet _ready;
+    private readonly TxPump? _transmit;
     private volatile bool _stopping;
 
     // When this wake-up began: the arrival time of everything received in it. Pushing with it (not the time of each
@@ -64,14 +65,19 @@ public sealed partial class RxPump : IDisposable
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
 
+    /// <summary>Most datagram slots the pool reserves for what the reorder buffers hold (all connections together;
+    /// 2048-byte slots: 16 MiB of address space, resident only where used — <see cref="PacketPool"/>).</summary>
+    internal const int HeldBudget = 8192;
+
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
     internal const int GroSpareMessages = 64;
 
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
     /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
-    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default)
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default, TxPump? transmit = null)
     {
         _connections = connections;
+        _transmit = transmit;
         var sockets = new List<(ConnectionRuntime, PathRuntime)>();
         int held = 0;
         int maxPaths = 1;
@@ -85,12 +91,14 @@ public sealed partial class RxPump : IDisposable
             }
         }
 
-        // Issue 15: the slots reorder buffers may hold are budgeted for all connections together (a hundred connections
-        // with reorder_window = 10 000 must not mean a million slots); beyond the budget a held packet pins a slot the
-        // next receive misses (counted as pool_exhausted), and the hold time releases it.
-        held = Math.Min(held, MaxHeldSlots);
         _sockets = [.. sockets];
         _ready = new ReadySet(connections, _sockets.Length);
+
+        // Room for what the reorder buffers may hold: their windows, but no more than HeldBudget for all connections
+        // together (a window of 10,000 — reorder_window = auto — would otherwise cost 20 MiB of slots per connection, and
+        // a hundred connections a million slots, issue 15). Beyond it a round receives less until holds are released;
+        // what is held is bounded by rate × hold anyway.
+        held = Math.Min(held, HeldBudget);
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + ReceiveRounds.MergeCapacity, slotSize);
         _merger = new ArrivalMerger(ReceiveRounds.MergeCapacity, maxPaths * ReceiveRounds.MergeRunsPerPath);
         _rounds = new ReceiveRounds(_sockets.Length, _merger, MaxDatagramsPerRead);
@@ -115,10 +123,6 @@ public sealed partial class RxPump : IDisposable
             _epoll.Add(_sockets[i].Path.Socket!.Fd, (ulong)i + 1); // token 0 = the wake event, s + 1 = socket s
         }
     }
-
-    /// <summary>Receive slots all reorder buffers together may hold (2048-byte slots: 16 MiB of address space, resident
-    /// only where used — <see cref="PacketPool"/>).</summary>
-    internal const int MaxHeldSlots = 8192;
 
     /// <summary>Bytes allocated by the receive thread since its loop started (see <see cref="TxPump.AllocatedBytes"/>).</summary>
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
@@ -208,6 +212,7 @@ public sealed partial class RxPump : IDisposable
 
         ExpireReorder();
         FlushTun();
+        SendProbes(Stopwatch.GetTimestamp());
     }
 
     public void Stop()
@@ -290,7 +295,7 @@ public sealed partial class RxPump : IDisposable
 
     private int WaitMilliseconds()
     {
-        long next = long.MaxValue;
+        long next = NextProbeDue();
         for (int i = 0; i < _ready.HoldingCount; i++)
         {
             if (_connections[_ready.Holding(i)].Reorder is { } reorder)

@@ -60,6 +60,9 @@ public sealed class PathRuntime
     /// <summary>Packet counters; a path that continues across a reload keeps its object (<see cref="ContinueFrom"/>).</summary>
     public PathCounters Counters { get; private set; } = new();
 
+    /// <summary>Probes, estimates and loss detection with an MptFast peer.</summary>
+    public PathMeasurement Measurement { get; } = new();
+
     /// <summary>
     /// Takes over the counters and liveness state of <paramref name="previous"/>, the same path before a reload or
     /// restart (control thread, while the datapath threads are stopped). The status is the caller's choice.
@@ -68,6 +71,7 @@ public sealed class PathRuntime
     {
         ArgumentNullException.ThrowIfNull(previous);
         Counters = previous.Counters;
+        Measurement.ContinueFrom(previous.Measurement);
         if (previous.RemoteAddress.Equals(RemoteAddress) && previous.Socket == Socket)
         {
             Endpoint = previous.Endpoint; // a peer found behind NAT stays found across a rebuild (same socket, same target)

@@ -75,7 +75,17 @@ public static class StatusJson
         w.WriteNumber("local_cmd_port", k.LocalCmdPort);
         w.WriteNumber("remote_cmd_port", k.RemoteCmdPort);
         w.WriteNumber("reorder_window", k.ReorderWindow);
+        w.WriteBoolean("reorder_auto", k.ReorderAuto);
         w.WriteNumber("max_buffdelay_ms", k.MaxBuffDelayMs);
+        w.WriteString("scheduler", k.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
+        w.WriteBoolean("loss_recovery", k.LossRecovery);
+        w.WriteString("peer", (c.Peer & PeerFeatures.MptFast) != 0 ? "mptfast" : "unknown");
+        if (c.ReorderHoldMicros is { } hold)
+        {
+            w.WriteNumber("reorder_hold_us", hold.Hold);
+            w.WriteNumber("reorder_hold_floor_us", hold.Floor);
+            w.WriteNumber("reorder_hold_max_us", hold.Max);
+        }
         w.WriteNumber("auth_type", k.AuthType);
         w.WriteNumber("dropped_no_path", c.DroppedNoPath);
         if (c.Reorder is { } reorder)
@@ -126,6 +136,12 @@ public static class StatusJson
         }
 
         Counters(w, "drops", p.Drops);
+        if (p.Measurement is { } measurement)
+        {
+            // Probes between MptFast peers: RTT, one-way queueing, delivered rate, capacity, loss, loss recovery.
+            Counters(w, "measurement", measurement);
+        }
+
         w.WriteEndObject();
     }
 

@@ -92,8 +92,8 @@ internal static class Help
 
         Prints the port map (tcp_src, tcp_dst, udp_src, udp_dst of every path) that was compiled into
         this binary at build time from the configuration given with `dotnet publish -p:MptConfig=DIR`.
-        At run time the daemon uses the loaded configuration's map; when it differs from the compiled one
-        it logs one line saying so.
+        At run time a connection uses the compiled table when the loaded file's port-map rules are the
+        same, and otherwise builds its table at load; the daemon logs which.
 
         """;
 }

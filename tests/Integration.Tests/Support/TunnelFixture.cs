@@ -16,9 +16,21 @@ internal sealed class TunnelFixture : IDisposable
 
     /// <summary>As above; <paramref name="customize"/> edits each side's config directory before its daemon starts.</summary>
     public TunnelFixture(TunnelSpec spec, Action<string, char>? customize, int testbedPaths = 2, params string[] daemonArgs)
+        : this(spec, customize, new Testbed(testbedPaths), daemonArgs)
+    {
+    }
+
+    /// <summary>Over emulated paths: testbed path i + 1 goes through LinkEmu with <paramref name="emulated"/>[i]
+    /// (<see cref="Testbed.Create"/>; <c>Testbed.Link(i)</c> changes a link while the tunnel runs).</summary>
+    public TunnelFixture(TunnelSpec spec, IReadOnlyList<LinkSpec?> emulated, params string[] daemonArgs)
+        : this(spec, null, Testbed.Create(Math.Max(2, emulated.Count), emulated), daemonArgs)
+    {
+    }
+
+    private TunnelFixture(TunnelSpec spec, Action<string, char>? customize, Testbed testbed, string[] daemonArgs)
     {
         Spec = spec;
-        Testbed = new Testbed(testbedPaths);
+        Testbed = testbed;
         try
         {
             string a = spec.Write(_dir.Sub("a"), 'a');
@@ -78,15 +90,17 @@ internal sealed class TunnelFixture : IDisposable
     /// A TCP transfer of <paramref name="bytes"/> from side a to side b's tunnel address; returns the sender's and the
     /// receiver's "bytes sha256" lines. <paramref name="during"/> runs on this thread while the transfer is under way.
     /// </summary>
-    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false)
+    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false,
+        string? congestionControl = null)
     {
         string script = Path.Combine(TestEnvironment.ScriptsDir, "sha_transfer.py");
         string addr = v6 ? TunnelSpec.TunnelAddress6('b') : TunnelSpec.TunnelAddress('b');
         string t = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
         var receiver = Task.Run(() => Testbed.Exec('b', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "recv", addr, port.ToString(CultureInfo.InvariantCulture), t));
         Thread.Sleep(500); // let the receiver listen
-        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "send", addr,
-            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t));
+        string[] cc = congestionControl is null ? [] : ["SHA_TRANSFER_CC=" + congestionControl];
+        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), "env", [.. cc, Proc.Python, script, "send", addr,
+            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t]));
         during?.Invoke();
         ProcResult s = sender.GetAwaiter().GetResult();
         ProcResult r = receiver.GetAwaiter().GetResult();

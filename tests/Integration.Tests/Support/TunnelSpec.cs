@@ -29,7 +29,17 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
 
     public bool WithIpv6Connection { get; init; } = true;
 
-    public int ReorderWindow { get; init; }
+    /// <summary>reorder_window as written (a number, or "auto").</summary>
+    public object ReorderWindow { get; init; } = 0;
+
+    /// <summary>The connections' scheduler: "weighted" (the original's list, what most tests check) or "adaptive".</summary>
+    public string Scheduler { get; init; } = "weighted";
+
+    /// <summary>Extra [connection] lines (MptFast keys such as loss_recovery, probe_interval_msec).</summary>
+    public string ConnectionExtra { get; init; } = "";
+
+    /// <summary>The path (0-based) marked <c>cmd_default = 1</c> (MPT-SPEC §5.5), or -1.</summary>
+    public int CmdDefaultPath { get; init; } = -1;
 
     public int MaxBuffDelayMs { get; init; } = 100;
 
@@ -96,6 +106,8 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
             status             = 0
             reorder_window     = {ReorderWindow}
             max_buffdelay_msec = {MaxBuffDelayMs}
+            scheduler          = {Scheduler}
+            {ConnectionExtra}
             auth_type          = {AuthType}
             auth_key           = 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
 
@@ -116,6 +128,7 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
                 weight_in      = {p.Weight}
                 weight_out     = {p.Weight}
                 status         = 0
+                cmd_default    = {(i == CmdDefaultPath ? 1 : 0)}
 
                 """);
             if (ipVer == 4)

@@ -83,7 +83,7 @@ internal static class CreateServer
             Networks = ConnectionMerge.CreatedNetworks(peer),
             AuthKey = template.AuthKey, // B53: the key the requester had to prove, never one from the wire
         };
-        if (created.Paths.Count == 0 || !ConnectionMerge.PathFamiliesAgree(created))
+        if (created.Paths.Count == 0 || !ConnectionMerge.PathFamiliesAgree(created) || !IsValidConnectionFile(created))
         {
             return (HandshakeCodes.BadRequest, []);
         }
@@ -125,4 +125,10 @@ internal static class CreateServer
 
         return n;
     }
+
+    // The merged connection must be one a connection file could hold: mpt save writes it and the next start reads it, and
+    // the reply body describes it. A peer's local_port 0 would otherwise become remote_port 0 (found by fuzzing: the
+    // create body must carry the ports the peer bound, §5.10), and its weight_in 0 on every path no usable weight_out.
+    private static bool IsValidConnectionFile(ConnectionConfig created) =>
+        ConnectionParser.Parse(ConfigWriter.WriteConnection(created, ConnectionFormat.Full), created.FileName).Succeeded;
 }
