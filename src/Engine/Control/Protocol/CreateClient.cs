@@ -45,9 +45,11 @@ public sealed class CreateClient
     /// <summary>
     /// Handshakes one create may take: a create whose answer never came (the server busy creating a hundred others, or
     /// its round 4 lost) is sent again; the server answers the retry with the connection it made (issue 15,
-    /// <see cref="CreateExtension"/>).
+    /// <see cref="CreateExtension"/>). A refused create is not answered either (§4.5), so all attempts together
+    /// (3 × <see cref="HandshakeInitiator.MaxAttempts"/> × <see cref="HandshakeInitiator.RetryIntervalMs"/> = 9 s) stay
+    /// inside the command line's default wait (command_timeout 15 s) and mpt create reports the refusal itself.
     /// </summary>
-    public const int MaxAttempts = 5;
+    public const int MaxAttempts = 3;
 
     private readonly IControlConnections _connections;
     private readonly HandshakeEngine _engine;
