@@ -25,7 +25,8 @@ import matrixreport
 import reallinks
 import report
 import udpload
-from netns import Daemon, HarnessError, Processes, Testbed, mptcp_up, run, vxlan_down, vxlan_up, write_mptfast_config
+from netns import (Daemon, HarnessError, Interrupted, Processes, Testbed, mptcp_up, raise_on_signals, run, vxlan_down,
+                   vxlan_up, write_mptfast_config)
 from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, SETS, TUN_ADDR
 
 MPTCP_WRAP = ["mptcpize", "run"]   # iperf3 3.12 has no --mptcp: mptcpize makes its sockets MPTCP ones
@@ -33,10 +34,6 @@ MATRIX_LOADS = ["tcp1", "tcp4"]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class Interrupted(BaseException):   # not an Exception: no handler below may swallow it
-    """SIGINT/SIGTERM/SIGHUP: stop measuring, clean up, still write what was measured."""
 
 
 def parse_args(argv):
@@ -317,11 +314,7 @@ def main(argv):
         print("perf: needs root (network namespaces)", file=sys.stderr)
         return EXIT_USAGE
 
-    def on_signal(signum, _frame):
-        raise Interrupted(signal.Signals(signum).name)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    raise_on_signals()
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)

@@ -24,6 +24,19 @@ class HarnessError(Exception):
     """A scenario cannot be set up or measured; the message says why."""
 
 
+class Interrupted(BaseException):   # not an Exception: no handler below may swallow it
+    """SIGINT/SIGTERM/SIGHUP: stop measuring, clean up, still write what was measured."""
+
+
+def raise_on_signals():
+    """From now on SIGINT, SIGTERM and SIGHUP raise Interrupted in the main thread."""
+    def on_signal(signum, _frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+
 def run(cmd, timeout=60, check=True):
     """Runs a short command, returns CompletedProcess (text). Raises HarnessError on failure when check."""
     try:
@@ -99,6 +112,14 @@ class Testbed:
 
     def down(self):
         run(["bash", self.script, "--prefix", self.prefix, "down"], timeout=60, check=False)
+
+    def linkdown(self, path, mode="down"):
+        """Fails a path: 'down' takes both veth ends admin-down (carrier loss), 'drop' keeps them up and drops every
+        packet with nftables (a silent failure)."""
+        self._tb("linkdown", str(path), "--mode", mode)
+
+    def linkup(self, path):
+        self._tb("linkup", str(path))
 
     def exec_(self, side, *cmd, timeout=60, check=True):
         return run(["ip", "netns", "exec", self.ns(side), *cmd], timeout=timeout, check=check)

@@ -242,11 +242,13 @@ public class ControlTests(ITestOutputHelper output)
 
         var (sent, received) = t.Transfer(100_000_000, timeoutSeconds: 120, during: () =>
         {
-            Thread.Sleep(700);
+            // Reload while the stream runs: once it has sent some packets, and again after it sent more.
+            WaitUntil(() => TxPackets(t.A.Status()) > 3000, Short, "the transfer under way", t.A);
             weighted.Write(t.A.ConfDir, 'a');
             t.A.Signal("HUP");
             t.A.WaitForLog("SIGHUP: reload", TimeSpan.FromSeconds(10));
-            Thread.Sleep(300);
+            long txAtSighup = TxPackets(t.A.Status());
+            WaitUntil(() => TxPackets(t.A.Status()) > txAtSighup + 1000, Short, "the transfer running on after SIGHUP", t.A);
             AssertCli(t.A.Cli("reload"), 0, "reload", t.A);
             txAtReload = TxPackets(t.A.Status());
         });

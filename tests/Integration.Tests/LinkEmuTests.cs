@@ -72,7 +72,7 @@ public class LinkEmuTests
     {
         using Testbed tb = Testbed.Create(paths: 1, emulated: [new LinkSpec(50, 2)], v6: false);
         using var server = BackgroundProcess.Start(tb.B, "iperf3", "-s", "-1", "-p", "5301");
-        Thread.Sleep(300);
+        Wait.Until(() => tb.Listening('b', 5301), TimeSpan.FromSeconds(10), "iperf3 listening on 5301");
         ProcResult r = tb.Exec('a', TimeSpan.FromSeconds(40), "iperf3", "-c", "198.18.1.2", "-p", "5301", "-t", "6", "-O", "1", "-J", "--connect-timeout", "5000");
         Assert.True(r.ExitCode == 0, r.All);
         using JsonDocument doc = JsonDocument.Parse(r.Stdout);

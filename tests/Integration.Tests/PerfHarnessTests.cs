@@ -193,6 +193,29 @@ public class PerfHarnessTests
         }
     }
 
+    [Fact]
+    public void Failover_script_fails_and_heals_the_pinged_path_and_records_the_run_and_cleans_up()
+    {
+        TestEnvironment.RequireRoot();
+        string binary = TestEnvironment.MptfastBinary;
+        using var dir = new TempDir();
+        string prefix = "mfpf" + (Environment.ProcessId % 10000).ToString(CultureInfo.InvariantCulture);
+        ProcResult r = Proc.Run(TimeSpan.FromMinutes(2), "bash", Path.Combine(SharedFiles.RepoRoot, "perf", "failover.sh"),
+            "--runs", "1", "--configs", "100-300", "--modes", "drop", "--out", dir.Path, "--prefix", prefix, "--mptfast", binary);
+
+        Assert.True(r.ExitCode == 0, $"failover.sh exited {r.ExitCode}:\n{r.All}");
+        Assert.False(File.Exists($"/run/netns/{prefix}a") || File.Exists($"/run/netns/{prefix}b"), $"namespace {prefix}a/b left behind:\n{r.All}");
+        SingleFile(dir.Path, "*-failover.md", r);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(SingleFile(dir.Path, "*-failover.json", r)));
+        JsonElement run = doc.RootElement.GetProperty("configs").GetProperty("100-300").GetProperty("modes").GetProperty("drop")[0];
+        Assert.InRange(run.GetProperty("path").GetInt32(), 1, 2);
+        Assert.True(run.GetProperty("pings_sent").GetInt32() > 200, r.All);
+        foreach (string what in (string[])["down_s_per_side", "back_s_per_side"])
+        {
+            Assert.Equal(["a", "b"], run.GetProperty(what).EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        }
+    }
+
     private static string SingleFile(string dir, string pattern, ProcResult r)
     {
         string[] files = Directory.GetFiles(dir, pattern);

@@ -27,6 +27,9 @@ internal static class ConfigKeys
         "interface_name", "ip_ver", "cmd_default", "gw_ipaddr", "private_ipaddr", "public_ipaddr", "remote_ipaddr",
         "keepalive_time", "dead_time", "weight_in", "weight_out", "window_size", "status",
         "tcp_src", "tcp_dst", "udp_src", "udp_dst",
+
+        // MptFast's own (the original ignores keys it does not read, MPT-SPEC §5.2).
+        "keepalive_msec", "dead_time_msec",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Network =

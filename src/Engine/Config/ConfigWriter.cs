@@ -14,8 +14,8 @@ public enum ConnectionFormat
     Original,
 
     /// <summary>
-    /// For <c>mpt save</c>: the original layout plus <c>auth_key</c>, <c>cmd_default = 1</c>, <c>window_size</c> (when
-    /// not 1) and the non-empty port maps, appended to their sections so the original still reads the file (B80).
+    /// For <c>mpt save</c>: the original layout plus <c>auth_key</c>, MptFast's own keys, <c>cmd_default = 1</c>,
+    /// <c>window_size</c> (when not 1), the configured millisecond liveness keys and the non-empty port maps, appended to their sections so the original still reads the file (B80).
     /// </summary>
     Full,
 }
@@ -135,6 +135,16 @@ public static class ConfigWriter
         if (p.WindowSize != 1)
         {
             Line(w, "window_size", Int(p.WindowSize));
+        }
+
+        if (p.KeepaliveMsec is { } keepaliveMsec)
+        {
+            Line(w, "keepalive_msec", Int(keepaliveMsec));
+        }
+
+        if (p.DeadTimeMsec is { } deadTimeMsec)
+        {
+            Line(w, "dead_time_msec", Int(deadTimeMsec));
         }
 
         for (int k = 0; k < PortMapRules.KeyCount; k++)

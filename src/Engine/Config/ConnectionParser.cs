@@ -73,10 +73,10 @@ public static class ConnectionParser
         WarnWeakAuth(c, authType, authKey);
 
         List<PathConfig> paths = ReadPaths(doc, diag, c, pathCount, template);
-        if (scheduler == SchedulerMode.Adaptive && c.Has("scheduler") && paths.Count > 1 && paths.All(p => p.KeepaliveTime == 0))
+        if (scheduler == SchedulerMode.Adaptive && c.Has("scheduler") && paths.Count > 1 && paths.All(p => p.KeepaliveMs == 0))
         {
             diag.Warn(c.LineOf("scheduler"), "scheduler",
-                "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time is 0 on every path, so the weighted list is used");
+                "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so the weighted list is used");
         }
         List<NetworkConfig> networks = ReadNetworks(doc, diag, networkCount);
         CheckSections(doc, diag, pathCount, networkCount);

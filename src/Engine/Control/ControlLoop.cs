@@ -13,8 +13,8 @@ using MptFast.Engine.Wire;
 namespace MptFast.Engine.Control;
 
 /// <summary>
-/// The control thread: keepalives, dead-path detection and link monitoring every <see cref="TickMilliseconds"/>
-/// (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
+/// The control thread: keepalives, dead-path detection and link monitoring every
+/// <see cref="LivenessMonitor.TickPeriodMs"/> (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
 /// <see cref="CommandExecutor"/>) and the peer control protocol (§4.5–§4.7: replies to our handshakes go to the
 /// <see cref="HandshakeEngine"/>, requests to the <see cref="ControlResponder"/>), the periodic drop report, and
 /// work posted from other threads (SIGHUP reload). Handshakes never block: they advance on datagrams and ticks.
@@ -22,7 +22,6 @@ namespace MptFast.Engine.Control;
 /// </summary>
 public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTransport
 {
-    public const int TickMilliseconds = 50;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly IDaemonCommands _daemon;
@@ -45,6 +44,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     private long _handshakesFailed;
     private long _handshakesSucceeded;
     private RateLimiter _rejectLog = new(TimeSpan.FromSeconds(1));
+    private int _tickMs = LivenessMonitor.MaxTickMs;
     private volatile bool _stopping;
 
     /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on), serving
@@ -122,6 +122,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         }
 
         _reportedDrops = new long[paths * 4];
+        _tickMs = LivenessMonitor.TickPeriodMs(connections);
         ReportBaseline();
     }
 
@@ -151,7 +152,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             }
 
             ReportDrops(now);
-            if (_command.Poll(TickMilliseconds * 1000, SelectMode.SelectRead) && !_stopping)
+            if (_command.Poll(_tickMs * 1000, SelectMode.SelectRead) && !_stopping)
             {
                 try
                 {
@@ -313,7 +314,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     {
         string why = origin switch
         {
-            StatusOrigin.DeadTimer => $"no keepalive for {path.Config.DeadTime} s",
+            StatusOrigin.DeadTimer => $"no keepalive for {DeadTimeText(path.Config)}",
             StatusOrigin.Keepalive => "keepalive received",
             StatusOrigin.LinkMonitor => path.LinkUp == true ? $"{path.Config.InterfaceName} is up again" : $"{path.Config.InterfaceName} is down",
             StatusOrigin.Peer => "the peer said so",
@@ -328,6 +329,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             _notifier.Announce(connection.Index, path.Index, NowMs());
         }
     }
+
+    // Whole seconds as the original's keys are written; milliseconds when keepalive_msec/dead_time_msec set them.
+    private static string DeadTimeText(PathConfig p) => p.DeadTimeMsec is null ? $"{p.DeadTime} s" : $"{p.DeadMs} ms";
 
     bool? ILivenessActions.QueryLink(string interfaceName) => _links.IsUpAndRunning(interfaceName);
 

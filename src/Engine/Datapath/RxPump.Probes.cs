@@ -139,7 +139,7 @@ public sealed partial class RxPump
             {
                 PathMeasurement m = p.Measurement;
                 bool alive = p.Status is Config.PathStatus.Ok or Config.PathStatus.Down;
-                if (interval > 0 && alive && p.Config.KeepaliveTime > 0 && now >= m.NextProbeTicks)
+                if (interval > 0 && alive && p.Config.KeepaliveMs > 0 && now >= m.NextProbeTicks)
                 {
                     Send(c, p, nowMicros, []);
                     m.NextProbeTicks = now + interval;
@@ -198,7 +198,7 @@ public sealed partial class RxPump
             foreach (PathRuntime p in c.Paths)
             {
                 PathMeasurement m = p.Measurement;
-                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveTime > 0)
+                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0)
                 {
                     next = Math.Min(next, m.NextProbeTicks);
                 }

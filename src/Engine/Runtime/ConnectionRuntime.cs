@@ -57,7 +57,7 @@ public sealed class ConnectionRuntime
         // A path goes stale when its probes stop coming back: a few probe intervals (the fast ones, or the keepalives').
         long probeMicros = config.ProbeIntervalMs > 0
             ? config.ProbeIntervalMs * 1000L
-            : paths.Select(p => p.Config.KeepaliveTime).Where(k => k > 0).DefaultIfEmpty(1).Min() * 1_000_000L;
+            : paths.Select(p => p.Config.KeepaliveMs).Where(k => k > 0).DefaultIfEmpty(1000).Min() * 1000L;
         Adaptive.StaleAfterMicros = Math.Max(AdaptiveScheduler.DefaultStaleAfterMicros, 4 * probeMicros);
         SendSequence = config.ReorderWindow > 0;
         if (config.ReorderWindow > 0)

@@ -122,6 +122,8 @@ public static class StatusJson
         w.WriteNumber("weight_out", p.Config.WeightOut);
         w.WriteNumber("keepalive_time", p.Config.KeepaliveTime);
         w.WriteNumber("dead_time", p.Config.DeadTime);
+        w.WriteNumber("keepalive_ms", p.Config.KeepaliveMs); // what MptFast uses: keepalive_msec, else keepalive_time
+        w.WriteNumber("dead_time_ms", p.Config.DeadMs);
         if (p.LinkUp is bool up)
         {
             w.WriteBoolean("link_up", up);

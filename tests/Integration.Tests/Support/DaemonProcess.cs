@@ -98,19 +98,8 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     /// <summary>Polls <paramref name="condition"/> every 100 ms; throws with this daemon's log when it is still false after <paramref name="timeout"/>.</summary>
-    public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} not reached within {timeout.TotalSeconds:0} s\n{Log}");
-            }
-
-            Thread.Sleep(100);
-        }
-    }
+    public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what) =>
+        Wait.Until(condition, timeout, what, () => Log, pollMs: 100);
 
     /// <summary><c>mptfast status --json</c> against this daemon.</summary>
     public JsonElement Status()

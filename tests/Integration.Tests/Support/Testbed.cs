@@ -111,6 +111,14 @@ internal sealed class Testbed : IDisposable
     public ProcResult Exec(char side, TimeSpan timeout, string file, params string[] args) =>
         Proc.Run(timeout, "ip", ["netns", "exec", Ns(side), file, .. args]);
 
+    /// <summary>Whether a TCP socket listens (or, with <paramref name="udp"/>, a UDP socket is bound) on
+    /// <paramref name="port"/> in namespace a or b: a readiness check.</summary>
+    public bool Listening(char side, int port, bool udp = false)
+    {
+        string p = port.ToString(CultureInfo.InvariantCulture);
+        return Exec(side, TimeSpan.FromSeconds(10), "ss", udp ? "-Hlun" : "-Hltn", $"sport = :{p}").Stdout.Contains(":" + p, StringComparison.Ordinal);
+    }
+
     public string ExecCheck(char side, TimeSpan timeout, string file, params string[] args)
     {
         ProcResult r = Exec(side, timeout, file, args);

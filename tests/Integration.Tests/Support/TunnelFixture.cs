@@ -97,7 +97,8 @@ internal sealed class TunnelFixture : IDisposable
         string addr = v6 ? TunnelSpec.TunnelAddress6('b') : TunnelSpec.TunnelAddress('b');
         string t = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
         var receiver = Task.Run(() => Testbed.Exec('b', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "recv", addr, port.ToString(CultureInfo.InvariantCulture), t));
-        Thread.Sleep(500); // let the receiver listen
+        // The receiver listens before the sender connects (or has already failed: its result says why).
+        Wait.Until(() => receiver.IsCompleted || Testbed.Listening('b', port), TimeSpan.FromSeconds(30), $"sha_transfer receiver on port {port}");
         string[] cc = congestionControl is null ? [] : ["SHA_TRANSFER_CC=" + congestionControl];
         var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), "env", [.. cc, Proc.Python, script, "send", addr,
             port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t]));
@@ -108,6 +109,10 @@ internal sealed class TunnelFixture : IDisposable
         Assert.True(r.ExitCode == 0, $"receiver failed: {r.All}\n--- a:\n{A.Log}\n--- b:\n{B.Log}");
         return (s.Stdout.Trim(), r.Stdout.Trim());
     }
+
+    /// <summary>Bytes side's connection 0 has sent over all its paths (tx_bytes), from its status.</summary>
+    public long Transmitted(char side) =>
+        Daemon(side).Status().GetProperty("connections")[0].GetProperty("paths").EnumerateArray().Sum(p => DaemonProcess.Counter(p, "tx_bytes"));
 
     public void Dispose()
     {

@@ -47,6 +47,12 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
 
     public int DeadTime { get; init; } = 3;
 
+    /// <summary>MptFast's <c>keepalive_msec</c> on every path (beside <see cref="KeepaliveTime"/>), when set.</summary>
+    public int? KeepaliveMsec { get; init; }
+
+    /// <summary>MptFast's <c>dead_time_msec</c> on every path (beside <see cref="DeadTime"/>), when set.</summary>
+    public int? DeadTimeMsec { get; init; }
+
     public int AuthType { get; init; }
 
     public int Mtu { get; init; } = 1400;
@@ -131,12 +137,14 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
                 cmd_default    = {(i == CmdDefaultPath ? 1 : 0)}
 
                 """);
+            AppendOptional(sb, "keepalive_msec", KeepaliveMsec?.ToString(CultureInfo.InvariantCulture));
+            AppendOptional(sb, "dead_time_msec", DeadTimeMsec?.ToString(CultureInfo.InvariantCulture));
             if (ipVer == 4)
             {
-                AppendMap(sb, "tcp_src", p.TcpSrc);
-                AppendMap(sb, "tcp_dst", p.TcpDst);
-                AppendMap(sb, "udp_src", p.UdpSrc);
-                AppendMap(sb, "udp_dst", p.UdpDst);
+                AppendOptional(sb, "tcp_src", p.TcpSrc);
+                AppendOptional(sb, "tcp_dst", p.TcpDst);
+                AppendOptional(sb, "udp_src", p.UdpSrc);
+                AppendOptional(sb, "udp_dst", p.UdpDst);
             }
 
             sb.Append('\n');
@@ -145,7 +153,8 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
         return sb.ToString();
     }
 
-    private static void AppendMap(StringBuilder sb, string key, string? value)
+    /// <summary>An optional key: written only when it has a value.</summary>
+    private static void AppendOptional(StringBuilder sb, string key, string? value)
     {
         if (value is not null)
         {
