@@ -1,3 +1,4 @@
+using System.Net;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control.Protocol;
 using MptFast.Tests.Common;
@@ -78,6 +79,18 @@ internal sealed class ControlDaemon : IControlConnections
         Add(created);
         return true;
     }
+
+    public bool DeleteCreated(int connection)
+    {
+        _connections.RemoveAt(connection);
+        _statuses.RemoveAt(connection);
+        return true;
+    }
+
+    // Nothing is received on a fuzzed daemon's paths; a path move changes only the data plane, which it has none of.
+    public long Received(int connection, int path) => 0;
+
+    public bool MovePath(int connection, int path, IPAddress observed) => false;
 
     public void ReplaceAndRestart(int index, ConnectionConfig merged) =>
         throw new FuzzInvariantException("control: the responder restarted a connection (only the initiator may)");

@@ -7,7 +7,8 @@ namespace MptFast.Engine.Config;
 internal static class ConfigKeys
 {
     public static readonly FrozenSet<string> General =
-        new[] { "tunnel_num", "accept_remote", "cmdport_local", "cmd_timeout", "interface_num", "cli_udp", "control_socket", "control_gid" }.ToFrozenSet(StringComparer.Ordinal);
+        new[] { "tunnel_num", "accept_remote", "max_remote_connections", "cmdport_local", "cmd_timeout", "interface_num", "cli_udp", "control_socket", "control_gid" }
+            .ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Tunnel =
         new[] { "name", "mtu", "ipv4_addr", "ipv6_addr" }.ToFrozenSet(StringComparer.Ordinal);

@@ -91,6 +91,10 @@ public static class ConfigWriter
         w.Append("[general]\n");
         Line(w, "tunnel_num", "1");
         Line(w, "accept_remote", config.AcceptRemote ? "1" : "0");
+        if (config.MaxRemoteConnections != InterfaceConfig.DefaultMaxRemoteConnections)
+        {
+            Line(w, "max_remote_connections", Int(config.MaxRemoteConnections));
+        }
         Line(w, "cmdport_local", Int(config.CommandPort));
         Line(w, "cmd_timeout", Int(config.CommandTimeoutSeconds));
         Line(w, "interface_num", Int(config.InterfaceNum));

@@ -10,6 +10,15 @@ public sealed record InterfaceConfig
 
     public bool AcceptRemote { get; init; }
 
+    /// <summary>Default of <see cref="MaxRemoteConnections"/>: room for a server with hundreds of clients.</summary>
+    public const int DefaultMaxRemoteConnections = 1024;
+
+    /// <summary>
+    /// <c>[general] max_remote_connections</c> (our key): most connections peers may create here (<c>accept_remote</c>,
+    /// MPT-SPEC §4.7) — a peer holding the template key cannot grow the daemon without bound. 0 = none.
+    /// </summary>
+    public int MaxRemoteConnections { get; init; } = DefaultMaxRemoteConnections;
+
     public ushort CommandPort { get; init; } = DefaultCommandPort;
 
     /// <summary>CLI only: seconds to wait for each reply datagram.</summary>

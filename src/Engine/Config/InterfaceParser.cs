@@ -35,6 +35,7 @@ public static class InterfaceParser
         }
 
         bool acceptRemote = general.Int("accept_remote", 0, int.MinValue, int.MaxValue) != 0;
+        int maxRemote = general.Int("max_remote_connections", InterfaceConfig.DefaultMaxRemoteConnections, 0, 65535);
 
         // MPT-SPEC §4.1: 0 = ephemeral. One default for daemon and CLI (B89).
         int commandPort = general.Int("cmdport_local", InterfaceConfig.DefaultCommandPort, 0, 65535);
@@ -64,6 +65,7 @@ public static class InterfaceParser
         {
             TunnelNum = 1,
             AcceptRemote = acceptRemote,
+            MaxRemoteConnections = maxRemote,
             CommandPort = (ushort)commandPort,
             CommandTimeoutSeconds = commandTimeout,
             InterfaceNum = interfaceNum,

@@ -31,6 +31,8 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     private readonly ControlResponder _responder;
     private readonly HandshakeEngine _engine;
     private readonly PathStatusNotifier _notifier;
+    private readonly PathAnnouncer _announcer;
+    private readonly CreateClient _creates;
     private readonly CommandExecutor _executor;
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly byte[] _receive = new byte[65536];
@@ -61,7 +63,9 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
         _engine = new HandshakeEngine(this);
         _notifier = new PathStatusNotifier(peers, _engine);
         _notifier.Notified += OnNotified;
-        _executor = new CommandExecutor(daemon, _notifier, new CreateClient(peers, _engine), NowMs);
+        _announcer = new PathAnnouncer(peers, _engine);
+        _creates = new CreateClient(peers, _engine, _announcer);
+        _executor = new CommandExecutor(daemon, _notifier, _creates, NowMs, _announcer);
         SetConnections(connections);
         LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
     }
@@ -97,6 +101,12 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             .Add("notifications_failed", ref _handshakesFailed)
             .Add("handshakes_active", _engine.ActiveCount)
             .Add("notification_retries_pending", _notifier.PendingRetries)
+            .Add("handshake_rate_sources", _responder.RateLimitedSources)
+            .Add("paths_moved", _responder.PathsMoved)
+            .Add("connections_deleted_by_peer", _responder.DeletedByPeer)
+            .Add("path_announcements_sent", _announcer.Sent)
+            .Add("path_announcements_acknowledged", _announcer.Acknowledged)
+            .Add("create_retries", _creates.Retries)
             .Add("cli_udp_ignored", UdpCliRefused)
             .Add("cli_socket_refused", LocalRefused),
         ControlCounters.Rejections(_responder.Rejected));
@@ -130,6 +140,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             _liveness.Tick(_connections, now, this);
             _engine.Tick(NowMs());
             _notifier.Tick(NowMs());
+            _announcer.Tick(NowMs());
             while (_posted.TryDequeue(out Action? work))
             {
                 try

@@ -101,6 +101,8 @@ public sealed class TunnelDaemon : IDisposable
 
     private void Open()
     {
+        // Packet pools are large calloc'd slabs, made anew at every rebuild: fresh mmap'd pages, resident only where used.
+        Interop.Libc.FixMmapThreshold(128 * 1024);
         InterfaceConfig i = Config.Interface;
         _tun = TunnelInterface.Open(i, Options.Offload, _link);
 
@@ -219,9 +221,15 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             long now = Stopwatch.GetTimestamp();
+            var previousByFile = new Dictionary<string, ConnectionRuntime>(StringComparer.Ordinal);
+            foreach (ConnectionRuntime c in old)
+            {
+                previousByFile.TryAdd(c.Config.FileName, c);
+            }
+
             foreach (ConnectionRuntime c in next)
             {
-                ConnectionBuilder.Continue(c, Array.Find(old, o => o.Config.FileName == c.Config.FileName), reuse, restart(c.Config.FileName), now);
+                ConnectionBuilder.Continue(c, previousByFile.GetValueOrDefault(c.Config.FileName), reuse, restart(c.Config.FileName), now);
             }
 
             _connections = next;
@@ -232,7 +240,10 @@ public sealed class TunnelDaemon : IDisposable
             var kept = new HashSet<IPathSocket>(next.SelectMany(c => c.Paths).Select(p => p.Socket!));
             foreach (ConnectionRuntime c in next)
             {
-                _routes.Install(c);
+                if (!previousByFile.TryGetValue(c.Config.FileName, out ConnectionRuntime? before) || !_routes.Carry(before, c))
+                {
+                    _routes.Install(c);
+                }
             }
 
             foreach (ConnectionRuntime c in old)
@@ -243,6 +254,15 @@ public sealed class TunnelDaemon : IDisposable
             Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
                 $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms");
             return null;
+        }
+    }
+
+    /// <summary>Installs the routes of <paramref name="c"/> again (a path's peer moved; under the rebuild lock).</summary>
+    internal void ReinstallRoutes(ConnectionRuntime c)
+    {
+        lock (_gate)
+        {
+            _routes?.Install(c);
         }
     }
 

@@ -30,6 +30,8 @@ public sealed partial class RxPump
                 continue;
             }
 
+            FollowPort(c, p, _rx.SourcePort(i));
+
             Span<byte> datagram = _rx.Data(i);
             if (!Decode(c, p, datagram, now, out GreFrame frame))
             {
@@ -39,6 +41,16 @@ public sealed partial class RxPump
             int offset = _rx.OffsetOf(i) + frame.HeaderLength;
             int handle = _store.Adopt(_rx.Detach(i), offset, frame.PayloadLength);
             Route(c, p, frame, datagram.Length, handle);
+        }
+    }
+
+    /// <summary>Issue 15: a peer behind NAT sends from its data socket's mapped port, which only its datagrams show; a
+    /// connection that authenticates its control messages (SHA-256, whose handshakes moved the ADDRESS) follows it.</summary>
+    private static void FollowPort(ConnectionRuntime c, PathRuntime p, ushort port)
+    {
+        if (port != p.Endpoint.Port && c.Config.AuthType == 2)
+        {
+            PathMoves.FollowPort(p, port);
         }
     }
 
@@ -152,6 +164,11 @@ public sealed partial class RxPump
 
             // MPT-SPEC §2.6 step 3, once for the message: every part has its source. Still counted per datagram.
             bool known = p.Remote.Matches(gro.SourceAddress(i));
+            if (known)
+            {
+                FollowPort(c, p, gro.SourcePort(i));
+            }
+
             int slot = gro.SlotOf(i);
             int offset = gro.OffsetOf(i);
             _store.BeginMessage(slot);

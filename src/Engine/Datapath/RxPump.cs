@@ -36,7 +36,8 @@ public sealed partial class RxPump : IDisposable
     private readonly ArrivalMerger _merger;
     private readonly ReceiveRounds _rounds;
     private readonly WakeEvent _wake;
-    private readonly PollSet _poll;
+    private readonly EpollSet _epoll;
+    private readonly ReadySet _ready;
     private readonly TxPump? _transmit;
     private volatile bool _stopping;
 
@@ -64,7 +65,8 @@ public sealed partial class RxPump : IDisposable
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
 
-    /// <summary>Most datagram slots the pool reserves for what the reorder buffers hold (all connections together).</summary>
+    /// <summary>Most datagram slots the pool reserves for what the reorder buffers hold (all connections together;
+    /// 2048-byte slots: 16 MiB of address space, resident only where used — <see cref="PacketPool"/>).</summary>
     internal const int HeldBudget = 8192;
 
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
@@ -90,10 +92,12 @@ public sealed partial class RxPump : IDisposable
         }
 
         _sockets = [.. sockets];
+        _ready = new ReadySet(connections, _sockets.Length);
 
-        // Room for what the reorder buffers may hold: their windows, but no more than HeldBudget for all of them (a
-        // window of 10,000 — reorder_window = auto — would otherwise cost 20 MiB of slots per connection). Beyond it
-        // a round receives less until holds are released; what is held is bounded by rate × hold anyway.
+        // Room for what the reorder buffers may hold: their windows, but no more than HeldBudget for all connections
+        // together (a window of 10,000 — reorder_window = auto — would otherwise cost 20 MiB of slots per connection, and
+        // a hundred connections a million slots, issue 15). Beyond it a round receives less until holds are released;
+        // what is held is bounded by rate × hold anyway.
         held = Math.Min(held, HeldBudget);
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + ReceiveRounds.MergeCapacity, slotSize);
         _merger = new ArrivalMerger(ReceiveRounds.MergeCapacity, maxPaths * ReceiveRounds.MergeRunsPerPath);
@@ -112,11 +116,11 @@ public sealed partial class RxPump : IDisposable
         _toTun = new int[PacketBatch.MaxPackets];
         _writer = new TunWriter(tun, offload.TcpCoalescing);
         _wake = new WakeEvent();
-        _poll = new PollSet(_sockets.Length + 1);
-        _poll.Add(_wake.Fd);
-        foreach ((ConnectionRuntime _, PathRuntime p) in _sockets)
+        _epoll = new EpollSet(Math.Min(_sockets.Length + 1, 1024));
+        _epoll.Add(_wake.Fd, 0);
+        for (int i = 0; i < _sockets.Length; i++)
         {
-            _poll.Add(p.Socket!.Fd);
+            _epoll.Add(_sockets[i].Path.Socket!.Fd, (ulong)i + 1); // token 0 = the wake event, s + 1 = socket s
         }
     }
 
@@ -169,7 +173,7 @@ public sealed partial class RxPump : IDisposable
     /// buffers, write to the TUN. (Tests drive the pump with it on their own thread.)</summary>
     public void RunOnce(int timeoutMs)
     {
-        _poll.Wait(timeoutMs);
+        int ready = _epoll.Wait(timeoutMs);
         if (_stopping)
         {
             return;
@@ -177,23 +181,33 @@ public sealed partial class RxPump : IDisposable
 
         _wake.Reset();
         _wakeTicks = Stopwatch.GetTimestamp();
-        for (int s = 0; s < _sockets.Length; s++)
+
+        // Issue 15: only the connections with a readable socket are visited (epoll reports the ready ones).
+        _ready.Clear();
+        for (int i = 0; i < ready; i++)
         {
-            _rounds.SetReadable(s, _poll.IsReadable(s + 1));
+            ulong token = _epoll.Token(i);
+            if (token != 0)
+            {
+                _rounds.SetReadable((int)token - 1, true);
+                _ready.MarkSocket((int)token - 1);
+            }
         }
 
         // The sockets of a connection are consecutive in _sockets.
         var reader = new RoundReader(this);
-        for (int first = 0, end; first < _sockets.Length; first = end)
+        for (int r = 0; r < _ready.Count; r++)
         {
-            ConnectionRuntime c = _sockets[first].Connection;
-            end = first + 1;
-            while (end < _sockets.Length && _sockets[end].Connection == c)
+            int connection = _ready[r];
+            (int first, int end) = _ready.Sockets(connection);
+            ConnectionRuntime c = _connections[connection];
+            _rounds.Drain(ref reader, c, first, end);
+            for (int s = first; s < end; s++)
             {
-                end++;
+                _rounds.SetReadable(s, false); // level-triggered: a socket with more left is reported again
             }
 
-            _rounds.Drain(ref reader, c, first, end);
+            _ready.NoteHolding(connection, c.Reorder is { } reorder && reorder.NextDeadline != long.MaxValue);
         }
 
         ExpireReorder();
@@ -261,25 +275,30 @@ public sealed partial class RxPump : IDisposable
         }
     }
 
+    // Issue 15: timers by what is due — only the connections whose reorder buffer holds packets are looked at.
     private void ExpireReorder()
     {
         long now = Stopwatch.GetTimestamp();
-        foreach (ConnectionRuntime c in _connections)
+        for (int i = _ready.HoldingCount - 1; i >= 0; i--)
         {
-            if (c.Reorder is { } reorder && reorder.NextDeadline <= now)
+            int connection = _ready.Holding(i);
+            ReorderBuffer? reorder = _connections[connection].Reorder;
+            if (reorder is not null && reorder.NextDeadline <= now)
             {
                 var sink = new TunSink(this);
                 reorder.Expire(now, ref sink);
             }
+
+            _ready.NoteHolding(connection, reorder is not null && reorder.NextDeadline != long.MaxValue);
         }
     }
 
     private int WaitMilliseconds()
     {
         long next = NextProbeDue();
-        foreach (ConnectionRuntime c in _connections)
+        for (int i = 0; i < _ready.HoldingCount; i++)
         {
-            if (c.Reorder is { } reorder)
+            if (_connections[_ready.Holding(i)].Reorder is { } reorder)
             {
                 next = Math.Min(next, reorder.NextDeadline);
             }
@@ -315,6 +334,7 @@ public sealed partial class RxPump : IDisposable
         _groRx?.Dispose();
         _groPool?.Dispose();
         _writer.Dispose();
+        _epoll.Dispose();
         _wake.Dispose();
         _pool.Dispose();
     }

@@ -68,14 +68,19 @@ public sealed class PortMapTable
 
     /// <summary>
     /// The table for a connection's paths: <paramref name="baked"/> when its fingerprint equals that of the loaded
-    /// paths' rules (the binary was built from this map), otherwise the same layout built now.
+    /// paths' rules (the binary was built from this map), otherwise the same layout built now — or, when the paths map
+    /// no port, the shared <see cref="Empty"/> table (issue 15: most connections map none, and a server with a hundred
+    /// clients would make one for each connection at each rebuild; the table is immutable).
     /// </summary>
     public static PortMapTable ForPaths(IReadOnlyList<PathConfig> paths, PortMapTable? baked)
     {
         List<PortMapRule> rules = RulesOf(paths);
-        return baked is not null && string.Equals(baked.Fingerprint, PortMapRules.Fingerprint(rules), StringComparison.Ordinal)
-            ? baked
-            : FromRules(rules, conflicts: null);
+        if (baked is not null && string.Equals(baked.Fingerprint, PortMapRules.Fingerprint(rules), StringComparison.Ordinal))
+        {
+            return baked;
+        }
+
+        return rules.Count == 0 ? Empty : FromRules(rules, conflicts: null);
     }
 
     /// <summary>

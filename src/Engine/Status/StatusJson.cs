@@ -111,6 +111,11 @@ public static class StatusJson
         w.WriteString("local", p.Local.ToString());
         w.WriteString("public", p.Public.ToString());
         w.WriteString("remote", p.Remote.ToString());
+        if (p.Endpoint is { } endpoint)
+        {
+            w.WriteString("peer_endpoint", endpoint.ToString()); // issue 15: where sends go now (NAT: the observed mapping)
+        }
+
         w.WriteNumber("status", (int)p.Status);
         w.WriteString("status_name", StatusName(p.Status));
         w.WriteNumber("weight_in", p.Config.WeightIn);

@@ -86,6 +86,10 @@ public sealed record PathReport(int Index, PathConfig Config, IPAddress Local, I
     bool? LinkUp, TimeSpan? LastKeepaliveAge, CounterSnapshot Traffic, CounterSnapshot? Socket, CounterSnapshot Drops,
     CounterSnapshot? Measurement = null)
 {
+    /// <summary>Where the path sends now (issue 15: a peer found behind NAT differs from <see cref="Remote"/>, the
+    /// configured address); null when not captured from a running path.</summary>
+    public PathEndpoint? Endpoint { get; init; }
+
     /// <summary>Names of <see cref="Traffic"/> and <see cref="Drops"/> counters the text report shows by name.</summary>
     internal const string TxPackets = "tx_packets", RxPackets = "rx_packets", TxBytes = "tx_bytes", RxBytes = "rx_bytes",
         KeepalivesSent = "keepalives_sent", KeepalivesReceived = "keepalives_received";
@@ -97,6 +101,6 @@ public sealed record PathReport(int Index, PathConfig Config, IPAddress Local, I
         CounterSnapshot traffic = p.Counters.Traffic();
         TimeSpan? age = traffic[KeepalivesReceived] == 0 ? null : Stopwatch.GetElapsedTime(p.LastKeepaliveTicks, now);
         return new PathReport(p.Index, p.Config, p.LocalAddress, p.PublicAddress, p.RemoteAddress, p.Status, p.LinkUp, age,
-            traffic, p.Socket?.Counters.Snapshot(), p.Counters.Drops(), p.Measurement.Snapshot(schedulerRate));
+            traffic, p.Socket?.Counters.Snapshot(), p.Counters.Drops(), p.Measurement.Snapshot(schedulerRate)) { Endpoint = p.Endpoint };
     }
 }

@@ -137,6 +137,16 @@ public class PortMapTableTests
     }
 
     [Fact]
+    public void Connections_without_port_maps_share_the_empty_table()
+    {
+        // Issue 15: a server with many clients builds no table per connection; one with a map still gets its own.
+        Assert.Same(PortMapTable.Empty, PortMapTable.ForPaths([new PathConfig(), new PathConfig()], baked: null));
+        PortMapTable mapped = PortMapTable.ForPaths([new PathConfig { TcpDst = Ports(80) }], baked: null);
+        Assert.NotSame(PortMapTable.Empty, mapped);
+        Assert.Equal(0, mapped.Lookup(FlowKey.Tcp, 1234, 80));
+    }
+
+    [Fact]
     public void Content_equality_compares_the_mapping()
     {
         PortMapTable a = ReadmeTable();

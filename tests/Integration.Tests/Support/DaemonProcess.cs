@@ -111,6 +111,10 @@ internal sealed class DaemonProcess : IDisposable
         throw new TimeoutException($"mptfast in {_ns} did not log '{text}' within {timeout.TotalSeconds:0} s:\n{Log}");
     }
 
+    /// <summary>Polls <paramref name="condition"/> every 100 ms; throws with this daemon's log when it is still false after <paramref name="timeout"/>.</summary>
+    public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what) =>
+        Wait.Until(condition, timeout, what, () => Log, pollMs: 100);
+
     /// <summary><c>mptfast status --json</c> against this daemon.</summary>
     public JsonElement Status()
     {
