@@ -141,8 +141,10 @@ natmove() { # i k
 }
 
 KEY=5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE5EC0FFEE
-interface_conf() { # accept tunnel
-    printf '[general]\ntunnel_num    = 1\naccept_remote = %s\ncmdport_local = 60456\n\n' "$1"
+interface_conf() { # accept tunnel dir
+    printf '[general]\ntunnel_num    = 1\naccept_remote = %s\ncmdport_local = 60456\n' "$1"
+    # Every daemon its own local control socket (the default /run/mptfast/control.sock is one per host).
+    printf 'control_socket = %s/control.sock\n\n' "$(cd "$3" && pwd)"
     printf '[tun_0]\nname      = tun0\nmtu       = 1400\nipv4_addr = %s/16\nipv6_addr = ::/0\n' "$2"
 }
 connection_conf() { # name local remote path_count reorder
@@ -163,7 +165,7 @@ config() { # dir server|client [i] [--reorder w]
     [[ ${1:-} == --reorder ]] && reorder=$2
     mkdir -p "$dir/connections"
     if [[ $role == server ]]; then
-        interface_conf 1 198.19.0.1 >"$dir/interface.conf"
+        interface_conf 1 198.19.0.1 "$dir" >"$dir/interface.conf"
         {
             connection_conf star_server 198.19.0.1 "" "$reorder"
             for k in 0 1; do
@@ -173,7 +175,7 @@ config() { # dir server|client [i] [--reorder w]
         } >"$dir/connections/conf.template"
         return
     fi
-    interface_conf 0 "198.19.1.$i" >"$dir/interface.conf"
+    interface_conf 0 "198.19.1.$i" "$dir" >"$dir/interface.conf"
     {
         connection_conf "client_$i" "198.19.1.$i" 198.19.0.1 "$reorder"
         for k in 0 1; do

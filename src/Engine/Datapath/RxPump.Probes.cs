@@ -24,6 +24,10 @@ public sealed partial class RxPump
     /// <summary>Reports a loss no sooner than this after the gap appeared, whatever the path's jitter.</summary>
     internal const long MinLossToleranceMicros = 300;
 
+    /// <summary>Fast probes go on this long after a connection's last data packet (either direction): long enough to
+    /// keep the estimates fresh across the pauses of a TCP flow, short enough that idle connections cost keepalives only.</summary>
+    private static readonly long ActiveProbingTicks = Stopwatch.Frequency;
+
     private void TakeProbe(ConnectionRuntime c, PathRuntime p, in ProbeTrailer probe, ReadOnlySpan<byte> trailer, long now)
     {
         PathMeasurement m = p.Measurement;
@@ -132,6 +136,11 @@ public sealed partial class RxPump
             }
 
             long interval = c.Config.ProbeIntervalMs * (Stopwatch.Frequency / 1000);
+            if (!c.CarriedDataLately(now, ActiveProbingTicks))
+            {
+                interval = 0; // idle: the keepalives measure it; loss reports still go out
+            }
+
             int reports = 0;
             PathRuntime? best = null;
             long bestRtt = long.MaxValue;
@@ -185,7 +194,7 @@ public sealed partial class RxPump
     }
 
     /// <summary>When the next probe or loss report is due (Stopwatch ticks; long.MaxValue when none).</summary>
-    private long NextProbeDue()
+    private long NextProbeDue(long now)
     {
         long next = long.MaxValue;
         foreach (ConnectionRuntime c in _connections)
@@ -198,7 +207,7 @@ public sealed partial class RxPump
             foreach (PathRuntime p in c.Paths)
             {
                 PathMeasurement m = p.Measurement;
-                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0)
+                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0 && c.CarriedDataLately(now, ActiveProbingTicks))
                 {
                     next = Math.Min(next, m.NextProbeTicks);
                 }

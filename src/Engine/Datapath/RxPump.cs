@@ -295,7 +295,8 @@ public sealed partial class RxPump : IDisposable
 
     private int WaitMilliseconds()
     {
-        long next = NextProbeDue();
+        long now = Stopwatch.GetTimestamp();
+        long next = NextProbeDue(now);
         for (int i = 0; i < _ready.HoldingCount; i++)
         {
             if (_connections[_ready.Holding(i)].Reorder is { } reorder)
@@ -309,7 +310,7 @@ public sealed partial class RxPump : IDisposable
             return 1000;
         }
 
-        long ms = (next - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        long ms = (next - now) * 1000 / Stopwatch.Frequency;
         return (int)Math.Clamp(ms + 1, 0, 1000);
     }
 

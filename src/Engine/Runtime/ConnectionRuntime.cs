@@ -32,6 +32,8 @@ public sealed class ConnectionRuntime
 {
     private int _okMask;
     private int _peerFeatures;
+    private long _probeActivityPackets; // receive thread only (CarriedDataLately)
+    private long _probeActiveUntilTicks;
 
     // Written by the transmit thread for every packet; kept off the cache lines of the fields the receive thread reads
     // for every packet (Reorder, the tunnel addresses).
@@ -108,6 +110,29 @@ public sealed class ConnectionRuntime
     {
         get => (PeerFeatures)Volatile.Read(ref _peerFeatures);
         set => Volatile.Write(ref _peerFeatures, (int)value);
+    }
+
+    /// <summary>
+    /// Receive thread: whether the connection carried data lately, so fast probes are worth their packets. An idle
+    /// connection is measured by its keepalives (probes too) alone: a server with a hundred idle clients sends 2 × 100
+    /// keepalives a second, not 2 × 100 × 50 probes (issue 15). Data in either direction (the paths' packet counters,
+    /// read here as the status does) keeps it active for <paramref name="holdTicks"/>.
+    /// </summary>
+    public bool CarriedDataLately(long nowTicks, long holdTicks)
+    {
+        long packets = 0;
+        foreach (PathRuntime p in Paths)
+        {
+            packets += Volatile.Read(ref p.Counters.Tx.Packets) + p.Counters.Rx.Packets;
+        }
+
+        if (packets != _probeActivityPackets)
+        {
+            _probeActivityPackets = packets;
+            _probeActiveUntilTicks = nowTicks + holdTicks;
+        }
+
+        return nowTicks < _probeActiveUntilTicks;
     }
 
     /// <summary>This end asks the peer for per-path sequence numbers: it reports losses and can place retransmissions
