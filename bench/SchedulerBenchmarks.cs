@@ -19,9 +19,8 @@ public class SchedulerBenchmarks
     public void Setup()
     {
         _scheduler = new PathScheduler([3, 2]);
-        var table = new byte[BakedPortMaps.TableLength];
-        BakedPortMaps.CopyTable(BakedPortMaps.TunnelMap.Index, table);
-        _portMap = PortMapTable.FromTable(table);
+        int connection = BakedPortMaps.TunnelMap.Index;
+        _portMap = PortMapTable.FromBaked(BakedPortMaps.Table(connection), BakedPortMaps.PortMapFingerprint(connection));
         _flows = BenchFlows.Create(seed: 64);
     }
 

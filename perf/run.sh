@@ -22,7 +22,7 @@ for a in "$@"; do
 done
 
 # Packages the harness needs (the lead mirrors them in scripts/lib/deps.sh). Installs only what is missing.
-PERF_APT_PACKAGES=(iperf3 iproute2 iputils-ping nftables procps python3 python3-matplotlib)
+PERF_APT_PACKAGES=(iperf3 iproute2 iputils-ping nftables procps python3 python3-matplotlib ethtool mptcpize)
 perf_deps() {
   local missing=() pkg
   for pkg in "${PERF_APT_PACKAGES[@]}"; do
@@ -47,14 +47,8 @@ fi
 perf_deps
 
 # The namespace prefix is needed by the trap: read it from the arguments (default as in harness.py).
-prefix=mfperf
-args=("$@")
-for (( i = 0; i < ${#args[@]}; i++ )); do
-  case ${args[i]} in
-    --prefix) prefix=${args[i + 1]:-mfperf} ;;
-    --prefix=*) prefix=${args[i]#--prefix=} ;;
-  esac
-done
+source "$HERE/lib/wrapper.sh"
+prefix=$(perf_prefix mfperf "$@")
 
 # Safety net behind the harness's own cleanup: if it was killed hard, its namespaces (and anything
 # still running inside them, ended by PID by the testbed script) are removed here.
@@ -64,9 +58,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
   rm -rf -- "$PERF_WORKDIR"
-  if [[ -e /run/netns/${prefix}a || -e /run/netns/${prefix}b ]]; then
-    bash "$TESTBED" --prefix "$prefix" down >&2 || true
-  fi
+  perf_remove_namespaces "$prefix" "$TESTBED"
   exit "$rc"
 }
 trap cleanup EXIT

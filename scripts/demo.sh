@@ -70,6 +70,10 @@ bash "$TESTBED" --prefix "$PREFIX" up --paths 2 --v6
 
 step "configuration: the built-in example, both sides, SHA-256 control authentication with a fresh shared key"
 "$BIN" init-config --side a --paths "$PATHS" --peer-dir "$WORK/b" "$WORK/a"
+# Both daemons share this host's file system: each gets its own control socket (the default is /run/mptfast/control.sock).
+for side in a b; do
+  sed -i "s|^\[general\]\$|[general]\ncontrol_socket = $WORK/$side/control.sock|" "$WORK/$side/interface.conf"
+done
 "$BIN" check -c "$WORK/a"
 "$BIN" check -c "$WORK/b"
 

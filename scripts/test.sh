@@ -29,7 +29,7 @@ export MPTFAST_BIN="$ROOT/artifacts/bin/mptfast"
 
 results="$ROOT/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
-projects=(tests/Engine.Tests tests/Generators.Tests)
+projects=(tests/Engine.Tests tests/Generators.Tests tests/LinkEmu.Tests)
 [ "$integration" = 1 ] && projects+=(tests/Integration.Tests)
 status=0
 for p in "${projects[@]}"; do

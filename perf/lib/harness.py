@@ -20,20 +20,23 @@ import traceback
 
 import loads as loadmod
 import cpuprofile as profmod
+import linkemu
+import matrixreport
+import reallinks
 import report
 import udpload
-from netns import Daemon, HarnessError, Processes, Testbed, run, vxlan_down, vxlan_up, write_mptfast_config
-from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, TUN_ADDR
+from netns import (Daemon, HarnessError, Interrupted, Processes, Testbed, mptcp_up, raise_on_signals, run, vxlan_down,
+                   vxlan_up, write_mptfast_config)
+from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, SETS, TUN_ADDR
+
+MPTCP_WRAP = ["mptcpize", "run"]   # iperf3 3.12 has no --mptcp: mptcpize makes its sockets MPTCP ones
+MATRIX_LOADS = ["tcp1", "tcp4"]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # --metrics-scrape: where the daemons serve metrics (each side in its own namespace) and the scraper that reads them.
 METRICS_AT = "127.0.0.1:9477"
 SCRAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scrape.py")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class Interrupted(BaseException):   # not an Exception: no handler below may swallow it
-    """SIGINT/SIGTERM/SIGHUP: stop measuring, clean up, still write what was measured."""
 
 
 def parse_args(argv):
@@ -48,11 +51,16 @@ def parse_args(argv):
                "Exit status: 0 all scenarios measured, 1 some failed (results still written), "
                "2 usage error, 130 interrupted.")
     p.add_argument("--quick", action="store_true", help="short smoke run (see below); under 5 minutes")
+    p.add_argument("--matrix", action="store_true",
+                   help="the real-links matrix: scenarios --only real-links, loads tcp1,tcp4, 20 s (each overridable)")
     p.add_argument("--runs", type=int, help="runs per scenario and load (default 3, quick 1)")
     p.add_argument("--seconds", type=int, help="length of each load in seconds (default 10, quick 2)")
     p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
+    p.add_argument("--cc", help="TCP congestion control of the TCP loads (iperf3 -C, e.g. cubic; default: the "
+                                "namespaces' default, bbr on this kernel)")
     p.add_argument("--loads", help="comma-separated loads (default: all, quick: tcp1)")
     p.add_argument("--out", default=os.path.join(ROOT, "perf", "results"), help="output directory (default perf/results)")
+    p.add_argument("--tag", help="appended to the result files' name: DATE-HOST-TAG.json (default: real-links with --matrix)")
     p.add_argument("--no-offload", action="store_true", help="pass --no-offload to mptfast run")
     p.add_argument("--mptfast", default=os.environ.get("MPTFAST_BIN") or os.path.join(ROOT, "artifacts", "bin", "mptfast"),
                    help="the daemon binary (default $MPTFAST_BIN or artifacts/bin/mptfast)")
@@ -66,13 +74,24 @@ def parse_args(argv):
     p.add_argument("--metrics-scrape", action="store_true",
                    help="daemons serve metrics (run --metrics 127.0.0.1:9477) and are scraped every second during "
                         "the loads, as a Prometheus would (the A/B check that metrics cost the datapath nothing)")
-    p.add_argument("--prefix", default="mfperf", help="testbed namespace prefix (default mfperf: mfperfa/mfperfb)")
+    p.add_argument("--linkemu", default=os.environ.get("LINKEMU") or linkemu.DEFAULT_DLL,
+                   help="the link emulator for real-links scenarios (default $LINKEMU or "
+                        "perf/tools/LinkEmu/bin/Release/net10.0/LinkEmu.dll; built if missing)")
+    p.add_argument("--prefix", default="mfperf",
+                   help="testbed namespace prefix (default mfperf: mfperfa/mfperfb, emulators in mfperfe)")
     a = p.parse_args(argv)
     a.runs = a.runs if a.runs is not None else (1 if a.quick else 3)
-    a.seconds = a.seconds if a.seconds is not None else (2 if a.quick else 10)
+    a.seconds = a.seconds if a.seconds is not None else (2 if a.quick else 20 if a.matrix else 10)
     if a.runs < 1 or a.seconds < 1:
         p.error("--runs and --seconds must be at least 1")
-    names = a.only.split(",") if a.only else (QUICK_SCENARIOS if a.quick else [s.name for s in SCENARIOS])
+    if a.matrix and not a.only:
+        a.only = "real-links"
+    if a.matrix and not a.tag:
+        a.tag = "real-links"
+    if a.matrix and not a.loads:
+        a.loads = ",".join(MATRIX_LOADS)
+    names = a.only.split(",") if a.only else (QUICK_SCENARIOS if a.quick else [s.name for s in SCENARIOS if not s.links])
+    names = [n for name in names for n in SETS.get(name, [name])]
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         p.error(f"unknown scenario(s): {', '.join(unknown)} (see --help)")
@@ -142,11 +161,14 @@ def machine_info(binary, udpload_path=None):
     }
 
 
-def metric_names(load, kind):
+def metric_names(load, sc):
     names = [f"{load.name}_gbps", f"{load.name}_retransmits"] if load.proto == "tcp" else \
         [f"{load.name}_kpps", f"{load.name}_gbps", f"{load.name}_loss_pct"]
-    if kind == "mptfast":
+    if sc.kind == "mptfast":
         names += [f"{load.name}_cpu_a_s", f"{load.name}_cpu_b_s"]
+    if sc.links:
+        names += [f"{load.name}_fraction", f"{load.name}_share_p1"] + \
+                 [f"{load.name}_rtt_p{i + 1}_ms" for i in range(len(sc.links))]
     return names
 
 
@@ -170,7 +192,8 @@ def measure_load(args, procs, tb, sc, load, daemons, tool, omit):
     pids = [(d.side, d.pid) for d in daemons]
     if load.tool == "udpload":
         return udpload.measure(procs, tb, load, sc.target, args.seconds, pids, tool)
-    return loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=omit)
+    return loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=omit,
+                           wrap=MPTCP_WRAP if sc.kind == "mptcp" else ())
 
 
 def profile_run(args, procs, tb, sc, workdir, log, daemons, tool):
@@ -201,15 +224,27 @@ def profile_run(args, procs, tb, sc, workdir, log, daemons, tool):
 
 def run_scenario(args, procs, tb, sc, workdir, log, entry):
     """Sets the scenario up, runs every load args.runs times, tears it down; fills entry (already in the result)."""
-    values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc.kind)}
+    values = {m: [None] * args.runs for l in args.load_list for m in metric_names(l, sc)}
     daemons = []
     scrapers = []
+    links = linkemu.EmulatedLinks(procs, tb, None, workdir)
     try:
         # The packet-rate tool is checked first: a scenario that cannot run all its loads fails with the reason.
         tool = udpload.command(args.udpload) if any(l.tool == "udpload" for l in args.load_list) else None
         tb.up()
         for path, mbit in sorted(sc.shape.items()):
             tb.shape(path, mbit)
+        if sc.tcp_buffers_mib:
+            limit = str(sc.tcp_buffers_mib << 20)
+            for side in ("a", "b"):
+                tb.exec_(side, "sysctl", "-qw", f"net.ipv4.tcp_rmem=4096 131072 {limit}", f"net.ipv4.tcp_wmem=4096 16384 {limit}")
+        if sc.links:
+            links.tool = linkemu.command(args.linkemu)
+            links.up({i + 1: l for i, l in enumerate(sc.links)})
+            for path in range(1, len(sc.links) + 1):
+                tb.wait_reachable("a", f"198.18.{path}.2")
+        if sc.kind == "mptcp":
+            mptcp_up(tb, sc.paths)
         if sc.kind == "vxlan":
             vxlan_up(tb)
         elif sc.kind == "mptfast":
@@ -233,7 +268,13 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
             for load in args.load_list:
                 log(f"  {sc.name}: {load.name} run {r + 1}/{args.runs}")
                 try:
+                    probe = None
+                    if sc.links:
+                        links.restart_schedules()   # the links' steps count from the start of this load
+                        probe = reallinks.Probe(procs, tb, sc, args.seconds)
                     metrics, raw = measure_load(args, procs, tb, sc, load, daemons, tool, omit=args.omit)
+                    if probe:
+                        metrics.update(probe.finish(metrics, args.omit))
                 except HarnessError as e:
                     entry["run_errors"].append(f"{load.name} run {r + 1}: {e}")
                     log(f"    failed: {e}")
@@ -276,6 +317,12 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
                 entry["warnings"].append(f"mptfast side {d.side} exited {code} on SIGTERM; log tail:\n{d.log_tail(10)}")
         if sc.kind == "vxlan":
             vxlan_down(tb)
+        if sc.links:
+            # The emulators' counters (drops by reason, queue high water) go into the result; then the emulated
+            # paths and the testbed go, so that the next scenario starts from direct veths and no MPTCP endpoint.
+            entry["linkemu"] = links.stats()
+            links.down()
+            tb.down()
         entry["metrics"] = {m: report.summarize(v) for m, v in values.items()}
         if entry["status"] == "ok" and entry["run_errors"]:
             entry["status"] = "partial"
@@ -283,15 +330,12 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
 
 def main(argv):
     args = parse_args(argv)
+    loadmod.CONGESTION = args.cc
     if os.geteuid() != 0:
         print("perf: needs root (network namespaces)", file=sys.stderr)
         return EXIT_USAGE
 
-    def on_signal(signum, _frame):
-        raise Interrupted(signal.Signals(signum).name)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    raise_on_signals()
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
@@ -299,6 +343,11 @@ def main(argv):
     if args.publish:
         log("perf: scripts/publish.sh")
         run([os.path.join(ROOT, "scripts", "publish.sh")], timeout=1800)
+    if any(s.links for s in args.scenarios) and (args.publish or not os.path.exists(args.linkemu)) \
+            and args.linkemu == linkemu.DEFAULT_DLL:
+        err = linkemu.build(log)
+        if err:
+            log(f"perf: {err}")
     needs_tool = any(l.tool == "udpload" for l in args.load_list)
     if needs_tool and (args.publish or not os.path.exists(args.udpload)) and args.udpload == udpload.DEFAULT_DLL:
         # Missing (or --publish): build it once; if that fails, every scenario fails with udpload.command's message.
@@ -319,7 +368,7 @@ def main(argv):
         "options": {"runs": args.runs, "seconds": args.seconds, "omit": args.omit, "quick": args.quick,
                     "no_offload": args.no_offload, "loads": [l.name for l in args.load_list],
                     "scenarios": [s.name for s in args.scenarios], "prefix": args.prefix,
-                    "profile": args.profile, "metrics_scrape": args.metrics_scrape},
+                    "profile": args.profile, "metrics_scrape": args.metrics_scrape, "tag": args.tag},
         "scenarios": [], "aggregates": [], "interrupted": False,
     }
     code = EXIT_OK
@@ -328,7 +377,8 @@ def main(argv):
     with (contextlib.nullcontext(workdir_env) if workdir_env else
           tempfile.TemporaryDirectory(prefix="mptfast-perf-")) as workdir:
         try:
-            tb.down()   # a leftover testbed with our prefix (a killed earlier run) is removed first
+            linkemu.remove_namespace(tb.prefix + "e")   # leftovers with our prefix (a killed earlier run) go first
+            tb.down()
             for sc in args.scenarios:
                 log(f"perf: scenario {sc.name} ({sc.description})")
                 result["scenarios"].append(new_entry(sc))
@@ -343,12 +393,15 @@ def main(argv):
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # cleanup must not be cut short
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             procs.stop_all()
+            linkemu.remove_namespace(tb.prefix + "e")
             tb.down()
     result["duration_s"] = time.monotonic() - started
+    result["machine"]["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report.add_ratios(result["scenarios"])
     result["aggregates"] = report.aggregates(result["scenarios"])
     result["targets"] = report.targets(result)
-    stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}")
+    result["real_links_targets"] = matrixreport.targets(result)
+    stem = os.path.join(args.out, f"{result['date']}-{result['machine']['hostname']}" + (f"-{args.tag}" if args.tag else ""))
     report.write_json(stem + ".json", result)
     report.write_markdown(stem + ".md", result)
     report.write_plot(stem + ".png", result)

@@ -27,8 +27,14 @@ def _wait_listening(tb, port, server, seconds=5.0):
     raise HarnessError(f"iperf3 server did not listen on port {port} within {seconds} s")
 
 
+# TCP congestion control of the TCP loads (iperf3 -C), None = the namespace's default (bbr on this kernel).
+CONGESTION = None
+
+
 def _client_args(load, target, seconds, omit, port):
     args = ["iperf3", "-c", target, "-p", str(port), "-t", str(seconds), "-J", "--connect-timeout", "3000"]
+    if load.proto == "tcp" and CONGESTION:
+        args += ["-C", CONGESTION]
     if load.proto == "tcp":
         if omit:   # skip slow start; not for UDP, where --omit breaks iperf3 3.12's loss accounting
             args += ["-O", str(omit)]
@@ -70,13 +76,14 @@ def parse_iperf(load, data):
     }
 
 
-def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT):
-    """Runs one load; returns (metrics dict, raw iperf3 summary). daemons: [(side, pid)] for CPU."""
-    server = procs.start(["ip", "netns", "exec", tb.ns("b"), "iperf3", "-s", "-1", "-p", str(port)])
+def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT, wrap=()):
+    """Runs one load; returns (metrics dict, raw iperf3 summary). daemons: [(side, pid)] for CPU; wrap: a command
+    prefix for both iperf3s (mptcpize run)."""
+    server = procs.start(["ip", "netns", "exec", tb.ns("b"), *wrap, "iperf3", "-s", "-1", "-p", str(port)])
     try:
         _wait_listening(tb, port, server)
         cpu_before = {side: cpu_seconds(pid) for side, pid in daemons}
-        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *_client_args(load, target, seconds, omit, port)],
+        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *wrap, *_client_args(load, target, seconds, omit, port)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             out, err = client.communicate(timeout=seconds + omit + 20)

@@ -24,6 +24,19 @@ class HarnessError(Exception):
     """A scenario cannot be set up or measured; the message says why."""
 
 
+class Interrupted(BaseException):   # not an Exception: no handler below may swallow it
+    """SIGINT/SIGTERM/SIGHUP: stop measuring, clean up, still write what was measured."""
+
+
+def raise_on_signals():
+    """From now on SIGINT, SIGTERM and SIGHUP raise Interrupted in the main thread."""
+    def on_signal(signum, _frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+
 def run(cmd, timeout=60, check=True):
     """Runs a short command, returns CompletedProcess (text). Raises HarnessError on failure when check."""
     try:
@@ -100,6 +113,14 @@ class Testbed:
     def down(self):
         run(["bash", self.script, "--prefix", self.prefix, "down"], timeout=60, check=False)
 
+    def linkdown(self, path, mode="down"):
+        """Fails a path: 'down' takes both veth ends admin-down (carrier loss), 'drop' keeps them up and drops every
+        packet with nftables (a silent failure)."""
+        self._tb("linkdown", str(path), "--mode", mode)
+
+    def linkup(self, path):
+        self._tb("linkup", str(path))
+
     def exec_(self, side, *cmd, timeout=60, check=True):
         return run(["ip", "netns", "exec", self.ns(side), *cmd], timeout=timeout, check=check)
 
@@ -146,6 +167,7 @@ def write_mptfast_config(directory, side, scenario):
 tunnel_num    = 1
 accept_remote = 0
 cmdport_local = {COMMAND_PORT}
+control_socket = {os.path.abspath(os.path.join(directory, "control.sock"))}
 
 [tun_0]
 name      = tun0
@@ -153,39 +175,24 @@ mtu       = {TUNNEL_MTU}
 ipv4_addr = {TUN_ADDR[side]}/24
 ipv6_addr = {TUN_ADDR6[side]}/64
 """)
-    lines = [f"""; perf scenario {scenario.name}, side {side} (MPT-SPEC 5.4, 5.5)
-[connection]
-name               = perf_{side}
-permission         = 3
-ip_ver             = 4
-ip_local           = {TUN_ADDR[side]}
-local_port         = {DATA_PORT}
-ip_remote          = {TUN_ADDR[other]}
-remote_port        = {DATA_PORT}
-remote_cmd_port    = {COMMAND_PORT}
-path_count         = {len(scenario.paths)}
-network_count      = 0
-status             = 0
-reorder_window     = {scenario.reorder_window}
-max_buffdelay_msec = 100
-auth_type          = 0
-auth_key           = 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
-"""]
+    # Extra keys of the scenario (the real-links matrix's variants): 'path.KEY' goes to every [path_i], the rest to
+    # [connection]; they override the defaults below or are added.
+    extra = dict(scenario.conf)
+    conn = {"name": f"perf_{side}", "permission": 3, "ip_ver": 4, "ip_local": TUN_ADDR[side], "local_port": DATA_PORT,
+            "ip_remote": TUN_ADDR[other], "remote_port": DATA_PORT, "remote_cmd_port": COMMAND_PORT,
+            "path_count": len(scenario.paths), "network_count": 0, "status": 0,
+            "reorder_window": scenario.reorder_window, "max_buffdelay_msec": 100, "auth_type": 0,
+            "auth_key": "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"}
+    conn.update({k: v for k, v in extra.items() if not k.startswith("path.")})
+    lines = [f"; perf scenario {scenario.name}, side {side} (MPT-SPEC 5.4, 5.5)\n[connection]\n",
+             "".join(f"{k:<18} = {v}\n" for k, v in conn.items())]
     for i, (path, weight) in enumerate(zip(scenario.paths, scenario.weights)):
-        lines.append(f"""
-[path_{i}]
-interface_name = veth{path}
-ip_ver         = 4
-private_ipaddr = 198.18.{path}.{me}
-public_ipaddr  = 198.18.{path}.{me}
-gw_ipaddr      = 198.18.{path}.{peer}
-remote_ipaddr  = 198.18.{path}.{peer}
-keepalive_time = 1
-dead_time      = 3
-weight_in      = {weight}
-weight_out     = {weight}
-status         = 0
-""")
+        keys = {"interface_name": f"veth{path}", "ip_ver": 4, "private_ipaddr": f"198.18.{path}.{me}",
+                "public_ipaddr": f"198.18.{path}.{me}", "gw_ipaddr": f"198.18.{path}.{peer}",
+                "remote_ipaddr": f"198.18.{path}.{peer}", "keepalive_time": 1, "dead_time": 3,
+                "weight_in": weight, "weight_out": weight, "status": 0}
+        keys.update({k[5:]: v for k, v in extra.items() if k.startswith("path.")})
+        lines.append(f"\n[path_{i}]\n" + "".join(f"{k:<14} = {v}\n" for k, v in keys.items()))
     with open(os.path.join(directory, "connections", "perf.conf"), "w", encoding="ascii") as f:
         f.write("".join(lines))
     return directory
@@ -271,3 +278,30 @@ def cpu_seconds(pid):
     fields = stat[stat.rindex(")") + 2:].split()
     utime, stime = int(fields[11]), int(fields[12])   # fields 14 and 15 of proc(5)
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def mptcp_up(tb, paths):
+    """Kernel MPTCP between a and b over the testbed paths (PERFORMANCE-NOTES.md, Unequal links): 4 subflows and
+    4 accepted ADD_ADDRs on both ends; b signals its address on every path but the first, a adds a subflow endpoint
+    on each of its own. The load then runs under `mptcpize run`."""
+    for side in ("a", "b"):
+        ns = tb.ns(side)
+        run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.mptcp.enabled=1"])
+        run(["ip", "-n", ns, "mptcp", "endpoint", "flush"])
+        run(["ip", "-n", ns, "mptcp", "limits", "set", "subflow", "4", "add_addr_accepted", "4"])
+    for path in paths[1:]:
+        run(["ip", "-n", tb.ns("b"), "mptcp", "endpoint", "add", f"198.18.{path}.2", "dev", f"veth{path}", "signal"])
+        run(["ip", "-n", tb.ns("a"), "mptcp", "endpoint", "add", f"198.18.{path}.1", "dev", f"veth{path}", "subflow"])
+
+
+def link_bytes(tb, side, paths):
+    """tx bytes of side's veth<i> per path (ip -s -j link): what each path carried."""
+    import json
+    out = {}
+    for path in paths:
+        r = run(["ip", "-n", tb.ns(side), "-s", "-j", "link", "show", f"veth{path}"], check=False)
+        try:
+            out[path] = int(json.loads(r.stdout)[0]["stats64"]["tx"]["bytes"])
+        except (ValueError, KeyError, IndexError):
+            out[path] = None
+    return out

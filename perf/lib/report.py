@@ -5,6 +5,7 @@ import math
 import statistics
 
 import cpuprofile as profmod
+import matrixreport
 from scenarios import AGGREGATE_METRICS, AGGREGATES, LOAD_BY_NAME, metric_is_throughput, metric_unit
 
 SCHEMA = "mptfast-perf/1"
@@ -189,6 +190,7 @@ def markdown(result):
             share = ", ".join(f"path {i}: {p:.1%}" for i, p in enumerate(s["path_share"]))
             lines.append(f"- {s['name']} (weights {':'.join(map(str, s['config']['weights']))}): {share}")
     lines += _udpload_lines(result)
+    lines += matrixreport.markdown(result)
     lines += profmod.markdown([s["profile"] for s in result["scenarios"] if s.get("profile")])
     if failed:
         lines += ["", "## Scenarios that did not complete", ""]
@@ -284,6 +286,17 @@ def write_markdown(path, result):
 
 
 def write_plot(path, result):
+    """The run's plot: the real-links matrix's fractions when the run is only that, else Gbit/s per scenario (plus a
+    -real-links.png beside it when the run mixes both)."""
+    if matrixreport.groups(result):
+        if all(s["config"].get("group") for s in result["scenarios"]):
+            matrixreport.write_plot(path, result)
+            return
+        matrixreport.write_plot(path[:-4] + "-real-links.png", result)
+    _write_throughput_plot(path, result)
+
+
+def _write_throughput_plot(path, result):
     """Grouped bars per scenario: Gbit/s of every load (log scale, min–max as error bars)."""
     import matplotlib
     matplotlib.use("Agg")

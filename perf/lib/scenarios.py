@@ -19,7 +19,9 @@ TUNNEL_MTU = 1450
 
 @dataclass(frozen=True)
 class Scenario:
-    """One topology. kind: 'veth' (no tunnel), 'vxlan' (kernel reference) or 'mptfast'."""
+    """One topology. kind: 'veth' (no tunnel), 'vxlan' (kernel reference), 'mptfast' or 'mptcp' (kernel MPTCP over
+    the testbed paths). links: one linkemu.Link per path (paths 1..n emulated); conf: extra MptFast config keys
+    ((key, value) pairs; 'path.KEY' goes to every [path_i]); group/variant: the real-links matrix row and column."""
 
     name: str
     kind: str
@@ -28,11 +30,16 @@ class Scenario:
     weights: tuple = (1,)          # weight_out per path (MptFast only)
     reorder_window: int = 0        # MptFast reorder_window (0 = off)
     shape: dict = field(default_factory=dict)   # testbed path -> rate in Mbit/s (both directions)
+    links: tuple = ()
+    conf: tuple = ()
+    group: str = ""
+    variant: str = ""
+    tcp_buffers_mib: int = 0   # > 0: raise tcp_rmem/tcp_wmem's maximum in both namespaces (long fat paths)
 
     @property
     def target(self):
         """Address in namespace b that the load is sent to."""
-        if self.kind == "veth":
+        if self.kind in ("veth", "mptcp"):
             return f"198.18.{self.paths[0]}.2"
         if self.kind == "vxlan":
             return VXLAN_ADDR["b"]
@@ -47,6 +54,12 @@ class Scenario:
             "weights": list(self.weights) if self.kind == "mptfast" else None,
             "reorder_window": self.reorder_window if self.kind == "mptfast" else None,
             "shape_mbit": {str(k): v for k, v in sorted(self.shape.items())},
+            "links": {str(i + 1): l.describe() for i, l in enumerate(self.links)},
+            "link_specs": {str(i + 1): {"spec": l.spec(), "steps": [st.line() for st in l.steps],
+                                        "queue_bytes": l.queue_bytes()} for i, l in enumerate(self.links)},
+            "conf": dict(self.conf),
+            "group": self.group or None,
+            "variant": self.variant or None,
         }
 
 
@@ -58,6 +71,9 @@ SCENARIOS = [
              paths=(1, 2), weights=(1, 1)),
     Scenario("mptfast-2path-reorder64", "mptfast", "MptFast, 2 equal paths, reorder window 64",
              paths=(1, 2), weights=(1, 1), reorder_window=64),
+    Scenario("mptfast-2path-default", "mptfast",
+             "MptFast, 2 equal paths, MptFast's defaults (adaptive scheduler, reorder_window = auto, loss recovery)",
+             paths=(1, 2), weights=(1, 1), reorder_window=10000, conf=(("reorder_window", "auto"),)),
     Scenario("mptfast-2path-w3-1", "mptfast", "MptFast, 2 paths weighted 3:1, reorder window off",
              paths=(1, 2), weights=(3, 1)),
     # Shaped: single-path references first, so the aggregate can be compared with their sum.
@@ -73,9 +89,30 @@ SCENARIOS = [
              paths=(1, 2), weights=(5, 1), reorder_window=64, shape={1: 100, 2: 20}),
 ]
 
+import matrix  # noqa: E402 (here: matrix -> linkemu -> netns imports the constants above)
+
+from links import Link  # noqa: E402
+
+# The emulator's own capacity (perf/README.md, "Real links"): TCP through one unlimited emulated path, without and
+# with 20 ms of delay each way (32 MiB TCP buffers: 1 Gbit/s × 40 ms RTT needs a 5 MB window), and with recvmmsg
+# instead of the RX ring. veth-nooffload is the same veth path without the emulator (offloads off like its veths).
+CAPACITY = [
+    Scenario("linkemu-0ms", "veth", "TCP through LinkEmu, unlimited rate, no delay", links=(Link(0, 0),), tcp_buffers_mib=32),
+    Scenario("linkemu-20ms", "veth", "TCP through LinkEmu, unlimited rate, 20 ms each way", links=(Link(0, 20),),
+             tcp_buffers_mib=32),
+    Scenario("linkemu-20ms-mmsg", "veth", "as linkemu-20ms, LinkEmu receiving with recvmmsg (--rx mmsg)",
+             links=(Link(0, 20, emu_args=("--rx", "mmsg")),), tcp_buffers_mib=32),
+]
+SCENARIOS += CAPACITY
+MATRIX = matrix.build(Scenario)   # the real-links matrix (matrix.py): emulated links, MPTCP and MptFast variants
+SCENARIOS += MATRIX
+
 BY_NAME = {s.name: s for s in SCENARIOS}
 
-QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path"]
+# Named sets for --only (and --matrix).
+SETS = {"real-links": [s.name for s in MATRIX], "linkemu-capacity": [s.name for s in CAPACITY]}
+
+QUICK_SCENARIOS = ["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-default"]
 
 # Shaped aggregates: multipath scenario -> the single-path scenarios whose figures it should reach
 # in sum (100+100 is compared with twice the 100 Mbit/s single path: both paths are shaped alike).
@@ -125,6 +162,10 @@ METRICS = {
     "loss_pct": ("%", False, "UDP datagrams lost"),
     "cpu_a_s": ("CPU s", False, "CPU seconds of the side-a daemon during the load"),
     "cpu_b_s": ("CPU s", False, "CPU seconds of the side-b daemon during the load"),
+    "fraction": ("× sum", None, "goodput ÷ sum of the link rates over the measured time"),
+    "rtt_p1_ms": ("ms", False, "ping RTT on path 1 under load (median)"),
+    "rtt_p2_ms": ("ms", False, "ping RTT on path 2 under load (median)"),
+    "share_p1": ("share", None, "share of side a's bytes sent on path 1 (interface counters)"),
 }
 
 

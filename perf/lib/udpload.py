@@ -13,45 +13,26 @@ record: the kernel drop counters that moved during the load (kstats.py).
 """
 
 import json
-import os
-import shutil
 import subprocess
 import time
 
+import dotnettool
 import kstats
-from netns import HarnessError, cpu_seconds, run
+from netns import HarnessError, cpu_seconds
 
 UDPLOAD_PORT = 5202
 BATCH = 64
 RECV_POLL_MS = 1   # the receiver polls (udpload.cs --poll-ms): no wake-up cost for whoever delivers
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-PROJECT = os.path.join(ROOT, "perf", "tools", "UdpLoad")
-DEFAULT_DLL = os.path.join(PROJECT, "bin", "Release", "net10.0", "UdpLoad.dll")
+DEFAULT_DLL = dotnettool.default_dll("UdpLoad")
 DRAIN_SECONDS = 3.0   # after the sender ends: the receiver stops itself after 1 s of silence, or is stopped here
 
 
 def command(path):
-    """argv prefix that runs the tool at path (a .dll through the dotnet host); raises HarnessError if missing."""
-    if not os.path.exists(path):
-        raise HarnessError(f"UdpLoad not found at {path}: build it with `dotnet build MptFast.sln -c Release` "
-                           "(or `dotnet build perf/tools/UdpLoad -c Release`), or pass --udpload PATH")
-    if not path.endswith(".dll"):
-        return [path]
-    dotnet = shutil.which("dotnet")
-    if dotnet is None:
-        raise HarnessError(f"UdpLoad is a framework-dependent {path}, but no `dotnet` host is on PATH")
-    return [dotnet, path]
+    return dotnettool.command("UdpLoad", path, "--udpload")
 
 
 def build(log):
-    """dotnet build of the tool (Release); returns an error text or None."""
-    if shutil.which("dotnet") is None:
-        return "no `dotnet` on PATH to build perf/tools/UdpLoad"
-    log("perf: building perf/tools/UdpLoad (dotnet build -c Release)")
-    r = run(["dotnet", "build", PROJECT, "-c", "Release", "-nologo", "-v:q"], timeout=600, check=False)
-    if r.returncode != 0:
-        return f"dotnet build perf/tools/UdpLoad exited {r.returncode}: {(r.stdout + r.stderr).strip()[-800:]}"
-    return None
+    return dotnettool.build("UdpLoad", log)
 
 
 def _endpoint(addr, port):

@@ -1,14 +1,18 @@
 # Installs the Debian packages the tests, demo and perf harness need — only those missing.
 # Sourced by scripts/*.sh. Needs root for apt-get; without root it only reports what is missing.
+# ethtool: offloads off on emulated links (LinkEmu); mptcpize: kernel MPTCP, the reference of the real-links matrix.
 # dpkg-dev, binutils, lintian, go-md2man: scripts/package.sh; systemd (systemd-analyze) and strace: the service unit's tests;
 # prometheus: promtool, which checks the metrics (19 MB download, 96 MB installed; no lighter exact validator in Debian);
 # tmux: the live view's test (status --watch).
 MPTFAST_APT_PACKAGES=(iproute2 iputils-ping nftables iperf3 python3 python3-scapy python3-matplotlib clang zlib1g-dev procps
-  dpkg-dev binutils lintian go-md2man systemd strace prometheus tmux)
+  ethtool mptcpize dpkg-dev binutils lintian go-md2man systemd strace prometheus tmux)
 
-ensure_deps() {
+ensure_deps() { ensure_apt_packages "${MPTFAST_APT_PACKAGES[@]}"; }
+
+# Installs the named Debian packages that are missing (e.g. scripts/fuzz.sh: afl++).
+ensure_apt_packages() {
   local missing=()
-  for pkg in "${MPTFAST_APT_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

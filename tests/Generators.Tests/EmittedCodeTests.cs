@@ -21,7 +21,7 @@ public class EmittedCodeTests
         using Probe probe = Probe.Load(output);
         Assert.Equal(0, probe.Count);
         Assert.Equal(-1, probe.IndexOf("tunnel.conf"));
-        Assert.Throws<ArgumentOutOfRangeException>(() => probe.Lookup(0, Tcp, 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => probe.RawTable(0));
     }
 
     [Fact]
@@ -41,8 +41,9 @@ public class EmittedCodeTests
         Assert.Equal(NoPath, probe.Lookup(0, Udp, 40000, 443)); // 443 is a TCP mapping only
         Assert.Equal(NoPath, probe.Lookup(0, Tcp, 40000, 53));  // 53 is a UDP mapping only
         Assert.Equal(NoPath, probe.Lookup(0, Icmp, 5001, 53));  // other protocols never map
-        Assert.Equal(NoPath, probe.Lookup(0, Tcp + 256, 5001, 53)); // no truncation of the protocol
-        Assert.Equal(NoPath, probe.Lookup(0, -Tcp, 5001, 53));
+        Assert.Equal(NoPath, probe.Lookup(0, 0, 5001, 53));
+        Assert.Equal(NoPath, probe.Lookup(0, 255, 5001, 53));
+        Assert.Equal(NoPath, probe.Lookup(0, Tcp, 0, 0));        // no ports (FlowKey carries 0)
     }
 
     [Fact]
@@ -91,20 +92,21 @@ public class EmittedCodeTests
         Assert.Equal(0, probe.Lookup(1, Udp, 5010, 1));
         Assert.Equal(NoPath, probe.Lookup(0, Udp, 5010, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => probe.FileName(2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => probe.Lookup(-1, Udp, 5010, 1));
-        Assert.Throws<ArgumentException>(() => probe.CopyTable(0, new byte[100]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => probe.RawTable(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => probe.Fingerprint(-1));
     }
 
     [Fact]
-    public void Per_connection_classes_have_unique_names_and_agree_with_the_indexed_lookup()
+    public void Per_connection_classes_have_unique_names_and_agree_with_the_indexed_data()
     {
         string usage = Probe.Source + """
 
             public static class PerConnection
             {
-                public static byte A(int p, int s, int d) => MptFast.Generated.BakedPortMaps.A_bMap.Lookup(p, s, d);
-                public static byte B(int p, int s, int d) => MptFast.Generated.BakedPortMaps.A_b_2Map.Lookup(p, s, d);
-                public static byte C(int p, int s, int d) => MptFast.Generated.BakedPortMaps._10_0_0_1Map.Lookup(p, s, d);
+                public static int A() => MptFast.Generated.BakedPortMaps.A_bMap.Index;
+                public static int B() => MptFast.Generated.BakedPortMaps.A_b_2Map.Index;
+                public static int C() => MptFast.Generated.BakedPortMaps._10_0_0_1Map.Index;
+                public static string F() => MptFast.Generated.BakedPortMaps.A_b_2Map.PortMapFingerprint;
                 public static string N() => MptFast.Generated.BakedPortMaps.LookupMap.FileName;
             }
             """;
@@ -118,42 +120,47 @@ public class EmittedCodeTests
         var (_, output, _) = GeneratorHarness.Run(files, usage);
         using Probe probe = Probe.Load(output);
         Type type = probe.Assembly.GetType("PerConnection", throwOnError: true)!;
-        byte Call(string name) => (byte)type.GetMethod(name)!.Invoke(null, [Tcp, 9, 1])!;
-        Assert.Equal((0, 1, 2), (Call("A"), Call("B"), Call("C")));
-        Assert.Equal("lookup.conf", type.GetMethod("N")!.Invoke(null, null));
-        Assert.Equal(Call("A"), probe.Lookup(probe.IndexOf("a-b.conf"), Tcp, 9, 1));
+        object? Call(string name) => type.GetMethod(name)!.Invoke(null, null);
+        int[] indices = [(int)Call("A")!, (int)Call("B")!, (int)Call("C")!];
+        Assert.Equal([0, 1, 2], indices.Select(i => probe.Lookup(i, Tcp, 9, 1)));
+        Assert.Equal(probe.IndexOf("a-b.conf"), indices[0]);
+        Assert.Equal(probe.Fingerprint(indices[1]), Call("F"));
+        Assert.Equal("lookup.conf", Call("N"));
     }
 
     [Fact]
-    public void Lookup_body_has_no_data_dependent_branches()
+    public void Generated_code_is_data_only_the_lookup_is_the_runtimes()
     {
+        // One port-map path: the generated class holds tables and metadata; PortMapTable.Lookup (branch-free, see
+        // Engine.Tests PortMapTableTests.Lookup_has_no_data_dependent_branches) is the only lookup.
         var (result, _, _) = GeneratorHarness.Run([ConfigText.File("t.conf", ConfigText.Connection(1, "[path_0]", "tcp_dst = 80"))]);
         string source = GeneratorHarness.GeneratedSource(result);
-        string body = Regex.Match(source, @"private static byte LookupAt\(.*?\n(\s*)\{\n(.*?)\n\1\}", RegexOptions.Singleline).Groups[2].Value;
-        Assert.Contains("Select(", body, StringComparison.Ordinal);
-        string code = string.Join("\n", body.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)));
-        foreach (string branch in new[] { "if", "switch", "?", "&&", "||", "for", "while", "goto", "throw" })
-        {
-            Assert.False(Regex.IsMatch(code, @"(^|\W)" + Regex.Escape(branch) + @"(\W|$)"), $"'{branch}' in LookupAt:\n{code}");
-        }
-
-        foreach (string helper in new[] { "IsZero", "Select" })
-        {
-            string helperBody = Regex.Match(source, @"private static int " + helper + @"\(.*?(\n\s*\}|;\n)", RegexOptions.Singleline).Value;
-            Assert.DoesNotMatch(@"\bif\b|\?|&&|\|\|", helperBody.Split("=>").Last().Split('{').Last());
-        }
+        Assert.DoesNotContain("Lookup", source, StringComparison.Ordinal);
+        string code = string.Join("\n", source.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)));
+        Assert.DoesNotMatch(@"(^|\W)(if|for|while|goto)(\W|$)", code);
+        Assert.Contains("public static global::System.ReadOnlyMemory<byte> Table(int connection)", source, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Tables_are_read_only_span_data_with_shared_pages()
+    public void Tables_are_private_arrays_with_deduplicated_pages_and_shared_between_equal_maps()
     {
-        var files = Enumerable.Range(0, 3).Select(i => ConfigText.File($"c{i}.conf", ConfigText.Connection(1, "[path_0]", "tcp_dst = 80"))).ToArray();
+        var files = Enumerable.Range(0, 3).Select(i => ConfigText.File($"c{i}.conf", ConfigText.Connection(1, "[path_0]", "tcp_dst = 80", "udp_dst = 80", "tcp_src = 1000-3000")))
+            .Append(ConfigText.File("d.conf", ConfigText.Connection(1, "[path_0]", "tcp_dst = 81")))
+            .ToArray();
         var (result, output, _) = GeneratorHarness.Run(files);
         string source = GeneratorHarness.GeneratedSource(result);
-        Assert.Contains("private static global::System.ReadOnlySpan<byte> Pages => new byte[]", source, StringComparison.Ordinal);
-        Assert.Contains("private static global::System.ReadOnlySpan<int> PageIndex => new int[]", source, StringComparison.Ordinal);
-        Assert.Contains("The distinct 256-entry pages (2)", source, StringComparison.Ordinal); // empty page + the page holding port 80
+
+        // c0..c2 have one table: page 0, the page of port 80 (tcp_dst and udp_dst share it), 1000-3000's partial first
+        // and last pages and its full pages 4..10 (all one page) = 5 pages; d has its own.
+        Assert.Contains("private static readonly byte[] s_table0 = new byte[]", source, StringComparison.Ordinal);
+        Assert.Contains("/// <summary>7424 bytes: the first level and 5 distinct pages.</summary>", source, StringComparison.Ordinal);
+        Assert.Contains("private static readonly byte[] s_table1 = new byte[]", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("s_table2", source, StringComparison.Ordinal);
         using Probe probe = Probe.Load(output);
-        Assert.Equal(0, probe.Lookup(2, Tcp, 1, 80));
+        Assert.True(probe.RawTable(0).Equals(probe.RawTable(2)), "equal maps share one array");
+        Assert.Equal(7424, probe.Baked(2).ByteCount);
+        Assert.Equal((0, 0, 0, 0), (probe.Lookup(2, Tcp, 1, 80), probe.Lookup(2, Udp, 1, 80), probe.Lookup(2, Tcp, 1000, 1), probe.Lookup(2, Tcp, 3000, 1)));
+        Assert.Equal(0, probe.Lookup(probe.IndexOf("d.conf"), Tcp, 1, 81));
+        Assert.Equal(NoPath, probe.Lookup(probe.IndexOf("d.conf"), Tcp, 1, 80));
     }
 }

@@ -8,7 +8,11 @@ using Xunit.Abstractions;
 
 namespace MptFast.Generators.Tests;
 
-/// <summary>The baked table (via CopyTable and via Lookup on every port) equals PortMapRules.BuildTable of the same rules.</summary>
+/// <summary>
+/// The baked table — the generated array under the runtime's PortMapTable, as the daemon uses it — has the bytes of the
+/// table the runtime builds at load from the same rules, expands to PortMapRules.BuildTable, looks up the same on all
+/// 4 × 65 536 keys, and carries the fingerprint that makes the daemon pick it for the loaded file.
+/// </summary>
 public class EquivalenceTests(ITestOutputHelper log)
 {
     private const int Tcp = 6;
@@ -33,12 +37,39 @@ public class EquivalenceTests(ITestOutputHelper log)
         int mapped = 0;
         for (int i = 0; i < paths.Length; i++)
         {
-            byte[] expected = PortMapRules.BuildTable(RuntimeRules(texts[i]), null);
-            mapped += expected.Count(b => b != PortMapRules.NoPath);
-            AssertEquivalent(probe, IndexByHash(probe, texts[i]), expected, paths[i]);
+            List<PortMapRule> rules = RuntimeRules(texts[i]);
+            mapped += PortMapRules.BuildTable(rules, null).Count(b => b != PortMapRules.NoPath);
+            AssertEquivalent(probe, IndexByHash(probe, texts[i]), rules, null, paths[i]);
         }
 
         Assert.True(mapped >= 16, "the port-mapping example should map ports");
+    }
+
+    [Fact]
+    public void The_daemon_picks_the_baked_table_for_example_files_as_its_loader_reads_them()
+    {
+        // As TunnelDaemon opens a connection: ConfigLoader (the runtime's parser), then PortMapTable.ForPaths with the
+        // baked table of that file — it must be the baked one, so the fingerprints of generator and loader agree.
+        string[] confDirs = Directory.GetDirectories(SharedFiles.ExampleConfigDir, "conf", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var files = confDirs.SelectMany(d => Directory.GetFiles(Path.Combine(d, "connections"), "*.conf")).ToArray();
+        var (result, output, _) = GeneratorHarness.Run(files.Select(f => new InMemoryAdditionalText(f, File.ReadAllText(f))));
+        Assert.Empty(result.Diagnostics);
+        using Probe probe = Probe.Load(output);
+
+        int checkedFiles = 0;
+        foreach (string dir in confDirs)
+        {
+            foreach (ConnectionConfig c in ConfigLoader.LoadOrThrow(dir).Connections)
+            {
+                PortMapTable baked = probe.Baked(IndexByHash(probe, File.ReadAllText(Path.Combine(dir, "connections", c.FileName))));
+                PortMapTable used = PortMapTable.ForPaths(c.Paths, baked);
+                Assert.True(ReferenceEquals(baked, used) && used.Origin == PortMapOrigin.Baked, $"{dir}/{c.FileName}: built at load");
+                Assert.True(used.ContentEquals(PortMapTable.FromPaths(c.Paths, null)), $"{dir}/{c.FileName}");
+                checkedFiles++;
+            }
+        }
+
+        Assert.Equal(files.Length, checkedFiles);
     }
 
     [Fact]
@@ -58,9 +89,8 @@ public class EquivalenceTests(ITestOutputHelper log)
             foreach (RandomPortMaps set in sets)
             {
                 var conflicts = new List<PortMapConflict>();
-                byte[] expected = PortMapRules.BuildTable(set.Rules, conflicts);
                 string context = $"seed {set.Seed}";
-                AssertEquivalent(probe, probe.IndexOf(set.FileName), expected, context);
+                AssertEquivalent(probe, probe.IndexOf(set.FileName), set.Rules, conflicts, context);
 
                 // Every clashing (key, path pair) is reported once, at this file.
                 int reported = result.Diagnostics.Count(d => d.Location.GetLineSpan().Path.EndsWith("/" + set.FileName, StringComparison.Ordinal));
@@ -72,17 +102,42 @@ public class EquivalenceTests(ITestOutputHelper log)
         }
     }
 
-    private static void AssertEquivalent(Probe probe, int connection, byte[] expected, string context)
+    private static void AssertEquivalent(Probe probe, int connection, List<PortMapRule> rules, List<PortMapConflict>? conflicts, string context)
     {
         Assert.True(connection >= 0, context + ": connection not baked");
+        byte[] expected = PortMapRules.BuildTable(rules, conflicts);
         byte[] copied = probe.Table(connection);
         if (!copied.AsSpan().SequenceEqual(expected))
         {
             int at = Enumerable.Range(0, expected.Length).First(i => copied[i] != expected[i]);
-            Assert.Fail($"{context}: CopyTable differs at key {at >> 16} port {at & 0xFFFF}: {copied[at]} != {expected[at]}");
+            Assert.Fail($"{context}: the baked table differs at key {at >> 16} port {at & 0xFFFF}: {copied[at]} != {expected[at]}");
         }
 
-        Func<int, int, int, int, byte> lookup = probe.Lookup;
+        // One layout: the generated array is byte for byte what the runtime builds at load, and the fingerprints agree.
+        PortMapTable built = PortMapTable.FromRules(rules, null);
+        Assert.True(probe.RawTable(connection).Span.SequenceEqual(PortMapLayout.Build(expected)), context + ": baked bytes differ from PortMapLayout.Build");
+        Assert.Equal(built.Fingerprint, probe.Fingerprint(connection));
+        Assert.Same(probe.Baked(connection), PortMapTable.ForPaths(PathsOf(rules), probe.Baked(connection)));
+
+        // All 4 × 65 536 keys through the datapath's lookup, baked against built at load (port 0 is never mapped, so
+        // (port, 0) reads only the source key and (0, port) only the destination key).
+        PortMapTable baked = probe.Baked(connection);
+        foreach (byte protocol in new byte[] { Tcp, Udp })
+        {
+            int srcKey = protocol == Tcp ? 0 : 2;
+            for (int port = 0; port < 65536; port++)
+            {
+                int bySource = baked.Lookup(protocol, (ushort)port, 0);
+                int byDestination = baked.Lookup(protocol, 0, (ushort)port);
+                if (bySource != built.Lookup(protocol, (ushort)port, 0) || bySource != expected[(srcKey * 65536) + port] ||
+                    byDestination != built.Lookup(protocol, 0, (ushort)port) || byDestination != expected[((srcKey + 1) * 65536) + port])
+                {
+                    Assert.Fail($"{context}: protocol {protocol} port {port}: baked {bySource}/{byDestination}, built {built.Lookup(protocol, (ushort)port, 0)}/{built.Lookup(protocol, 0, (ushort)port)}");
+                }
+            }
+        }
+
+        Func<int, int, int, int, int> lookup = probe.Lookup;
         foreach (int protocol in new[] { Tcp, Udp })
         {
             int srcBase = protocol == Tcp ? 0 : 2 * 65536;
@@ -101,8 +156,8 @@ public class EquivalenceTests(ITestOutputHelper log)
 
             void Check(int src, int dst)
             {
-                byte want = expected[srcBase + src] != PortMapRules.NoPath ? expected[srcBase + src] : expected[dstBase + dst];
-                byte got = lookup(connection, protocol, src, dst);
+                int want = expected[srcBase + src] != PortMapRules.NoPath ? expected[srcBase + src] : expected[dstBase + dst];
+                int got = lookup(connection, protocol, src, dst);
                 if (got != want)
                 {
                     Assert.Fail($"{context}: Lookup(protocol {protocol}, src {src}, dst {dst}) = {got}, want {want}");
@@ -114,6 +169,30 @@ public class EquivalenceTests(ITestOutputHelper log)
         {
             Assert.True(lookup(connection, 1, port, port) == PortMapRules.NoPath, context + ": ICMP mapped");
         }
+    }
+
+    /// <summary>PathConfigs carrying <paramref name="rules"/> (path then key order, as listed), for PortMapTable.ForPaths.</summary>
+    private static PathConfig[] PathsOf(List<PortMapRule> rules)
+    {
+        var paths = new PathConfig[rules.Count == 0 ? 0 : rules.Max(r => r.PathIndex) + 1];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            paths[i] = new PathConfig();
+        }
+
+        foreach (PortMapRule rule in rules)
+        {
+            EquatableArray<PortRange> ranges = rule.Ranges.ToEquatableArray();
+            paths[rule.PathIndex] = rule.Key switch
+            {
+                PortMapKey.TcpSrc => paths[rule.PathIndex] with { TcpSrc = ranges },
+                PortMapKey.TcpDst => paths[rule.PathIndex] with { TcpDst = ranges },
+                PortMapKey.UdpSrc => paths[rule.PathIndex] with { UdpSrc = ranges },
+                _ => paths[rule.PathIndex] with { UdpDst = ranges },
+            };
+        }
+
+        return paths;
     }
 
     private static int IndexByHash(Probe probe, string text)

@@ -5,7 +5,7 @@ using MptFast.Tests.Common;
 
 namespace MptFast.Generators.Tests;
 
-/// <summary>src/Host/PortMap/BakedPortMapReport.cs compiled against generated tables (the Host itself has no test project).</summary>
+/// <summary>src/Host/PortMap/BakedPortMapReport.cs and CompiledPortMaps.cs compiled against generated tables (the Host itself has no test project).</summary>
 public class HostReportTests
 {
     [Fact]
@@ -45,12 +45,14 @@ public class HostReportTests
     private static string Describe(params AdditionalText[] files)
     {
         string reportSource = File.ReadAllText(Path.Combine(SharedFiles.RepoRoot, "src", "Host", "PortMap", "BakedPortMapReport.cs"));
+        string compiledSource = File.ReadAllText(Path.Combine(SharedFiles.RepoRoot, "src", "Host", "PortMap", "CompiledPortMaps.cs"));
         const string HostUsings = "global using System; global using System.Collections.Generic;";
         string usage = Probe.Source + "\npublic static class Report { public static string Text() => MptFast.Host.PortMap.BakedPortMapReport.Describe(); }\n";
         var (_, output, _) = GeneratorHarness.Run(files, usage);
         output = output
             .AddSyntaxTrees(
                 Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(reportSource, GeneratorHarness.ParseOptions),
+                Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(compiledSource, GeneratorHarness.ParseOptions),
                 Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(HostUsings, GeneratorHarness.ParseOptions))
             .AddReferences(MetadataReference.CreateFromFile(typeof(MptFast.Engine.Mapping.PortMapRules).Assembly.Location));
         using Probe probe = Probe.Load(output);

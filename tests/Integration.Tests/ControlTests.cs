@@ -26,19 +26,7 @@ public class ControlTests(ITestOutputHelper output)
         Assert.True(r.All.Contains(contains, StringComparison.Ordinal), $"'{contains}' not in: {r.All}");
     }
 
-    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{what} not reached within {timeout.TotalSeconds:0} s\n{d.Log}");
-            }
-
-            Thread.Sleep(100);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DaemonProcess d) => d.WaitUntil(condition, timeout, what);
 
     [Theory]
     [InlineData(0)]
@@ -208,8 +196,11 @@ public class ControlTests(ITestOutputHelper output)
         Assert.Contains("create request from 198.18.1.1: temporary route 198.18.1.1/32 dev veth1 while replying", t.B.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("temporary route 198.18.1.1/32 dev veth1: delete failed", t.B.Log, StringComparison.Ordinal);
 
-        // A second create finds the connection there (code 5).
-        AssertCli(t.A.Cli("create", "tunnel.conf"), 6, "code 5", t.A);
+        // Issue 15: a second create from the same requester is answered with the connection its first create made
+        // (a retry whose answer was lost looks the same); b still has that one connection.
+        AssertCli(t.A.Cli("create", "tunnel.conf"), 0, "the peer created the connection", t.A);
+        Assert.Equal(1, t.B.Status().GetProperty("connections").GetArrayLength());
+        t.Ping('a', v6: false);
     }
 
     [Theory]
@@ -251,11 +242,13 @@ public class ControlTests(ITestOutputHelper output)
 
         var (sent, received) = t.Transfer(100_000_000, timeoutSeconds: 120, during: () =>
         {
-            Thread.Sleep(700);
+            // Reload while the stream runs: once it has sent some packets, and again after it sent more.
+            WaitUntil(() => TxPackets(t.A.Status()) > 3000, Short, "the transfer under way", t.A);
             weighted.Write(t.A.ConfDir, 'a');
             t.A.Signal("HUP");
             t.A.WaitForLog("SIGHUP: reload", TimeSpan.FromSeconds(10));
-            Thread.Sleep(300);
+            long txAtSighup = TxPackets(t.A.Status());
+            WaitUntil(() => TxPackets(t.A.Status()) > txAtSighup + 1000, Short, "the transfer running on after SIGHUP", t.A);
             AssertCli(t.A.Cli("reload"), 0, "reload", t.A);
             txAtReload = TxPackets(t.A.Status());
         });
@@ -324,7 +317,7 @@ public class ControlTests(ITestOutputHelper output)
             {
                 string file = Path.Combine(dir, "interface.conf");
                 File.WriteAllText(file, File.ReadAllText(file).Replace(
-                    $"cmdport_local = {TunnelSpec.CommandPort}", "cmdport_local = 0", StringComparison.Ordinal));
+                    $"cmdport_local = {TunnelSpec.CommandPort}", "cmdport_local = 0\ncli_udp = 1", StringComparison.Ordinal));
             }
         }
 

@@ -158,19 +158,8 @@ public partial class InitConfigTests
         }
     }
 
-    private static void WaitUntil(Func<bool> condition, string what, DaemonProcess d)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                throw new TimeoutException($"{what} not reached within 10 s\n{d.Log}");
-            }
-
-            Thread.Sleep(100);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, string what, DaemonProcess d) =>
+        Wait.Until(condition, TimeSpan.FromSeconds(10), what, () => d.Log, pollMs: 100);
 
     [GeneratedRegex(@"(?m)^auth_key\s*=\s*(\S+)")]
     private static partial Regex AuthKeyLine();

@@ -20,7 +20,8 @@ public partial class InteropTests
         string script = Path.Combine(TestEnvironment.ScriptsDir, "scapy_peer.py");
         var peer = Task.Run(() => tb.Exec('b', TimeSpan.FromSeconds(40), Proc.Python, script,
             "198.18.1.2", TunnelSpec.DataPort.ToString(CultureInfo.InvariantCulture), "198.18.1.1", "198.19.0.2", "198.19.0.1", "5", "12"));
-        Thread.Sleep(1500); // scapy takes a moment to import
+        // scapy takes a moment to import; the peer binds its socket after that.
+        Wait.Until(() => peer.IsCompleted || tb.Listening('b', TunnelSpec.DataPort, udp: true), TimeSpan.FromSeconds(30), "the scapy peer bound");
         var ping = tb.Exec('a', TimeSpan.FromSeconds(30), "ping", "-4", "-c", "3", "-i", "0.3", "-w", "8", "198.19.0.2");
         ProcResult result = await peer;
 
@@ -49,9 +50,13 @@ public partial class InteropTests
         string script = Path.Combine(TestEnvironment.ScriptsDir, "inject.py");
         string[] files = [.. data.Concat(keepalives).Select(n => Path.Combine(SharedFiles.TestVectorDir, n + ".hex"))];
         tb.ExecCheck('b', TimeSpan.FromSeconds(20), Proc.Python, [script, "replay", peer, self, "23456", .. files]);
-        Thread.Sleep(300);
-
-        var p0 = DaemonProcess.PathOf(a.Status(), 0, 0);
+        System.Text.Json.JsonElement p0 = default;
+        Wait.Until(() =>
+            {
+                p0 = DaemonProcess.PathOf(a.Status(), 0, 0);
+                return DaemonProcess.Counter(p0, "rx_packets") >= data.Length && DaemonProcess.Counter(p0, "keepalives_received") >= keepalives.Length;
+            },
+            TimeSpan.FromSeconds(20), "the replayed packets counted", () => p0 + "\n" + a.Log);
         Assert.Equal(data.Length, DaemonProcess.Counter(p0, "rx_packets"));
         Assert.True(DaemonProcess.Counter(p0, "keepalives_received") >= keepalives.Length, p0.ToString());
         Assert.Equal(0, DaemonProcess.Drop(p0, "malformed"));

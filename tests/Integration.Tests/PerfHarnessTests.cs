@@ -93,6 +93,52 @@ public class PerfHarnessTests
     }
 
     [Fact]
+    public void Real_links_scenarios_run_kernel_mptcp_and_mptfast_over_emulated_links_and_report_the_fraction()
+    {
+        TestEnvironment.RequireRoot();
+        string binary = TestEnvironment.MptfastBinary;
+        using var dir = new TempDir();
+        string prefix = "mfrl" + (Environment.ProcessId % 10000).ToString(CultureInfo.InvariantCulture);
+        string[] scenarios = ["rl-15+5-1-25:mptcp", "rl-15+5-1-25:mptfast-static"];
+        try
+        {
+            ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--only", string.Join(',', scenarios), "--loads", "tcp1",
+                "--runs", "1", "--seconds", "3", "--out", dir.Path, "--prefix", prefix, "--mptfast", binary, "--tag", "rl");
+
+            foreach (char ns in "abe")
+            {
+                Assert.False(File.Exists($"/run/netns/{prefix}{ns}"), $"the harness left namespace {prefix}{ns} behind:\n{r.All}");
+            }
+
+            string json = SingleFile(dir.Path, "*-rl.json", r);
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+            foreach (JsonElement s in doc.RootElement.GetProperty("scenarios").EnumerateArray())
+            {
+                JsonElement fraction = s.GetProperty("metrics").GetProperty("tcp1_fraction").GetProperty("median");
+                Assert.True(fraction.ValueKind == JsonValueKind.Number && fraction.GetDouble() > 0.2, $"{s.GetProperty("name")}: {s}");
+                // Both emulators carried the load's frames (the queue of path 2, 5 Mbit/s, is the automatic 64 KiB).
+                foreach (string path in (string[])["1", "2"])
+                {
+                    JsonElement ab = s.GetProperty("linkemu").GetProperty(path).GetProperty("ab");
+                    Assert.True(ab.GetProperty("forwarded").GetInt64() > 100, $"{s.GetProperty("name")} path {path}: {ab}");
+                }
+
+                Assert.Equal(65536, s.GetProperty("config").GetProperty("link_specs").GetProperty("2").GetProperty("queue_bytes").GetInt32());
+            }
+
+            string table = File.ReadAllText(SingleFile(dir.Path, "*-rl.md", r));
+            Assert.Contains("## Real links", table, StringComparison.Ordinal);
+            Assert.Contains("| rl-15+5-1-25:mptfast-static |", table, StringComparison.Ordinal);   // the targets, checked against MPTCP
+            Assert.True(r.ExitCode == 0, $"perf/run.sh exited {r.ExitCode}:\n{r.All}\n{table}");
+        }
+        finally
+        {
+            Proc.Run(TimeSpan.FromSeconds(60), "bash", TestEnvironment.TestbedScript, "--prefix", prefix, "down");
+            Proc.Run(TimeSpan.FromSeconds(30), "ip", "netns", "del", prefix + "e");
+        }
+    }
+
+    [Fact]
     public void Unknown_scenario_is_a_usage_error_that_names_it()
     {
         TestEnvironment.RequireRoot();
@@ -134,15 +180,39 @@ public class PerfHarnessTests
     {
         ProcResult r = Proc.Run(TimeSpan.FromSeconds(60), "bash", RunScript, "--help");
         Assert.True(r.ExitCode == 0, $"--help exited {r.ExitCode}: {r.All}");
-        foreach (string option in (string[])["--quick", "--runs", "--seconds", "--only", "--out", "--no-offload", "--help"])
+        foreach (string option in (string[])["--quick", "--runs", "--seconds", "--only", "--out", "--no-offload", "--help", "--matrix", "--linkemu", "--tag"])
         {
             Assert.Contains(option, r.Stdout, StringComparison.Ordinal);
         }
 
-        foreach (string scenario in (string[])["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-reorder64",
-                     "mptfast-2path-w3-1", "mptfast-2path-shaped100-100", "mptfast-2path-shaped100-20"])
+        foreach (string scenario in (string[])["veth", "vxlan", "mptfast-1path", "mptfast-2path", "mptfast-2path-reorder64", "mptfast-2path-default",
+                     "mptfast-2path-w3-1", "mptfast-2path-shaped100-100", "mptfast-2path-shaped100-20", "rl-dsl-lte:mptcp",
+                     "rl-outage:mptfast-reorder", "linkemu-20ms"])
         {
             Assert.Contains(scenario, r.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Failover_script_fails_and_heals_the_pinged_path_and_records_the_run_and_cleans_up()
+    {
+        TestEnvironment.RequireRoot();
+        string binary = TestEnvironment.MptfastBinary;
+        using var dir = new TempDir();
+        string prefix = "mfpf" + (Environment.ProcessId % 10000).ToString(CultureInfo.InvariantCulture);
+        ProcResult r = Proc.Run(TimeSpan.FromMinutes(2), "bash", Path.Combine(SharedFiles.RepoRoot, "perf", "failover.sh"),
+            "--runs", "1", "--configs", "100-300", "--modes", "drop", "--out", dir.Path, "--prefix", prefix, "--mptfast", binary);
+
+        Assert.True(r.ExitCode == 0, $"failover.sh exited {r.ExitCode}:\n{r.All}");
+        Assert.False(File.Exists($"/run/netns/{prefix}a") || File.Exists($"/run/netns/{prefix}b"), $"namespace {prefix}a/b left behind:\n{r.All}");
+        SingleFile(dir.Path, "*-failover.md", r);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(SingleFile(dir.Path, "*-failover.json", r)));
+        JsonElement run = doc.RootElement.GetProperty("configs").GetProperty("100-300").GetProperty("modes").GetProperty("drop")[0];
+        Assert.InRange(run.GetProperty("path").GetInt32(), 1, 2);
+        Assert.True(run.GetProperty("pings_sent").GetInt32() > 200, r.All);
+        foreach (string what in (string[])["down_s_per_side", "back_s_per_side"])
+        {
+            Assert.Equal(["a", "b"], run.GetProperty(what).EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         }
     }
 

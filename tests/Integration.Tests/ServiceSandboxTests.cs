@@ -53,7 +53,7 @@ public class ServiceSandboxTests
             ProcResult ping = tb.Exec('a', Short, "ping", "-4", "-c", "3", "-i", "0.2", "-w", "10", "198.19.0.2");
             Assert.True(ping.ExitCode == 0, $"{ping.All}\n{a.Log}");
             Task<ProcResult> server = Task.Run(() => tb.Exec('b', TimeSpan.FromSeconds(40), "iperf3", "-s", "-1", "-B", "198.19.0.2", "-p", "5301"));
-            WaitUntil(() => tb.Exec('b', Short, "ss", "-Hltn", "sport = :5301").Stdout.Contains("5301", StringComparison.Ordinal), "iperf3 listening");
+            WaitUntil(() => tb.Listening('b', 5301), "iperf3 listening");
             ProcResult tcp = tb.Exec('a', TimeSpan.FromSeconds(30), "iperf3", "-c", "198.19.0.2", "-p", "5301", "-t", "1");
             Assert.True(tcp.ExitCode == 0, $"{tcp.All}\n{a.Log}");
             ProcResult served = await server.WaitAsync(TimeSpan.FromSeconds(40));
@@ -107,15 +107,7 @@ public class ServiceSandboxTests
         Assert.True(found.Length == 0, $"{what}: {string.Join(", ", found)} (trace: {trace})");
     }
 
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), what + " not reached within 10 s");
-            Thread.Sleep(50);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, string what) => Wait.Until(condition, TimeSpan.FromSeconds(10), what);
 
     /// <summary>The daemon under strace and setpriv (setpriv execs it): the descendant of the wrapper running the binary.</summary>
     private static int DaemonPidUnder(int wrapperPid)

@@ -21,6 +21,10 @@ public class TunnelTests
         t.Ping('a', v6: true);
         t.Ping('b', v6: false);
 
+        // The binary bakes src/Host/DefaultConfig, whose tunnel.conf has these (no) port-map rules: the daemon uses the
+        // baked table and says so.
+        Assert.Contains("tunnel.conf: port map baked into this binary", t.A.Log, StringComparison.Ordinal);
+
         var status = t.A.Status();
         for (int path = 0; path < 2; path++)
         {
@@ -103,6 +107,9 @@ public class TunnelTests
         using var t = new TunnelFixture(spec, daemonArgs: DaemonArgs);
         t.Ping('a', v6: false);
 
+        // This tunnel.conf maps a port that the baked DefaultConfig one does not: the table is built at load.
+        Assert.Contains("tunnel.conf: port map built at load (the loaded rules differ from the ones baked into this binary)", t.A.Log, StringComparison.Ordinal);
+
         var before = t.A.Status();
         var (sent, received) = t.Transfer(20_000_000, port: 5201);
         Assert.Equal(sent, received);
@@ -133,7 +140,7 @@ public class TunnelTests
 
         var (sent, received) = t.Transfer(100_000_000, timeoutSeconds: 120, during: () =>
         {
-            Thread.Sleep(1500);
+            Wait.Until(() => t.Transmitted('a') > 10_000_000, Short, "the transfer under way", () => t.A.Log);
             t.Testbed.LinkDown(2);
         });
         Assert.Equal(sent, received);
@@ -157,9 +164,13 @@ public class TunnelTests
         // 5 GRE packets from an address that is not the path's remote, 7 malformed GRE headers from the right one.
         t.Testbed.ExecCheck('b', Short, Proc.Python, script, "unknown-source", "198.18.1.3", "198.18.1.1", TunnelSpec.DataPort.ToString(CultureInfo.InvariantCulture), "5");
         t.Testbed.ExecCheck('b', Short, Proc.Python, script, "malformed", "198.18.1.2", "198.18.1.1", TunnelSpec.DataPort.ToString(CultureInfo.InvariantCulture), "7");
-        Thread.Sleep(300);
-
-        var p0 = DaemonProcess.PathOf(t.A.Status(), 0, 0);
+        System.Text.Json.JsonElement p0 = default;
+        Wait.Until(() =>
+            {
+                p0 = DaemonProcess.PathOf(t.A.Status(), 0, 0);
+                return DaemonProcess.Drop(p0, "unknown_source") >= 5 && DaemonProcess.Drop(p0, "malformed") >= 7;
+            },
+            Short, "12 drops counted", () => p0.ToString());
         Assert.Equal(5, DaemonProcess.Drop(p0, "unknown_source"));
         Assert.Equal(7, DaemonProcess.Drop(p0, "malformed"));
         t.Ping('a', v6: false);

@@ -17,22 +17,16 @@ public class UdpLoadTests
     private const int Count = 2000;
     private const int Size = 64;
 
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
-    private static string Dll => Path.Combine(SharedFiles.RepoRoot, "perf", "tools", "UdpLoad", "bin", Configuration, "net10.0", "UdpLoad.dll");
+    private static string Dll => TestEnvironment.PerfToolDll("UdpLoad");
 
     [Theory]
     [InlineData("198.18.1.2:47100", "0")]     // blocking receiver
     [InlineData("[fd00:1::2]:47106", "1")]    // polling receiver, as the harness runs it
     public void Paced_send_of_2000_datagrams_is_counted_by_the_receiver_which_stops_after_silence(string endpoint, string pollMs)
     {
-        Assert.True(File.Exists(Dll), $"UdpLoad not built at {Dll} (dotnet build MptFast.sln -c {Configuration})");
+        Assert.True(File.Exists(Dll), $"UdpLoad not built at {Dll} (dotnet build MptFast.sln)");
         using var tb = new Testbed(paths: 1, v6: true);
-        using var receiver = Background.Start(tb.B, "dotnet", Dll, "recv", "--bind", endpoint, "--seconds", "20", "--poll-ms", pollMs);
+        using var receiver = BackgroundProcess.Start(tb.B, "dotnet", Dll, "recv", "--bind", endpoint, "--seconds", "20", "--poll-ms", pollMs);
         receiver.WaitForStderr("udpload: receiving on", TimeSpan.FromSeconds(15));
 
         ProcResult send = tb.Exec('a', TimeSpan.FromSeconds(30), "dotnet", Dll, "send", "--to", endpoint,
@@ -57,7 +51,7 @@ public class UdpLoadTests
     [Fact]
     public void Help_exits_0_and_bad_arguments_exit_2_with_the_reason()
     {
-        Assert.True(File.Exists(Dll), $"UdpLoad not built at {Dll} (dotnet build MptFast.sln -c {Configuration})");
+        Assert.True(File.Exists(Dll), $"UdpLoad not built at {Dll} (dotnet build MptFast.sln)");
         ProcResult help = Proc.Run(TimeSpan.FromSeconds(30), "dotnet", Dll, "--help");
         Assert.True(help.ExitCode == 0, help.All);
         Assert.Contains("send --to ADDR:PORT --size BYTES --seconds S", help.Stdout, StringComparison.Ordinal);
@@ -75,87 +69,6 @@ public class UdpLoadTests
             Assert.True(r.ExitCode == 2, $"{string.Join(' ', args)}: expected exit 2, got {r.ExitCode}: {r.All}");
             Assert.Contains(reason, r.Stderr, StringComparison.Ordinal);
             Assert.Equal("", r.Stdout);
-        }
-    }
-
-    /// <summary>A command running in a namespace while the test goes on; killed by PID on Dispose if still running.</summary>
-    private sealed class Background : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _stdout = new();
-        private readonly StringBuilder _stderr = new();
-
-        private Background(Process process) => _process = process;
-
-        public static Background Start(string ns, string file, params string[] args)
-        {
-            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string a in (string[])["netns", "exec", ns, file, .. args])
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            var b = new Background(Process.Start(psi) ?? throw new InvalidOperationException("cannot start " + file));
-            b._process.OutputDataReceived += (_, e) => Append(b._stdout, e.Data);
-            b._process.ErrorDataReceived += (_, e) => Append(b._stderr, e.Data);
-            b._process.BeginOutputReadLine();
-            b._process.BeginErrorReadLine();
-            return b;
-        }
-
-        public void WaitForStderr(string text, TimeSpan timeout)
-        {
-            var sw = Stopwatch.StartNew();
-            while (!Text(_stderr).Contains(text, StringComparison.Ordinal))
-            {
-                if (_process.HasExited || sw.Elapsed > timeout)
-                {
-                    throw new InvalidOperationException($"no '{text}' (exited: {_process.HasExited}): {Text(_stdout)}{Text(_stderr)}");
-                }
-
-                Thread.Sleep(20);
-            }
-        }
-
-        public (int Code, string Stdout, string Stderr) WaitForExit(TimeSpan timeout)
-        {
-            if (!_process.WaitForExit(timeout))
-            {
-                throw new TimeoutException($"still running after {timeout.TotalSeconds:0} s: {Text(_stdout)}{Text(_stderr)}");
-            }
-
-            _process.WaitForExit();   // drains the asynchronous readers
-            return (_process.ExitCode, Text(_stdout), Text(_stderr));
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-
-            _process.Dispose();
-        }
-
-        private static void Append(StringBuilder sb, string? line)
-        {
-            if (line is not null)
-            {
-                lock (sb)
-                {
-                    sb.AppendLine(line);
-                }
-            }
-        }
-
-        private static string Text(StringBuilder sb)
-        {
-            lock (sb)
-            {
-                return sb.ToString();
-            }
         }
     }
 }

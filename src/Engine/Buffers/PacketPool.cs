@@ -27,6 +27,7 @@ public sealed unsafe class PacketPool : IDisposable
     private readonly int[] _free;
     private readonly bool[] _rented;
     private byte* _slab;
+    private void* _allocation;
     private int _freeCount;
 
     /// <summary>Allocates <paramref name="slotCount"/> slots of <paramref name="slotSize"/> bytes (rounded up to
@@ -39,8 +40,11 @@ public sealed unsafe class PacketPool : IDisposable
         SlotSize = (slotSize + Alignment - 1) & ~(Alignment - 1);
         SlotCount = slotCount;
         nuint bytes = (nuint)SlotSize * (nuint)slotCount;
-        _slab = (byte*)NativeMemory.AlignedAlloc(bytes, Alignment);
-        NativeMemory.Clear(_slab, bytes); // once: no stale heap bytes can reach the wire through headroom
+        // Zeroed (no stale heap bytes can reach the wire through headroom) by calloc, which for a slab this size maps fresh
+        // zero pages instead of writing them: a slot costs resident memory only once it is used (issue 15: a server
+        // sized for many connections' reorder windows is not charged for windows nobody fills).
+        _allocation = NativeMemory.AllocZeroed(bytes + Alignment);
+        _slab = (byte*)(((nuint)_allocation + Alignment - 1) & ~(nuint)(Alignment - 1));
         _free = new int[slotCount];
         _rented = new bool[slotCount];
         for (int i = 0; i < slotCount; i++)
@@ -124,8 +128,9 @@ public sealed unsafe class PacketPool : IDisposable
     {
         if (_slab != null)
         {
-            NativeMemory.AlignedFree(_slab);
+            NativeMemory.Free(_allocation);
             _slab = null;
+            _allocation = null;
         }
     }
 

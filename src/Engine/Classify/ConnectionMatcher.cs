@@ -14,6 +14,12 @@ namespace MptFast.Engine.Classify;
 /// addresses are compared only when the connection's <c>ip_ver</c> and the address family equal the
 /// packet's version. Prefixes are precomputed and masked on both sides; matching allocates nothing.
 /// </summary>
+/// <remarks>
+/// Cost flat in the number of connections (issue 15: one server, a hundred clients): every connection whose
+/// destination side is single hosts (its remote tunnel address, <c>[net_N]</c> destinations of /32 or /128 — what a
+/// create makes) is indexed by those hosts, so a packet costs one hash lookup; only connections with wider destination
+/// prefixes are scanned, and the scan stops at the first index above the best host match (list order still decides).
+/// </remarks>
 public sealed class ConnectionMatcher
 {
     private readonly Entry[] _entries;
@@ -85,6 +91,87 @@ public sealed class ConnectionMatcher
 
         _nets4 = nets4.ToArray();
         _nets6 = nets6.ToArray();
+        (_hosts4, _candidates4, _scan4) = Index(c => Destinations4(c), uint.MaxValue);
+        (_hosts6, _candidates6, _scan6) = Index(c => Destinations6(c), UInt128.MaxValue);
+    }
+
+    // Host → (start, count) in the candidates array: one flat array, no per-host object to chase.
+    private readonly Dictionary<uint, (int Start, int Count)> _hosts4;
+    private readonly int[] _candidates4;
+    private readonly int[] _scan4;
+    private readonly Dictionary<UInt128, (int Start, int Count)> _hosts6;
+    private readonly int[] _candidates6;
+    private readonly int[] _scan6;
+
+    // Connection c's ways to match a destination: (address, mask) pairs. A host is a full mask.
+    private IEnumerable<(uint Address, uint Mask)> Destinations4(int c)
+    {
+        Entry e = _entries[c];
+        if (e.HasRemote4)
+        {
+            yield return (e.Remote4, uint.MaxValue);
+        }
+
+        for (int n = e.Net4Start; n < e.Net4End; n++)
+        {
+            yield return (_nets4[n].Destination, _nets4[n].DestinationMask);
+        }
+    }
+
+    private IEnumerable<(UInt128 Address, UInt128 Mask)> Destinations6(int c)
+    {
+        Entry e = _entries[c];
+        if (e.HasRemote6)
+        {
+            yield return (e.Remote6, UInt128.MaxValue);
+        }
+
+        for (int n = e.Net6Start; n < e.Net6End; n++)
+        {
+            yield return (_nets6[n].Destination, _nets6[n].DestinationMask);
+        }
+    }
+
+    // Host-only connections go into the host index (ascending per host), the others into the scan list (ascending).
+    private (Dictionary<T, (int Start, int Count)> Hosts, int[] Candidates, int[] Scan) Index<T>(Func<int, IEnumerable<(T Address, T Mask)>> destinations, T full)
+        where T : struct, IEquatable<T>
+    {
+        var hosts = new Dictionary<T, List<int>>();
+        var scan = new List<int>();
+        for (int c = 0; c < _entries.Length; c++)
+        {
+            (T Address, T Mask)[] ways = [.. destinations(c)];
+            if (ways.Length == 0)
+            {
+                continue; // can never match this family
+            }
+
+            if (ways.Any(w => !w.Mask.Equals(full)))
+            {
+                scan.Add(c);
+                continue;
+            }
+
+            foreach (T host in ways.Select(w => w.Address).Distinct())
+            {
+                if (!hosts.TryGetValue(host, out List<int>? list))
+                {
+                    hosts[host] = list = [];
+                }
+
+                list.Add(c);
+            }
+        }
+
+        var flat = new List<int>();
+        var index = new Dictionary<T, (int Start, int Count)>(hosts.Count);
+        foreach (KeyValuePair<T, List<int>> kv in hosts)
+        {
+            index[kv.Key] = (flat.Count, kv.Value.Count);
+            flat.AddRange(kv.Value);
+        }
+
+        return (index, flat.ToArray(), scan.ToArray());
     }
 
     /// <summary>Number of connections.</summary>
@@ -138,52 +225,98 @@ public sealed class ConnectionMatcher
 
     private int Match4(uint src, uint dst)
     {
-        Entry[] entries = _entries;
-        Prefix4[] nets = _nets4;
-        for (int c = 0; c < entries.Length; c++)
+        int best = int.MaxValue;
+        if (_hosts4.TryGetValue(dst, out (int Start, int Count) hit))
         {
-            ref readonly Entry e = ref entries[c];
-            bool srcOk = e.HasLocal4 && src == e.Local4;
-            bool dstOk = e.HasRemote4 && dst == e.Remote4;
-            for (int n = e.Net4Start; n < e.Net4End && !(srcOk && dstOk); n++)
+            int[] candidates = _candidates4;
+            for (int i = hit.Start; i < hit.Start + hit.Count; i++)
             {
-                ref readonly Prefix4 p = ref nets[n];
-                srcOk |= (src & p.SourceMask) == p.Source;
-                dstOk |= (dst & p.DestinationMask) == p.Destination;
+                if (Matches4(candidates[i], src, dst))
+                {
+                    best = candidates[i];
+                    break;
+                }
+            }
+        }
+
+        foreach (int c in _scan4)
+        {
+            if (c > best)
+            {
+                break;
             }
 
-            if (srcOk && dstOk)
+            if (Matches4(c, src, dst))
             {
                 return c;
             }
         }
 
-        return -1;
+        return best == int.MaxValue ? -1 : best;
+    }
+
+    private bool Matches4(int c, uint src, uint dst)
+    {
+        ref readonly Entry e = ref _entries[c];
+        Prefix4[] nets = _nets4;
+        bool srcOk = e.HasLocal4 && src == e.Local4;
+        bool dstOk = e.HasRemote4 && dst == e.Remote4;
+        for (int n = e.Net4Start; n < e.Net4End && !(srcOk && dstOk); n++)
+        {
+            ref readonly Prefix4 p = ref nets[n];
+            srcOk |= (src & p.SourceMask) == p.Source;
+            dstOk |= (dst & p.DestinationMask) == p.Destination;
+        }
+
+        return srcOk && dstOk;
     }
 
     private int Match6(UInt128 src, UInt128 dst)
     {
-        Entry[] entries = _entries;
-        Prefix6[] nets = _nets6;
-        for (int c = 0; c < entries.Length; c++)
+        int best = int.MaxValue;
+        if (_hosts6.TryGetValue(dst, out (int Start, int Count) hit))
         {
-            ref readonly Entry e = ref entries[c];
-            bool srcOk = e.HasLocal6 && src == e.Local6;
-            bool dstOk = e.HasRemote6 && dst == e.Remote6;
-            for (int n = e.Net6Start; n < e.Net6End && !(srcOk && dstOk); n++)
+            int[] candidates = _candidates6;
+            for (int i = hit.Start; i < hit.Start + hit.Count; i++)
             {
-                ref readonly Prefix6 p = ref nets[n];
-                srcOk |= (src & p.SourceMask) == p.Source;
-                dstOk |= (dst & p.DestinationMask) == p.Destination;
+                if (Matches6(candidates[i], src, dst))
+                {
+                    best = candidates[i];
+                    break;
+                }
+            }
+        }
+
+        foreach (int c in _scan6)
+        {
+            if (c > best)
+            {
+                break;
             }
 
-            if (srcOk && dstOk)
+            if (Matches6(c, src, dst))
             {
                 return c;
             }
         }
 
-        return -1;
+        return best == int.MaxValue ? -1 : best;
+    }
+
+    private bool Matches6(int c, UInt128 src, UInt128 dst)
+    {
+        ref readonly Entry e = ref _entries[c];
+        Prefix6[] nets = _nets6;
+        bool srcOk = e.HasLocal6 && src == e.Local6;
+        bool dstOk = e.HasRemote6 && dst == e.Remote6;
+        for (int n = e.Net6Start; n < e.Net6End && !(srcOk && dstOk); n++)
+        {
+            ref readonly Prefix6 p = ref nets[n];
+            srcOk |= (src & p.SourceMask) == p.Source;
+            dstOk |= (dst & p.DestinationMask) == p.Destination;
+        }
+
+        return srcOk && dstOk;
     }
 
     private static uint ToUInt32(IPAddress address)

@@ -16,8 +16,10 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     {
         IpVersion = ipVersion;
         Protocol = protocol;
-        SourcePort = sourcePort;
-        DestinationPort = destinationPort;
+        // Ports are 0 unless present, whatever the caller passed: port 0 is never mapped (PortMapRules), so the
+        // port-map lookup needs no separate HasPorts test (MPT-SPEC §6.4).
+        SourcePort = hasPorts ? sourcePort : (ushort)0;
+        DestinationPort = hasPorts ? destinationPort : (ushort)0;
         HasPorts = hasPorts;
     }
 
@@ -27,10 +29,10 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     /// <summary>Upper-layer protocol (IPv4 protocol field, or the IPv6 next header after the walked extension headers).</summary>
     public byte Protocol { get; }
 
-    /// <summary>Source port; 0 unless <see cref="HasPorts"/>.</summary>
+    /// <summary>Source port; always 0 unless <see cref="HasPorts"/>.</summary>
     public ushort SourcePort { get; }
 
-    /// <summary>Destination port; 0 unless <see cref="HasPorts"/>.</summary>
+    /// <summary>Destination port; always 0 unless <see cref="HasPorts"/>.</summary>
     public ushort DestinationPort { get; }
 
     /// <summary>True only for TCP/UDP packets whose ports were inside the packet (first fragment, not truncated).</summary>

@@ -7,7 +7,9 @@ namespace MptFast.Engine.Config;
 internal static class ConfigKeys
 {
     public static readonly FrozenSet<string> General =
-        new[] { "tunnel_num", "accept_remote", "cmdport_local", "cmd_timeout", "interface_num", "metrics_listen" }.ToFrozenSet(StringComparer.Ordinal);
+        new[] { "tunnel_num", "accept_remote", "max_remote_connections", "cmdport_local", "cmd_timeout", "interface_num", "metrics_listen", "cli_udp",
+            "control_socket", "control_gid" }
+            .ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Tunnel =
         new[] { "name", "mtu", "ipv4_addr", "ipv6_addr" }.ToFrozenSet(StringComparer.Ordinal);
@@ -17,6 +19,9 @@ internal static class ConfigKeys
         "name", "permission", "ip_ver", "ip_local", "local_port", "local_cmd_port", "ip_remote", "remote_port",
         "remote_cmd_port", "path_count", "network_count", "status", "reorder_window", "max_buffdelay_msec",
         "auth_type", "auth_key",
+
+        // MptFast's own (the original ignores keys it does not read, MPT-SPEC §5.2).
+        "scheduler", "loss_recovery", "probe_interval_msec",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Path = new[]
@@ -24,6 +29,9 @@ internal static class ConfigKeys
         "interface_name", "ip_ver", "cmd_default", "gw_ipaddr", "private_ipaddr", "public_ipaddr", "remote_ipaddr",
         "keepalive_time", "dead_time", "weight_in", "weight_out", "window_size", "status",
         "tcp_src", "tcp_dst", "udp_src", "udp_dst",
+
+        // MptFast's own (the original ignores keys it does not read, MPT-SPEC §5.2).
+        "keepalive_msec", "dead_time_msec",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Network =

@@ -14,8 +14,8 @@ public enum ConnectionFormat
     Original,
 
     /// <summary>
-    /// For <c>mpt save</c>: the original layout plus <c>auth_key</c>, <c>cmd_default = 1</c>, <c>window_size</c> (when
-    /// not 1) and the non-empty port maps, appended to their sections so the original still reads the file (B80).
+    /// For <c>mpt save</c>: the original layout plus <c>auth_key</c>, MptFast's own keys, <c>cmd_default = 1</c>,
+    /// <c>window_size</c> (when not 1), the configured millisecond liveness keys and the non-empty port maps, appended to their sections so the original still reads the file (B80).
     /// </summary>
     Full,
 }
@@ -49,12 +49,16 @@ public static class ConfigWriter
         Line(w, "path_count", Int(c.Paths.Count));
         Line(w, "network_count", Int(c.Networks.Count));
         Line(w, "status", Int(c.Status));
-        Line(w, "reorder_window", Int(c.ReorderWindow));
+        // "auto" reads as 0 (no reordering) in the original (MPT-SPEC §5.2: strtol of no digits), its own default.
+        Line(w, "reorder_window", c.ReorderAuto ? "auto" : Int(c.ReorderWindow));
         Line(w, "max_buffdelay_msec", Int(c.MaxBuffDelayMs));
         Line(w, "auth_type", Int(c.AuthType));
         if (full)
         {
             Line(w, "auth_key", Text(c.AuthKey));
+            Line(w, "scheduler", c.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
+            Line(w, "loss_recovery", c.LossRecovery ? "1" : "0");
+            Line(w, "probe_interval_msec", Int(c.ProbeIntervalMs));
         }
 
         w.Append('\n').Append(PathsComment).Append('\n');
@@ -87,6 +91,10 @@ public static class ConfigWriter
         w.Append("[general]\n");
         Line(w, "tunnel_num", "1");
         Line(w, "accept_remote", config.AcceptRemote ? "1" : "0");
+        if (config.MaxRemoteConnections != InterfaceConfig.DefaultMaxRemoteConnections)
+        {
+            Line(w, "max_remote_connections", Int(config.MaxRemoteConnections));
+        }
         Line(w, "cmdport_local", Int(config.CommandPort));
         Line(w, "cmd_timeout", Int(config.CommandTimeoutSeconds));
         Line(w, "interface_num", Int(config.InterfaceNum));
@@ -95,6 +103,20 @@ public static class ConfigWriter
             Line(w, "metrics_listen", metrics.ToString());
         }
 
+        if (config.CliUdp)
+        {
+            Line(w, "cli_udp", "1");
+        }
+
+        if (config.ControlSocket != InterfaceConfig.DefaultControlSocket)
+        {
+            Line(w, "control_socket", Text(config.ControlSocket));
+        }
+
+        if (config.ControlGroup is uint gid)
+        {
+            Line(w, "control_gid", Int((int)gid));
+        }
         w.Append("\n[tun_0]\n");
         Line(w, "name", Text(config.TunName));
         Line(w, "mtu", Int(config.Mtu));
@@ -132,6 +154,16 @@ public static class ConfigWriter
         if (p.WindowSize != 1)
         {
             Line(w, "window_size", Int(p.WindowSize));
+        }
+
+        if (p.KeepaliveMsec is { } keepaliveMsec)
+        {
+            Line(w, "keepalive_msec", Int(keepaliveMsec));
+        }
+
+        if (p.DeadTimeMsec is { } deadTimeMsec)
+        {
+            Line(w, "dead_time_msec", Int(deadTimeMsec));
         }
 
         for (int k = 0; k < PortMapRules.KeyCount; k++)

@@ -2,6 +2,17 @@ using System.Net;
 
 namespace MptFast.Engine.Config;
 
+/// <summary>Path choice of a connection (MptFast key <c>scheduler</c>).</summary>
+public enum SchedulerMode
+{
+    /// <summary>The original's weighted selection list (MPT-SPEC §6), always.</summary>
+    Weighted,
+
+    /// <summary>While the peer is MptFast and its probes measure the paths: each burst on the path where it arrives
+    /// first, path rates learnt, no weights needed. Otherwise (an original peer, no measurement yet) the weighted list.</summary>
+    Adaptive,
+}
+
 /// <summary>A connection file <c>conf/connections/NAME.conf</c> (MPT-SPEC §5.4).</summary>
 public sealed record ConnectionConfig
 {
@@ -38,9 +49,32 @@ public sealed record ConnectionConfig
     /// <summary>Informative only (MPT-SPEC §8.2).</summary>
     public int Status { get; init; } = 128;
 
+    /// <summary>Reorder window in sequence numbers (0 = no sequence numbers sent and no reordering, MPT-SPEC §5.4).
+    /// With <see cref="ReorderAuto"/> it is the largest window (<see cref="MaxReorderWindow"/>) and the hold follows the
+    /// measured path delays.</summary>
     public int ReorderWindow { get; init; }
 
+    /// <summary><c>reorder_window = auto</c> (also what an absent key means with the adaptive scheduler).</summary>
+    public bool ReorderAuto { get; init; }
+
+    /// <summary>Largest <c>reorder_window</c> (MPT-SPEC §5.4, B24): also the window of <c>auto</c>.</summary>
+    public const int MaxReorderWindow = 10_000;
+
     public int MaxBuffDelayMs { get; init; } = 100;
+
+    /// <summary>How bursts are placed on the paths (MptFast key <c>scheduler</c>).</summary>
+    public SchedulerMode Scheduler { get; init; } = SchedulerMode.Adaptive;
+
+    /// <summary>Retransmit packets an MptFast peer reports lost (MptFast key <c>loss_recovery</c>; needs sequence
+    /// numbers, i.e. a reorder window).</summary>
+    public bool LossRecovery { get; init; } = true;
+
+    /// <summary>Default of <see cref="ProbeIntervalMs"/>.</summary>
+    public const int DefaultProbeIntervalMs = 20;
+
+    /// <summary>Interval of the measurement probes on each path while the peer is MptFast (MptFast key
+    /// <c>probe_interval_msec</c>); 0 = probes only with the keepalives.</summary>
+    public int ProbeIntervalMs { get; init; } = DefaultProbeIntervalMs;
 
     public int AuthType { get; init; }
 

@@ -59,13 +59,25 @@ public static class ConnectionParser
 
         int networkCount = c.Int("network_count", 0, 0, 20);
         int status = c.Int("status", 128, 0, 255);
-        int reorderWindow = c.Int("reorder_window", 0, 0, 10000);
+        SchedulerMode scheduler = ReadScheduler(c);
+        (int reorderWindow, bool reorderAuto) = ReadReorderWindow(c, scheduler);
         int maxBuffDelay = c.Int("max_buffdelay_msec", 0, 0, 65535);
+        bool lossRecovery = c.Int("loss_recovery", 1, 0, 1) == 1;
+        int probeInterval = c.Int("probe_interval_msec", ConnectionConfig.DefaultProbeIntervalMs, 0, 1000);
+        if (lossRecovery && c.Has("loss_recovery") && reorderWindow == 0)
+        {
+            diag.Warn(c.LineOf("loss_recovery"), "loss_recovery", "loss recovery needs sequence numbers: reorder_window = 0 turns it off");
+        }
         int authType = ReadAuthType(c);
         string authKey = c.String("auth_key", ConnectionConfig.DefaultAuthKey);
         WarnWeakAuth(c, authType, authKey);
 
         List<PathConfig> paths = ReadPaths(doc, diag, c, pathCount, template);
+        if (scheduler == SchedulerMode.Adaptive && c.Has("scheduler") && paths.Count > 1 && paths.All(p => p.KeepaliveMs == 0))
+        {
+            diag.Warn(c.LineOf("scheduler"), "scheduler",
+                "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so the weighted list is used");
+        }
         List<NetworkConfig> networks = ReadNetworks(doc, diag, networkCount);
         CheckSections(doc, diag, pathCount, networkCount);
 
@@ -83,13 +95,47 @@ public static class ConnectionParser
             RemoteCmdPort = (ushort)remoteCmdPort,
             Status = status,
             ReorderWindow = reorderWindow,
+            ReorderAuto = reorderAuto,
             MaxBuffDelayMs = maxBuffDelay == 0 ? 100 : maxBuffDelay, // MPT-SPEC §5.4: 0 or absent means 100 ms
+            Scheduler = scheduler,
+            LossRecovery = lossRecovery,
+            ProbeIntervalMs = probeInterval,
             AuthType = authType,
             AuthKey = authKey,
             Paths = paths.ToEquatableArray(),
             Networks = networks.ToEquatableArray(),
         };
         return new ConfigParseResult<ConnectionConfig>(config, diag.SortedErrors(), diag.SortedWarnings());
+    }
+
+    private static SchedulerMode ReadScheduler(SectionReader c)
+    {
+        string? value = c.Raw("scheduler");
+        if (value is null || value.Equals("adaptive", StringComparison.OrdinalIgnoreCase))
+        {
+            return SchedulerMode.Adaptive;
+        }
+
+        if (value.Equals("weighted", StringComparison.OrdinalIgnoreCase))
+        {
+            return SchedulerMode.Weighted;
+        }
+
+        c.Diagnostics.Error(c.LineOf("scheduler"), "scheduler", "'" + value + "' is not a scheduler (adaptive or weighted)");
+        return SchedulerMode.Adaptive;
+    }
+
+    /// <summary>
+    /// <c>reorder_window</c>: a number as the original reads it, or <c>auto</c> (which the original reads as 0). Absent:
+    /// <c>auto</c> with the adaptive scheduler, 0 (the original's default) with the weighted one.
+    /// </summary>
+    private static (int Window, bool Auto) ReadReorderWindow(SectionReader c, SchedulerMode scheduler)
+    {
+        string? value = c.Raw("reorder_window");
+        bool auto = value is null ? scheduler == SchedulerMode.Adaptive : value.Equals("auto", StringComparison.OrdinalIgnoreCase);
+        return auto
+            ? (ConnectionConfig.MaxReorderWindow, true)
+            : (c.Int("reorder_window", 0, 0, ConnectionConfig.MaxReorderWindow), false);
     }
 
     private static int ReadAuthType(SectionReader c)

@@ -10,12 +10,34 @@ public sealed record InterfaceConfig
 
     public bool AcceptRemote { get; init; }
 
+    /// <summary>Default of <see cref="MaxRemoteConnections"/>: room for a server with hundreds of clients.</summary>
+    public const int DefaultMaxRemoteConnections = 1024;
+
+    /// <summary>
+    /// <c>[general] max_remote_connections</c> (our key): most connections peers may create here (<c>accept_remote</c>,
+    /// MPT-SPEC §4.7) — a peer holding the template key cannot grow the daemon without bound. 0 = none.
+    /// </summary>
+    public int MaxRemoteConnections { get; init; } = DefaultMaxRemoteConnections;
+
     public ushort CommandPort { get; init; } = DefaultCommandPort;
 
     /// <summary>CLI only: seconds to wait for each reply datagram.</summary>
     public int CommandTimeoutSeconds { get; init; } = 15;
 
     public int InterfaceNum { get; init; }
+
+    /// <summary>Where MptFast's own CLI finds the daemon (issue 14): a Unix socket, root only unless <see cref="ControlGroup"/>.</summary>
+    public const string DefaultControlSocket = "/run/mptfast/control.sock";
+
+    /// <summary>Serve the original's CLI on the UDP command port from loopback (MPT-SPEC §4.8). Off by default: any
+    /// local user could drive it (B59). MptFast-only key; the original ignores unknown keys (§5).</summary>
+    public bool CliUdp { get; init; }
+
+    /// <summary>The local control socket's path (<c>control_socket</c>).</summary>
+    public string ControlSocket { get; init; } = DefaultControlSocket;
+
+    /// <summary>A group admitted on the control socket beside root (<c>control_gid</c>, numeric); null = root only.</summary>
+    public uint? ControlGroup { get; init; }
 
     public string TunName { get; init; } = "tun0";
 

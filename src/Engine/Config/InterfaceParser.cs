@@ -35,6 +35,7 @@ public static class InterfaceParser
         }
 
         bool acceptRemote = general.Int("accept_remote", 0, int.MinValue, int.MaxValue) != 0;
+        int maxRemote = general.Int("max_remote_connections", InterfaceConfig.DefaultMaxRemoteConnections, 0, 65535);
 
         // MPT-SPEC §4.1: 0 = ephemeral. One default for daemon and CLI (B89).
         int commandPort = general.Int("cmdport_local", InterfaceConfig.DefaultCommandPort, 0, 65535);
@@ -45,6 +46,17 @@ public static class InterfaceParser
         {
             diag.Error(general.LineOf("metrics_listen"), "metrics_listen", problem);
         }
+
+        // Issue 14: MptFast's local control channel; the UDP CLI only on request (B59).
+        bool cliUdp = general.Int("cli_udp", 0, 0, 1) != 0;
+        string controlSocket = general.String("control_socket", InterfaceConfig.DefaultControlSocket);
+        if (!controlSocket.StartsWith('/'))
+        {
+            diag.Error(general.LineOf("control_socket"), "control_socket", "control_socket = " + controlSocket + ": an absolute path is required");
+            controlSocket = InterfaceConfig.DefaultControlSocket;
+        }
+
+        int controlGid = general.Int("control_gid", -1, -1, int.MaxValue);
 
         doc.TryGetSection("tun_0", out IniSection? tunSection);
         var tun = new SectionReader(tunSection, diag);
@@ -58,10 +70,14 @@ public static class InterfaceParser
         {
             TunnelNum = 1,
             AcceptRemote = acceptRemote,
+            MaxRemoteConnections = maxRemote,
             CommandPort = (ushort)commandPort,
             CommandTimeoutSeconds = commandTimeout,
             InterfaceNum = interfaceNum,
             MetricsListen = metrics,
+            CliUdp = cliUdp,
+            ControlSocket = controlSocket,
+            ControlGroup = controlGid >= 0 ? (uint)controlGid : null,
             TunName = name,
             Mtu = mtu,
             Ipv4Address = ipv4,

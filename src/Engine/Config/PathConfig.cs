@@ -33,6 +33,25 @@ public sealed record PathConfig
     /// <summary>Silence in seconds after which the path is down; 0 = never. Default 3 × keepalive_time.</summary>
     public int DeadTime { get; init; }
 
+    /// <summary>
+    /// MptFast's <c>keepalive_msec</c>: the keepalive interval in milliseconds, overriding <see cref="KeepaliveTime"/>
+    /// for MptFast; null when not configured. The original ignores the key (it reads only the keys it knows, MPT-SPEC
+    /// §5.2, §5.12), so a file with both keeps its whole-second meaning there.
+    /// </summary>
+    public int? KeepaliveMsec { get; init; }
+
+    /// <summary>
+    /// MptFast's <c>dead_time_msec</c>: the dead time in milliseconds, overriding <see cref="DeadTime"/>; null when not
+    /// configured (the parser sets 3 × <see cref="KeepaliveMsec"/> when only that is given, as §5.5 for the seconds).
+    /// </summary>
+    public int? DeadTimeMsec { get; init; }
+
+    /// <summary>The keepalive interval MptFast uses, in milliseconds; 0 = no keepalives (MPT-SPEC §3.2).</summary>
+    public int KeepaliveMs => KeepaliveMsec ?? KeepaliveTime * 1000;
+
+    /// <summary>The dead time MptFast uses, in milliseconds; 0 = never declared dead (MPT-SPEC §3.5).</summary>
+    public int DeadMs => DeadTimeMsec ?? DeadTime * 1000;
+
     public int WeightIn { get; init; } = 1;
 
     public int WeightOut { get; init; } = 1;

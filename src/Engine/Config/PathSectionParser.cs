@@ -43,6 +43,7 @@ internal static class PathSectionParser
         IPAddress remote = s.Address("remote_ipaddr", ipv6);
         int keepalive = s.Int("keepalive_time", 0, 0, 255);
         int deadTime = s.Int("dead_time", keepalive * 3, 0, 65535);
+        (int? keepaliveMsec, int? deadTimeMsec) = ReadLivenessMsec(s, keepalive, deadTime);
         int weightIn = s.Int("weight_in", 1, 0, 10000);
         int weightOut = s.Int("weight_out", 1, 0, 10000);
         int windowSize = s.Int("window_size", 1, int.MinValue, int.MaxValue);
@@ -66,6 +67,8 @@ internal static class PathSectionParser
             RemoteAddress = remote,
             KeepaliveTime = keepalive,
             DeadTime = deadTime,
+            KeepaliveMsec = keepaliveMsec,
+            DeadTimeMsec = deadTimeMsec,
             WeightIn = weightIn,
             WeightOut = weightOut,
             WindowSize = windowSize,
@@ -76,6 +79,49 @@ internal static class PathSectionParser
             UdpDst = maps[(int)PortMapKey.UdpDst],
         };
     }
+
+    /// <summary>
+    /// MptFast's millisecond liveness keys beside the original's whole seconds (MPT-SPEC §3.7, §5.5): the original
+    /// ignores keys it does not read (§5.2, §5.12), so they change nothing for it. Without <c>dead_time</c> and
+    /// <c>dead_time_msec</c>, the dead time is 3 × <c>keepalive_msec</c>, as §5.5 defaults the seconds. Warns when a
+    /// key contradicts its whole-second twin, and when the path would be declared dead between two keepalives.
+    /// </summary>
+    private static (int? KeepaliveMsec, int? DeadTimeMsec) ReadLivenessMsec(SectionReader s, int keepaliveTime, int deadTime)
+    {
+        int? keepaliveMsec = s.Has("keepalive_msec") ? s.Int("keepalive_msec", 0, 0, MaxKeepaliveMsec) : null;
+        int? deadTimeMsec = s.Has("dead_time_msec") ? s.Int("dead_time_msec", 0, 0, MaxDeadTimeMsec)
+            : keepaliveMsec is { } k && !s.Has("dead_time") ? 3 * k : null;
+        WarnIfTwinDiffers(s, "keepalive_msec", keepaliveMsec, "keepalive_time", keepaliveTime);
+        WarnIfTwinDiffers(s, "dead_time_msec", deadTimeMsec, "dead_time", deadTime);
+
+        int keepaliveMs = keepaliveMsec ?? keepaliveTime * 1000;
+        int deadMs = deadTimeMsec ?? deadTime * 1000;
+        if (keepaliveMs > 0 && deadMs > 0 && deadMs <= keepaliveMs)
+        {
+            string key = s.Has("dead_time_msec") ? "dead_time_msec" : s.Has("dead_time") ? "dead_time" : "keepalive_msec";
+            s.Diagnostics.Warn(s.LineOf(key), key, "the dead time (" + Ms(deadMs) + ") is not longer than the keepalive interval (" + Ms(keepaliveMs) +
+                "): the path goes down between two keepalives; make it at least 3 intervals");
+        }
+
+        return (keepaliveMsec, deadTimeMsec);
+    }
+
+    /// <summary>keepalive_time's 8 bits (MPT-SPEC §3.7, B34) in milliseconds.</summary>
+    internal const int MaxKeepaliveMsec = 255_000;
+
+    /// <summary>dead_time's 16 bits (MPT-SPEC §3.7, B34) in milliseconds.</summary>
+    internal const int MaxDeadTimeMsec = 65_535_000;
+
+    private static void WarnIfTwinDiffers(SectionReader s, string msecKey, int? msec, string secondsKey, int seconds)
+    {
+        if (s.Has(msecKey) && s.Has(secondsKey) && msec != seconds * 1000)
+        {
+            s.Diagnostics.Warn(s.LineOf(msecKey), msecKey, msecKey + " (" + Ms(msec ?? 0) + ") contradicts " + secondsKey + " = " +
+                seconds.ToString(CultureInfo.InvariantCulture) + ": MptFast uses " + msecKey + ", the original " + secondsKey);
+        }
+    }
+
+    private static string Ms(int ms) => ms.ToString(CultureInfo.InvariantCulture) + " ms";
 
     /// <summary>
     /// <c>ip_ver</c> of a connection or path: 6 means IPv6, anything else IPv4 (MPT-SPEC §5.4, §5.5); values other

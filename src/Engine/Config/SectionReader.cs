@@ -33,7 +33,32 @@ internal sealed class SectionReader
 
     public string? Raw(string key) => _section is not null && _section.TryGet(key, out IniEntry e) ? e.Value : null;
 
-    public string String(string key, string defaultValue) => Raw(key) ?? defaultValue;
+    /// <summary>
+    /// A string value; absent → default. A control character other than the dialect's blanks (tab, VT, FF, §5.2) is an
+    /// error naming the key, and reads as the default: a lone CR survives the line split and quotes can hold anything,
+    /// but values are written back one per line (mpt save, the create reply, §5.10) and shown in status output — found
+    /// by fuzzing (fuzz/README.md).
+    /// </summary>
+    public string String(string key, string defaultValue)
+    {
+        string? value = Raw(key);
+        if (value is null)
+        {
+            return defaultValue;
+        }
+
+        foreach (char ch in value)
+        {
+            if (char.IsControl(ch) && ch is not ('\t' or '\v' or '\f'))
+            {
+                _diag.Error(LineOf(key), key, "the value contains a control character (U+" + ((int)ch).ToString("X4", CultureInfo.InvariantCulture)
+                    + "); values are written back one per line");
+                return defaultValue;
+            }
+        }
+
+        return value;
+    }
 
     /// <summary>
     /// An integer as C <c>strtol(value, NULL, 0)</c> (MPT-SPEC §5.2): absent → default; empty → 0 with a warning

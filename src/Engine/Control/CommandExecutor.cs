@@ -22,10 +22,13 @@ public sealed class CommandExecutor
     private readonly PathStatusNotifier _notifier;
     private readonly CreateClient _create;
     private readonly Func<long> _clockMs;
+    private readonly PathAnnouncer? _announcer;
 
-    /// <summary>Creates the executor over the daemon, the shared notifier and create client, and a millisecond clock.</summary>
-    public CommandExecutor(IDaemonCommands daemon, PathStatusNotifier notifier, CreateClient create, Func<long> clockMs)
+    /// <summary>Creates the executor over the daemon, the shared notifier and create client, and a millisecond clock;
+    /// <paramref name="announcer"/> tells a peer about a deleted connection (issue 15).</summary>
+    public CommandExecutor(IDaemonCommands daemon, PathStatusNotifier notifier, CreateClient create, Func<long> clockMs, PathAnnouncer? announcer = null)
     {
+        _announcer = announcer;
         ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(notifier);
         ArgumentNullException.ThrowIfNull(create);
@@ -66,10 +69,22 @@ public sealed class CommandExecutor
             AddressCommand a => SetAddress(a),
             ReloadCommand r => _daemon.Reload(r.File),
             RestartCommand r => _daemon.Restart(r.File),
-            DeleteCommand d => _daemon.Delete(d.File!),
+            DeleteCommand d => Delete(d.File!),
             SaveCommand s => _daemon.Save(s.File),
             _ => new CommandReply(false, "'" + trimmed + "': not implemented"),
         });
+    }
+
+    // Issue 15: the peer is told first (the message needs the connection's key and addresses), then it stops here.
+    private CommandReply Delete(string file)
+    {
+        ConnectionRuntime? c = Connections.FirstOrDefault(x => x.Config.FileName == file);
+        if (c is not null)
+        {
+            _announcer?.AnnounceDelete(c.Index, _clockMs());
+        }
+
+        return _daemon.Delete(file);
     }
 
     // `show status --json` and `status --json` (mptfast's own CLI) mean `show status json`.

@@ -13,16 +13,15 @@ using MptFast.Engine.Wire;
 namespace MptFast.Engine.Control;
 
 /// <summary>
-/// The control thread: keepalives, dead-path detection and link monitoring every <see cref="TickMilliseconds"/>
-/// (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
+/// The control thread: keepalives, dead-path detection and link monitoring every
+/// <see cref="LivenessMonitor.TickPeriodMs"/> (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
 /// <see cref="CommandExecutor"/>) and the peer control protocol (§4.5–§4.7: replies to our handshakes go to the
 /// <see cref="HandshakeEngine"/>, requests to the <see cref="ControlResponder"/>), the periodic drop report, and
 /// work posted from other threads (SIGHUP reload). Handshakes never block: they advance on datagrams and ticks.
 /// Never touches a datapath thread's state except through the published fields.
 /// </summary>
-public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTransport
+public sealed partial class ControlLoop : IDisposable, ILivenessActions, IControlTransport
 {
-    public const int TickMilliseconds = 50;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly IDaemonCommands _daemon;
@@ -32,17 +31,20 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     private readonly ControlResponder _responder;
     private readonly HandshakeEngine _engine;
     private readonly PathStatusNotifier _notifier;
+    private readonly PathAnnouncer _announcer;
+    private readonly CreateClient _creates;
     private readonly CommandExecutor _executor;
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly byte[] _receive = new byte[65536];
     private readonly byte[] _send = new byte[65536];
-    private readonly Dictionary<ConnectionRuntime, byte[]> _keepalives = [];
+    private readonly byte[] _probe = new byte[ProbeCodec.MaxPacketLength];
     private IReadOnlyList<ConnectionRuntime> _connections = [];
     private long[] _reportedDrops = [];
     private long _nextDropReport;
     private long _handshakesFailed;
     private long _handshakesSucceeded;
     private RateLimiter _rejectLog = new(TimeSpan.FromSeconds(1));
+    private int _tickMs = LivenessMonitor.MaxTickMs;
     private volatile bool _stopping;
 
     /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on), serving
@@ -61,7 +63,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         _engine = new HandshakeEngine(this);
         _notifier = new PathStatusNotifier(peers, _engine);
         _notifier.Notified += OnNotified;
-        _executor = new CommandExecutor(daemon, _notifier, new CreateClient(peers, _engine), NowMs);
+        _announcer = new PathAnnouncer(peers, _engine);
+        _creates = new CreateClient(peers, _engine, _announcer);
+        _executor = new CommandExecutor(daemon, _notifier, _creates, NowMs, _announcer);
         SetConnections(connections);
         LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
     }
@@ -96,7 +100,15 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             .Add("notifications_acknowledged", ref _handshakesSucceeded)
             .Add("notifications_failed", ref _handshakesFailed)
             .Gauge("handshakes_active", _engine.ActiveCount)
-            .Gauge("notification_retries_pending", _notifier.PendingRetries),
+            .Gauge("notification_retries_pending", _notifier.PendingRetries)
+            .Gauge("handshake_rate_sources", _responder.RateLimitedSources)
+            .Add("paths_moved", _responder.PathsMoved)
+            .Add("connections_deleted_by_peer", _responder.DeletedByPeer)
+            .Add("path_announcements_sent", _announcer.Sent)
+            .Add("path_announcements_acknowledged", _announcer.Acknowledged)
+            .Add("create_retries", _creates.Retries)
+            .Add("cli_udp_ignored", UdpCliRefused)
+            .Add("cli_socket_refused", LocalRefused),
         ControlCounters.Rejections(_responder.Rejected));
 
     /// <summary>Uses the (rebuilt) connections from now on. Control thread (or before <see cref="Run"/>).</summary>
@@ -105,17 +117,14 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         ArgumentNullException.ThrowIfNull(connections);
         _connections = connections;
         _executor.Connections = connections;
-        _keepalives.Clear();
         int paths = 0;
         foreach (ConnectionRuntime c in connections)
         {
-            byte[] packet = new byte[KeepaliveCodec.PacketLength];
-            KeepaliveCodec.TryWrite(packet, c.IpVersion, c.LocalTunnel, c.RemoteTunnel, out _);
-            _keepalives[c] = packet;
             paths += c.Paths.Length;
         }
 
         _reportedDrops = new long[paths * 4];
+        _tickMs = LivenessMonitor.TickPeriodMs(connections);
         ReportBaseline();
     }
 
@@ -131,6 +140,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             _liveness.Tick(_connections, now, this);
             _engine.Tick(NowMs());
             _notifier.Tick(NowMs());
+            _announcer.Tick(NowMs());
             while (_posted.TryDequeue(out Action? work))
             {
                 try
@@ -144,8 +154,19 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             }
 
             ReportDrops(now);
-            if (_command.Poll(TickMilliseconds * 1000, SelectMode.SelectRead) && !_stopping)
+            foreach (Socket readable in PollReadable())
             {
+                if (_stopping)
+                {
+                    break;
+                }
+
+                if (readable != _command)
+                {
+                    ServeLocal(readable);
+                    continue;
+                }
+
                 try
                 {
                     int n = _command.ReceiveFrom(_receive, ref any);
@@ -172,6 +193,18 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
             return;
         }
 
+        // Issue 14, B59: any local user can send a datagram from loopback; the original's CLI is served only on request.
+        if (!CliOverUdp)
+        {
+            _udpCliRefused++;
+            if (_rejectLog.TryAcquire(Stopwatch.GetTimestamp(), out long suppressed))
+            {
+                Log.Warn($"command port: CLI request from {from} ignored (the UDP CLI is off; cli_udp = 1 in interface.conf enables it; {suppressed} more suppressed)");
+            }
+
+            return;
+        }
+
         if (CliCodec.DecodeRequest(datagram, out ReadOnlySpan<byte> line) != CliStatus.Ok)
         {
             Log.Debug($"command port: malformed CLI request from {from}");
@@ -180,15 +213,20 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
 
         string command = Encoding.UTF8.GetString(line);
         Log.Debug($"command port: '{command}' from {from}");
+        Execute(command, reply => SendReply(reply, from));
+    }
+
+    private void Execute(string command, Action<CommandReply> reply)
+    {
         try
         {
-            _executor.Execute(command, reply => SendReply(reply, from));
+            _executor.Execute(command, reply);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A command must never take the control thread (and with it the daemon) down.
             Log.Error($"command '{command}' failed: {e}");
-            SendReply(new CommandReply(false, $"{command}: internal error: {e.Message}"), from);
+            reply(new CommandReply(false, $"{command}: internal error: {e.Message}"));
         }
     }
 
@@ -271,27 +309,15 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         _ => "code " + code.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private void SendReply(CommandReply reply, IPEndPoint to)
-    {
-        byte[] text = Encoding.UTF8.GetBytes(reply.Text);
-        const int maxText = 60000;
-        int offset = 0;
-        do
-        {
-            int take = Math.Min(maxText, text.Length - offset);
-            CliCodec.TryWriteReply(_send, reply.Ok, text.AsSpan(offset, take), out int written);
-            ((IControlTransport)this).Send(_send.AsSpan(0, written), to);
-            offset += take;
-        }
-        while (offset < text.Length);
-
-        int end = CliCodec.WriteEnd(_send);
-        ((IControlTransport)this).Send(_send.AsSpan(0, end), to);
-    }
+    private void SendReply(CommandReply reply, IPEndPoint to) =>
+        WriteReplyFrames(reply, frame => ((IControlTransport)this).Send(frame, to));
 
     bool ILivenessActions.SendKeepalive(ConnectionRuntime connection, PathRuntime path)
     {
-        if (path.Socket!.Send(_keepalives[connection]) == PathSendResult.Sent)
+        // MPT-SPEC §3.1: the 44-byte keepalive; MptFast appends its probe trailer, which an original peer never reads
+        // (it looks at the command byte only, §3.3) and an MptFast peer measures the path with.
+        int n = ProbeWriter.Write(connection, path, MonotonicClock.NowMicros, [], _probe);
+        if (n > 0 && path.Socket!.Send(_probe.AsSpan(0, n)) == PathSendResult.Sent)
         {
             path.Counters.Control.KeepalivesSent++;
             return true;
@@ -305,7 +331,7 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
     {
         string why = origin switch
         {
-            StatusOrigin.DeadTimer => $"no keepalive for {path.Config.DeadTime} s",
+            StatusOrigin.DeadTimer => $"no keepalive for {DeadTimeText(path.Config)}",
             StatusOrigin.Keepalive => "keepalive received",
             StatusOrigin.LinkMonitor => path.LinkUp == true ? $"{path.Config.InterfaceName} is up again" : $"{path.Config.InterfaceName} is down",
             StatusOrigin.Peer => "the peer said so",
@@ -334,6 +360,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         StatusOrigin.Command => "command",
         _ => "config",
     };
+
+    // Whole seconds as the original's keys are written; milliseconds when keepalive_msec/dead_time_msec set them.
+    private static string DeadTimeText(PathConfig p) => p.DeadTimeMsec is null ? $"{p.DeadTime} s" : $"{p.DeadMs} ms";
 
     bool? ILivenessActions.QueryLink(string interfaceName) => _links.IsUpAndRunning(interfaceName);
 
@@ -378,5 +407,9 @@ public sealed class ControlLoop : IDisposable, ILivenessActions, IControlTranspo
         }
     }
 
-    public void Dispose() => _command.Dispose();
+    public void Dispose()
+    {
+        _command.Dispose();
+        _local?.Dispose();
+    }
 }

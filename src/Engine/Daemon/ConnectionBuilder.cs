@@ -43,6 +43,7 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
             IPAddress local = ResolveLocal(c, pc);
             IPAddress publicAddress = pc.PublicIsPrivate || IsUnspecified(pc.PublicAddress) ? local : pc.PublicAddress;
             var path = new PathRuntime(p, pc, local, publicAddress, pc.RemoteAddress);
+            path.Endpoint = new PathEndpoint(pc.RemoteAddress, c.RemotePort);
             string? device = Device(pc);
             var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
             if (reuse.Take(key) is { } previous)
@@ -65,15 +66,18 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
             }
 
             paths[p] = path;
-            Log.Info($"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
+            // A connection that continues across a rebuild (every other one, when a server with a hundred clients gets
+            // its next create) is logged only at debug level: its lines were logged when it started.
+            Log.Write(reuse.Previous.ContainsKey(path) ? LogLevel.Debug : LogLevel.Info, $"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
                 $"{(device is null ? "" : " (bound)")}, weight {pc.WeightOut}, status 0x{(int)pc.Status:x2}");
         }
 
         // Conflicting port maps were rejected when the configuration was loaded (ConnectionParser).
-        PortMapTable portMap = PortMapTable.FromPaths(c.Paths, conflicts: null);
-        ComparePortMap(c, portMap);
+        PortMapTable? baked = options.BakedPortMap?.Invoke(c.FileName);
+        PortMapTable portMap = PortMapTable.ForPaths(c.Paths, baked);
+        LogPortMap(c, portMap, baked);
         var runtime = new ConnectionRuntime(index, c, paths, portMap, Address16.FromIPAddress(c.IpLocal), Address16.FromIPAddress(c.IpRemote));
-        Log.Info($"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
+        Log.Write(paths.All(reuse.Previous.ContainsKey) ? LogLevel.Debug : LogLevel.Info, $"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
             $"{(c.ReorderWindow > 0 ? $", reorder window {c.ReorderWindow}, hold {c.MaxBuffDelayMs} ms" : "")}");
         return runtime;
     }
@@ -161,22 +165,16 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
         }
     }
 
-    private void ComparePortMap(ConnectionConfig c, PortMapTable runtime)
+    private static void LogPortMap(ConnectionConfig c, PortMapTable portMap, PortMapTable? baked)
     {
-        PortMapTable? baked = options.BakedPortMap?.Invoke(c.FileName);
-        if (baked is null)
+        // Which table the datapath uses is logged, so an operator (and a test) can see it.
+        string? origin = portMap.Origin == PortMapOrigin.Baked ? "baked into this binary"
+            : baked is not null ? "built at load (the loaded rules differ from the ones baked into this binary)"
+            : portMap.IsEmpty ? null
+            : "built at load (not baked into this binary)";
+        if (origin is not null)
         {
-            if (!runtime.IsEmpty)
-            {
-                Log.Info($"{c.FileName}: port map built at start (not compiled into this binary)");
-            }
-
-            return;
-        }
-
-        if (!baked.ContentEquals(runtime))
-        {
-            Log.Warn($"{c.FileName}: the loaded port map differs from the one compiled into this binary; using the loaded one");
+            Log.Info($"{c.FileName}: port map {origin}, {portMap.ByteCount} bytes");
         }
     }
 

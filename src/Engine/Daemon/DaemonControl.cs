@@ -115,6 +115,39 @@ internal sealed class DaemonControl : IDaemonCommands, IControlConnections
     }
 
     /// <inheritdoc/>
+    public bool DeleteCreated(int connection)
+    {
+        string file = Running[connection].Config.FileName;
+        CommandReply r = Delete(file);
+        Log.Info($"{file}: the peer deleted its side; " + (r.Ok ? "stopped" : r.Text));
+        return r.Ok;
+    }
+
+    /// <inheritdoc/>
+    public long Received(int connection, int path)
+    {
+        PathCounters counters = Running[connection].Paths[path].Counters;
+        return Volatile.Read(ref counters.Rx.Packets) + Volatile.Read(ref counters.Rx.KeepalivesReceived);
+    }
+
+    /// <inheritdoc/>
+    public bool MovePath(int connection, int path, IPAddress observed)
+    {
+        ArgumentNullException.ThrowIfNull(observed);
+        ConnectionRuntime c = Running[connection];
+        PathRuntime p = c.Paths[path];
+        PathEndpoint before = p.Endpoint;
+        if (!PathMoves.MoveAddress(p, observed))
+        {
+            return false;
+        }
+
+        Log.Info($"{c.Config.FileName}: path {path}: the peer is at {p.Endpoint.Address} now (was {before.Address}; authenticated control message over the path)");
+        _daemon.ReinstallRoutes(c);
+        return true;
+    }
+
+    /// <inheritdoc/>
     public void ReplaceAndRestart(int index, ConnectionConfig merged)
     {
         ArgumentNullException.ThrowIfNull(merged);

@@ -34,6 +34,7 @@ public sealed record DaemonOptions
     /// ping its watchdog; default: not run by a service manager.</summary>
     public ServiceEnvironment Service { get; init; }
 
-    /// <summary>The port map compiled into the binary at build time, per connection file name (null: none).</summary>
+    /// <summary>The port map compiled into the binary at build time, per connection file name (null: none); a connection
+    /// uses it when its loaded rules have the same fingerprint (<see cref="Mapping.PortMapTable.ForPaths"/>).</summary>
     public Func<string, Mapping.PortMapTable?>? BakedPortMap { get; init; }
 }

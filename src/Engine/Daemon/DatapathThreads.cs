@@ -57,7 +57,7 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         int slotSize = SlotSize(mtu);
         _tx = new TxPump(tun, connections, matcher, slotSize, segmentationOffload: options.Offload);
         var rxOffload = new RxOffload(options.Offload, options.Offload && tun is LinuxTunDevice { Capabilities.VnetHeader: true });
-        _rx = new RxPump(tun, connections, slotSize, rxOffload);
+        _rx = new RxPump(tun, connections, slotSize, rxOffload, _tx);
         int groPaths = connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));
         Log.Info(options.Offload
             ? $"receive offloads: UDP GRO on {groPaths} of {connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"

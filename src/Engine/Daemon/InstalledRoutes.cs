@@ -40,11 +40,16 @@ internal sealed class InstalledRoutes
         }
 
         ConnectionConfig c = runtime.Config;
-        foreach (PathConfig p in c.Paths)
+        foreach (PathRuntime path in runtime.Paths)
         {
+            PathConfig p = path.Config;
             if (LinuxLinkState.Exists(p.InterfaceName))
             {
                 Add(c.FileName, HostRoute(p.RemoteAddress, p), installed);
+                if (!path.Endpoint.Address.Equals(p.RemoteAddress))
+                {
+                    Add(c.FileName, HostRoute(path.Endpoint.Address, p), installed); // the peer found behind NAT (issue 15)
+                }
             }
         }
 
@@ -54,6 +59,35 @@ internal sealed class InstalledRoutes
             // Via the remote tunnel address when the families agree; otherwise straight into the TUN.
             Add(c.FileName, new Route(n.Destination, n.Destination.IsIPv6 == (c.IpVer == 6) ? c.IpRemote : null, _tunName), installed);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="next"/> continues <paramref name="previous"/> with the same configuration and peer endpoints: its
+    /// routes are the same, so they are taken over without an <c>ip</c> call (a create on a server with a hundred clients
+    /// must not re-run every client's routes). False when they differ or <paramref name="previous"/> installed none.
+    /// </summary>
+    public bool Carry(ConnectionRuntime previous, ConnectionRuntime next)
+    {
+        if (previous.Config != next.Config || !SameEndpoints(previous, next) || !_routes.Remove(previous, out List<Route>? installed))
+        {
+            return false;
+        }
+
+        _routes[next] = installed;
+        return true;
+    }
+
+    private static bool SameEndpoints(ConnectionRuntime a, ConnectionRuntime b)
+    {
+        for (int i = 0; i < a.Paths.Length && i < b.Paths.Length; i++)
+        {
+            if (!a.Paths[i].Endpoint.Address.Equals(b.Paths[i].Endpoint.Address))
+            {
+                return false;
+            }
+        }
+
+        return a.Paths.Length == b.Paths.Length;
     }
 
     /// <summary>Removes the routes of <paramref name="runtime"/> that no current connection installed as well.</summary>

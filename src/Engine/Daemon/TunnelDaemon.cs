@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using MptFast.Engine.Config;
 using MptFast.Engine.Control;
+using MptFast.Engine.Control.Local;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Logging;
 using MptFast.Engine.Runtime;
@@ -109,8 +110,21 @@ public sealed class TunnelDaemon : IDisposable
         return done.Wait(timeout) ? taken : null;
     }
 
+    // Issue 14: MptFast's CLI over a Unix socket only root (or control_gid) can use; the original's UDP CLI on request.
+    private static void OpenLocalControl(InterfaceConfig i, ControlLoop control)
+    {
+        control.ServeLocal(LocalControlSocket.Open(i.ControlSocket), new ControlAccessPolicy(i.ControlGroup));
+        if (i.CliUdp)
+        {
+            Log.Warn("cli_udp = 1: the original's CLI is served on the UDP command port from loopback — any local user can " +
+                "take paths down or delete connections (MPT-SPEC §4.8, B59)");
+        }
+    }
+
     private void Open()
     {
+        // Packet pools are large calloc'd slabs, made anew at every rebuild: fresh mmap'd pages, resident only where used.
+        Interop.Libc.FixMmapThreshold(128 * 1024);
         InterfaceConfig i = Config.Interface;
         _tun = TunnelInterface.Open(i, Options.Offload, _link);
 
@@ -144,7 +158,8 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             _commands = new DaemonControl(this, commandPort);
-            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState());
+            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState()) { CliOverUdp = i.CliUdp };
+            OpenLocalControl(i, _control);
         }
         catch
         {
@@ -161,8 +176,8 @@ public sealed class TunnelDaemon : IDisposable
         _datapath.Start(_connections);
         _controlThread = DaemonThread.Start("mptfast-ctl", _control.Run);
         int paths = _connections.Sum(c => c.Paths.Length);
-        Log.Write(LogLevel.Info, $"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}",
-            new LogFields("ready"));
+        Log.Write(LogLevel.Info, $"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}, " +
+            $"control socket {i.ControlSocket}", new LogFields("ready"));
         if (Options.Service.NotifySocket is { } notifySocket)
         {
             _service = new SystemdService(this, new ServiceNotifier(notifySocket), Options.Service.Watchdog);
@@ -238,9 +253,15 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             long now = Stopwatch.GetTimestamp();
+            var previousByFile = new Dictionary<string, ConnectionRuntime>(StringComparer.Ordinal);
+            foreach (ConnectionRuntime c in old)
+            {
+                previousByFile.TryAdd(c.Config.FileName, c);
+            }
+
             foreach (ConnectionRuntime c in next)
             {
-                ConnectionBuilder.Continue(c, Array.Find(old, o => o.Config.FileName == c.Config.FileName), reuse, restart(c.Config.FileName), now);
+                ConnectionBuilder.Continue(c, previousByFile.GetValueOrDefault(c.Config.FileName), reuse, restart(c.Config.FileName), now);
             }
 
             _connections = next;
@@ -251,7 +272,10 @@ public sealed class TunnelDaemon : IDisposable
             var kept = new HashSet<IPathSocket>(next.SelectMany(c => c.Paths).Select(p => p.Socket!));
             foreach (ConnectionRuntime c in next)
             {
-                _routes.Install(c);
+                if (!previousByFile.TryGetValue(c.Config.FileName, out ConnectionRuntime? before) || !_routes.Carry(before, c))
+                {
+                    _routes.Install(c);
+                }
             }
 
             foreach (ConnectionRuntime c in old)
@@ -262,6 +286,15 @@ public sealed class TunnelDaemon : IDisposable
             Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
                 $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms");
             return null;
+        }
+    }
+
+    /// <summary>Installs the routes of <paramref name="c"/> again (a path's peer moved; under the rebuild lock).</summary>
+    internal void ReinstallRoutes(ConnectionRuntime c)
+    {
+        lock (_gate)
+        {
+            _routes?.Install(c);
         }
     }
 

@@ -30,6 +30,8 @@ public sealed partial class RxPump
                 continue;
             }
 
+            FollowPort(c, p, _rx.SourcePort(i));
+
             Span<byte> datagram = _rx.Data(i);
             if (!Decode(c, p, datagram, now, out GreFrame frame))
             {
@@ -42,8 +44,18 @@ public sealed partial class RxPump
         }
     }
 
+    /// <summary>Issue 15: a peer behind NAT sends from its data socket's mapped port, which only its datagrams show; a
+    /// connection that authenticates its control messages (SHA-256, whose handshakes moved the ADDRESS) follows it.</summary>
+    private static void FollowPort(ConnectionRuntime c, PathRuntime p, ushort port)
+    {
+        if (port != p.Endpoint.Port && c.Config.AuthType == 2)
+        {
+            PathMoves.FollowPort(p, port);
+        }
+    }
+
     /// <summary>GRE decode (MPT-SPEC §2.6 steps 4–6); keepalives are handled here. True for a data packet.</summary>
-    private static bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
+    private bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
     {
         if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
         {
@@ -67,6 +79,11 @@ public sealed partial class RxPump
         PathCounters counters = p.Counters;
         counters.Rx.Packets++;
         counters.Rx.Bytes += datagramLength;
+        if (frame.HasKey && c.WantsPathSequence)
+        {
+            TrackPathSequence(p, frame.Key);
+        }
+
         if (c.Reorder is not null && frame.HasSequence)
         {
             if (_merger.IsFull)
@@ -82,7 +99,7 @@ public sealed partial class RxPump
         }
     }
 
-    private static void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
+    private void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
     {
         PathCounters counters = p.Counters;
         if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
@@ -100,6 +117,10 @@ public sealed partial class RxPump
 
         counters.Rx.KeepalivesReceived++;
         p.LastKeepaliveTicks = now;
+        if (keepalive.Probe is { } probe)
+        {
+            TakeProbe(c, p, probe, datagram[(datagram.Length - ProbeCodec.Length(probe.LossRanges))..], now);
+        }
     }
 
     /// <summary>GRO messages split back into datagrams (receive thread).</summary>
@@ -143,6 +164,11 @@ public sealed partial class RxPump
 
             // MPT-SPEC §2.6 step 3, once for the message: every part has its source. Still counted per datagram.
             bool known = p.Remote.Matches(gro.SourceAddress(i));
+            if (known)
+            {
+                FollowPort(c, p, gro.SourcePort(i));
+            }
+
             int slot = gro.SlotOf(i);
             int offset = gro.OffsetOf(i);
             _store.BeginMessage(slot);

@@ -36,7 +36,9 @@ public sealed partial class RxPump : IDisposable
     private readonly ArrivalMerger _merger;
     private readonly ReceiveRounds _rounds;
     private readonly WakeEvent _wake;
-    private readonly PollSet _poll;
+    private readonly EpollSet _epoll;
+    private readonly ReadySet _ready;
+    private readonly TxPump? _transmit;
     private volatile bool _stopping;
 
     // When this wake-up began: the arrival time of everything received in it. Pushing with it (not the time of each
@@ -63,14 +65,19 @@ public sealed partial class RxPump : IDisposable
     /// <summary>Slot size of the GRO receive pool: the largest UDP payload plus the headroom.</summary>
     internal const int GroSlotSize = PacketPool.Headroom + 65536;
 
+    /// <summary>Most datagram slots the pool reserves for what the reorder buffers hold (all connections together;
+    /// 2048-byte slots: 16 MiB of address space, resident only where used — <see cref="PacketPool"/>).</summary>
+    internal const int HeldBudget = 8192;
+
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
     internal const int GroSpareMessages = 64;
 
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
     /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
-    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default)
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default, TxPump? transmit = null)
     {
         _connections = connections;
+        _transmit = transmit;
         var sockets = new List<(ConnectionRuntime, PathRuntime)>();
         int held = 0;
         int maxPaths = 1;
@@ -85,6 +92,13 @@ public sealed partial class RxPump : IDisposable
         }
 
         _sockets = [.. sockets];
+        _ready = new ReadySet(connections, _sockets.Length);
+
+        // Room for what the reorder buffers may hold: their windows, but no more than HeldBudget for all connections
+        // together (a window of 10,000 — reorder_window = auto — would otherwise cost 20 MiB of slots per connection, and
+        // a hundred connections a million slots, issue 15). Beyond it a round receives less until holds are released;
+        // what is held is bounded by rate × hold anyway.
+        held = Math.Min(held, HeldBudget);
         _pool = new PacketPool((PacketBatch.MaxPackets * 3) + held + ReceiveRounds.MergeCapacity, slotSize);
         _merger = new ArrivalMerger(ReceiveRounds.MergeCapacity, maxPaths * ReceiveRounds.MergeRunsPerPath);
         _rounds = new ReceiveRounds(_sockets.Length, _merger, MaxDatagramsPerRead);
@@ -102,11 +116,11 @@ public sealed partial class RxPump : IDisposable
         _toTun = new int[PacketBatch.MaxPackets];
         _writer = new TunWriter(tun, offload.TcpCoalescing);
         _wake = new WakeEvent();
-        _poll = new PollSet(_sockets.Length + 1);
-        _poll.Add(_wake.Fd);
-        foreach ((ConnectionRuntime _, PathRuntime p) in _sockets)
+        _epoll = new EpollSet(Math.Min(_sockets.Length + 1, 1024));
+        _epoll.Add(_wake.Fd, 0);
+        for (int i = 0; i < _sockets.Length; i++)
         {
-            _poll.Add(p.Socket!.Fd);
+            _epoll.Add(_sockets[i].Path.Socket!.Fd, (ulong)i + 1); // token 0 = the wake event, s + 1 = socket s
         }
     }
 
@@ -166,7 +180,7 @@ public sealed partial class RxPump : IDisposable
     /// buffers, write to the TUN. (Tests drive the pump with it on their own thread.)</summary>
     public void RunOnce(int timeoutMs)
     {
-        _poll.Wait(timeoutMs);
+        int ready = _epoll.Wait(timeoutMs);
         if (_stopping)
         {
             return;
@@ -174,27 +188,38 @@ public sealed partial class RxPump : IDisposable
 
         _wake.Reset();
         _wakeTicks = Stopwatch.GetTimestamp();
-        for (int s = 0; s < _sockets.Length; s++)
+
+        // Issue 15: only the connections with a readable socket are visited (epoll reports the ready ones).
+        _ready.Clear();
+        for (int i = 0; i < ready; i++)
         {
-            _rounds.SetReadable(s, _poll.IsReadable(s + 1));
+            ulong token = _epoll.Token(i);
+            if (token != 0)
+            {
+                _rounds.SetReadable((int)token - 1, true);
+                _ready.MarkSocket((int)token - 1);
+            }
         }
 
         // The sockets of a connection are consecutive in _sockets.
         var reader = new RoundReader(this);
-        for (int first = 0, end; first < _sockets.Length; first = end)
+        for (int r = 0; r < _ready.Count; r++)
         {
-            ConnectionRuntime c = _sockets[first].Connection;
-            end = first + 1;
-            while (end < _sockets.Length && _sockets[end].Connection == c)
+            int connection = _ready[r];
+            (int first, int end) = _ready.Sockets(connection);
+            ConnectionRuntime c = _connections[connection];
+            _rounds.Drain(ref reader, c, first, end);
+            for (int s = first; s < end; s++)
             {
-                end++;
+                _rounds.SetReadable(s, false); // level-triggered: a socket with more left is reported again
             }
 
-            _rounds.Drain(ref reader, c, first, end);
+            _ready.NoteHolding(connection, c.Reorder is { } reorder && reorder.NextDeadline != long.MaxValue);
         }
 
         ExpireReorder();
         FlushTun();
+        SendProbes(Stopwatch.GetTimestamp());
     }
 
     public void Stop()
@@ -257,25 +282,31 @@ public sealed partial class RxPump : IDisposable
         }
     }
 
+    // Issue 15: timers by what is due — only the connections whose reorder buffer holds packets are looked at.
     private void ExpireReorder()
     {
         long now = Stopwatch.GetTimestamp();
-        foreach (ConnectionRuntime c in _connections)
+        for (int i = _ready.HoldingCount - 1; i >= 0; i--)
         {
-            if (c.Reorder is { } reorder && reorder.NextDeadline <= now)
+            int connection = _ready.Holding(i);
+            ReorderBuffer? reorder = _connections[connection].Reorder;
+            if (reorder is not null && reorder.NextDeadline <= now)
             {
                 var sink = new TunSink(this);
                 reorder.Expire(now, ref sink);
             }
+
+            _ready.NoteHolding(connection, reorder is not null && reorder.NextDeadline != long.MaxValue);
         }
     }
 
     private int WaitMilliseconds()
     {
-        long next = long.MaxValue;
-        foreach (ConnectionRuntime c in _connections)
+        long now = Stopwatch.GetTimestamp();
+        long next = NextProbeDue(now);
+        for (int i = 0; i < _ready.HoldingCount; i++)
         {
-            if (c.Reorder is { } reorder)
+            if (_connections[_ready.Holding(i)].Reorder is { } reorder)
             {
                 next = Math.Min(next, reorder.NextDeadline);
             }
@@ -286,7 +317,7 @@ public sealed partial class RxPump : IDisposable
             return 1000;
         }
 
-        long ms = (next - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        long ms = (next - now) * 1000 / Stopwatch.Frequency;
         return (int)Math.Clamp(ms + 1, 0, 1000);
     }
 
@@ -311,6 +342,7 @@ public sealed partial class RxPump : IDisposable
         _groRx?.Dispose();
         _groPool?.Dispose();
         _writer.Dispose();
+        _epoll.Dispose();
         _wake.Dispose();
         _pool.Dispose();
     }

@@ -64,30 +64,39 @@ public sealed partial class TxPump
 
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
-            int mapped = MappedPath(c, packet, ok);
+            int mapped = PathScheduler.MappedPath(packet, c.PortMap, ok); // MPT-SPEC §6.4: a super-packet is one flow
             if (mapped >= 0)
             {
                 EmitSegments(c, ci, mapped, packet, header.IsGso, plan, 0, plan.SegmentCount);
+                c.Adaptive.Charge(mapped, packet.Length);
                 continue;
             }
 
             // Bytes-weighted bursts of at most the chosen path's segment quantum: a super-packet may be spread over
             // several paths, each taking a run of consecutive segments (sequence numbers) sized to its weight.
-            int greLength = GreCodec.EncodedHeaderLength(c.SendSequence);
+            int greLength = GreCodec.EncodedHeaderLength(c.SendSequence, c.SendsPathSequence);
+            int segmentBytes = plan.HeaderLength + greLength + plan.SegmentPayload;
             PathScheduler scheduler = c.Scheduler;
             for (int k = 0; k < plan.SegmentCount;)
             {
-                int path = scheduler.PeekBurst(ok);
+                // The adaptive scheduler's earliest arrival while the paths are measured, else the weighted bursts.
+                int path = AdaptivePath(c, ok, segmentBytes);
+                if (path < 0)
+                {
+                    path = scheduler.PeekBurst(ok);
+                }
+
                 if (path < 0)
                 {
                     c.CountNoPath();
                     break;
                 }
 
-                int n = Math.Min(plan.SegmentCount - k, scheduler.BurstSegments(path));
+                int n = Math.Min(plan.SegmentCount - k, BurstSegments(c, path, segmentBytes, scheduler.BurstSegments(path)));
                 int bytes = n * (plan.HeaderLength + greLength);
                 bytes += Math.Min(plan.PayloadLength - (k * plan.SegmentPayload), n * plan.SegmentPayload);
                 scheduler.ChargeBurst(path, bytes);
+                c.Adaptive.Charge(path, bytes);
                 EmitSegments(c, ci, path, packet, header.IsGso, plan, k, n);
                 k += n;
                 if (n > 1 && c.SendSequence && c.Paths.Length > 1)
@@ -99,22 +108,6 @@ public sealed partial class TxPump
                 }
             }
         }
-    }
-
-    /// <summary>The port-mapped path of the packet's flow when it is OK (MPT-SPEC §6.4, B05; a super-packet is one
-    /// flow, so all its segments take it), else -1 for the weighted choice.</summary>
-    private static int MappedPath(ConnectionRuntime c, ReadOnlySpan<byte> packet, uint ok)
-    {
-        if (!c.PortMap.IsEmpty)
-        {
-            int mapped = c.PortMap.Lookup(PacketClassifier.Classify(packet));
-            if (mapped != PortMapRules.NoPath && ((ok >> mapped) & 1) != 0)
-            {
-                return mapped;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>Writes each segment (or the single packet) into its own output slot behind the GRE headroom, adds the
@@ -167,7 +160,7 @@ public sealed partial class TxPump
             // MPT-SPEC §2.3: one counter per connection, advanced for every data packet (here: every segment).
             uint sequence = c.NextSequence;
             int start = 0;
-            if (length <= 0 || GreCodec.Encapsulate(destination, PacketPool.Headroom, length, c.SendSequence, sequence, out start) != GreEncodeStatus.Ok)
+            if (length <= 0 || Encapsulate(c, ci, path, destination, PacketPool.Headroom, length, sequence, batch.Count, out start) != GreEncodeStatus.Ok)
             {
                 _pool.Return(slot);
                 _dropBadOffload++;
@@ -243,11 +236,7 @@ public sealed partial class TxPump
             c.Paths[path].Counters.Tx.SendErrors += count - runs.StartOf(r);
         }
 
-        for (int k = 0; k < count; k++)
-        {
-            _pool.Return(batch.Detach(k));
-        }
-
+        ReleaseSent(c.Index, path, batch, count);
         batch.Count = 0;
         runs.Clear();
     }

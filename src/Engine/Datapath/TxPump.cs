@@ -4,6 +4,7 @@ using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Offload;
 using MptFast.Engine.Runtime;
+using MptFast.Engine.Scheduling;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath;
@@ -71,18 +72,28 @@ public sealed partial class TxPump : IDisposable
             paths += c.Paths.Length;
         }
 
+        // Loss recovery keeps sent packets: room for them in the pool, and the index to find them by.
+        bool recovery = connections.Any(RecoveryPossible);
+        int retained = recovery ? RetainCapacity : 0;
         if (segmentationOffload)
         {
             // Input slots are only read from (segments are copied out), so they stay few and large: a batch of
             // OffloadReadBatch super-packets (~1 MiB) is still cache-warm when it is segmented.
-            _pool = new PacketPool(PacketBatch.MaxPackets * (paths + 1), slotSize);
+            _pool = new PacketPool((PacketBatch.MaxPackets * (paths + 1)) + retained, slotSize);
             _inPool = new PacketPool(OffloadReadBatch + 1, OffloadSlotSize);
         }
         else
         {
-            _pool = new PacketPool(PacketBatch.MaxPackets * (paths + 2), slotSize);
+            _pool = new PacketPool((PacketBatch.MaxPackets * (paths + 2)) + retained, slotSize);
             _inPool = _pool;
         }
+
+        _retained = recovery ? new RetransmitStore(Math.Max(paths, 1), RetainCapacity, RetainPerPath) : null;
+        _pathBase = new int[connections.Length];
+        _seenEstimates = new int[Math.Max(paths, 1)];
+        _lastLossReport = new long[connections.Length];
+        _retaining = new bool[connections.Length];
+        _pathSequences = new uint[connections.Length][][];
 
         _in = new PacketBatch(_inPool, segmentationOffload ? OffloadReadBatch : PacketBatch.MaxPackets);
         _out = new PacketBatch[connections.Length][];
@@ -91,10 +102,14 @@ public sealed partial class TxPump : IDisposable
         {
             _out[i] = new PacketBatch[connections[i].Paths.Length];
             _runs[i] = new GsoRunList[connections[i].Paths.Length];
+            _pathSequences[i] = new uint[connections[i].Paths.Length][];
+            _pathBase[i] = i == 0 ? 0 : _pathBase[i - 1] + connections[i - 1].Paths.Length;
+            _lastLossReport[i] = long.MinValue / 2;
             for (int p = 0; p < _out[i].Length; p++)
             {
                 _out[i][p] = new PacketBatch(_pool);
                 _runs[i][p] = new GsoRunList();
+                _pathSequences[i][p] = new uint[_out[i][p].Capacity];
             }
         }
 
@@ -162,6 +177,7 @@ public sealed partial class TxPump : IDisposable
         }
 
         _wake.Reset();
+        Retransmit();
         int total = 0;
         int n;
         int batches = 0;
@@ -171,6 +187,7 @@ public sealed partial class TxPump : IDisposable
             n = _tun.ReadBatch(_in);
             if (n > 0)
             {
+                ObserveEstimates();
                 if (_offload)
                 {
                     DispatchOffloaded(n);
@@ -208,9 +225,9 @@ public sealed partial class TxPump : IDisposable
 
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
-            int path = c.PortMap.IsEmpty
-                ? c.Scheduler.NextWeighted(ok)
-                : c.Scheduler.Select(PacketClassifier.Classify(packet), c.PortMap, ok);
+            int offset = _in.OffsetOf(i);
+            int length = _in.LengthOf(i);
+            int path = PacketPath(c, PathScheduler.MappedPath(packet, c.PortMap, ok), ok, length + GreCodec.MaxEncodedHeaderLength);
             if (path < 0)
             {
                 c.CountNoPath();
@@ -220,15 +237,13 @@ public sealed partial class TxPump : IDisposable
             // MPT-SPEC §2.3: one counter per connection, advanced for every data packet whether or not S is sent.
             uint sequence = c.NextSequence;
             c.NextSequence = sequence + 1;
-            int offset = _in.OffsetOf(i);
-            int length = _in.LengthOf(i);
-            if (GreCodec.Encapsulate(_in.SlotSpan(i), offset, length, c.SendSequence, sequence, out int start) != GreEncodeStatus.Ok)
+            PacketBatch batch = _out[ci][path];
+            if (Encapsulate(c, ci, path, _in.SlotSpan(i), offset, length, sequence, batch.Count, out int start) != GreEncodeStatus.Ok)
             {
                 _dropNotIp++;
                 continue;
             }
 
-            PacketBatch batch = _out[ci][path];
             int datagram = length + (offset - start);
             batch.Attach(batch.Count, _in.Detach(i), start, datagram);
             batch.Count++;
@@ -292,11 +307,7 @@ public sealed partial class TxPump : IDisposable
             c.Paths[path].Counters.Tx.SendErrors += count - done;
         }
 
-        for (int k = 0; k < count; k++)
-        {
-            _pool.Return(batch.Detach(k));
-        }
-
+        ReleaseSent(c.Index, path, batch, count);
         batch.Count = 0;
     }
 

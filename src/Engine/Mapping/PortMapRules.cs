@@ -7,6 +7,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace MptFast.Engine.Mapping
 {
@@ -119,8 +121,11 @@ namespace MptFast.Engine.Mapping
 
     public static class PortMapRules
     {
-        /// <summary>Table entry for "not mapped". Path indices are 0..19 (MPT-SPEC §2.8: 20 paths).</summary>
+        /// <summary>Table entry for "not mapped". Path indices are 0..<see cref="MaxPaths"/> - 1.</summary>
         public const byte NoPath = 0xFF;
+
+        /// <summary>Paths of a connection (MPT-SPEC §2.8). The lookup relies on path entries being below 0x80.</summary>
+        public const int MaxPaths = 20;
 
         /// <summary>Ports per key table.</summary>
         public const int PortsPerKey = 65536;
@@ -245,7 +250,7 @@ namespace MptFast.Engine.Mapping
 
             foreach (PortMapRule rule in rules)
             {
-                if (rule.PathIndex < 0 || rule.PathIndex >= NoPath)
+                if (rule.PathIndex < 0 || rule.PathIndex >= MaxPaths)
                 {
                     throw new ArgumentOutOfRangeException(nameof(rules), "path index out of range");
                 }
@@ -253,6 +258,12 @@ namespace MptFast.Engine.Mapping
                 int baseIndex = (int)rule.Key * PortsPerKey;
                 foreach (PortRange range in rule.Ranges)
                 {
+                    // Port 0 is never mapped: a packet without ports carries 0 (FlowKey), and the lookup relies on it.
+                    if (range.First < 1 || range.Last > PortsPerKey - 1)
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(rules), "port range " + range + " is outside 1-65535");
+                    }
+
                     for (int port = range.First; port <= range.Last; port++)
                     {
                         byte existing = table[baseIndex + port];
@@ -269,6 +280,50 @@ namespace MptFast.Engine.Mapping
             }
 
             return table;
+        }
+
+        /// <summary>
+        /// Identity of a rule set: lower-case hex SHA-256 over one line per rule with ports, "path key ranges", in the
+        /// given order (path, then key, as both the runtime and the generator list them). Equal fingerprints mean
+        /// <see cref="BuildTable"/> builds equal tables, so the daemon may use a table baked at build time instead of
+        /// building one when the loaded file's fingerprint equals the baked one.
+        /// </summary>
+        public static string Fingerprint(IEnumerable<PortMapRule> rules)
+        {
+            if (rules is null)
+            {
+                throw new ArgumentNullException(nameof(rules));
+            }
+
+            var text = new StringBuilder();
+            foreach (PortMapRule rule in rules)
+            {
+                if (rule.Ranges.Count > 0)
+                {
+                    text.Append(rule.PathIndex.ToString(CultureInfo.InvariantCulture)).Append(' ')
+                        .Append(KeyName(rule.Key)).Append(' ').Append(Format(rule.Ranges)).Append('\n');
+                }
+            }
+
+            return Sha256Hex(text.ToString());
+        }
+
+        /// <summary>Lower-case hex SHA-256 of <paramref name="text"/> as UTF-8 (no BOM).</summary>
+        internal static string Sha256Hex(string text)
+        {
+            byte[] hash;
+            using (SHA256 sha = SHA256.Create())
+            {
+                hash = sha.ComputeHash(new UTF8Encoding(false).GetBytes(text));
+            }
+
+            var hex = new StringBuilder(hash.Length * 2);
+            foreach (byte b in hash)
+            {
+                hex.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+            }
+
+            return hex.ToString();
         }
 
         private static bool IsSeparator(char c) => c == ' ' || c == ',' || c == ':' || c == ';' || c == '\t';

@@ -23,12 +23,39 @@ public sealed class AdaptiveHold
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxTicks, long.MaxValue >> 4);
         FloorTicks = floorTicks;
         MaxTicks = maxTicks;
+        ConfiguredMaxTicks = maxTicks;
         HoldTicks = maxTicks;
     }
 
-    public long FloorTicks { get; }
+    public long FloorTicks { get; private set; }
 
-    public long MaxTicks { get; }
+    public long MaxTicks { get; private set; }
+
+    /// <summary>The bounds come from measured path delays: the hold is their maximum (a gap's packet may be on the
+    /// slowest path), and fill observations no longer shorten it.</summary>
+    public bool Measured { get; private set; }
+
+    /// <summary>The largest maximum <see cref="SetBounds"/> may set (max_buffdelay).</summary>
+    public long ConfiguredMaxTicks { get; }
+
+    /// <summary>
+    /// Narrows the bounds to what the measured paths call for (an MptFast peer's probes): the maximum to their delay
+    /// spread plus jitter (a 25 ms difference then costs a gap no more than that, not max_buffdelay), the floor to the
+    /// time a retransmission takes while the tunnel recovers losses. Both stay within [0, max_buffdelay].
+    /// </summary>
+    public void SetBounds(long floorTicks, long maxTicks, bool measured = false)
+    {
+        MaxTicks = Math.Clamp(maxTicks, 1, ConfiguredMaxTicks);
+        FloorTicks = Math.Clamp(floorTicks, 0, MaxTicks);
+        Measured = measured;
+        if (!_hasSample || measured)
+        {
+            HoldTicks = MaxTicks;
+            return;
+        }
+
+        Update();
+    }
 
     /// <summary>The hold time to use now.</summary>
     public long HoldTicks { get; private set; }
@@ -70,6 +97,12 @@ public sealed class AdaptiveHold
 
     private void Update()
     {
+        if (Measured)
+        {
+            HoldTicks = MaxTicks;
+            return;
+        }
+
         long hold = (_smoothed8 >> 3) + Math.Min(_deviation4, MaxTicks);
         HoldTicks = Math.Clamp(hold, FloorTicks, MaxTicks);
     }

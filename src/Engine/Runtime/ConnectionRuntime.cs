@@ -7,6 +7,22 @@ using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Runtime;
 
+/// <summary>What an MptFast peer's probes say (MptFast only; an original peer sends plain keepalives).</summary>
+[Flags]
+public enum PeerFeatures
+{
+    None = 0,
+
+    /// <summary>The peer sent a probe: it is MptFast.</summary>
+    MptFast = 1,
+
+    /// <summary>It asks for per-path sequence numbers (it reports losses).</summary>
+    PathSequence = 2,
+
+    /// <summary>It reorders what it receives.</summary>
+    Reorders = 4,
+}
+
 /// <summary>
 /// One running connection. Ownership: the transmit thread owns <see cref="Scheduler"/> and the sequence counter, the
 /// receive thread owns <see cref="Reorder"/>, the control thread writes path statuses and publishes
@@ -15,6 +31,9 @@ namespace MptFast.Engine.Runtime;
 public sealed class ConnectionRuntime
 {
     private int _okMask;
+    private int _peerFeatures;
+    private long _probeActivityPackets; // receive thread only (CarriedDataLately)
+    private long _probeActiveUntilTicks;
 
     // Written by the transmit thread for every packet; kept off the cache lines of the fields the receive thread reads
     // for every packet (Reorder, the tunnel addresses).
@@ -35,6 +54,13 @@ public sealed class ConnectionRuntime
         }
 
         Scheduler = new PathScheduler(weights, PathScheduler.BurstSegmentsFor(config.ReorderWindow));
+        Adaptive = new AdaptiveScheduler(weights);
+
+        // A path goes stale when its probes stop coming back: a few probe intervals (the fast ones, or the keepalives').
+        long probeMicros = config.ProbeIntervalMs > 0
+            ? config.ProbeIntervalMs * 1000L
+            : paths.Select(p => p.Config.KeepaliveMs).Where(k => k > 0).DefaultIfEmpty(1000).Min() * 1000L;
+        Adaptive.StaleAfterMicros = Math.Max(AdaptiveScheduler.DefaultStaleAfterMicros, 4 * probeMicros);
         SendSequence = config.ReorderWindow > 0;
         if (config.ReorderWindow > 0)
         {
@@ -74,6 +100,49 @@ public sealed class ConnectionRuntime
     /// <summary>MPT-SPEC §2.3: data packets carry S + sequence when our own reorder_window &gt; 0.</summary>
     public bool SendSequence { get; }
 
+    /// <summary>Earliest-arrival scheduling and the learnt path rates (transmit thread only). Chooses paths with the
+    /// adaptive scheduler; with the weighted one it still sizes the bursts in time once the paths are measured.</summary>
+    public AdaptiveScheduler Adaptive { get; }
+
+    /// <summary>What the peer's probes said it is and can do (receive thread writes, others read); None until a probe
+    /// arrived — an original peer never sends one.</summary>
+    public PeerFeatures Peer
+    {
+        get => (PeerFeatures)Volatile.Read(ref _peerFeatures);
+        set => Volatile.Write(ref _peerFeatures, (int)value);
+    }
+
+    /// <summary>
+    /// Receive thread: whether the connection carried data lately, so fast probes are worth their packets. An idle
+    /// connection is measured by its keepalives (probes too) alone: a server with a hundred idle clients sends 2 × 100
+    /// keepalives a second, not 2 × 100 × 50 probes (issue 15). Data in either direction (the paths' packet counters,
+    /// read here as the status does) keeps it active for <paramref name="holdTicks"/>.
+    /// </summary>
+    public bool CarriedDataLately(long nowTicks, long holdTicks)
+    {
+        long packets = 0;
+        foreach (PathRuntime p in Paths)
+        {
+            packets += Volatile.Read(ref p.Counters.Tx.Packets) + p.Counters.Rx.Packets;
+        }
+
+        if (packets != _probeActivityPackets)
+        {
+            _probeActivityPackets = packets;
+            _probeActiveUntilTicks = nowTicks + holdTicks;
+        }
+
+        return nowTicks < _probeActiveUntilTicks;
+    }
+
+    /// <summary>This end asks the peer for per-path sequence numbers: it reports losses and can place retransmissions
+    /// (loss recovery on, and a reorder buffer to put them in sequence).</summary>
+    public bool WantsPathSequence => Config.LossRecovery && Reorder is not null;
+
+    /// <summary>Data to the peer carries per-path sequence numbers (GRE key) and lost packets are sent again: the peer
+    /// asked for them, and this end sends connection sequence numbers and has loss recovery on.</summary>
+    public bool SendsPathSequence => SendSequence && Config.LossRecovery && (Peer & PeerFeatures.PathSequence) != 0;
+
     /// <summary>Next sequence number (transmit thread only). One counter per connection, from 0, whatever the path (§2.3).</summary>
     public uint NextSequence
     {
@@ -101,6 +170,7 @@ public sealed class ConnectionRuntime
         ArgumentNullException.ThrowIfNull(previous);
         NextSequence = previous.NextSequence;
         _transmit.DropNoPath = previous.DropNoPath;
+        Peer = previous.Peer;
     }
 
     public void RecomputeOkMask()

@@ -48,6 +48,15 @@ public interface IPathSocket : IDisposable
     /// <summary>Sends one datagram to the peer (thread-safe; for keepalives). Counts nothing in <see cref="Counters"/>,
     /// whose fields belong to the datapath threads: the caller counts the outcome on its own thread.</summary>
     PathSendResult Send(ReadOnlySpan<byte> datagram);
+
+    /// <summary>
+    /// Sends to <paramref name="address"/>:<paramref name="port"/> from now on (a peer found behind NAT, see
+    /// <see cref="PathMoves"/>). Any thread; sends under way finish to the old or the new peer, never a mix of both.
+    /// Allocates nothing. Sockets without a fixed peer ignore it.
+    /// </summary>
+    void Retarget(System.Net.IPAddress address, ushort port)
+    {
+    }
 }
 
 /// <summary>What became of one <see cref="IPathSocket.Send"/>.</summary>

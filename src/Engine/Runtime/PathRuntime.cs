@@ -13,6 +13,7 @@ public sealed class PathRuntime
 {
     private int _status;
     private long _lastKeepaliveTicks;
+    private PathEndpoint _endpoint;
 
     public PathRuntime(int index, PathConfig config, IPAddress localAddress, IPAddress publicAddress, IPAddress remoteAddress)
     {
@@ -21,7 +22,7 @@ public sealed class PathRuntime
         LocalAddress = localAddress;
         PublicAddress = publicAddress;
         RemoteAddress = remoteAddress;
-        Remote = Address16.FromIPAddress(remoteAddress);
+        _endpoint = new PathEndpoint(remoteAddress, 0);
         _status = (int)config.Status;
     }
 
@@ -35,15 +36,32 @@ public sealed class PathRuntime
     /// <summary>The address the peer knows for this end (public_ipaddr; the private one when unset — never an outside lookup).</summary>
     public IPAddress PublicAddress { get; }
 
+    /// <summary>The configured (announced) remote address: the path's identity in status changes and socket reuse.</summary>
     public IPAddress RemoteAddress { get; }
 
-    /// <summary>The remote address in 16-byte form, for the per-datagram sender check (MPT-SPEC §2.6 step 3).</summary>
-    public Address16 Remote { get; }
+    /// <summary>The current remote address in 16-byte form, for the per-datagram sender check (MPT-SPEC §2.6 step 3).</summary>
+    public Address16 Remote => Endpoint.Address16;
+
+    /// <summary>Times the peer's data port moved (<see cref="PathMoves.FollowPort"/>; receive thread).</summary>
+    public long PortMoves => Volatile.Read(ref PortMovesField);
+
+    internal long PortMovesField;
+
+    /// <summary>Where the path sends now and whom it accepts (see <see cref="PathEndpoint"/>; <see cref="PathMoves"/>
+    /// moves it). Any thread reads; the control thread (address) and the receive thread (port) publish.</summary>
+    public PathEndpoint Endpoint
+    {
+        get => Volatile.Read(ref _endpoint);
+        internal set => Volatile.Write(ref _endpoint, value);
+    }
 
     public IPathSocket? Socket { get; set; }
 
     /// <summary>Packet counters; a path that continues across a reload keeps its object (<see cref="ContinueFrom"/>).</summary>
     public PathCounters Counters { get; private set; } = new();
+
+    /// <summary>Probes, estimates and loss detection with an MptFast peer.</summary>
+    public PathMeasurement Measurement { get; } = new();
 
     /// <summary>
     /// Takes over the counters and liveness state of <paramref name="previous"/>, the same path before a reload or
@@ -53,6 +71,12 @@ public sealed class PathRuntime
     {
         ArgumentNullException.ThrowIfNull(previous);
         Counters = previous.Counters;
+        Measurement.ContinueFrom(previous.Measurement);
+        if (previous.RemoteAddress.Equals(RemoteAddress) && previous.Socket == Socket)
+        {
+            Endpoint = previous.Endpoint; // a peer found behind NAT stays found across a rebuild (same socket, same target)
+        }
+
         LastKeepaliveTicks = previous.LastKeepaliveTicks;
         NextKeepaliveTicks = previous.NextKeepaliveTicks;
         StatusChangedTicks = previous.StatusChangedTicks;

@@ -127,11 +127,30 @@ public sealed class PathScheduler
     }
 
     /// <summary>
-    /// Path for one packet (MPT-SPEC §6.4 "Required"): a port-mapped path is used only when it is OK,
-    /// otherwise the packet falls back to the weighted choice (B05); a mapped packet leaves the
-    /// weighted cursor untouched (B06). Returns -1 when no path is usable.
+    /// Path for one packet (MPT-SPEC §6.4 "Required"): its <see cref="MappedPath(in FlowKey, PortMapTable?, uint)"/>,
+    /// otherwise the weighted choice. Returns -1 when no path is usable.
     /// </summary>
     public int Select(in FlowKey key, PortMapTable? portMap, uint okMask)
+    {
+        int mapped = MappedPath(key, portMap, okMask);
+        return mapped >= 0 ? mapped : NextWeighted(okMask);
+    }
+
+    /// <summary>As <see cref="Select(in FlowKey, PortMapTable?, uint)"/> for an inner packet, classified only when the
+    /// connection maps ports.</summary>
+    public int Select(ReadOnlySpan<byte> packet, PortMapTable portMap, uint okMask)
+    {
+        int mapped = MappedPath(packet, portMap, okMask);
+        return mapped >= 0 ? mapped : NextWeighted(okMask);
+    }
+
+    /// <summary>
+    /// The one fallback rule of flow mapping (MPT-SPEC §6.4 "Required"): the port-mapped path of the flow when that
+    /// path is OK, else -1, and the caller takes the weighted choice — per packet (<see cref="NextWeighted"/>) or per
+    /// burst (<see cref="PeekBurst"/>). A down mapped path does not lose the packet (B05), and a mapped packet leaves
+    /// the weighted cursor untouched (B06): this method changes no state.
+    /// </summary>
+    public static int MappedPath(in FlowKey key, PortMapTable? portMap, uint okMask)
     {
         if (portMap is { IsEmpty: false })
         {
@@ -142,7 +161,15 @@ public sealed class PathScheduler
             }
         }
 
-        return NextWeighted(okMask);
+        return -1;
+    }
+
+    /// <summary>As <see cref="MappedPath(in FlowKey, PortMapTable?, uint)"/> for an inner packet (a super-packet is one
+    /// flow), classified only when the connection maps ports.</summary>
+    public static int MappedPath(ReadOnlySpan<byte> packet, PortMapTable portMap, uint okMask)
+    {
+        ArgumentNullException.ThrowIfNull(portMap);
+        return portMap.IsEmpty ? -1 : MappedPath(PacketClassifier.Classify(packet), portMap, okMask);
     }
 
     /// <summary>

@@ -75,7 +75,17 @@ public static class StatusJson
         w.WriteNumber("local_cmd_port", k.LocalCmdPort);
         w.WriteNumber("remote_cmd_port", k.RemoteCmdPort);
         w.WriteNumber("reorder_window", k.ReorderWindow);
+        w.WriteBoolean("reorder_auto", k.ReorderAuto);
         w.WriteNumber("max_buffdelay_ms", k.MaxBuffDelayMs);
+        w.WriteString("scheduler", k.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
+        w.WriteBoolean("loss_recovery", k.LossRecovery);
+        w.WriteString("peer", (c.Peer & PeerFeatures.MptFast) != 0 ? "mptfast" : "unknown");
+        if (c.ReorderHoldMicros is { } hold)
+        {
+            w.WriteNumber("reorder_hold_us", hold.Hold);
+            w.WriteNumber("reorder_hold_floor_us", hold.Floor);
+            w.WriteNumber("reorder_hold_max_us", hold.Max);
+        }
         w.WriteNumber("auth_type", k.AuthType);
         w.WriteNumber("dropped_no_path", c.DroppedNoPath);
         if (c.Reorder is { } reorder)
@@ -101,12 +111,19 @@ public static class StatusJson
         w.WriteString("local", p.Local.ToString());
         w.WriteString("public", p.Public.ToString());
         w.WriteString("remote", p.Remote.ToString());
+        if (p.Endpoint is { } endpoint)
+        {
+            w.WriteString("peer_endpoint", endpoint.ToString()); // issue 15: where sends go now (NAT: the observed mapping)
+        }
+
         w.WriteNumber("status", (int)p.Status);
         w.WriteString("status_name", StatusName(p.Status));
         w.WriteNumber("weight_in", p.Config.WeightIn);
         w.WriteNumber("weight_out", p.Config.WeightOut);
         w.WriteNumber("keepalive_time", p.Config.KeepaliveTime);
         w.WriteNumber("dead_time", p.Config.DeadTime);
+        w.WriteNumber("keepalive_ms", p.Config.KeepaliveMs); // what MptFast uses: keepalive_msec, else keepalive_time
+        w.WriteNumber("dead_time_ms", p.Config.DeadMs);
         if (p.LinkUp is bool up)
         {
             w.WriteBoolean("link_up", up);
@@ -121,6 +138,12 @@ public static class StatusJson
         }
 
         Counters(w, "drops", p.Drops);
+        if (p.Measurement is { } measurement)
+        {
+            // Probes between MptFast peers: RTT, one-way queueing, delivered rate, capacity, loss, loss recovery.
+            Counters(w, "measurement", measurement);
+        }
+
         w.WriteEndObject();
     }
 

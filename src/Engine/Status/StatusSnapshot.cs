@@ -40,8 +40,10 @@ public sealed record ControlReport(CounterSnapshot Counters, CounterSnapshot Rej
 /// <param name="DroppedNoPath">Packets dropped because no path was OK.</param>
 /// <param name="Reorder">The reorder buffer's counters when the connection reorders.</param>
 /// <param name="Paths">Its paths, by index.</param>
+/// <param name="Peer">What the peer's probes said (none from an original peer).</param>
+/// <param name="ReorderHoldMicros">The reorder buffer's current hold and its bounds (µs), when the connection reorders.</param>
 public sealed record ConnectionReport(ConnectionConfig Config, byte IpVersion, long DroppedNoPath, CounterSnapshot? Reorder,
-    IReadOnlyList<PathReport> Paths)
+    IReadOnlyList<PathReport> Paths, PeerFeatures Peer = PeerFeatures.None, (long Hold, long Floor, long Max)? ReorderHoldMicros = null)
 {
     /// <summary>Data packets sent over all paths (the original's "Packets sent out").</summary>
     public long PacketsSent => Paths.Sum(p => p.Traffic[PathReport.TxPackets]);
@@ -59,7 +61,11 @@ public sealed record ConnectionReport(ConnectionConfig Config, byte IpVersion, l
                 .Add("resyncs", r.Resyncs)
                 .Add("gaps_skipped", r.GapsSkipped)
             : null;
-        return new ConnectionReport(c.Config, c.IpVersion, c.DropNoPath, reorder, [.. c.Paths.Select(p => PathReport.Capture(p, now))]);
+        (long, long, long)? hold = c.Reorder?.Adaptive is { } h
+            ? (MonotonicClock.ToMicros(h.HoldTicks), MonotonicClock.ToMicros(h.FloorTicks), MonotonicClock.ToMicros(h.MaxTicks))
+            : null;
+        return new ConnectionReport(c.Config, c.IpVersion, c.DropNoPath, reorder,
+            [.. c.Paths.Select(p => PathReport.Capture(p, now, c.Adaptive.RateOf(p.Index)))], c.Peer, hold);
     }
 }
 
@@ -75,20 +81,26 @@ public sealed record ConnectionReport(ConnectionConfig Config, byte IpVersion, l
 /// <param name="Traffic">Packets, bytes and keepalives each way (<see cref="PathCounters.Traffic"/>).</param>
 /// <param name="Socket">The socket's own counters (<see cref="PathSocketCounters.Snapshot"/>); null without a socket.</param>
 /// <param name="Drops">Drops by reason (<see cref="PathCounters.Drops"/>).</param>
+/// <param name="Measurement">What the probes measured (RTT, delays, rates, loss) and the loss recovery's counters.</param>
 public sealed record PathReport(int Index, PathConfig Config, IPAddress Local, IPAddress Public, IPAddress Remote, PathStatus Status,
-    bool? LinkUp, TimeSpan? LastKeepaliveAge, CounterSnapshot Traffic, CounterSnapshot? Socket, CounterSnapshot Drops)
+    bool? LinkUp, TimeSpan? LastKeepaliveAge, CounterSnapshot Traffic, CounterSnapshot? Socket, CounterSnapshot Drops,
+    CounterSnapshot? Measurement = null)
 {
+    /// <summary>Where the path sends now (issue 15: a peer found behind NAT differs from <see cref="Remote"/>, the
+    /// configured address); null when not captured from a running path.</summary>
+    public PathEndpoint? Endpoint { get; init; }
+
     /// <summary>Names of <see cref="Traffic"/> and <see cref="Drops"/> counters the text report shows by name.</summary>
     internal const string TxPackets = "tx_packets", RxPackets = "rx_packets", TxBytes = "tx_bytes", RxBytes = "rx_bytes",
         KeepalivesSent = "keepalives_sent", KeepalivesReceived = "keepalives_received";
 
     /// <summary>Reads <paramref name="p"/> now.</summary>
-    public static PathReport Capture(PathRuntime p, long now)
+    public static PathReport Capture(PathRuntime p, long now, double schedulerRate = 0)
     {
         ArgumentNullException.ThrowIfNull(p);
         CounterSnapshot traffic = p.Counters.Traffic();
         TimeSpan? age = traffic[KeepalivesReceived] == 0 ? null : Stopwatch.GetElapsedTime(p.LastKeepaliveTicks, now);
         return new PathReport(p.Index, p.Config, p.LocalAddress, p.PublicAddress, p.RemoteAddress, p.Status, p.LinkUp, age,
-            traffic, p.Socket?.Counters.Snapshot(), p.Counters.Drops());
+            traffic, p.Socket?.Counters.Snapshot(), p.Counters.Drops(), p.Measurement.Snapshot(schedulerRate)) { Endpoint = p.Endpoint };
     }
 }

@@ -117,6 +117,13 @@ public static class StatusText
         Line(sb, "     Drops              : ",
             $"unknown_source={Num(d["unknown_source"])} malformed={Num(d["malformed"])} " +
             $"truncated={Num(d["truncated"])} send_errors={Num(d["send_errors"])}");
+        if (p.Measurement is { } m && m["probes_received"] > 0)
+        {
+            Line(sb, "     Measured           : ", string.Create(CultureInfo.InvariantCulture,
+                $"rtt {m["rtt_us"] / 1000.0:0.0} ms, queue {m["forward_queue_us"] / 1000.0:0.0} ms, " +
+                $"delivered {m["delivered_bytes_per_second"] * 8 / 1e6:0.0} Mbit/s, loss {m["loss_ppm"] / 1e4:0.00} %, " +
+                $"retransmitted {Num(m["retransmitted"])}"));
+        }
     }
 
     // " name=value" for every counter that is not zero.

@@ -17,6 +17,16 @@ public static class ControlCodec
     /// <summary>Body of a status-change round 3: public + remote path address (§4.6).</summary>
     public const int PathStatusBodyLength = 2 * Address16.Size;
 
+    /// <summary>
+    /// MptFast extension (issue 15): a status-change body followed by <see cref="ViaPathTag"/> says "sent over the path
+    /// it names, from that path's own address", so the responder may move the path to the observed source (NAT). An
+    /// original responder reads the first 32 bytes and ignores the rest.
+    /// </summary>
+    public const int PathStatusViaBodyLength = PathStatusBodyLength + 4;
+
+    /// <summary>The 4 bytes that end a <see cref="PathStatusViaBodyLength"/> body: "MFvp".</summary>
+    public static ReadOnlySpan<byte> ViaPathTag => "MFvp"u8;
+
     // Offsets relative to the end of the auth block (add sh).
     private const int RoundOffset = 4;
     private const int IpVersionOffset = 5;
@@ -153,6 +163,22 @@ public static class ControlCodec
         return true;
     }
 
+    /// <summary>
+    /// The 4 bytes that end a <see cref="PathStatusViaBodyLength"/> body of a "down" that says "I deleted this connection
+    /// (<c>mpt delete</c>); free what a create made for me": "MFdl" (issue 15). An original responder sees a path down.
+    /// </summary>
+    public static ReadOnlySpan<byte> DeleteTag => "MFdl"u8;
+
+    /// <summary>True when a status-change round 3 carries the <see cref="ViaPathTag"/> extension.</summary>
+    public static bool IsViaPath(ReadOnlySpan<byte> message, in ControlHeader header) => HasTag(message, header, ViaPathTag);
+
+    /// <summary>True when a status-change round 3 carries the <see cref="DeleteTag"/> extension.</summary>
+    public static bool IsDelete(ReadOnlySpan<byte> message, in ControlHeader header) => HasTag(message, header, DeleteTag);
+
+    private static bool HasTag(ReadOnlySpan<byte> message, in ControlHeader header, ReadOnlySpan<byte> tag) =>
+        header.BodyLength == PathStatusViaBodyLength && message.Length >= header.BodyOffset + PathStatusViaBodyLength
+        && message.Slice(header.BodyOffset + PathStatusBodyLength, 4).SequenceEqual(tag);
+
     /// <summary>Writes the sh + 40 header bytes (digest zeroed, reserved zeroed — B41) and returns the body offset.</summary>
     internal static ControlEncodeStatus WriteHeader(Span<byte> destination, in ControlHeader header, int bodyLength, out int bodyOffset)
     {
@@ -201,7 +227,7 @@ public static class ControlCodec
         return round switch
         {
             1 or 2 => bodyLength == AnnounceBodyLength,
-            3 => command == ControlCommand.PathStatusChange ? bodyLength == PathStatusBodyLength : bodyLength > 0,
+            3 => command == ControlCommand.PathStatusChange ? bodyLength is PathStatusBodyLength or PathStatusViaBodyLength : bodyLength > 0,
             // Create replies may be cut short by 36 bytes (B50) or carry only a 1-byte "exists" marker.
             _ => command != ControlCommand.PathStatusChange || bodyLength == 0,
         };

@@ -30,8 +30,11 @@ public static class GreCodec
     /// <summary>Header length without options.</summary>
     public const int BaseHeaderLength = 4;
 
-    /// <summary>Largest header this encoder writes (flags + protocol + sequence): the headroom a buffer must reserve.</summary>
-    public const int MaxEncodedHeaderLength = 8;
+    /// <summary>Largest header this encoder writes (flags + protocol + key + sequence): the headroom a buffer must reserve.</summary>
+    public const int MaxEncodedHeaderLength = 12;
+
+    /// <summary>Offset of the key in a header this encoder wrote with a key (no checksum field precedes it).</summary>
+    public const int KeyOffset = 4;
 
     /// <summary>Largest header a decoder accepts (C + K + S).</summary>
     public const int MaxHeaderLength = 16;
@@ -41,9 +44,9 @@ public static class GreCodec
     private const byte Byte1Reserved = 0xF8;
     private const byte Byte1Version = 0x07;
 
-    /// <summary>Header length the encoder uses: 4, or 8 with a sequence number (MPT-SPEC §2.2).</summary>
+    /// <summary>Header length the encoder uses: 4, or 8 with a sequence number (MPT-SPEC §2.2), 4 more with a key.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int EncodedHeaderLength(bool withSequence) => withSequence ? 8 : 4;
+    public static int EncodedHeaderLength(bool withSequence, bool withKey = false) => 4 + (withSequence ? 4 : 0) + (withKey ? 4 : 0);
 
     /// <summary>
     /// Writes the GRE header in front of the inner packet at <paramref name="payloadOffset"/> and returns where the
@@ -51,7 +54,16 @@ public static class GreCodec
     /// <paramref name="sequence"/> when <paramref name="withSequence"/> (MPT-SPEC §2.2–§2.3). The protocol type
     /// follows the inner version nibble (B01).
     /// </summary>
-    public static GreEncodeStatus Encapsulate(Span<byte> buffer, int payloadOffset, int payloadLength, bool withSequence, uint sequence, out int headerOffset)
+    public static GreEncodeStatus Encapsulate(Span<byte> buffer, int payloadOffset, int payloadLength, bool withSequence, uint sequence, out int headerOffset) =>
+        Encapsulate(buffer, payloadOffset, payloadLength, withSequence, sequence, withKey: false, key: 0, out headerOffset);
+
+    /// <summary>
+    /// As above, with the RFC 2890 key field (K bit, the key before the sequence number) when <paramref name="withKey"/>:
+    /// MptFast numbers each path's datagrams there for an MptFast peer's loss detection (<see cref="Reorder.PathLossDetector"/>),
+    /// never toward an original peer (it would read the key as payload, B02).
+    /// </summary>
+    public static GreEncodeStatus Encapsulate(Span<byte> buffer, int payloadOffset, int payloadLength, bool withSequence, uint sequence,
+        bool withKey, uint key, out int headerOffset)
     {
         headerOffset = 0;
         if (payloadLength <= 0 || payloadOffset < 0 || (uint)payloadOffset + (uint)payloadLength > (uint)buffer.Length)
@@ -59,7 +71,7 @@ public static class GreCodec
             return GreEncodeStatus.InvalidRange;
         }
 
-        int headerLength = EncodedHeaderLength(withSequence);
+        int headerLength = EncodedHeaderLength(withSequence, withKey);
         if (payloadOffset < headerLength)
         {
             return GreEncodeStatus.InsufficientHeadroom;
@@ -80,7 +92,23 @@ public static class GreCodec
         }
 
         headerOffset = payloadOffset - headerLength;
-        WriteHeader(buffer.Slice(headerOffset, headerLength), protocol, withSequence, sequence);
+        Span<byte> header = buffer.Slice(headerOffset, headerLength);
+        if (withKey)
+        {
+            header[0] = (byte)(FlagKey | (withSequence ? FlagSequence : 0));
+            header[1] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(header[2..], protocol);
+            BinaryPrimitives.WriteUInt32BigEndian(header[KeyOffset..], key);
+            if (withSequence)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(header[8..], sequence);
+            }
+        }
+        else
+        {
+            WriteHeader(header, protocol, withSequence, sequence);
+        }
+
         return GreEncodeStatus.Ok;
     }
 

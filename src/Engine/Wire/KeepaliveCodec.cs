@@ -12,15 +12,18 @@ public enum KeepaliveStatus : byte
     /// <summary>Data, or a command other than 0xA1.</summary>
     NotKeepalive,
 
-    /// <summary>The command part is not exactly 40 bytes (MPT-SPEC §3.1: always 44 with the GRE header).</summary>
+    /// <summary>The command part is neither exactly 40 bytes (MPT-SPEC §3.1: always 44 with the GRE header) nor 40
+    /// bytes followed by a valid probe trailer (<see cref="ProbeCodec"/>).</summary>
     BadLength,
 
     /// <summary>IP version byte is not 4 or 6.</summary>
     BadIpVersion,
 }
 
-/// <summary>The fields of a keepalive worth checking (B32: tunnel addresses against the path's connection).</summary>
-public readonly record struct KeepaliveMessage(byte IpVersion, Address16 LocalTunnel, Address16 RemoteTunnel);
+/// <summary>The fields of a keepalive worth checking (B32: tunnel addresses against the path's connection), and the
+/// measurement trailer when an MptFast peer sent a probe (<see cref="ProbeCodec"/>; its loss reports follow
+/// <see cref="KeepaliveCodec.CommandLength"/> bytes into the command part).</summary>
+public readonly record struct KeepaliveMessage(byte IpVersion, Address16 LocalTunnel, Address16 RemoteTunnel, ProbeTrailer? Probe = null);
 
 /// <summary>Keepalive packets (MPT-SPEC §3.1): 4-byte GRE header with flags 0, then a 40-byte control header with sh = 0.</summary>
 public static class KeepaliveCodec
@@ -76,9 +79,32 @@ public static class KeepaliveCodec
     }
 
     /// <summary>
+    /// Writes a probe: the keepalive of <see cref="TryWrite"/> followed by the trailer <paramref name="probe"/> with
+    /// <paramref name="losses"/>. False when the destination is too small or the version is not 4/6.
+    /// </summary>
+    public static bool TryWriteProbe(Span<byte> destination, byte ipVersion, Address16 localTunnel, Address16 remoteTunnel,
+        in ProbeTrailer probe, ReadOnlySpan<LossRange> losses, out int written)
+    {
+        written = 0;
+        if (!TryWrite(destination, ipVersion, localTunnel, remoteTunnel, out int keepalive))
+        {
+            return false;
+        }
+
+        int trailer = ProbeCodec.Write(destination[keepalive..], probe, losses);
+        if (trailer == 0)
+        {
+            return false;
+        }
+
+        written = keepalive + trailer;
+        return true;
+    }
+
+    /// <summary>
     /// Decodes the command part (the GRE payload, or a legacy keepalive on the command port, §3.4): exactly
-    /// 40 bytes, code 0xA1, version 4/6. Status, auth and round bytes are not examined (the original never
-    /// sends anything but 0 there).
+    /// 40 bytes, or 40 bytes and a probe trailer; code 0xA1, version 4/6. Status, auth and round bytes are not
+    /// examined (the original never sends anything but 0 there).
     /// </summary>
     public static KeepaliveStatus DecodeCommand(ReadOnlySpan<byte> command, out KeepaliveMessage keepalive)
     {
@@ -88,9 +114,15 @@ public static class KeepaliveCodec
             return KeepaliveStatus.NotKeepalive;
         }
 
+        ProbeTrailer? probe = null;
         if (command.Length != CommandLength)
         {
-            return KeepaliveStatus.BadLength;
+            if (command.Length < CommandLength || !ProbeCodec.TryRead(command[CommandLength..], out ProbeTrailer trailer))
+            {
+                return KeepaliveStatus.BadLength;
+            }
+
+            probe = trailer;
         }
 
         byte ipVersion = command[IpVersionOffset];
@@ -99,7 +131,7 @@ public static class KeepaliveCodec
             return KeepaliveStatus.BadIpVersion;
         }
 
-        keepalive = new KeepaliveMessage(ipVersion, Address16.Read(command[8..]), Address16.Read(command[24..]));
+        keepalive = new KeepaliveMessage(ipVersion, Address16.Read(command[8..]), Address16.Read(command[24..]), probe);
         return KeepaliveStatus.Ok;
     }
 }

@@ -1,6 +1,7 @@
 // Emitter (STYLE.md "Source generators"): specs → C# source of MptFast.Generated.BakedPortMaps.
-// The tables come from PortMapRules.BuildTable — the runtime's own builder — and are only re-laid
-// out here (Emitter/PageTable), so the baked lookup equals the runtime table by construction.
+// The tables come from PortMapRules.BuildTable and PortMapLayout — the runtime's own builders, linked source — so a
+// baked table has the layout and content of the one the runtime would build at load. The generated code is data and
+// metadata only: the one lookup is the runtime's PortMapTable, which wraps these arrays without copying them.
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -31,10 +32,24 @@ namespace MptFast.Generators.Emitter
         public static string Emit(ImmutableArray<ConnectionPortMapSpec> specs)
         {
             List<ConnectionPortMapSpec> connections = Order(specs);
-            var pages = new PageTable();
+            // Connections with the same rules (equal fingerprints) share one table.
+            var tables = new List<byte[]>();
+            var tableOf = new List<int>(connections.Count);
+            var fingerprints = new List<string>(connections.Count);
+            var byFingerprint = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (ConnectionPortMapSpec connection in connections)
             {
-                pages.AddConnection(PortMapRules.BuildTable(ToRules(connection), null));
+                List<PortMapRule> rules = ToRules(connection);
+                string fingerprint = PortMapRules.Fingerprint(rules);
+                if (!byFingerprint.TryGetValue(fingerprint, out int table))
+                {
+                    table = tables.Count;
+                    tables.Add(PortMapLayout.Build(PortMapRules.BuildTable(rules, null)));
+                    byFingerprint.Add(fingerprint, table);
+                }
+
+                tableOf.Add(table);
+                fingerprints.Add(fingerprint);
             }
 
             var names = UniqueIdentifiers(connections);
@@ -45,36 +60,37 @@ namespace MptFast.Generators.Emitter
             w.Line();
             w.Line("namespace MptFast.Generated");
             w.Open();
-            w.Line("/// <summary>Port maps of the config's connection files, baked at build time into a two-level table.</summary>");
+            w.Line("/// <summary>");
+            w.Line("/// Port maps of the config's connection files, baked at build time in the two-level layout of");
+            w.Line("/// MptFast.Engine.Mapping.PortMapLayout; the runtime's PortMapTable.FromBaked wraps a table without copying it.");
+            w.Line("/// </summary>");
             w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"MptFast.Generators\", \"1.0\")]");
             w.Line("internal static partial class BakedPortMaps");
             w.Open();
-            w.Line("/// <summary>Lookup result for \"not mapped\" (equals PortMapRules.NoPath).</summary>");
+            w.Line("/// <summary>Path entry for \"not mapped\" (equals PortMapRules.NoPath).</summary>");
             w.Line("public const byte NoPath = 0xFF;");
-            w.Line();
-            w.Line("/// <summary>Bytes of a flat table: 4 keys (tcp_src, tcp_dst, udp_src, udp_dst) × 65 536 ports, as PortMapRules.BuildTable.</summary>");
-            w.Line("public const int TableLength = 4 * 65536;");
-            w.Line();
-            w.Line("private const int IndexPerConnection = " + Int(PageTable.IndexPerConnection) + ";");
             w.Line();
             w.Line("/// <summary>Number of baked connection files.</summary>");
             w.Line("public static int Count => " + Int(connections.Count) + ";");
             w.Line();
-            EmitSwitch(w, "string", "FileName", "The connection file's name (its identity, MPT-SPEC §5.1).", connections, c => Str(c.FileName));
-            EmitSwitch(w, "string", "ConnectionName", "The <c>[connection] name</c> value.", connections, c => Str(c.ConnectionName));
-            EmitSwitch(w, "int", "PathCount", "The <c>path_count</c> the maps were read with (clamped to 0..20).", connections, c => Int(c.PathCount));
-            EmitSwitch(w, "string", "SourceConfigHash", "Lower-case hex SHA-256 of the file's text as UTF-8 (no BOM).", connections, c => Str(c.SourceConfigHash));
+            EmitSwitch(w, "string", "FileName", "The connection file's name (its identity, MPT-SPEC §5.1).", connections.Count, i => Str(connections[i].FileName));
+            EmitSwitch(w, "string", "ConnectionName", "The <c>[connection] name</c> value.", connections.Count, i => Str(connections[i].ConnectionName));
+            EmitSwitch(w, "int", "PathCount", "The <c>path_count</c> the maps were read with (clamped to 0..20).", connections.Count, i => Int(connections[i].PathCount));
+            EmitSwitch(w, "string", "SourceConfigHash", "Lower-case hex SHA-256 of the file's text as UTF-8 (no BOM).", connections.Count, i => Str(connections[i].SourceConfigHash));
+            EmitSwitch(w, "string", "PortMapFingerprint", "PortMapRules.Fingerprint of the file's port-map rules: the daemon uses the baked table when the loaded file's rules have the same.", connections.Count, i => Str(fingerprints[i]));
+            EmitSwitch(w, "global::System.ReadOnlyMemory<byte>", "Table", "The connection's table in PortMapLayout (first level, then its distinct 256-entry pages).", connections.Count, i => TableField(tableOf[i]));
             EmitIndexOf(w, connections);
-            EmitLookup(w);
-            w.Line();
-            EmitCopyTable(w);
+            w.Lines(@"[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
+private static T ThrowConnectionOutOfRange<T>(int connection) =>
+    throw new global::System.ArgumentOutOfRangeException(nameof(connection), connection, ""no baked connection with this index"");
+");
             w.Line();
             for (int i = 0; i < connections.Count; i++)
             {
-                EmitConnectionClass(w, connections[i], names[i], i);
+                EmitConnectionClass(w, connections[i], names[i], i, fingerprints[i]);
             }
 
-            EmitData(w, pages);
+            EmitData(w, tables);
             w.Close();
             w.Close();
             return w.ToString();
@@ -109,14 +125,14 @@ namespace MptFast.Generators.Emitter
             return names;
         }
 
-        private static void EmitSwitch(SourceWriter w, string type, string name, string doc, List<ConnectionPortMapSpec> connections, Func<ConnectionPortMapSpec, string> value)
+        private static void EmitSwitch(SourceWriter w, string type, string name, string doc, int count, Func<int, string> value)
         {
             w.Line("/// <summary>" + doc + "</summary>");
             w.Line("public static " + type + " " + name + "(int connection) => connection switch");
             w.Open();
-            for (int i = 0; i < connections.Count; i++)
+            for (int i = 0; i < count; i++)
             {
-                w.Line(Int(i) + " => " + value(connections[i]) + ",");
+                w.Line(Int(i) + " => " + value(i) + ",");
             }
 
             w.Line("_ => ThrowConnectionOutOfRange<" + type + ">(connection),");
@@ -143,92 +159,7 @@ namespace MptFast.Generators.Emitter
             w.Line();
         }
 
-        private static void EmitLookup(SourceWriter w)
-        {
-            w.Lines(@"/// <summary>
-/// The mapped path (0..19) of a packet, or <see cref=""NoPath""/>. MPT-SPEC §6.4: TCP (6) checks tcp_src, then
-/// tcp_dst; UDP (17) checks udp_src, then udp_dst; any other protocol is never mapped. Only the low 16 bits
-/// of each port are used. No data-dependent branches: selections are masks.
-/// </summary>
-public static byte Lookup(int connection, int protocol, int srcPort, int dstPort)
-{
-    if ((uint)connection >= (uint)Count)
-    {
-        ThrowConnectionOutOfRange<int>(connection);
-    }
-
-    return LookupAt(connection * IndexPerConnection, protocol, srcPort, dstPort);
-}
-
-[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-private static byte LookupAt(int indexBase, int protocol, int srcPort, int dstPort)
-{
-    int tcp = IsZero(protocol ^ 6);
-    int udp = IsZero(protocol ^ 17);
-    int srcKey = udp << 1; // tcp_src = 0, udp_src = 2; tcp_dst/udp_dst = srcKey + 1
-    ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(PageIndex);
-    ref byte pages = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Pages);
-
-    // Sound: indexBase is a checked connection's base; key <= 3 and (port >> 8) & 0xFF <= 255 keep the
-    // index inside this connection's 1024 entries, and every stored offset + 255 is inside Pages.
-    int srcPage = global::System.Runtime.CompilerServices.Unsafe.Add(ref index, indexBase + (srcKey << 8) + ((srcPort >> 8) & 0xFF));
-    int dstPage = global::System.Runtime.CompilerServices.Unsafe.Add(ref index, indexBase + ((srcKey + 1) << 8) + ((dstPort >> 8) & 0xFF));
-    int srcPath = global::System.Runtime.CompilerServices.Unsafe.Add(ref pages, srcPage + (srcPort & 0xFF));
-    int dstPath = global::System.Runtime.CompilerServices.Unsafe.Add(ref pages, dstPage + (dstPort & 0xFF));
-
-    // Source-port table first, destination-port table second; non-TCP/UDP gives NoPath.
-    int path = Select(IsZero(srcPath ^ NoPath) ^ 1, srcPath, dstPath);
-    return (byte)Select(tcp | udp, path, NoPath);
-}
-
-/// <summary>1 when <paramref name=""value""/> is 0, else 0 (x | -x has the sign bit set for every x != 0).</summary>
-[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-private static int IsZero(int value) => ((value | -value) >> 31) + 1;
-
-/// <summary><paramref name=""whenOne""/> if <paramref name=""condition""/> is 1, <paramref name=""whenZero""/> if 0.</summary>
-[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-private static int Select(int condition, int whenOne, int whenZero)
-{
-    int mask = -condition;
-    return (whenOne & mask) | (whenZero & ~mask);
-}
-");
-        }
-
-        private static void EmitCopyTable(SourceWriter w)
-        {
-            w.Lines(@"/// <summary>Expands a connection's table to the flat layout of PortMapRules.BuildTable (<see cref=""TableLength""/> bytes).</summary>
-public static void CopyTable(int connection, global::System.Span<byte> destination)
-{
-    if ((uint)connection >= (uint)Count)
-    {
-        ThrowConnectionOutOfRange<int>(connection);
-    }
-
-    if (destination.Length < TableLength)
-    {
-        ThrowDestinationTooShort();
-    }
-
-    global::System.ReadOnlySpan<int> index = PageIndex.Slice(connection * IndexPerConnection, IndexPerConnection);
-    global::System.ReadOnlySpan<byte> pages = Pages;
-    for (int i = 0; i < index.Length; i++)
-    {
-        pages.Slice(index[i], 256).CopyTo(destination.Slice(i << 8, 256));
-    }
-}
-
-[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-private static T ThrowConnectionOutOfRange<T>(int connection) =>
-    throw new global::System.ArgumentOutOfRangeException(nameof(connection), connection, ""no baked connection with this index"");
-
-[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-private static void ThrowDestinationTooShort() =>
-    throw new global::System.ArgumentException(""destination is shorter than TableLength"", ""destination"");
-");
-        }
-
-        private static void EmitConnectionClass(SourceWriter w, ConnectionPortMapSpec connection, string className, int index)
+        private static void EmitConnectionClass(SourceWriter w, ConnectionPortMapSpec connection, string className, int index, string fingerprint)
         {
             w.Line("/// <summary>The baked port map of <c>" + Xml(connection.FileName) + "</c>.</summary>");
             w.Line("public static class " + className);
@@ -236,51 +167,43 @@ private static void ThrowDestinationTooShort() =>
             w.Line("public const int Index = " + Int(index) + ";");
             w.Line("public const string FileName = " + Str(connection.FileName) + ";");
             w.Line("public const string SourceConfigHash = " + Str(connection.SourceConfigHash) + ";");
-            w.Line();
-            w.Line("/// <summary>As <see cref=\"BakedPortMaps.Lookup\"/> for this connection, without the index check.</summary>");
-            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-            w.Line("public static byte Lookup(int protocol, int srcPort, int dstPort) => LookupAt(" + Int(index * PageTable.IndexPerConnection) + ", protocol, srcPort, dstPort);");
+            w.Line("public const string PortMapFingerprint = " + Str(fingerprint) + ";");
             w.Close();
             w.Line();
         }
 
-        private static void EmitData(SourceWriter w, PageTable pages)
+        private static void EmitData(SourceWriter w, List<byte[]> tables)
         {
-            w.Line("/// <summary>Per connection, 4 keys × 256 entries: the byte offset of each 256-port page in <see cref=\"Pages\"/>.</summary>");
-            w.Line("private static global::System.ReadOnlySpan<int> PageIndex => new int[]");
-            w.Open();
+            // Arrays, not ReadOnlySpan<T> properties: PortMapTable keeps a reference to its table, which it uses as it is
+            // (NativeAOT can preinitialise such arrays into the image's data). Private, and exposed read-only.
             var line = new StringBuilder();
-            for (int i = 0; i < pages.Index.Count; i++)
+            for (int c = 0; c < tables.Count; c++)
             {
-                line.Append(Int(pages.Index[i])).Append(',');
-                if ((i & 15) == 15 || i == pages.Index.Count - 1)
-                {
-                    w.Line(line.ToString());
-                    line.Clear();
-                }
-            }
-
-            w.Close("};");
-            w.Line();
-            w.Line("/// <summary>The distinct 256-entry pages (" + Int(pages.Pages.Count) + "); page 0 maps nothing.</summary>");
-            w.Line("private static global::System.ReadOnlySpan<byte> Pages => new byte[]");
-            w.Open();
-            foreach (byte[] page in pages.Pages)
-            {
-                for (int row = 0; row < page.Length; row += 32)
+                byte[] table = tables[c];
+                int pages = (table.Length - PortMapLayout.IndexBytes) / PortMapLayout.PageSize;
+                w.Line("/// <summary>" + Int(table.Length) + " bytes: the first level and " + Int(pages) + " distinct pages.</summary>");
+                w.Line("private static readonly byte[] " + TableField(c) + " = new byte[]");
+                w.Open();
+                for (int row = 0; row < table.Length; row += 32)
                 {
                     for (int i = row; i < row + 32; i++)
                     {
-                        line.Append(Int(page[i])).Append(',');
+                        line.Append(Int(table[i])).Append(',');
                     }
 
                     w.Line(line.ToString());
                     line.Clear();
                 }
-            }
 
-            w.Close("};");
+                w.Close("};");
+                if (c < tables.Count - 1)
+                {
+                    w.Line();
+                }
+            }
         }
+
+        private static string TableField(int table) => "s_table" + Int(table);
 
         private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -4,7 +4,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis.Text;
@@ -18,7 +17,7 @@ namespace MptFast.Generators.Parsing
     internal static class ConfigFileParser
     {
         /// <summary>MPT-SPEC §2.8, §5.11: at most 20 paths; sections path_N with N ≥ 20 never count.</summary>
-        public const int MaxPaths = 20;
+        public const int MaxPaths = PortMapRules.MaxPaths;
 
         /// <summary>
         /// MPT-SPEC §5.1: a connection file is <c>connections/*.conf</c> (case-sensitive suffix, ≥ 5 characters);
@@ -150,7 +149,7 @@ namespace MptFast.Generators.Parsing
                 IdentifierOf(fileName),
                 connectionName,
                 pathCount,
-                Sha256Hex(content),
+                PortMapRules.Sha256Hex(content), // lower-case hex SHA-256 of the file text as UTF-8 (no BOM)
                 rules.ToImmutableEquatableArray());
         }
 
@@ -277,24 +276,6 @@ namespace MptFast.Generators.Parsing
             }
 
             builder[0] = char.ToUpperInvariant(builder[0]);
-            return builder.ToString();
-        }
-
-        /// <summary>Lower-case hex SHA-256 of the file text as UTF-8 (no BOM).</summary>
-        private static string Sha256Hex(string content)
-        {
-            byte[] hash;
-            using (SHA256 sha = SHA256.Create())
-            {
-                hash = sha.ComputeHash(new UTF8Encoding(false).GetBytes(content));
-            }
-
-            var builder = new StringBuilder(hash.Length * 2);
-            foreach (byte b in hash)
-            {
-                builder.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-            }
-
             return builder.ToString();
         }
     }

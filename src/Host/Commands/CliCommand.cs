@@ -156,6 +156,11 @@ internal static class CliCommand
     public static Reply Exchange(Target target, string commandLine, bool raw)
     {
         target.Resolve();
+        return target.Udp ? SendUdp(target, commandLine, raw) : LocalCli.Send(target.SocketPath, target.Timeout, commandLine, raw);
+    }
+
+    private static Reply SendUdp(Target target, string commandLine, bool raw)
+    {
         IPAddress address = target.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         var endpoint = new IPEndPoint(address, target.Port);
         using var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -192,23 +197,9 @@ internal static class CliCommand
                 break;
             }
 
-            if (CliCodec.DecodeReply(buffer.AsSpan(0, n), out CliReplyKind kind, out ReadOnlySpan<byte> text) != CliStatus.Ok)
+            if (AddReplyFrame(buffer.AsSpan(0, n), output, raw, ref ok, ref any) is Reply exit)
             {
-                continue;
-            }
-
-            any = true;
-            if (kind == CliReplyKind.End)
-            {
-                return ok ? new Reply(Program.ExitOk, output.ToString(), "") : new Reply(ExitDaemonError, "", output.ToString());
-            }
-
-            ok &= kind == CliReplyKind.Ok;
-            string s = Encoding.UTF8.GetString(text);
-            output.Append(raw ? StripPrefix(s) : s);
-            if (!raw)
-            {
-                output.Append('\n');
+                return exit;
             }
 
             sw.Restart();
@@ -220,18 +211,55 @@ internal static class CliCommand
         }
 
         return new Reply(ExitNoAnswer, "", $"mptfast: no answer from a daemon at {endpoint} (UDP port {target.Port}) within {target.Timeout.TotalSeconds:0.#} s" +
-            $"{(refused ? " (port unreachable)" : "")} — is mptfast running, and is {target.Port} its command port (cmdport_local)?\n");
+            $"{(refused ? " (port unreachable)" : "")} — is mptfast running, is {target.Port} its command port (cmdport_local), and does it " +
+            "serve the UDP CLI (cli_udp = 1)? Without -p/-6/--udp the CLI uses the daemon's control socket.\n");
+    }
+
+    /// <summary>
+    /// One reply frame (MPT-SPEC §4.8) into <paramref name="output"/>; at the end frame the whole reply (standard output
+    /// when every line was CMD_OK, else standard error). Frames that do not decode are skipped.
+    /// </summary>
+    internal static Reply? AddReplyFrame(ReadOnlySpan<byte> frame, StringBuilder output, bool raw, ref bool ok, ref bool any)
+    {
+        if (CliCodec.DecodeReply(frame, out CliReplyKind kind, out ReadOnlySpan<byte> text) != CliStatus.Ok)
+        {
+            return null;
+        }
+
+        any = true;
+        if (kind == CliReplyKind.End)
+        {
+            return ok ? new Reply(Program.ExitOk, output.ToString(), "") : new Reply(ExitDaemonError, "", output.ToString());
+        }
+
+        ok &= kind == CliReplyKind.Ok;
+        string s = Encoding.UTF8.GetString(text);
+        output.Append(raw ? StripPrefix(s) : s);
+        if (!raw)
+        {
+            output.Append('\n');
+        }
+
+        return null;
     }
 
     private static string StripPrefix(string s) =>
         s.StartsWith("CMD_OK:", StringComparison.Ordinal) ? s[7..] : s.StartsWith("CMD-ERROR:", StringComparison.Ordinal) ? s[10..] : s;
 
-    /// <summary>Where the daemon listens: -p PORT / -PORT, -6, -c DIR (its interface.conf), or the defaults.</summary>
+    /// <summary>
+    /// Where the daemon listens: its control socket (--socket PATH, else DIR/interface.conf's control_socket, else the
+    /// default), or — with -p PORT / -PORT / -6 / --udp — the original's UDP command port (needs cli_udp = 1, issue 14).
+    /// </summary>
     internal sealed class Target
     {
         private string _dir = DaemonCommand.DefaultConfDir;
         private int? _port;
         private TimeSpan? _timeout;
+        private string? _socket;
+
+        public bool Udp { get; private set; }
+
+        public string SocketPath { get; private set; } = InterfaceConfig.DefaultControlSocket;
 
         public bool Ipv6 { get; private set; }
 
@@ -246,8 +274,10 @@ internal static class CliCommand
         {
             switch (a)
             {
-                case "-6": Ipv6 = true; return true;
-                case "-p" or "--port": _port = reader.IntValue(a, 1, 65535); return true;
+                case "-6": Ipv6 = Udp = true; return true;
+                case "-p" or "--port": _port = reader.IntValue(a, 1, 65535); Udp = true; return true;
+                case "--udp": Udp = true; return true;
+                case "--socket": _socket = reader.Value(a); return true;
                 case "-c" or "--config": _dir = reader.Value(a); return true;
                 case "-t" or "--timeout": _timeout = TimeSpan.FromSeconds(reader.IntValue(a, 1, 3600)); return true;
             }
@@ -256,6 +286,7 @@ internal static class CliCommand
             if (a.Length > 1 && a[1..].All(char.IsAsciiDigit) && int.TryParse(a[1..], NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and <= 65535)
             {
                 _port = p;
+                Udp = true;
                 return true;
             }
 
@@ -271,6 +302,7 @@ internal static class CliCommand
                 if (parsed.Value is { } i)
                 {
                     Port = i.CommandPort;
+                    SocketPath = i.ControlSocket;
                     Timeout = TimeSpan.FromSeconds(Math.Clamp(i.CommandTimeoutSeconds, 1, 3600));
                 }
             }
@@ -278,6 +310,11 @@ internal static class CliCommand
             if (_port is int p)
             {
                 Port = (ushort)p;
+            }
+
+            if (_socket is { } s)
+            {
+                SocketPath = s;
             }
 
             if (_timeout is { } t)

@@ -10,21 +10,23 @@ internal static class Help
           mptfast run [-c DIR] [-d] [--metrics ADDR:PORT] [--log-format text|json] ...
                                                    run the daemon (also: mptsrv)
           mptfast check [-c DIR]                   validate a configuration directory and exit
-          mptfast status [--json] [-p PORT] [-6]   state and counters of the running daemon
+          mptfast status [--json] [--socket PATH]  state and counters of the running daemon
           mptfast status --watch [--interval S]    a live view, refreshed every second (also: mptfast top)
-          mptfast metrics [-p PORT] [-6]           the same as Prometheus metrics (text format)
+          mptfast metrics [--socket PATH]          the same as Prometheus metrics (text format)
           mptfast print-portmap                    the port map compiled into this binary
           mptfast init-config [--side a|b] [--peer-dir DIR2] DIR
                                                    write the example configuration with a fresh auth_key
-          mptfast [-6] [-p PORT] COMMAND [ARGS]    the original mpt commands (also: mpt COMMAND):
+          mptfast [--socket PATH] COMMAND [ARGS]   the original mpt commands (also: mpt COMMAND):
               show status | path up|down LOCAL REMOTE | int IF up|down | addr add|del IP[/LEN] dev IF
               reload [FILE] | restart [FILE] | delete FILE | save [FILE] | create FILE
           mptfast help COMMAND                     help for one command (also: mptfast COMMAND --help)
           mptfast --version
 
         DIR is a configuration directory in the original's layout: DIR/interface.conf and
-        DIR/connections/*.conf (default: ./conf when it exists, else /etc/mptfast). The command port
-        comes from DIR/interface.conf ([general] cmdport_local, default 60456) or -p PORT.
+        DIR/connections/*.conf (default: ./conf when it exists, else /etc/mptfast). Commands go to the
+        daemon's control socket (DIR/interface.conf control_socket, default /run/mptfast/control.sock, root
+        or control_gid only; --socket PATH overrides). --udp, -6 or -p PORT use the original's UDP loopback
+        channel instead, which the daemon serves only with cli_udp = 1 (port: cmdport_local, default 60456).
 
         Exit status of the mpt commands: 0 the daemon answered CMD_OK; 1 unknown command; 3 invalid IP
         address; 4 invalid prefix length; 5 wrong parameters (nothing sent); 6 the daemon answered
@@ -90,12 +92,13 @@ internal static class Help
         """;
 
     public const string Status = """
-        Usage: mptfast status [--json] [-p PORT] [-6] [-c DIR] [-t SECONDS]
-               mptfast status --watch [--interval SECONDS] [--count N] [-p PORT] [-6] [-c DIR]
+        Usage: mptfast status [--json] [-c DIR] [--socket PATH] [--udp] [-p PORT] [-6] [-t SECONDS]
+               mptfast status --watch [--interval SECONDS] [--count N] [-c DIR] [--socket PATH] [--udp] [-p PORT] [-6]
                mptfast top [...]   (= status --watch)
 
-        Asks the running daemon (UDP on 127.0.0.1, or ::1 with -6, command port from -p, DIR/interface.conf
-        or 60456) for its state: the tunnel, every connection and every path with status, weights,
+        Asks the running daemon over its control socket (--socket, DIR/interface.conf's control_socket or
+        /run/mptfast/control.sock; root or control_gid only) — or, with --udp, -p or -6, over the original's
+        UDP loopback channel when the daemon enables it (cli_udp = 1) — for its state: the tunnel, every connection and every path with status, weights,
         packet/byte counters in and out, drops by reason and the time since the last keepalive.
         --json prints one JSON object instead of the report of the original's `mpt show status`.
 
@@ -121,8 +124,8 @@ internal static class Help
 
         Prints the port map (tcp_src, tcp_dst, udp_src, udp_dst of every path) that was compiled into
         this binary at build time from the configuration given with `dotnet publish -p:MptConfig=DIR`.
-        At run time the daemon uses the loaded configuration's map; when it differs from the compiled one
-        it logs one line saying so.
+        At run time a connection uses the compiled table when the loaded file's port-map rules are the
+        same, and otherwise builds its table at load; the daemon logs which.
 
         """;
 }

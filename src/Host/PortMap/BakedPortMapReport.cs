@@ -17,13 +17,13 @@ internal static class BakedPortMapReport
             return "no port maps baked in (the build had no connection files)\n";
         }
 
-        // Read back through CopyTable, so the report shows what the lookup really holds, not the config text.
-        var table = new byte[BakedPortMaps.TableLength];
+        // Read back from the baked table the daemon would use, so the report shows what the lookup really holds, not the config text.
+        var table = new byte[PortMapRules.KeyCount * PortMapRules.PortsPerKey];
         var ranges = new List<PortRange>();
         for (int connection = 0; connection < BakedPortMaps.Count; connection++)
         {
             text.Append(CultureInfo.InvariantCulture, $"{BakedPortMaps.FileName(connection)} (name {BakedPortMaps.ConnectionName(connection)}, path_count {BakedPortMaps.PathCount(connection)}, sha256 {BakedPortMaps.SourceConfigHash(connection)})\n");
-            BakedPortMaps.CopyTable(connection, table);
+            CompiledPortMaps.ForConnection(connection).CopyTo(table);
             bool any = false;
             for (int key = 0; key < PortMapRules.KeyCount; key++)
             {

@@ -8,7 +8,7 @@ namespace MptFast.Engine.Tests.Architecture;
 public sealed class LayeringTests
 {
     // Parts without platform or thread knowledge: codecs, configuration, algorithms, plain memory.
-    private static readonly string[] Pure = ["Config", "Wire", "Classify", "Mapping", "Scheduling", "Reorder", "Buffers", "Offload", "Logging"];
+    private static readonly string[] Pure = ["Config", "Wire", "Classify", "Mapping", "Measurement", "Scheduling", "Reorder", "Buffers", "Offload", "Logging"];
 
     /// <summary>Top-level engine namespace → the other top-level namespaces it may reference.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new()
@@ -17,6 +17,7 @@ public sealed class LayeringTests
         ["Wire"] = Pure,
         ["Classify"] = Pure,
         ["Mapping"] = Pure,
+        ["Measurement"] = Pure,
         ["Scheduling"] = Pure,
         ["Reorder"] = Pure,
         ["Buffers"] = Pure,

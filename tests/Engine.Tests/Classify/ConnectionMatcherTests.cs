@@ -153,4 +153,29 @@ public class ConnectionMatcherTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(1001, sum);
     }
+
+    [Fact]
+    public void Indexed_lookup_returns_what_a_scan_in_list_order_returns_for_hosts_and_prefixes_mixed()
+    {
+        // 300 clients (hosts), with a /16 network connection and a duplicate host placed in between: list order decides.
+        var connections = new List<ConnectionDescriptor>();
+        for (int c = 0; c < 300; c++)
+        {
+            if (c == 120)
+            {
+                connections.Add(Conn(4, "198.19.0.1", "198.19.9.9", Net("0.0.0.0", 0, "198.19.0.0", 16)));
+            }
+
+            connections.Add(Conn(4, "198.19.0.1", $"198.19.{1 + (c / 250)}.{1 + (c % 250)}", Net("0.0.0.0", 0, $"198.19.{1 + (c / 250)}.{1 + (c % 250)}", 32)));
+        }
+
+        connections.Add(Conn(4, "198.19.0.1", "198.19.1.5")); // a later duplicate of client 4: never chosen
+        var matcher = new ConnectionMatcher(connections);
+        Assert.Equal(4, matcher.Match(V4("198.19.0.1", "198.19.1.5")));
+        Assert.Equal(4, matcher.Match(V4("198.19.0.2", "198.19.1.5"))); // the net's any-source
+        Assert.Equal(120, matcher.Match(V4("198.19.0.1", "198.19.1.200"))); // client 199 comes after the /16 connection
+        Assert.Equal(119, matcher.Match(V4("198.19.0.1", "198.19.1.120")));
+        Assert.Equal(120, matcher.Match(V4("198.19.0.1", "198.19.200.1"))); // only the prefix
+        Assert.Equal(-1, matcher.Match(V4("198.19.0.1", "198.20.0.1")));
+    }
 }

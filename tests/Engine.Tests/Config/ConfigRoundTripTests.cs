@@ -48,7 +48,7 @@ public class ConfigRoundTripTests
             ConnectionConfig parsed = ConnectionParser.Parse(text, model.FileName).GetValueOrThrow();
 
             // MPT-SPEC §5.10: auth_key, cmd_default, window_size and the port maps are not saved; the word
-            // private_ipaddr is saved as the address it stood for.
+            // private_ipaddr is saved as the address it stood for. MptFast's millisecond liveness keys are not either.
             ConnectionConfig expected = model with
             {
                 AuthKey = ConnectionConfig.DefaultAuthKey,
@@ -57,6 +57,8 @@ public class ConfigRoundTripTests
                     CmdDefault = false,
                     WindowSize = 1,
                     PublicIsPrivate = false,
+                    KeepaliveMsec = null,
+                    DeadTimeMsec = null,
                     TcpSrc = default,
                     TcpDst = default,
                     UdpSrc = default,

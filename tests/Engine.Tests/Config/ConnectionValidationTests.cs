@@ -20,6 +20,35 @@ public class ConnectionValidationTests
         Assert.Equal("tunnel.conf", result.Value!.FileName);
     }
 
+    // Found by fuzzing (fuzz/README.md, config target): a lone CR inside a value was accepted, and then writing the
+    // connection back (mpt save, a create reply) threw ArgumentException. Values are written one per line, so a control
+    // character in one is an error naming its line and key.
+    [Theory]
+    [InlineData("name = \"a\rb\"", 9, "name")]
+    [InlineData("name = a\u001bb", 9, "name")]
+    public void A_control_character_in_a_string_value_is_an_error(string line, int lineNumber, string key)
+    {
+        Assert.Equal(
+            [$"tunnel.conf:{lineNumber}: {key}: the value contains a control character (U+{(int)line.First(char.IsControl):X4}); values are written back one per line"],
+            Errors(ConfigText.Connection(connectionExtra: line)));
+    }
+
+    [Fact]
+    public void A_control_character_in_the_key_is_an_error_and_never_a_key()
+    {
+        string text = ConfigText.Connection().Replace("auth_key = 00112233445566778899AABBCCDDEEFF", "auth_key = 0\rFF", StringComparison.Ordinal);
+
+        Assert.Equal(["tunnel.conf:11: auth_key: the value contains a control character (U+000D); values are written back one per line"], Errors(text));
+    }
+
+    [Fact]
+    public void A_control_character_in_an_interface_name_is_one_error()
+    {
+        Assert.Equal(
+            ["tunnel.conf:17: interface_name: the value contains a control character (U+000D); values are written back one per line"],
+            Errors(ConfigText.Connection(path0Extra: "interface_name = \"ve\rth1\"")));
+    }
+
     [Fact]
     public void Unknown_section_is_an_error()
     {

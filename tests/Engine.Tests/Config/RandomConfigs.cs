@@ -101,6 +101,8 @@ internal sealed class RandomConfigs(int seed)
             RemoteAddress = Address(ipv6),
             KeepaliveTime = keepalive,
             DeadTime = _random.Next(2) == 0 ? keepalive * 3 : _random.Next(65536),
+            KeepaliveMsec = _random.Next(3) == 0 ? _random.Next(255_001) : null,
+            DeadTimeMsec = _random.Next(3) == 0 ? _random.Next(65_535_001) : null,
             WeightIn = _random.Next(10001),
             WeightOut = _random.Next(4) == 0 ? 0 : _random.Next(1, 10001),
             WindowSize = _random.Next(3) == 0 ? _random.Next(-5, 100000) : 1,

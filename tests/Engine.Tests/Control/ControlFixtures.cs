@@ -42,6 +42,33 @@ internal sealed class FakeConnections : IControlConnections
 
     public void RefreshKeepalive(int connection, int path) => Refreshes.Add((connection, path));
 
+    public Dictionary<(int Connection, int Path), long> ReceivedCounts { get; } = [];
+
+    public List<string> Deleted { get; } = [];
+
+    public bool DeleteCreated(int connection)
+    {
+        Deleted.Add(Configs[connection].FileName);
+        Configs.RemoveAt(connection);
+        Statuses.RemoveAt(connection);
+        return true;
+    }
+
+    public long Received(int connection, int path) => ReceivedCounts.GetValueOrDefault((connection, path));
+
+    public List<(int Connection, int Path, IPAddress To)> Moves { get; } = [];
+
+    public bool MovePath(int connection, int path, IPAddress observed)
+    {
+        if (Moves.Count > 0 && Moves[^1] == (connection, path, observed))
+        {
+            return false;
+        }
+
+        Moves.Add((connection, path, observed));
+        return true;
+    }
+
     public bool TryStartCreated(ConnectionConfig created)
     {
         if (!StartSucceeds)
@@ -71,7 +98,7 @@ internal sealed class FakeConnections : IControlConnections
     /// <summary>Everything observable, for "no state change" checks.</summary>
     public string Snapshot() =>
         string.Join(";", Statuses.Select(s => string.Join(",", s.Select(x => ((byte)x).ToString(System.Globalization.CultureInfo.InvariantCulture)))))
-        + $"|{Changes.Count}|{Refreshes.Count}|{Created.Count}|{Replaced.Count}|{Configs.Count}|{Template?.LocalPort}";
+        + $"|{Changes.Count}|{Refreshes.Count}|{Moves.Count}|{Created.Count}|{Replaced.Count}|{Configs.Count}|{Template?.LocalPort}";
 }
 
 /// <summary>Records every datagram sent.</summary>

@@ -85,7 +85,8 @@ public sealed class ControlVectorTests
         FakeConnections a = ControlFixtures.Daemon("ipv4-a");
         var transport = new RecordingTransport();
         var engine = new HandshakeEngine(transport);
-        var client = new CreateClient(a, engine);
+        // Without the MptFast extension line (CreateExtension) the request is the original client's, byte for byte.
+        var client = new CreateClient(a, engine) { SendsExtension = false };
         var clock = new FakeClock();
         CreateClientOutcome? done = null;
 

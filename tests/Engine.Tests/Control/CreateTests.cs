@@ -172,6 +172,40 @@ public sealed class CreateTests
         return h.Parameter;
     }
 
+    // Found by fuzzing (config target; the control target reaches the same parser through a signed create): a peer's
+    // create body whose name held a lone CR started the connection and then threw while writing the reply.
+    [Fact]
+    public void A_create_body_with_a_control_character_in_a_value_is_refused_before_anything_starts()
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", withConnection: false);
+        string body = ConfigWriter.WriteConnection(ControlFixtures.Running("ipv4-a"), ConnectionFormat.Original)
+            .Replace("name             = mpt_a", "name             = \"mpt\ra\"", StringComparison.Ordinal);
+        Assert.Contains("\r", body, StringComparison.Ordinal);
+
+        ResponderResult r = RunCreateRaw(b, Encoding.ASCII.GetBytes(body), WireVectors.CaptureKey);
+
+        Assert.Equal(HandshakeCodes.BadRequest, r.Reply![1]);
+        Assert.Empty(b.Created);
+    }
+
+    // Found by fuzzing (control target, invariant "a created connection's reply body parses back"): a peer announcing
+    // local_port 0 or local_cmd_port 0 (it must send the ports it bound, §5.10) became a connection sending to port 0,
+    // one no connection file may hold (mpt save would write a file the next start refuses).
+    [Theory]
+    [InlineData(0, 60456)]
+    [InlineData(23456, 0)]
+    public void A_create_whose_connection_could_not_be_a_config_file_is_refused(int localPort, int localCmdPort)
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", withConnection: false);
+        ConnectionConfig peer = ControlFixtures.Running("ipv4-a") with { LocalPort = (ushort)localPort, LocalCmdPort = (ushort)localCmdPort };
+
+        (ResponderResult r, ConnectionConfig? created) = RunCreate(b, peer, WireVectors.CaptureKey);
+
+        Assert.Equal(HandshakeCodes.BadRequest, r.Reply![1]);
+        Assert.Null(created);
+        Assert.Equal(ControlFixtures.Daemon("ipv4-b").Template!.LocalPort, b.Template!.LocalPort); // the next create keeps the port
+    }
+
     private static (ResponderResult Reply, ConnectionConfig? Created) RunCreate(FakeConnections b, ConnectionConfig peer, byte[] key)
     {
         byte[] text = Encoding.ASCII.GetBytes(ConfigWriter.WriteConnection(peer, ConnectionFormat.Original));

@@ -136,6 +136,38 @@ public class PumpTests
         Assert.True(connection.Paths[1].LastKeepaliveTicks > 0);
     }
 
+    [Theory]
+    [InlineData("198.19.0.9", "198.19.0.1")]    // another sender's tunnel address
+    [InlineData("198.19.0.2", "198.19.0.9")]    // meant for another receiver
+    [InlineData("198.19.0.1", "198.19.0.2")]    // our own pair, not swapped: a reflected keepalive
+    public void A_keepalive_naming_another_tunnel_pair_is_counted_as_a_drop_B32_yet_proves_the_path_alive(string sender, string receiver)
+    {
+        var (connection, sockets) = Connection(0, weights: [1, 1]);
+        using var tun = new ReplayTun(Icmp(RemoteTunnel, LocalTunnel));
+        byte[] mismatched = new byte[KeepaliveCodec.PacketLength];
+        KeepaliveCodec.TryWrite(mismatched, 4, Address16.FromIPAddress(IPAddress.Parse(sender)), Address16.FromIPAddress(IPAddress.Parse(receiver)), out _);
+        byte[] good = new byte[KeepaliveCodec.PacketLength];
+        KeepaliveCodec.TryWrite(good, 4, Address16.FromIPAddress(RemoteTunnel), Address16.FromIPAddress(LocalTunnel), out _);
+        sockets[0].PerReceive = 3;
+        sockets[0].Feed([mismatched, good, mismatched]);
+        connection.Paths[0].LastKeepaliveTicks = 0;
+        using (var pump = new RxPump(tun, [connection], 2048))
+        {
+            pump.RunOnce(0);
+        }
+
+        // MPT-SPEC §3.3 reads nothing but the command byte; B32: MptFast checks the pair. The datagram came from the
+        // path's remote address (§2.6 step 3), so it still counts as a keepalive (liveness), and the mismatch is a drop
+        // reason in the status (and in the control thread's periodic drop report).
+        PathCounters counters = connection.Paths[0].Counters;
+        Assert.Equal(2, counters.Rx.DropKeepaliveMismatch);
+        Assert.Equal(3, counters.Rx.KeepalivesReceived);
+        Assert.True(connection.Paths[0].LastKeepaliveTicks > 0);
+        Assert.Equal(0, counters.Rx.DropMalformed + counters.Rx.DropCommandOnDataPort);
+        Assert.Equal(2, counters.Drops()["keepalive_mismatch"]);
+        Assert.Equal(0, tun.Written);
+    }
+
     /// <summary>A connection over replay sockets; <paramref name="gso"/> gives the sockets UDP GSO (64 segments) and
     /// <paramref name="customize"/> may change each path's config (the port map is then built from the paths).</summary>
     internal static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights,

@@ -51,10 +51,12 @@ public sealed class SuperPacketGatherTests : IDisposable
     [Fact]
     public void Random_batches_gather_every_group_exactly_as_it_is_copied()
     {
+        int merged = 0, total = 0;
         for (int seed = 1; seed <= 100; seed++)
         {
             var random = new Random(seed);
             int count = random.Next(2, PacketBatch.MaxPackets + 1);
+            total += count;
             var packets = new byte[count][];
             var next = new uint[2];
             for (int i = 0; i < count; i++)
@@ -76,9 +78,14 @@ public sealed class SuperPacketGatherTests : IDisposable
                 if (_coalescer.CountOf(g) > 1)
                 {
                     AssertGatherEqualsCopy(g, packets);
+                    merged += _coalescer.CountOf(g);
                 }
             }
         }
+
+        // Issue 14 (mutation testing): a coalescer that never merges gathers nothing and passed this test. Two flows of
+        // mostly full-size in-order segments over 100 batches merge most of their packets.
+        Assert.True(merged > total / 2, $"only {merged} of {total} packets were merged");
     }
 
     private void AssertGatherEqualsCopy(int group, byte[][] originals)

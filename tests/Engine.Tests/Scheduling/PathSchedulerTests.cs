@@ -116,6 +116,43 @@ public class PathSchedulerTests
     }
 
     [Fact]
+    public void Mapped_path_is_the_one_rule_for_packets_and_bursts()
+    {
+        // MPT-SPEC §6.4, B05, B06: the mapped path only when it is OK, -1 otherwise (the caller's weighted choice), and
+        // asking changes nothing. TxPump's offload path takes the same answer for a whole super-packet.
+        PortMapTable map = PortMapTable.FromPaths([new PathConfig(), new PathConfig { TcpDst = new[] { new PortRange(443, 443) }.ToEquatableArray() }], null);
+        var https = new FlowKey(4, FlowKey.Tcp, 40000, 443, true);
+        Assert.Equal(1, PathScheduler.MappedPath(https, map, AllOk));
+        Assert.Equal(-1, PathScheduler.MappedPath(https, map, 0b01));
+        Assert.Equal(-1, PathScheduler.MappedPath(new FlowKey(4, FlowKey.Tcp, 40000, 22, true), map, AllOk));
+        Assert.Equal(-1, PathScheduler.MappedPath(https, null, AllOk));
+        Assert.Equal(-1, PathScheduler.MappedPath(https, PortMapTable.Empty, AllOk));
+
+        byte[] packet = Classify.TestPackets.Ipv4(FlowKey.Tcp, 40000, 443);
+        Assert.Equal(1, PathScheduler.MappedPath(packet, map, AllOk));
+        Assert.Equal(-1, PathScheduler.MappedPath(packet, map, 0b01));
+        Assert.Equal(-1, PathScheduler.MappedPath(packet, PortMapTable.Empty, AllOk));
+        Assert.Equal(-1, PathScheduler.MappedPath([0x45, 0, 0], map, AllOk)); // truncated: no ports, never mapped
+    }
+
+    [Fact]
+    public void Select_of_a_packet_equals_select_of_its_flow_key()
+    {
+        PortMapTable map = PortMapTable.FromPaths([new PathConfig(), new PathConfig { UdpDst = new[] { new PortRange(53, 53) }.ToEquatableArray() }], null);
+        var byPacket = new PathScheduler([2, 1]);
+        var byKey = new PathScheduler([2, 1]);
+        foreach (ushort port in new ushort[] { 53, 54, 53, 1, 2, 53, 3, 4 })
+        {
+            byte[] packet = Classify.TestPackets.Ipv4(FlowKey.Udp, 5000, port);
+            Assert.Equal(byKey.Select(PacketClassifier.Classify(packet), map, 0b01), byPacket.Select(packet, map, 0b01));
+            Assert.Equal(byKey.Select(PacketClassifier.Classify(packet), map, AllOk), byPacket.Select(packet, map, AllOk));
+            Assert.Equal(byKey.Cursor, byPacket.Cursor);
+        }
+
+        Assert.Equal(new[] { 0, 0, 1 }, new[] { byPacket.Select([], PortMapTable.Empty, AllOk), byPacket.Select([], PortMapTable.Empty, AllOk), byPacket.Select([], PortMapTable.Empty, AllOk) }.Order());
+    }
+
+    [Fact]
     public void Select_without_a_map_is_the_weighted_choice()
     {
         var scheduler = new PathScheduler([2, 1]);

@@ -230,7 +230,8 @@ public class ControlCodecTests
     [InlineData("ctrl-pathup-auth0-r1", -2)] // round 1: 2 of the 4 length bytes
     [InlineData("ctrl-pathup-auth0-r2", +1)]
     [InlineData("ctrl-pathup-auth0-r3", -1)] // status change round 3: 31 of 32 bytes
-    [InlineData("ctrl-pathup-auth0-r3", +4)]
+    [InlineData("ctrl-pathup-auth0-r3", +3)]
+    [InlineData("ctrl-pathup-auth0-r3", +5)] // (+4 is the via-path extension, PathStatusViaBodyLength)
     [InlineData("ctrl-pathup-auth0-r4", +1)] // status change round 4 has no body
     [InlineData("ctrl-create-r3", -1146)]    // create round 3 without text
     public void Decode_rejects_a_body_that_does_not_fit_its_round(string name, int delta)

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
+using MptFast.Engine.Mapping;
 
 namespace MptFast.Generators.Tests.Support;
 
@@ -18,26 +19,21 @@ internal sealed class Probe : IDisposable
             public static int Count() => BakedPortMaps.Count;
             public static string FileName(int i) => BakedPortMaps.FileName(i);
             public static string Hash(int i) => BakedPortMaps.SourceConfigHash(i);
+            public static string Fingerprint(int i) => BakedPortMaps.PortMapFingerprint(i);
             public static int IndexOf(string name) => BakedPortMaps.IndexOf(name);
-            public static byte Lookup(int c, int protocol, int src, int dst) => BakedPortMaps.Lookup(c, protocol, src, dst);
-            public static void CopyTable(int c, byte[] destination) => BakedPortMaps.CopyTable(c, destination);
+            public static System.ReadOnlyMemory<byte> Table(int c) => BakedPortMaps.Table(c);
         }
         """;
 
     private readonly AssemblyLoadContext _context;
     private readonly Type _probe;
+    private readonly Dictionary<int, PortMapTable> _baked = [];
 
     private Probe(AssemblyLoadContext context, Type probe)
     {
         _context = context;
         _probe = probe;
-        Lookup = _probe.GetMethod("Lookup")!.CreateDelegate<Func<int, int, int, int, byte>>();
-        CopyTable = _probe.GetMethod("CopyTable")!.CreateDelegate<Action<int, byte[]>>();
     }
-
-    public Func<int, int, int, int, byte> Lookup { get; }
-
-    public Action<int, byte[]> CopyTable { get; }
 
     public int Count => (int)Call("Count")!;
 
@@ -45,12 +41,33 @@ internal sealed class Probe : IDisposable
 
     public string Hash(int i) => (string)Call("Hash", i)!;
 
+    public string Fingerprint(int i) => (string)Call("Fingerprint", i)!;
+
     public int IndexOf(string name) => (int)Call("IndexOf", name)!;
 
+    /// <summary>The generated array of connection <paramref name="connection"/>, as the daemon gets it.</summary>
+    public ReadOnlyMemory<byte> RawTable(int connection) => (ReadOnlyMemory<byte>)Call("Table", connection)!;
+
+    /// <summary>The baked table as the daemon uses it: the runtime's PortMapTable over the generated array, not a copy.</summary>
+    public PortMapTable Baked(int connection)
+    {
+        if (!_baked.TryGetValue(connection, out PortMapTable? table))
+        {
+            table = PortMapTable.FromBaked(RawTable(connection), Fingerprint(connection));
+            _baked.Add(connection, table);
+        }
+
+        return table;
+    }
+
+    /// <summary>The runtime's one lookup over the baked table.</summary>
+    public int Lookup(int connection, int protocol, int src, int dst) => Baked(connection).Lookup((byte)protocol, (ushort)src, (ushort)dst);
+
+    /// <summary>The baked table expanded to the flat PortMapRules.BuildTable layout.</summary>
     public byte[] Table(int connection)
     {
         var table = new byte[4 * 65536];
-        CopyTable(connection, table);
+        Baked(connection).CopyTo(table);
         return table;
     }
 

@@ -15,11 +15,25 @@ internal sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _log = new();
     private readonly string _ns;
 
+    // Test daemons share the host's file system: each gets DIR/control.sock unless its interface.conf names one
+    // (the default /run/mptfast/control.sock would be taken by the first; issue 14).
+    private static void OwnControlSocket(string confDir)
+    {
+        string file = Path.Combine(confDir, "interface.conf");
+        string text = File.ReadAllText(file);
+        if (!text.Contains("control_socket", StringComparison.Ordinal))
+        {
+            File.WriteAllText(file, text.Replace("[general]", "[general]\ncontrol_socket = " + Path.Combine(Path.GetFullPath(confDir), "control.sock"),
+                StringComparison.Ordinal));
+        }
+    }
+
     private DaemonProcess(string ns, string confDir, IEnumerable<string> extraArgs, IReadOnlyList<string>? wrapper = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
         _ns = ns;
         ConfDir = confDir;
+        OwnControlSocket(confDir);
         var psi = new ProcessStartInfo("ip")
         {
             RedirectStandardOutput = true,
@@ -116,10 +130,14 @@ internal sealed class DaemonProcess : IDisposable
         throw new TimeoutException($"mptfast in {_ns} did not log '{text}' within {timeout.TotalSeconds:0} s:\n{Log}");
     }
 
+    /// <summary>Polls <paramref name="condition"/> every 100 ms; throws with this daemon's log when it is still false after <paramref name="timeout"/>.</summary>
+    public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what) =>
+        Wait.Until(condition, timeout, what, () => Log, pollMs: 100);
+
     /// <summary><c>mptfast status --json</c> against this daemon.</summary>
     public JsonElement Status()
     {
-        ProcResult r = Proc.Run(TimeSpan.FromSeconds(20), "ip", "netns", "exec", _ns, TestEnvironment.MptfastBinary, "status", "--json");
+        ProcResult r = Proc.Run(TimeSpan.FromSeconds(20), "ip", "netns", "exec", _ns, TestEnvironment.MptfastBinary, "status", "--json", "-c", ConfDir);
         if (r.ExitCode != 0)
         {
             throw new InvalidOperationException($"mptfast status failed ({r.ExitCode}): {r.All}\ndaemon log:\n{Log}");

@@ -23,6 +23,15 @@ internal static class TestEnvironment
         }
     }
 
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    /// <summary>A perf/tools project's framework-dependent build output (built with the solution; run with `dotnet`).</summary>
+    public static string PerfToolDll(string name) => Path.Combine(SharedFiles.RepoRoot, "perf", "tools", name, "bin", Configuration, "net10.0", name + ".dll");
+
     public static string TestbedScript => SharedFiles.Path_("testbed", "netns-testbed.sh");
 
     public static string ScriptsDir => Path.Combine(SharedFiles.RepoRoot, "tests", "Integration.Tests", "scripts");

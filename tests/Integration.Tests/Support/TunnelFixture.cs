@@ -23,9 +23,22 @@ internal sealed class TunnelFixture : IDisposable
     /// <summary>As above; side a's daemon gets <paramref name="environmentA"/> in its environment (e.g. NOTIFY_SOCKET).</summary>
     public TunnelFixture(TunnelSpec spec, Action<string, char>? customize, IReadOnlyDictionary<string, string>? environmentA, int testbedPaths = 2,
         params string[] daemonArgs)
+        : this(spec, customize, environmentA, new Testbed(testbedPaths), daemonArgs)
+    {
+    }
+
+    /// <summary>Over emulated paths: testbed path i + 1 goes through LinkEmu with <paramref name="emulated"/>[i]
+    /// (<see cref="Testbed.Create"/>; <c>Testbed.Link(i)</c> changes a link while the tunnel runs).</summary>
+    public TunnelFixture(TunnelSpec spec, IReadOnlyList<LinkSpec?> emulated, params string[] daemonArgs)
+        : this(spec, null, null, Testbed.Create(Math.Max(2, emulated.Count), emulated), daemonArgs)
+    {
+    }
+
+    private TunnelFixture(TunnelSpec spec, Action<string, char>? customize, IReadOnlyDictionary<string, string>? environmentA, Testbed testbed,
+        string[] daemonArgs)
     {
         Spec = spec;
-        Testbed = new Testbed(testbedPaths);
+        Testbed = testbed;
         try
         {
             string a = spec.Write(_dir.Sub("a"), 'a');
@@ -85,15 +98,18 @@ internal sealed class TunnelFixture : IDisposable
     /// A TCP transfer of <paramref name="bytes"/> from side a to side b's tunnel address; returns the sender's and the
     /// receiver's "bytes sha256" lines. <paramref name="during"/> runs on this thread while the transfer is under way.
     /// </summary>
-    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false)
+    public (string Sent, string Received) Transfer(long bytes, int port = 5001, int timeoutSeconds = 120, Action? during = null, bool v6 = false,
+        string? congestionControl = null)
     {
         string script = Path.Combine(TestEnvironment.ScriptsDir, "sha_transfer.py");
         string addr = v6 ? TunnelSpec.TunnelAddress6('b') : TunnelSpec.TunnelAddress('b');
         string t = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
         var receiver = Task.Run(() => Testbed.Exec('b', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "recv", addr, port.ToString(CultureInfo.InvariantCulture), t));
-        Thread.Sleep(500); // let the receiver listen
-        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), Proc.Python, script, "send", addr,
-            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t));
+        // The receiver listens before the sender connects (or has already failed: its result says why).
+        Wait.Until(() => receiver.IsCompleted || Testbed.Listening('b', port), TimeSpan.FromSeconds(30), $"sha_transfer receiver on port {port}");
+        string[] cc = congestionControl is null ? [] : ["SHA_TRANSFER_CC=" + congestionControl];
+        var sender = Task.Run(() => Testbed.Exec('a', TimeSpan.FromSeconds(timeoutSeconds + 30), "env", [.. cc, Proc.Python, script, "send", addr,
+            port.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture), "42", t]));
         during?.Invoke();
         ProcResult s = sender.GetAwaiter().GetResult();
         ProcResult r = receiver.GetAwaiter().GetResult();
@@ -101,6 +117,10 @@ internal sealed class TunnelFixture : IDisposable
         Assert.True(r.ExitCode == 0, $"receiver failed: {r.All}\n--- a:\n{A.Log}\n--- b:\n{B.Log}");
         return (s.Stdout.Trim(), r.Stdout.Trim());
     }
+
+    /// <summary>Bytes side's connection 0 has sent over all its paths (tx_bytes), from its status.</summary>
+    public long Transmitted(char side) =>
+        Daemon(side).Status().GetProperty("connections")[0].GetProperty("paths").EnumerateArray().Sum(p => DaemonProcess.Counter(p, "tx_bytes"));
 
     public void Dispose()
     {

@@ -29,13 +29,29 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
 
     public bool WithIpv6Connection { get; init; } = true;
 
-    public int ReorderWindow { get; init; }
+    /// <summary>reorder_window as written (a number, or "auto").</summary>
+    public object ReorderWindow { get; init; } = 0;
+
+    /// <summary>The connections' scheduler: "weighted" (the original's list, what most tests check) or "adaptive".</summary>
+    public string Scheduler { get; init; } = "weighted";
+
+    /// <summary>Extra [connection] lines (MptFast keys such as loss_recovery, probe_interval_msec).</summary>
+    public string ConnectionExtra { get; init; } = "";
+
+    /// <summary>The path (0-based) marked <c>cmd_default = 1</c> (MPT-SPEC §5.5), or -1.</summary>
+    public int CmdDefaultPath { get; init; } = -1;
 
     public int MaxBuffDelayMs { get; init; } = 100;
 
     public int KeepaliveTime { get; init; } = 1;
 
     public int DeadTime { get; init; } = 3;
+
+    /// <summary>MptFast's <c>keepalive_msec</c> on every path (beside <see cref="KeepaliveTime"/>), when set.</summary>
+    public int? KeepaliveMsec { get; init; }
+
+    /// <summary>MptFast's <c>dead_time_msec</c> on every path (beside <see cref="DeadTime"/>), when set.</summary>
+    public int? DeadTimeMsec { get; init; }
 
     public int AuthType { get; init; }
 
@@ -59,6 +75,7 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
             tunnel_num    = 1
             accept_remote = 0
             cmdport_local = {CommandPort}
+            control_socket = {Path.Combine(Path.GetFullPath(dir), "control.sock")}
 
             [tun_0]
             name      = tun0
@@ -96,6 +113,8 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
             status             = 0
             reorder_window     = {ReorderWindow}
             max_buffdelay_msec = {MaxBuffDelayMs}
+            scheduler          = {Scheduler}
+            {ConnectionExtra}
             auth_type          = {AuthType}
             auth_key           = 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
 
@@ -116,14 +135,17 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
                 weight_in      = {p.Weight}
                 weight_out     = {p.Weight}
                 status         = 0
+                cmd_default    = {(i == CmdDefaultPath ? 1 : 0)}
 
                 """);
+            AppendOptional(sb, "keepalive_msec", KeepaliveMsec?.ToString(CultureInfo.InvariantCulture));
+            AppendOptional(sb, "dead_time_msec", DeadTimeMsec?.ToString(CultureInfo.InvariantCulture));
             if (ipVer == 4)
             {
-                AppendMap(sb, "tcp_src", p.TcpSrc);
-                AppendMap(sb, "tcp_dst", p.TcpDst);
-                AppendMap(sb, "udp_src", p.UdpSrc);
-                AppendMap(sb, "udp_dst", p.UdpDst);
+                AppendOptional(sb, "tcp_src", p.TcpSrc);
+                AppendOptional(sb, "tcp_dst", p.TcpDst);
+                AppendOptional(sb, "udp_src", p.UdpSrc);
+                AppendOptional(sb, "udp_dst", p.UdpDst);
             }
 
             sb.Append('\n');
@@ -132,7 +154,8 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
         return sb.ToString();
     }
 
-    private static void AppendMap(StringBuilder sb, string key, string? value)
+    /// <summary>An optional key: written only when it has a value.</summary>
+    private static void AppendOptional(StringBuilder sb, string key, string? value)
     {
         if (value is not null)
         {

@@ -5,9 +5,10 @@
   sha_transfer.py send ADDR PORT BYTES SEED TIMEOUT_S -> sends BYTES deterministic pseudo-random bytes,
                                                           prints "<bytes> <sha256>" of what it sent
 Both sides stop by themselves: the receiver after TIMEOUT_S without a connection or data, the sender
-after TIMEOUT_S in total.
+after TIMEOUT_S in total. The sender's TCP congestion control is the namespace's default, or $SHA_TRANSFER_CC
+(e.g. cubic; needs CAP_NET_ADMIN for one outside net.ipv4.tcp_allowed_congestion_control).
 """
-import hashlib, random, socket, sys, time
+import hashlib, os, random, socket, sys, time
 
 def recv(addr, port, timeout):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -32,7 +33,12 @@ def send(addr, port, total, seed, timeout):
     block = bytes(rnd.getrandbits(8) for _ in range(1 << 16))
     h, n = hashlib.sha256(), 0
     deadline = time.monotonic() + timeout
-    with socket.create_connection((addr, port), timeout=10) as s:
+    cc = os.environ.get("SHA_TRANSFER_CC")
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        if cc:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+        s.settimeout(10)
+        s.connect((addr, port))
         s.settimeout(max(1.0, deadline - time.monotonic()))
         i = 0
         while n < total:

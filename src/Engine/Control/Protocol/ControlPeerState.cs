@@ -13,6 +13,9 @@ public sealed record ControlPeerState
     /// <summary><c>[general] accept_remote</c>: whether peers may create connections here (§4.5 step 7).</summary>
     public bool AcceptRemote { get; init; }
 
+    /// <summary><c>[general] max_remote_connections</c>: most connections peers may create (issue 14 item 6).</summary>
+    public int MaxRemoteConnections { get; init; } = InterfaceConfig.DefaultMaxRemoteConnections;
+
     /// <summary>The daemon's command port (<c>cmdport_local</c>); written into created connections (§4.7 table).</summary>
     public ushort CommandPort { get; init; } = InterfaceConfig.DefaultCommandPort;
 
@@ -35,6 +38,7 @@ public sealed record ControlPeerState
         return new ControlPeerState
         {
             AcceptRemote = iface.AcceptRemote,
+            MaxRemoteConnections = iface.MaxRemoteConnections,
             CommandPort = iface.CommandPort,
             TunnelIpv4 = iface.Ipv4Address?.Address,
             TunnelIpv6 = iface.Ipv6Address?.Address,

@@ -25,6 +25,7 @@ public sealed class ControlResponder
     private readonly IControlTokenSource _tokens;
     private readonly Dictionary<SessionKey, ResponderSession> _sessions = [];
     private readonly long[] _rejections = new long[Enum.GetValues<ResponderRejection>().Length];
+    private readonly HandshakeRateLimiter _rate = new();
 
     /// <summary>Creates a responder over the daemon's connections.</summary>
     public ControlResponder(IControlConnections connections, IControlTokenSource tokens)
@@ -43,6 +44,12 @@ public sealed class ControlResponder
 
     /// <summary>Sessions currently held.</summary>
     public int SessionCount => _sessions.Count;
+
+    /// <summary>Sources the handshake rate limit currently tracks (bounded).</summary>
+    public int RateLimitedSources => _rate.Count;
+
+    /// <summary>Paths moved to the observed source of an authenticated message that came over them (issue 15).</summary>
+    public long PathsMoved { get; private set; }
 
     /// <summary>How many datagrams were rejected for <paramref name="reason"/>.</summary>
     public long Rejected(ResponderRejection reason) => (int)reason < _rejections.Length ? _rejections[(int)reason] : 0;
@@ -87,6 +94,12 @@ public sealed class ControlResponder
             return ResponderResult.Reject(ResponderRejection.BadParameter, header);
         }
 
+        // Issue 14 item 6: a source gets a bounded rate of handshake requests, checked before the costly digest.
+        if (!_rate.TryTake(Address16.FromIPAddress(from.Address), now))
+        {
+            return ResponderResult.Reject(ResponderRejection.RateLimited, header);
+        }
+
         // §4.5 step 1: the receiver's own pair is the sender's pair swapped.
         int connection = ControlLookup.FindByTunnel(_connections, header.RemoteTunnel, header.LocalTunnel);
         ResponderRejection refusal = Authorize(datagram, header, connection, out byte[] key);
@@ -100,7 +113,7 @@ public sealed class ControlResponder
         _sessions.TryGetValue(sessionKey, out ResponderSession? session);
         return header.Round == 1
             ? OnRound1(datagram, header, sessionKey, session, key, now)
-            : OnRound3(datagram, header, connection, session, key, now);
+            : OnRound3(datagram, header, connection, session, key, from, now);
     }
 
     // §4.5 steps 4–7 and B44/B57: which connection, auth type, key and permission apply.
@@ -172,7 +185,8 @@ public sealed class ControlResponder
         return new ResponderResult { Reply = message, Command = header.Command, Round = header.Round };
     }
 
-    private ResponderResult OnRound3(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection, ResponderSession? session, byte[] key, long now)
+    private ResponderResult OnRound3(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection, ResponderSession? session, byte[] key,
+        IPEndPoint from, long now)
     {
         if (session is null || (!session.Completed && session.IsExpired(now)))
         {
@@ -197,9 +211,15 @@ public sealed class ControlResponder
             return ResponderResult.Reject(ResponderRejection.BadBodyLength, header);
         }
 
+        bool limited = false, moved = false;
         (byte code, byte[] body) = header.Command == ControlCommand.ConnectionCreate
-            ? CreateServer.Execute(_connections, header, header.BodyOf(datagram))
-            : (ApplyPathStatus(datagram, header, connection), []);
+            ? CreateServer.Execute(_connections, header, header.BodyOf(datagram), from, out limited, out moved)
+            : (DeleteOrApply(datagram, header, connection, from), []);
+        PathsMoved += moved ? 1 : 0;
+        if (limited)
+        {
+            _rejections[(int)ResponderRejection.CreateLimit]++; // answered (code 7), and counted
+        }
 
         ControlHeader reply = header with { Parameter = code, Round = 4, Token = session.Token };
         // B50: the reply is sh + 40 + body, nothing cut off.
@@ -214,17 +234,47 @@ public sealed class ControlResponder
     }
 
     // MPT-SPEC §4.6 responder: paths whose remote == body[0..15] and public == body[16..31] take status 0x00/0x80.
-    private byte ApplyPathStatus(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection)
+    /// <summary>Connections deleted because the peer that created them deleted its side (issue 15).</summary>
+    public long DeletedByPeer { get; private set; }
+
+    // Issue 15: a SHA-256-authenticated "down" with the delete tag for a connection a create made frees it; anything
+    // else is a status change (an original responder, or a configured connection, sees exactly that).
+    private byte DeleteOrApply(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection, IPEndPoint from)
+    {
+        if (header.AuthType == ControlAuthType.Sha256 && header.Parameter == 0x80 && ControlCodec.IsDelete(datagram, header)
+            && _connections.Connection(connection).FileName.StartsWith(CreateServer.CreatedPrefix, StringComparison.Ordinal))
+        {
+            if (_connections.DeleteCreated(connection))
+            {
+                DeletedByPeer++;
+                return HandshakeCodes.Ok;
+            }
+
+            return HandshakeCodes.StartFailed;
+        }
+
+        return ApplyPathStatus(datagram, header, connection, from);
+    }
+
+    // Issue 15: with SHA-256 (the only real authentication, §4.4) and the via-path tag, the path moves to the observed
+    // source — the requester's NAT mapping or its new address.
+    private byte ApplyPathStatus(ReadOnlySpan<byte> datagram, in ControlHeader header, int connection, IPEndPoint from)
     {
         ControlCodec.TryReadPathStatusBody(datagram, header, out Address16 senderPublic, out Address16 senderRemote);
         PathStatus requested = header.Parameter == 0 ? PathStatus.Ok : PathStatus.Down;
         ConnectionConfig c = _connections.Connection(connection);
+        bool moves = header.AuthType == ControlAuthType.Sha256 && requested == PathStatus.Ok && ControlCodec.IsViaPath(datagram, header);
         for (int i = 0; i < c.Paths.Count; i++)
         {
             PathConfig p = c.Paths[i];
             if (Address16.FromIPAddress(p.RemoteAddress) != senderPublic || Address16.FromIPAddress(ControlLookup.PublicAddress(p)) != senderRemote)
             {
                 continue;
+            }
+
+            if (moves && _connections.MovePath(connection, i, from.Address))
+            {
+                PathsMoved++;
             }
 
             PathStatus current = _connections.GetPathStatus(connection, i);

@@ -42,17 +42,35 @@ public sealed record CreateClientOutcome(CreateClientStatus Status, byte Code, C
 /// </summary>
 public sealed class CreateClient
 {
+    /// <summary>
+    /// Handshakes one create may take: a create whose answer never came (the server busy creating a hundred others, or
+    /// its round 4 lost) is sent again; the server answers the retry with the connection it made (issue 15,
+    /// <see cref="CreateExtension"/>). A refused create is not answered either (§4.5), so all attempts together
+    /// (3 × <see cref="HandshakeInitiator.MaxAttempts"/> × <see cref="HandshakeInitiator.RetryIntervalMs"/> = 9 s) stay
+    /// inside the command line's default wait (command_timeout 15 s) and mpt create reports the refusal itself.
+    /// </summary>
+    public const int MaxAttempts = 3;
+
     private readonly IControlConnections _connections;
     private readonly HandshakeEngine _engine;
+    private readonly PathAnnouncer? _announcer;
 
-    /// <summary>Creates the client over the daemon's connections and the shared handshake engine.</summary>
-    public CreateClient(IControlConnections connections, HandshakeEngine engine)
+    /// <summary>Creates the client over the daemon's connections and the shared handshake engine; after a create the
+    /// paths are announced through <paramref name="announcer"/> (issue 15: NAT).</summary>
+    public CreateClient(IControlConnections connections, HandshakeEngine engine, PathAnnouncer? announcer = null)
     {
         ArgumentNullException.ThrowIfNull(connections);
         ArgumentNullException.ThrowIfNull(engine);
         _connections = connections;
         _engine = engine;
+        _announcer = announcer;
     }
+
+    /// <summary>Whether requests carry the <see cref="CreateExtension"/> line (tests compare the original's bytes without it).</summary>
+    public bool SendsExtension { get; init; } = true;
+
+    /// <summary>Creates sent again after no answer.</summary>
+    public long Retries { get; private set; }
 
     /// <summary>
     /// Starts the create for the connection loaded from <paramref name="fileName"/>. <paramref name="onDone"/> runs
@@ -81,12 +99,26 @@ public sealed class CreateClient
             return early;
         }
 
-        // §4.7 step 1/3: the save format (starts with a ≥ 5-character comment line) without the key (B53).
-        byte[] body = Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(c, ConnectionFormat.Original));
+        // §4.7 step 1/3: the save format (starts with a ≥ 5-character comment line) without the key (B53), and the
+        // extension's comment line (view-on-exists, the path it travels over), which an original server skips.
+        byte[] body = Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(c, ConnectionFormat.Original) + (SendsExtension ? CreateExtension.Line(via) : ""));
         var request = HandshakeRequest.ForConnection(c, ControlCommand.ConnectionCreate, 0, body, c.Paths[via].RemoteAddress);
-        _engine.Start(request, now, outcome => onDone(Finish(fileName, c, outcome)));
+        Send(request, fileName, c, attempt: 1, now, onDone);
         return null;
     }
+
+    private void Send(HandshakeRequest request, string fileName, ConnectionConfig c, int attempt, long now, Action<CreateClientOutcome> onDone) =>
+        _engine.Start(request, now, outcome =>
+        {
+            if (outcome.Code == HandshakeCodes.NoAnswer && attempt < MaxAttempts && SendsExtension)
+            {
+                Retries++;
+                Send(request, fileName, c, attempt + 1, outcome.CompletedAt, onDone);
+                return;
+            }
+
+            onDone(Finish(fileName, c, outcome));
+        });
 
     /// <summary>
     /// §4.7 step 2: the <c>cmd_default</c> path if it is 0x00/0x80, else the first such path after it (from 0 when
@@ -153,6 +185,7 @@ public sealed class CreateClient
 
         merged = merged with { Paths = paths.ToEquatableArray() };
         _connections.ReplaceAndRestart(index, merged);
+        _announcer?.AnnounceAll(ControlLookup.FindByFileName(_connections, fileName), outcome.CompletedAt);
         return new(CreateClientStatus.Created, HandshakeCodes.Ok, merged);
     }
 }

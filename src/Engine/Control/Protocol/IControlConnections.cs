@@ -45,6 +45,20 @@ public interface IControlConnections
     /// </summary>
     bool TryStartCreated(ConnectionConfig created);
 
+    /// <summary>
+    /// Issue 15: path <paramref name="path"/>'s peer is at <paramref name="observed"/> (the source of an authenticated
+    /// control message that came over that path — NAT, a new LTE address): sends and the sender check move there.
+    /// True when it moved.
+    /// </summary>
+    bool MovePath(int connection, int path, System.Net.IPAddress observed);
+
+    /// <summary>Stops connection <paramref name="connection"/> (made by a peer's create) because that peer deleted its
+    /// side (issue 15); its file, if saved, is renamed as <c>mpt delete</c> does. False when it could not.</summary>
+    bool DeleteCreated(int connection);
+
+    /// <summary>Datagrams path <paramref name="path"/> received so far (data and keepalives; issue 15: silence detection).</summary>
+    long Received(int connection, int path);
+
     /// <summary>Replaces connection <paramref name="index"/> by <paramref name="merged"/> and restarts it (§4.7 client step 6).</summary>
     void ReplaceAndRestart(int index, ConnectionConfig merged);
 }

@@ -58,6 +58,12 @@ public enum ResponderRejection : byte
 
     /// <summary>Keepalive from an address that is no path's remote address (§3.4).</summary>
     UnknownSender,
+
+    /// <summary>More handshake requests from one source address than <see cref="HandshakeRateLimiter"/> allows (issue 14 item 6).</summary>
+    RateLimited,
+
+    /// <summary>A create beyond <c>max_remote_connections</c> (answered with code 7; issue 14 item 6).</summary>
+    CreateLimit,
 }
 
 /// <summary>Outcome of <see cref="ControlResponder.Respond"/>.</summary>

@@ -12,6 +12,7 @@ namespace MptFast.Engine.Datapath.Linux;
 /// (private address, local port) and sending every datagram to (remote address, remote port) — MPT-SPEC §2.1. Not
 /// connected: the kernel must not filter by source port, the receive side checks only the source address (§2.6).
 /// Batches move through recvmmsg/sendmmsg with the calling thread's prebuilt <see cref="MessageVector"/>.
+/// Longer than 400 lines: open, receive, the three sends and <see cref="Retarget"/> share the one peer storage.
 /// </summary>
 /// <remarks>
 /// MPT-SPEC B85: two paths bound to the same wildcard address and port (allowed by SO_REUSEADDR) split the incoming
@@ -21,19 +22,30 @@ namespace MptFast.Engine.Datapath.Linux;
 /// </remarks>
 public sealed unsafe class LinuxUdpPathSocket : IPathSocket
 {
-    private readonly SockAddrIn6* _peer;
+    // Where sends go: one of PeerSlots sockaddr slots (one allocation at _peers), swapped whole by Retarget so a send
+    // under way reads either the old or the new peer, never a torn mix; a slot is rewritten only PeerSlots - 1 moves
+    // later (moves are rare: a NAT's new mapping), long after any send that read it.
+    private const int PeerSlots = 4;
+    private readonly SockAddrIn6* _peers;
     private readonly uint _peerLength;
+    private readonly bool _ipv4Socket;
+    private readonly Lock _retarget = new();
+    private nint _peer; // the current slot
+    private int _peerSlot;
+    private IPEndPoint _remote;
     private int _fd;
     private bool _gro;
 
-    private LinuxUdpPathSocket(int fd, SockAddrIn6* peer, uint peerLength, IPEndPoint local,
+    private LinuxUdpPathSocket(int fd, SockAddrIn6* peers, uint peerLength, bool ipv4Socket, IPEndPoint local,
         IPEndPoint remote, UdpOffloadCapabilities capabilities)
     {
         _fd = fd;
-        _peer = peer;
+        _peers = peers;
+        _peer = (nint)peers;
         _peerLength = peerLength;
+        _ipv4Socket = ipv4Socket;
         LocalEndPoint = local;
-        RemoteEndPoint = remote;
+        _remote = remote;
         Capabilities = capabilities;
     }
 
@@ -45,8 +57,38 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
     /// <summary>The bound address and port.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Where every datagram goes.</summary>
-    public IPEndPoint RemoteEndPoint { get; }
+    private SockAddrIn6* Peer => (SockAddrIn6*)Volatile.Read(ref _peer);
+
+    /// <summary>Where every datagram goes (moved by <see cref="Retarget"/>).</summary>
+    public IPEndPoint RemoteEndPoint => Volatile.Read(ref _remote);
+
+    /// <inheritdoc/>
+    public void Retarget(IPAddress address, ushort port)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        bool v4 = address.AddressFamily == AddressFamily.InterNetwork;
+        if (_ipv4Socket && !v4)
+        {
+            return; // an AF_INET socket cannot reach an IPv6 peer; the move is refused, sends stay where they were
+        }
+
+        lock (_retarget)
+        {
+            _peerSlot = (_peerSlot + 1) % PeerSlots;
+            SockAddrIn6* slot = _peers + _peerSlot;
+            if (_ipv4Socket)
+            {
+                *(SockAddrIn*)slot = SockAddrIn6.FromIPv4(address, port);
+            }
+            else
+            {
+                *slot = SockAddrIn6.From(address, port);
+            }
+
+            Volatile.Write(ref _peer, (nint)slot);
+            Volatile.Write(ref _remote, new IPEndPoint(address, port));
+        }
+    }
 
     /// <inheritdoc/>
     public ushort LocalPort => (ushort)LocalEndPoint.Port;
@@ -117,7 +159,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             UdpSocketSetup.Bind(fd, ipv4Socket, local, localPort);
             ushort boundPort = UdpSocketSetup.QueryBoundPort(fd);
 
-            peer = (SockAddrIn6*)NativeMemory.AllocZeroed((nuint)sizeof(SockAddrIn6));
+            peer = (SockAddrIn6*)NativeMemory.AllocZeroed((nuint)(PeerSlots * sizeof(SockAddrIn6)));
             uint peerLength;
             if (ipv4Socket)
             {
@@ -134,7 +176,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             UdpOffloadCapabilities probed = UdpSocketSetup.ProbeOffloads(fd);
             bool groOn = gro && probed.GroSupported && Libc.SetIntOption(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == Errno.Success;
             var capabilities = new UdpOffloadCapabilities(probed.GsoSegments, groOn);
-            return new LinuxUdpPathSocket(fd, peer, peerLength, new IPEndPoint(local, boundPort),
+            return new LinuxUdpPathSocket(fd, peer, peerLength, ipv4Socket, new IPEndPoint(local, boundPort),
                 new IPEndPoint(remote, remotePort), capabilities) { _gro = groOn };
         }
         catch
@@ -219,7 +261,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         MessageVector vector = MessageVector.ForCurrentThread;
         for (int i = start; i < end; i++)
         {
-            vector.PrepareSend(batch, i, _peer, _peerLength);
+            vector.PrepareSend(batch, i, Peer, _peerLength);
         }
 
         int done = start;
@@ -273,7 +315,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         }
 
         MessageVector vector = MessageVector.ForCurrentThread;
-        vector.PrepareGso(batch, start, start, count, (ushort)segmentSize, _peer, _peerLength);
+        vector.PrepareGso(batch, start, start, count, (ushort)segmentSize, Peer, _peerLength);
         nint n;
         do
         {
@@ -323,7 +365,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         {
             do
             {
-                n = Libc.SendTo(_fd, p, (nuint)datagram.Length, Libc.MSG_DONTWAIT, _peer, _peerLength);
+                n = Libc.SendTo(_fd, p, (nuint)datagram.Length, Libc.MSG_DONTWAIT, Peer, _peerLength);
             }
             while (n < 0 && LinuxError.Last == Errno.EINTR);
         }
@@ -379,7 +421,7 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
         if (fd >= 0)
         {
             _ = Libc.Close(fd);
-            NativeMemory.Free(_peer);
+            NativeMemory.Free(_peers);
         }
     }
 }

@@ -1,0 +1,236 @@
+"""One server, many clients (issue 15): the star run of the perf harness.
+
+  perf/star.sh [--clients N] [--seconds S] [--idle S] [--shape MBIT] [--nat I:K ...] [--out DIR] [--prefix P]
+
+Builds scripts/star-testbed.sh (one server namespace, N client namespaces, two paths each, masquerading NAT where
+--nat says), starts one MptFast server with accept_remote = 1 and N MptFast clients, and measures against the
+issue's targets, in one run:
+
+  create    every client runs `mptfast create tunnel.conf` at once; seconds until every tunnel passes ping
+            (from the moment the creates start, and from the moment the client daemons were launched)
+  idle      server CPU (% of one core) and RSS over --idle seconds with N connections x 2 paths and 1 s keepalives;
+            RSS per connection above a 1-client baseline measured the same way first
+  aggregate one TCP stream per client at once (iperf3), unshaped: sum vs 1 client with 1 stream
+  fairness  the same on links shaped to --shape Mbit/s: every client within +-20 % of the mean
+
+Writes OUT/star-<date>-<host>.json and .md. Every process is ended by PID; the namespaces are removed at the end.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from netns import Daemon, HarnessError, Processes, Testbed, cpu_seconds, run  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCRIPT = os.path.join(ROOT, "scripts", "star-testbed.sh")
+SERVER_TUNNEL = "198.19.0.1"
+
+
+class Star(Testbed):
+    """The star testbed; sides are "s" (server) and "c<i>" (client i)."""
+
+    def __init__(self, prefix, clients, nat):
+        super().__init__(SCRIPT, prefix)
+        self.clients = clients
+        self.nat = nat
+
+    def up(self):
+        args = ["up", "--clients", str(self.clients)]
+        for n in self.nat:
+            args += ["--nat", n]
+        self._tb(*args, timeout=300)
+
+    reorder = 0
+
+    def config(self, directory, role, i=None):
+        self._tb("config", directory, role, *([str(i)] if i else []), "--reorder", str(self.reorder))
+
+    def shape_all(self, mbit):
+        self._tb("shape", str(mbit), timeout=300)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_all(procs_list, seconds):
+    deadline = time.monotonic() + seconds
+    for p in procs_list:
+        p.wait(max(0.1, deadline - time.monotonic()))
+
+
+def ping_all(star, seconds=30):
+    """Pings the server from every client until each got one reply; returns the clients still failing."""
+    pending = set(range(1, star.clients + 1))
+    deadline = time.monotonic() + seconds
+    while pending and time.monotonic() < deadline:
+        ps = {i: subprocess.Popen(["ip", "netns", "exec", star.ns(f"c{i}"), "ping", "-n", "-c", "1", "-W", "1", SERVER_TUNNEL],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in pending}
+        for i, p in ps.items():
+            if p.wait(10) == 0:
+                pending.discard(i)
+    return sorted(pending)
+
+
+def bring_up(args, procs, star, workdir, log):
+    """Server and clients running, every client created and pinging. Returns (server daemon, clients, timings)."""
+    star.up()
+    sdir = os.path.join(workdir, "server")
+    star.config(sdir, "server")
+    server = Daemon(procs, star, "s", args.mptfast, sdir, os.path.join(workdir, "server.log"), [])
+    server.wait_ready()
+    launched = time.monotonic()
+    clients = []
+    for i in range(1, star.clients + 1):
+        cdir = os.path.join(workdir, f"c{i}")
+        star.config(cdir, "client", i)
+        clients.append(Daemon(procs, star, f"c{i}", args.mptfast, cdir, os.path.join(workdir, f"c{i}.log"), []))
+    for c in clients:
+        c.wait_ready(60)
+    started = time.monotonic()
+    creates = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), args.mptfast, "-c", c.confdir, "create", "tunnel.conf"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for c in clients]
+    wait_all(creates, 120)
+    failed = [(i + 1, p.stdout.read().strip()) for i, p in enumerate(creates) if p.returncode != 0]
+    not_pinging = ping_all(star)
+    done = time.monotonic()
+    status = server.status()
+    if status is None:
+        # The UDP command reply of a hundred connections' JSON (~180 KB) can overrun the CLI's receive buffer: count
+        # the creates in the server's log instead, and say so.
+        with open(server.logpath, encoding="utf-8", errors="replace") as f:
+            created = f.read().count("connection created by the peer")
+        status = {"connections": [None] * created, "counted_from": "log"}
+    timing = {
+        "clients": star.clients,
+        "create_to_ping_s": round(done - started, 2),
+        "launch_to_ping_s": round(done - launched, 2),
+        "creates_failed": failed,
+        "clients_not_pinging": not_pinging,
+        "server_connections": len(status.get("connections", [])),
+        "server_connections_from": status.get("counted_from", "status --json"),
+    }
+    log(f"  {star.clients} client(s): created and pinging in {timing['create_to_ping_s']} s "
+        f"({timing['launch_to_ping_s']} s from launch); {len(failed)} create(s) failed, {len(not_pinging)} not pinging, "
+        f"server lists {timing['server_connections']} connection(s)")
+    return server, clients, timing
+
+
+def idle(server, seconds):
+    time.sleep(3)
+    pid = server.pid
+    c0, t0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    c1, t1 = cpu_seconds(pid), time.monotonic()
+    return {"cpu_pct": round(100 * (c1 - c0) / (t1 - t0), 2), "rss_kib": rss_kib(pid)}
+
+
+def tcp_each(procs, star, clients, seconds):
+    """One TCP stream per client at once; returns received Mbit/s per client."""
+    servers = [procs.start(["ip", "netns", "exec", star.ns("s"), "iperf3", "-s", "-1", "-p", str(5201 + i), "-B", SERVER_TUNNEL])
+               for i in range(len(clients))]
+    time.sleep(1.0)
+    runs = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), "iperf3", "-c", SERVER_TUNNEL, "-p", str(5201 + i),
+                              "-t", str(seconds), "-O", "1", "-J"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            for i, c in enumerate(clients)]
+    rates = []
+    for p in runs:
+        out, _ = p.communicate(timeout=seconds + 60)
+        try:
+            rates.append(json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e6)
+        except (ValueError, KeyError):
+            rates.append(0.0)
+    for s in servers:
+        procs.stop(s, grace=2.0)
+    return rates
+
+
+def teardown(procs, star, server, clients):
+    for c in clients:
+        c.stop()
+    server.stop()
+    procs.stop_all()
+    star.down()
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--seconds", type=int, default=10, help="length of each TCP load")
+    ap.add_argument("--idle", type=int, default=20, help="seconds of idle CPU measurement")
+    ap.add_argument("--shape", type=int, default=10, help="Mbit/s per client link for the fairness load (0: skip)")
+    ap.add_argument("--reorder", type=int, default=0, help="reorder_window of server template and clients")
+    ap.add_argument("--nat", action="append", default=[], help="client:path behind masquerading NAT (repeatable)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "perf", "results"))
+    ap.add_argument("--prefix", default="mfstar")
+    ap.add_argument("--mptfast", default=os.environ.get("MPTFAST_BIN", os.path.join(ROOT, "artifacts", "bin", "mptfast")))
+    args = ap.parse_args(argv)
+    workdir = os.environ.get("PERF_WORKDIR") or "/tmp/mptfast-star"
+    procs = Processes()
+
+    def log(msg):
+        print(msg, flush=True)
+
+    result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "host": socket.gethostname(),
+              "load_average_start": os.getloadavg(), "clients": args.clients, "nat": args.nat, "reorder_window": args.reorder}
+    try:
+        log("baseline: 1 client")
+        star = Star(args.prefix, 1, [])
+        star.reorder = args.reorder
+        server, clients, timing1 = bring_up(args, procs, star, os.path.join(workdir, "one"), log)
+        result["baseline"] = {**timing1, **idle(server, args.idle)}
+        result["baseline"]["tcp1_mbit"] = round(tcp_each(procs, star, clients, args.seconds)[0], 1)
+        log(f"  idle {result['baseline']['cpu_pct']} % CPU, RSS {result['baseline']['rss_kib']} KiB; 1 stream {result['baseline']['tcp1_mbit']} Mbit/s")
+        teardown(procs, star, server, clients)
+
+        log(f"star: {args.clients} clients")
+        star = Star(args.prefix, args.clients, args.nat)
+        star.reorder = args.reorder
+        server, clients, timing = bring_up(args, procs, star, os.path.join(workdir, "many"), log)
+        result["star"] = {**timing, **idle(server, args.idle)}
+        per_conn = (result["star"]["rss_kib"] - result["baseline"]["rss_kib"]) / max(1, args.clients - 1)
+        result["star"]["rss_kib_per_connection"] = round(per_conn, 1)
+        log(f"  idle {result['star']['cpu_pct']} % CPU, RSS {result['star']['rss_kib']} KiB ({per_conn:.1f} KiB per connection above the baseline)")
+        rates = tcp_each(procs, star, clients, args.seconds)
+        result["star"]["aggregate_mbit"] = round(sum(rates), 1)
+        result["star"]["aggregate_ratio"] = round(sum(rates) / result["baseline"]["tcp1_mbit"], 3) if result["baseline"]["tcp1_mbit"] else None
+        log(f"  {args.clients} streams at once: {sum(rates):.0f} Mbit/s in sum ({result['star']['aggregate_ratio']} x 1 client)")
+        if args.shape:
+            star.shape_all(args.shape)
+            shaped = tcp_each(procs, star, clients, args.seconds)
+            mean = sum(shaped) / len(shaped)
+            worst = max(abs(r - mean) / mean for r in shaped) if mean else None
+            result["star"]["shaped_mbit"] = args.shape
+            result["star"]["shaped_rates_mbit"] = [round(r, 2) for r in shaped]
+            result["star"]["shaped_mean_mbit"] = round(mean, 2)
+            result["star"]["shaped_worst_deviation"] = round(worst, 3) if worst is not None else None
+            log(f"  shaped {args.shape} Mbit/s per link: mean {mean:.2f} Mbit/s, worst client {100 * worst:.1f} % from it")
+        result["star"]["server_log_tail"] = server.log_tail(5)
+        teardown(procs, star, server, clients)
+    except (HarnessError, subprocess.TimeoutExpired, OSError) as e:
+        result["error"] = str(e)
+        log(f"star: {e}")
+        procs.stop_all()
+        Star(args.prefix, 1, []).down()
+    result["load_average_end"] = os.getloadavg()
+    os.makedirs(args.out, exist_ok=True)
+    stem = os.path.join(args.out, f"star-{datetime.date.today().isoformat()}-{socket.gethostname()}")
+    with open(stem + ".json", "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2)
+    log(f"written: {stem}.json")
+    return 1 if "error" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

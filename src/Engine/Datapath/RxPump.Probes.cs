@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using MptFast.Engine.Measurement;
+using MptFast.Engine.Reorder;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// The receive thread's part of the measurement between MptFast peers (<see cref="ProbeCodec"/>): it takes the peer's
+/// probes (estimate, echo, peer features, loss reports for the transmit thread), narrows the reorder hold to the
+/// measured delays, finds gaps in the peer's per-path sequence numbers, and sends the fast probes and the loss reports
+/// itself — it is the thread that has the state they carry and wakes when it changes. Allocation-free.
+/// </summary>
+public sealed partial class RxPump
+{
+    private readonly byte[] _probe = new byte[ProbeCodec.MaxPacketLength];
+    private readonly LossRange[] _losses = new LossRange[ProbeCodec.MaxLossRanges];
+    private bool _wakeTransmit;
+
+    /// <summary>Slack on top of a measured delay spread before a gap is given up (probe timing, scheduling).</summary>
+    internal const long HoldMarginMicros = 5_000;
+
+    /// <summary>Reports a loss no sooner than this after the gap appeared, whatever the path's jitter.</summary>
+    internal const long MinLossToleranceMicros = 300;
+
+    /// <summary>Fast probes go on this long after a connection's last data packet (either direction): long enough to
+    /// keep the estimates fresh across the pauses of a TCP flow, short enough that idle connections cost keepalives only.</summary>
+    private static readonly long ActiveProbingTicks = Stopwatch.Frequency;
+
+    private void TakeProbe(ConnectionRuntime c, PathRuntime p, in ProbeTrailer probe, ReadOnlySpan<byte> trailer, long now)
+    {
+        PathMeasurement m = p.Measurement;
+        m.Counters.Rx.ProbesReceived++;
+        long nowMicros = MonotonicClock.ToMicros(now);
+        m.Estimator.OnProbe(nowMicros, probe);
+        m.Estimate.Write(m.Estimator.Estimate);
+        m.Echo.Write(new ProbeEcho(probe.TxMicros, probe.TxPackets, (ulong)nowMicros, (ulong)p.Counters.Rx.Packets, (ulong)p.Counters.Rx.Bytes));
+        m.PeerPathIndex = probe.PathIndex;
+        PeerFeatures features = PeerFeatures.MptFast
+            | ((probe.Flags & ProbeFlags.PathSequence) != 0 ? PeerFeatures.PathSequence : PeerFeatures.None)
+            | ((probe.Flags & ProbeFlags.Reorders) != 0 ? PeerFeatures.Reorders : PeerFeatures.None);
+        if (c.Peer != features)
+        {
+            c.Peer = features;
+        }
+
+        for (int i = 0; i < probe.LossRanges; i++)
+        {
+            LossRange range = ProbeCodec.ReadLossRange(trailer, i);
+            if (range.PathIndex < c.Paths.Length)
+            {
+                c.Paths[range.PathIndex].Measurement.Counters.Rx.LossRangesReceived++;
+                _wakeTransmit |= _transmit?.LossReports.TryEnqueue(c.Index, range) == true;
+            }
+        }
+
+        UpdateHold(c, p);
+    }
+
+    /// <summary>
+    /// The reorder hold from the measured paths: the spread of their peer-to-here delays (the slowest path's worst of the
+    /// last second against the fastest path's current one) plus four jitters and a margin — when a gap's packet is on
+    /// the slowest path, that is how late it comes — and, while per-path losses are reported, a retransmission's round
+    /// trip on top (and as the floor). A gap that fills costs only its own wait; one given up too early costs the inner
+    /// TCP a loss, so the hold is this bound, not the adaptive estimate of typical fills.
+    /// </summary>
+    private static void UpdateHold(ConnectionRuntime c, PathRuntime updated)
+    {
+        if (c.Reorder?.Adaptive is not { } hold)
+        {
+            return;
+        }
+
+        long earliest = long.MaxValue, latest = long.MinValue, jitter = 0, fastestRtt = long.MaxValue, tolerance = 0;
+        bool losses = false;
+        foreach (PathRuntime p in c.Paths)
+        {
+            if (p.Status != Config.PathStatus.Ok)
+            {
+                continue;
+            }
+
+            PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
+            if (e.IsValid)
+            {
+                // The slowest arrival this path showed in the last second (its queue swings between probes), against
+                // the fastest path's current one.
+                earliest = Math.Min(earliest, e.ReverseBaseMicros + e.ReverseQueueMicros);
+                latest = Math.Max(latest, e.ReverseBaseMicros + Math.Max(e.ReverseQueueMicros, e.ReverseQueueMaxMicros));
+                jitter = Math.Max(jitter, e.ReverseJitterMicros);
+                fastestRtt = Math.Min(fastestRtt, Math.Max(e.SmoothedRttMicros, e.LatestRttMicros));
+            }
+
+            losses |= p.Measurement.Losses.Missing > 0;
+            tolerance = Math.Max(tolerance, p.Measurement.Losses.ToleranceMicros);
+        }
+
+        if (earliest == long.MaxValue)
+        {
+            return;
+        }
+
+        // A reported loss is back after the report's tolerance and about one round trip on the best path (report one
+        // way, retransmission the other, both through that path's queues), with some slack.
+        long retransmission = losses && c.WantsPathSequence ? tolerance + (fastestRtt * 3 / 2) + HoldMarginMicros : 0;
+
+        // Generous: a gap that fills costs only its wait, one given up too early costs the inner TCP a loss.
+        long max = ((latest - earliest) * 5 / 4) + (4 * jitter) + HoldMarginMicros + retransmission;
+        hold.SetBounds(MonotonicClock.FromMicros(retransmission), MonotonicClock.FromMicros(max), measured: true);
+    }
+
+    /// <summary>Per-path sequence number <paramref name="sequence"/> (GRE key) of a data packet on <paramref name="p"/>.</summary>
+    private void TrackPathSequence(PathRuntime p, uint sequence)
+    {
+        PathLossDetector losses = p.Measurement.Losses;
+        long missing = losses.Missing;
+        long reordered = losses.Reordered;
+        losses.OnReceive(sequence, MonotonicClock.ToMicros(_wakeTicks));
+        p.Measurement.Counters.Rx.PathSequenceMissing += losses.Missing - missing;
+        p.Measurement.Counters.Rx.PathSequenceReordered += losses.Reordered - reordered;
+    }
+
+    /// <summary>
+    /// After a round: fast probes that are due (paths in 0x00/0x80 with keepalives, peer MptFast) and the loss reports
+    /// that are due (on the path with the shortest round trip). Wakes the transmit thread for reports taken from probes.
+    /// </summary>
+    private void SendProbes(long now)
+    {
+        long nowMicros = MonotonicClock.ToMicros(now);
+        foreach (ConnectionRuntime c in _connections)
+        {
+            if ((c.Peer & PeerFeatures.MptFast) == 0)
+            {
+                continue;
+            }
+
+            long interval = c.Config.ProbeIntervalMs * (Stopwatch.Frequency / 1000);
+            if (!c.CarriedDataLately(now, ActiveProbingTicks))
+            {
+                interval = 0; // idle: the keepalives measure it; loss reports still go out
+            }
+
+            int reports = 0;
+            PathRuntime? best = null;
+            long bestRtt = long.MaxValue;
+            foreach (PathRuntime p in c.Paths)
+            {
+                PathMeasurement m = p.Measurement;
+                bool alive = p.Status is Config.PathStatus.Ok or Config.PathStatus.Down;
+                if (interval > 0 && alive && p.Config.KeepaliveMs > 0 && now >= m.NextProbeTicks)
+                {
+                    Send(c, p, nowMicros, []);
+                    m.NextProbeTicks = now + interval;
+                }
+
+                if (m.PeerPathIndex >= 0 && m.Losses.HasPending && m.Losses.NextDueMicros <= nowMicros && reports < _losses.Length)
+                {
+                    // A gap waits for what reordering inside the path has been seen to take (a FIFO path: nothing).
+                    PathEstimate e = m.Estimate.Read();
+                    m.Losses.ToleranceMicros = Math.Max(MinLossToleranceMicros, m.Losses.MaxReorderMicros * 5 / 4);
+                    m.Losses.RepeatAfterMicros = Math.Max(5_000, Math.Max(e.SmoothedRttMicros, e.LatestRttMicros) * 2);
+                    reports += m.Losses.TakeReports(nowMicros, (byte)m.PeerPathIndex, _losses.AsSpan(reports));
+                }
+
+                long rtt = m.Estimate.Read().SmoothedRttMicros;
+                if (p.Status == Config.PathStatus.Ok && rtt > 0 && rtt < bestRtt)
+                {
+                    (best, bestRtt) = (p, rtt);
+                }
+            }
+
+            if (reports > 0 && (best ?? c.Paths[0]) is { } via)
+            {
+                Send(c, via, nowMicros, _losses.AsSpan(0, reports));
+                via.Measurement.Counters.Rx.LossReportsSent++;
+            }
+        }
+
+        if (_wakeTransmit)
+        {
+            _wakeTransmit = false;
+            _transmit?.Wake();
+        }
+    }
+
+    private void Send(ConnectionRuntime c, PathRuntime p, long nowMicros, ReadOnlySpan<LossRange> losses)
+    {
+        int n = ProbeWriter.Write(c, p, nowMicros, losses, _probe);
+        if (n > 0 && p.Socket!.Send(_probe.AsSpan(0, n)) == PathSendResult.Sent)
+        {
+            p.Measurement.Counters.Rx.ProbesSent++;
+        }
+    }
+
+    /// <summary>When the next probe or loss report is due (Stopwatch ticks; long.MaxValue when none).</summary>
+    private long NextProbeDue(long now)
+    {
+        long next = long.MaxValue;
+        foreach (ConnectionRuntime c in _connections)
+        {
+            if ((c.Peer & PeerFeatures.MptFast) == 0)
+            {
+                continue;
+            }
+
+            foreach (PathRuntime p in c.Paths)
+            {
+                PathMeasurement m = p.Measurement;
+                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0 && c.CarriedDataLately(now, ActiveProbingTicks))
+                {
+                    next = Math.Min(next, m.NextProbeTicks);
+                }
+
+                if (m.Losses.HasPending)
+                {
+                    next = Math.Min(next, MonotonicClock.FromMicros(m.Losses.NextDueMicros));
+                }
+            }
+        }
+
+        return next;
+    }
+}

@@ -1,0 +1,285 @@
+using MptFast.Engine.Measurement;
+
+namespace MptFast.Engine.Scheduling;
+
+/// <summary>
+/// Earliest-arrival path choice for one connection (PERFORMANCE-NOTES "Unequal links": BLEST/ECF style), used while
+/// the peer is MptFast and its probes measure the paths (<see cref="PathEstimate"/>). Each burst goes to the usable
+/// path on which its first segment is expected to arrive first:
+/// <code>
+///   arrival(i) = wait(i) + base(i) + segment / rate(i) + loss(i) · lossCost(i)
+///   wait(i)    = max(backlog(i) / rate(i), measured forward queueing delay(i))
+/// </code>
+/// where backlog(i) is a virtual queue (bytes sent on the path, drained at rate(i)) and base(i) the path's base
+/// one-way delay (the common clock offset cancels out in the comparison). rate(i) is learnt, no weights needed: it
+/// grows by <see cref="ProbeGain"/> per measurement while the path is kept busy without its queue growing, and falls
+/// to the rate the peer received when the path's queueing delay says it is saturated — so it follows capacity
+/// changes within a few probe intervals. A path whose probes stopped coming back (<see cref="StaleAfterMicros"/>) is
+/// left alone until they return: a silent failure costs well under a second instead of the dead timer. Transmit
+/// thread only; no allocation.
+/// </summary>
+public sealed class AdaptiveScheduler
+{
+    /// <summary>Rate a path starts from before any measurement (bytes/s; 10 Mbit/s).</summary>
+    public const double InitialRate = 1_250_000;
+
+    /// <summary>Lowest learnt rate (bytes/s; 200 kbit/s).</summary>
+    public const double MinRate = 25_000;
+
+    /// <summary>Highest learnt rate (bytes/s; 100 Gbit/s).</summary>
+    public const double MaxRate = 12_500_000_000;
+
+    /// <summary>Growth per measurement of a busy path without a queue.</summary>
+    public const double ProbeGain = 1.25;
+
+    /// <summary>A path's rate may grow to this multiple of the most it delivered in the last second.</summary>
+    public const double ProbeHeadroom = 1.25;
+
+    /// <summary>Offered ÷ received above which a queued path counts as saturated.</summary>
+    public const double SaturatedOffer = 1.1;
+
+    /// <summary>Shortest interval a rate adjustment looks at (offered bytes are counted over it).</summary>
+    public const long MinAdjustMicros = 20_000;
+
+    /// <summary>Share of its rate a path must have been offered to count as busy (and to grow).</summary>
+    public const double BusyShare = 0.6;
+
+    /// <summary>Forward queueing delay above which a path counts as saturated, beyond twice its jitter.</summary>
+    public const long QueueThresholdMicros = 2_000;
+
+    /// <summary>Time a burst may occupy a path: bursts are sized in time so a slow path gets short ones.</summary>
+    public const long BurstMicros = 250;
+
+    /// <summary>Most segments in one burst (one UDP GSO train).</summary>
+    public const int MaxBurstSegments = 64;
+
+    private readonly PathState[] _paths;
+    private readonly uint _weighted;
+
+    /// <summary>A scheduler for paths whose <c>weight_out</c> is <paramref name="weights"/>: weight 0 keeps a path
+    /// out of the data schedule, as in the weighted list (MPT-SPEC §6.1).</summary>
+    public AdaptiveScheduler(ReadOnlySpan<int> weights)
+    {
+        _paths = new PathState[weights.Length];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            _paths[i].Rate = InitialRate;
+            if (weights[i] > 0)
+            {
+                _weighted |= 1u << i;
+            }
+        }
+    }
+
+    /// <summary>Shortest <see cref="StaleAfterMicros"/>.</summary>
+    public const long DefaultStaleAfterMicros = 100_000;
+
+    /// <summary>Echoes older than this (plus the path's RTT) make a path stale: its probes stopped coming back.</summary>
+    public long StaleAfterMicros { get; set; } = DefaultStaleAfterMicros;
+
+    /// <summary>Extra delay a lost packet costs on average (retransmission by the tunnel, or the inner TCP's
+    /// recovery when the tunnel does not retransmit), in µs.</summary>
+    public long LossCostMicros { get; set; } = 20_000;
+
+    public int PathCount => _paths.Length;
+
+    /// <summary>The expected wait on a path is the larger of the virtual queue and the measured one.</summary>
+    public bool UseMeasuredQueue { get; set; } = true;
+
+    /// <summary>The peer puts received packets back in sequence order (it said so in its probes): paths need not
+    /// queue to keep arrivals in order, see <see cref="Choose"/>.</summary>
+    public bool ReceiverReorders { get; set; }
+
+    /// <summary>Queueing delay up to which a path counts as open for more with a reordering receiver.</summary>
+    public const long QueueTargetMicros = 2_000;
+
+    /// <summary>Forward queueing delay (beyond twice the jitter) from which a path counts as congested: a loss there
+    /// is the bottleneck's tail drop, the inner transport's signal to slow down — not one for the tunnel to repair.</summary>
+    public const long CongestedQueueMicros = 10_000;
+
+    /// <summary>The last measurement found <paramref name="path"/>'s queue long (see <see cref="CongestedQueueMicros"/>).</summary>
+    public bool IsCongested(int path) => _paths[path].Queue > CongestedQueueMicros + (2 * _paths[path].Jitter);
+
+    /// <summary>Learnt rate of <paramref name="path"/>, bytes/s.</summary>
+    public double RateOf(int path) => _paths[path].Rate;
+
+    /// <summary>Virtual backlog of <paramref name="path"/>, bytes.</summary>
+    public double BacklogOf(int path) => _paths[path].Backlog;
+
+    /// <summary>Paths among <paramref name="okMask"/> this scheduler can choose now (measured, not stale, weighted).</summary>
+    public uint Usable(uint okMask, long nowMicros)
+    {
+        uint usable = 0;
+        uint candidates = okMask & _weighted;
+        for (int i = 0; i < _paths.Length; i++)
+        {
+            ref PathState p = ref _paths[i];
+            if (((candidates >> i) & 1) != 0 && p.Valid && nowMicros - p.SeenAt <= StaleAfterMicros + p.Srtt)
+            {
+                usable |= 1u << i;
+            }
+        }
+
+        return usable;
+    }
+
+    /// <summary>
+    /// Takes a new estimate of <paramref name="path"/> (ignored unless its version changed) and adapts the path's
+    /// rate to what the interval since the last one showed:
+    /// <list type="bullet">
+    /// <item>the peer received more than the rate: the rate rises to that;</item>
+    /// <item>saturated — its queue grew beyond the threshold while this end offered it more than the peer received —:
+    /// the rate falls to what was received (at most halved per step: one sample may be noisy);</item>
+    /// <item>kept busy (offered ≥ <see cref="BusyShare"/> of the rate) without a queue: the rate grows by
+    /// <see cref="ProbeGain"/>, but never beyond <see cref="ProbeHeadroom"/> × the most the path delivered in the last
+    /// second (or <see cref="InitialRate"/>, so that an unused path can be tried) — growth needs evidence.</item>
+    /// </list>
+    /// </summary>
+    public void Observe(int path, in PathEstimate estimate, long nowMicros)
+    {
+        ref PathState p = ref _paths[path];
+        if (!estimate.IsValid || estimate.Version == p.Version)
+        {
+            return;
+        }
+
+        p.Version = estimate.Version;
+        p.SeenAt = nowMicros;
+        p.Base = estimate.ForwardBaseMicros;
+        p.Queue = estimate.ForwardQueueMicros;
+        p.Srtt = estimate.SmoothedRttMicros;
+        p.Loss = estimate.Loss;
+        p.Jitter = estimate.ReverseJitterMicros;
+
+        // The virtual queue cannot be longer than the measured one plus what was sent since that probe left (about a
+        // round trip): a real queue tail-drops at its limit, a virtual one would grow without end.
+        Drain(ref p, nowMicros);
+        p.Backlog = Math.Min(p.Backlog, (estimate.ForwardQueueMicros + Math.Max(estimate.SmoothedRttMicros, MinAdjustMicros)) * p.Rate / 1e6);
+        double ceiling = Math.Max(InitialRate, ProbeHeadroom * estimate.MaxDeliveredBytesPerSecond);
+        if (!p.Valid)
+        {
+            // Start from what the path already carried (the weighted list ran until now), not from scratch.
+            p.Valid = true;
+            p.Rate = Math.Clamp(Math.Max(InitialRate, estimate.MaxDeliveredBytesPerSecond), MinRate, MaxRate);
+            p.AdjustedAt = nowMicros;
+            p.Offered = 0;
+            return;
+        }
+
+        long interval = nowMicros - p.AdjustedAt;
+        if (interval < MinAdjustMicros)
+        {
+            return;
+        }
+
+        double offered = p.Offered * 1e6 / interval;
+        bool queued = estimate.ForwardQueueMicros > QueueThresholdMicros + (2 * estimate.ReverseJitterMicros);
+        if (estimate.DeliveredBytesPerSecond > p.Rate)
+        {
+            // The path carried more than the rate says: it can.
+            p.Rate = Math.Min(estimate.DeliveredBytesPerSecond, MaxRate);
+        }
+        else if (queued && estimate.DeliveredBytesPerSecond > 0 && offered > SaturatedOffer * estimate.DeliveredBytesPerSecond)
+        {
+            p.Rate = Math.Clamp(Math.Max(estimate.DeliveredBytesPerSecond, p.Rate / 2), MinRate, p.Rate);
+        }
+        else if (!queued && offered >= BusyShare * p.Rate)
+        {
+            p.Rate = Math.Clamp(Math.Min(p.Rate * ProbeGain, ceiling), MinRate, MaxRate);
+        }
+
+        p.Offered = 0;
+        p.AdjustedAt = nowMicros;
+    }
+
+    /// <summary>
+    /// The path among <paramref name="usable"/> (see <see cref="Usable"/>) on which a segment of
+    /// <paramref name="segmentBytes"/> sent now arrives first; -1 when none is usable.
+    /// </summary>
+    public int Choose(uint usable, int segmentBytes, long nowMicros)
+    {
+        int best = -1;
+        int bestOpen = -1;
+        double bestArrival = double.MaxValue;
+        double bestOpenArrival = double.MaxValue;
+        for (int i = 0; i < _paths.Length; i++)
+        {
+            if (((usable >> i) & 1) == 0)
+            {
+                continue;
+            }
+
+            ref PathState p = ref _paths[i];
+            Drain(ref p, nowMicros);
+            double perMicro = p.Rate / 1e6;
+            double serialisation = segmentBytes / perMicro;
+            // The virtual queue, unless the last measurement found more (less what has drained since it was taken).
+            double wait = p.Backlog / perMicro;
+            if (UseMeasuredQueue)
+            {
+                wait = Math.Max(wait, p.Queue - (nowMicros - p.SeenAt));
+            }
+            double arrival = wait + p.Base + serialisation + (p.Loss * LossCostMicros);
+            if (arrival < bestArrival)
+            {
+                bestArrival = arrival;
+                best = i;
+            }
+
+            // With a reordering receiver a path is filled only up to a short queue; what does not fit goes to the
+            // next path even if it arrives later there (the receiver's hold absorbs the delay difference, the
+            // network's buffers do not have to).
+            if (ReceiverReorders && arrival < bestOpenArrival
+                && wait + serialisation <= Math.Max(QueueTargetMicros, Math.Max(4 * serialisation, 2.0 * p.Jitter)))
+            {
+                bestOpenArrival = arrival;
+                bestOpen = i;
+            }
+        }
+
+        return bestOpen >= 0 ? bestOpen : best;
+    }
+
+    /// <summary>Segments of <paramref name="segmentBytes"/> one burst on <paramref name="path"/> may carry:
+    /// <see cref="BurstMicros"/> of its rate, between 1 and <paramref name="limit"/>.</summary>
+    public int BurstSegments(int path, int segmentBytes, int limit = MaxBurstSegments)
+    {
+        double bytes = _paths[path].Rate * BurstMicros / 1e6;
+        return (int)Math.Clamp(bytes / Math.Max(segmentBytes, 1), 1, Math.Max(limit, 1));
+    }
+
+    /// <summary>Charges <paramref name="bytes"/> sent on <paramref name="path"/> to its virtual queue.</summary>
+    public void Charge(int path, int bytes)
+    {
+        ref PathState p = ref _paths[path];
+        p.Backlog += bytes;
+        p.Offered += bytes;
+    }
+
+    private static void Drain(ref PathState p, long nowMicros)
+    {
+        long elapsed = nowMicros - p.DrainedAt;
+        p.DrainedAt = nowMicros;
+        if (elapsed > 0 && p.Backlog > 0)
+        {
+            p.Backlog = Math.Max(0, p.Backlog - (p.Rate * elapsed / 1e6));
+        }
+    }
+
+    private struct PathState
+    {
+        public bool Valid;
+        public int Version;
+        public long SeenAt;
+        public long Base;
+        public long Queue;
+        public long Srtt;
+        public double Loss;
+        public long Jitter;
+        public double Rate;
+        public double Backlog;
+        public long DrainedAt;
+        public double Offered;
+        public long AdjustedAt;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+
+namespace MptFast.Engine.Wire;
+
+/// <summary>What a probe trailer says about its sender and what it asks for.</summary>
+[Flags]
+public enum ProbeFlags : byte
+{
+    None = 0,
+
+    /// <summary>The echo fields are valid (the sender had received a probe on this path).</summary>
+    Echo = 0x01,
+
+    /// <summary>The sender accepts data with a per-path sequence number in the GRE key field and answers loss
+    /// reports (NACK ranges) by retransmitting.</summary>
+    PathSequence = 0x02,
+
+    /// <summary>The sender puts received data back in sequence order (its reorder window is on): a path need not queue
+    /// to keep arrivals in order.</summary>
+    Reorders = 0x04,
+}
+
+/// <summary>
+/// The measurement trailer of a probe: a keepalive (MPT-SPEC §3.1, 44 bytes) with these bytes appended, sent only by
+/// MptFast. The original ignores a keepalive's contents and reads datagrams into 1,600-byte slots (§2.6 step 1, §3.3),
+/// so to an original peer a probe is an ordinary keepalive; an MptFast peer learns from it the path's round-trip time,
+/// the one-way delays up to a common clock offset, and what the peer received on the path (delivered rate, loss).
+/// </summary>
+/// <remarks>
+/// Layout (big-endian), offsets from the end of the 44-byte keepalive:
+/// <code>
+///  0  2  magic 0x4D46 ("MF")           8  8  tx time, µs of the sender's monotonic clock
+///  2  1  version (1)                   16 8  data packets sent on this path before this probe
+///  3  1  flags (ProbeFlags)            24 8  echo: tx time of the last probe received on this path
+///  4  1  sender's index of the path    32 8  echo: that probe's "data packets sent" field
+///  5  1  loss-report ranges n (≤ 16)   40 8  echo: its arrival time, µs of this sender's clock
+///  6  2  reserved (0)                  48 8  echo: data packets received on this path up to that arrival
+///                                      56 8  echo: data bytes (UDP payload) received up to that arrival
+///  64 8n loss reports: u8 path index (the numbering of the probe's receiver), u8 reserved, u16 count,
+///        u32 first per-path sequence number
+/// </code>
+/// </remarks>
+public readonly record struct ProbeTrailer(
+    ProbeFlags Flags,
+    byte PathIndex,
+    ulong TxMicros,
+    ulong TxPackets,
+    ulong EchoTxMicros,
+    ulong EchoTxPackets,
+    ulong EchoArrivalMicros,
+    ulong EchoPackets,
+    ulong EchoBytes,
+    int LossRanges)
+{
+    public bool HasEcho => (Flags & ProbeFlags.Echo) != 0;
+}
+
+/// <summary>A run of per-path sequence numbers the receiver found missing: a request to retransmit them.</summary>
+public readonly record struct LossRange(byte PathIndex, ushort Count, uint First);
+
+/// <summary>Encodes and decodes <see cref="ProbeTrailer"/> (allocation-free, exception-free on packet data).</summary>
+public static class ProbeCodec
+{
+    public const ushort Magic = 0x4D46;
+
+    public const byte Version = 1;
+
+    /// <summary>Trailer length without loss reports.</summary>
+    public const int FixedLength = 64;
+
+    public const int LossRangeLength = 8;
+
+    /// <summary>Most loss-report ranges one probe carries.</summary>
+    public const int MaxLossRanges = 16;
+
+    /// <summary>Largest trailer.</summary>
+    public const int MaxLength = FixedLength + (MaxLossRanges * LossRangeLength);
+
+    /// <summary>Largest probe datagram (keepalive + largest trailer).</summary>
+    public const int MaxPacketLength = KeepaliveCodec.PacketLength + MaxLength;
+
+    /// <summary>Trailer length for <paramref name="lossRanges"/> ranges.</summary>
+    public static int Length(int lossRanges) => FixedLength + (lossRanges * LossRangeLength);
+
+    /// <summary>Writes the trailer and <paramref name="losses"/> (at most <see cref="MaxLossRanges"/>) into
+    /// <paramref name="destination"/>; returns the bytes written, or 0 when it does not fit.</summary>
+    public static int Write(Span<byte> destination, in ProbeTrailer probe, ReadOnlySpan<LossRange> losses)
+    {
+        if (losses.Length > MaxLossRanges || destination.Length < Length(losses.Length))
+        {
+            return 0;
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(destination, Magic);
+        destination[2] = Version;
+        destination[3] = (byte)probe.Flags;
+        destination[4] = probe.PathIndex;
+        destination[5] = (byte)losses.Length;
+        destination[6] = 0;
+        destination[7] = 0;
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], probe.TxMicros);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], probe.TxPackets);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], probe.EchoTxMicros);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[32..], probe.EchoTxPackets);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[40..], probe.EchoArrivalMicros);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[48..], probe.EchoPackets);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[56..], probe.EchoBytes);
+        Span<byte> ranges = destination[FixedLength..];
+        foreach (LossRange r in losses)
+        {
+            ranges[0] = r.PathIndex;
+            ranges[1] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(ranges[2..], r.Count);
+            BinaryPrimitives.WriteUInt32BigEndian(ranges[4..], r.First);
+            ranges = ranges[LossRangeLength..];
+        }
+
+        return Length(losses.Length);
+    }
+
+    /// <summary>
+    /// Reads a trailer that makes up ALL of <paramref name="trailer"/> (the bytes after a keepalive's 40-byte command
+    /// part). False — the keepalive is not a probe — unless magic and version match, the length equals what the range
+    /// count says, every reserved byte is 0 and no range is empty.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> trailer, out ProbeTrailer probe)
+    {
+        probe = default;
+        if (trailer.Length < FixedLength
+            || BinaryPrimitives.ReadUInt16BigEndian(trailer) != Magic
+            || trailer[2] != Version
+            || trailer[6] != 0 || trailer[7] != 0)
+        {
+            return false;
+        }
+
+        int n = trailer[5];
+        if (n > MaxLossRanges || trailer.Length != Length(n))
+        {
+            return false;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<byte> r = trailer.Slice(FixedLength + (i * LossRangeLength), LossRangeLength);
+            if (r[1] != 0 || BinaryPrimitives.ReadUInt16BigEndian(r[2..]) == 0)
+            {
+                return false;
+            }
+        }
+
+        probe = new ProbeTrailer(
+            (ProbeFlags)trailer[3],
+            trailer[4],
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[8..]),
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[16..]),
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[24..]),
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[32..]),
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[40..]),
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[48..]),
+            BinaryPrimitives.ReadUInt64BigEndian(trailer[56..]),
+            n);
+        return true;
+    }
+
+    /// <summary>Loss-report range <paramref name="index"/> of a trailer <see cref="TryRead"/> accepted.</summary>
+    public static LossRange ReadLossRange(ReadOnlySpan<byte> trailer, int index)
+    {
+        ReadOnlySpan<byte> r = trailer.Slice(FixedLength + (index * LossRangeLength), LossRangeLength);
+        return new LossRange(r[0], BinaryPrimitives.ReadUInt16BigEndian(r[2..]), BinaryPrimitives.ReadUInt32BigEndian(r[4..]));
+    }
+}

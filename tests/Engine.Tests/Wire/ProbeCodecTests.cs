@@ -1,0 +1,106 @@
+using MptFast.Engine.Wire;
+using MptFast.Tests.Common;
+
+namespace MptFast.Engine.Tests.Wire;
+
+public class ProbeCodecTests
+{
+    private static readonly ProbeTrailer Sample = new(ProbeFlags.Echo | ProbeFlags.PathSequence, 3, 0x0102030405060708, 42,
+        0x1112131415161718, 41, 0x2122232425262728, 1000, 1_400_000, 0);
+
+    private static readonly LossRange[] Losses = [new(1, 5, 0xFFFFFFFE), new(0, 1, 7)];
+
+    [Fact]
+    public void Write_then_read_gives_back_every_field_and_range()
+    {
+        byte[] buffer = new byte[ProbeCodec.MaxLength];
+        int n = ProbeCodec.Write(buffer, Sample, Losses);
+
+        Assert.Equal(ProbeCodec.Length(2), n);
+        Assert.True(ProbeCodec.TryRead(buffer.AsSpan(0, n), out ProbeTrailer read));
+        Assert.Equal(Sample with { LossRanges = 2 }, read);
+        Assert.Equal(Losses[0], ProbeCodec.ReadLossRange(buffer, 0));
+        Assert.Equal(Losses[1], ProbeCodec.ReadLossRange(buffer, 1));
+    }
+
+    [Fact]
+    public void Layout_is_big_endian_at_the_documented_offsets()
+    {
+        byte[] buffer = new byte[ProbeCodec.MaxLength];
+        int n = ProbeCodec.Write(buffer, Sample, Losses.AsSpan(0, 1));
+
+        Assert.Equal(new byte[] { 0x4D, 0x46, 1, 0x03, 3, 1, 0, 0 }, buffer[..8]);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, buffer[8..16]);
+        Assert.Equal(42, buffer[23]);
+        Assert.Equal(new byte[] { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18 }, buffer[24..32]);
+        Assert.Equal(new byte[] { 1, 0, 0, 5, 0xFF, 0xFF, 0xFF, 0xFE }, buffer[64..72]);
+        Assert.Equal(72, n);
+    }
+
+    [Theory]
+    [InlineData(0, 0x00)] // magic
+    [InlineData(2, 2)] // version
+    [InlineData(6, 1)] // reserved
+    [InlineData(7, 1)] // reserved
+    [InlineData(65, 1)] // a range's reserved byte
+    [InlineData(66, 0)] // a range's count high byte → count 0 (with the low byte cleared below)
+    public void Read_rejects_a_trailer_with_a_wrong_fixed_field(int offset, byte value)
+    {
+        byte[] buffer = new byte[ProbeCodec.Length(1)];
+        ProbeCodec.Write(buffer, Sample, [new LossRange(0, 1, 9)]);
+        buffer[offset] = value;
+        if (offset == 66)
+        {
+            buffer[67] = 0;
+        }
+
+        Assert.False(ProbeCodec.TryRead(buffer, out _));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    [InlineData(8)]
+    public void Read_rejects_a_length_the_range_count_does_not_explain(int delta)
+    {
+        byte[] buffer = new byte[ProbeCodec.MaxLength + 16];
+        int n = ProbeCodec.Write(buffer, Sample, Losses);
+
+        Assert.False(ProbeCodec.TryRead(buffer.AsSpan(0, n + delta), out _));
+    }
+
+    [Fact]
+    public void Write_refuses_more_ranges_than_a_probe_carries_or_a_short_buffer()
+    {
+        Assert.Equal(0, ProbeCodec.Write(new byte[ProbeCodec.MaxLength * 2], Sample, new LossRange[ProbeCodec.MaxLossRanges + 1]));
+        Assert.Equal(0, ProbeCodec.Write(new byte[ProbeCodec.FixedLength - 1], Sample, []));
+    }
+
+    [Fact]
+    public void A_probe_starts_with_the_exact_keepalive_an_original_peer_expects()
+    {
+        // MPT-SPEC §3.1/§3.3: the original reads the first 44 bytes' command byte only; the trailer rides behind them.
+        byte[] keepalive = SharedFiles.LoadVector("keepalive-ipv4-a-to-b");
+        TunnelSide sender = WireVectors.Side(WireVectors.KeepaliveSender("keepalive-ipv4-a-to-b"));
+        byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
+
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, Sample, Losses, out int written));
+
+        Assert.Equal(KeepaliveCodec.PacketLength + ProbeCodec.Length(2), written);
+        Assert.Equal(keepalive, buffer[..KeepaliveCodec.PacketLength]);
+        Assert.Equal(KeepaliveStatus.Ok, KeepaliveCodec.Decode(buffer.AsSpan(0, written), out KeepaliveMessage message));
+        Assert.Equal(sender.IpLocal, message.LocalTunnel);
+        Assert.Equal(Sample with { LossRanges = 2 }, message.Probe);
+    }
+
+    [Fact]
+    public void A_plain_keepalive_has_no_probe_and_a_bad_trailer_is_a_bad_length()
+    {
+        byte[] keepalive = SharedFiles.LoadVector("keepalive-ipv4-a-to-b");
+        Assert.Equal(KeepaliveStatus.Ok, KeepaliveCodec.Decode(keepalive, out KeepaliveMessage plain));
+        Assert.Null(plain.Probe);
+
+        byte[] longer = [.. keepalive, .. new byte[ProbeCodec.FixedLength]]; // right length, no magic
+        Assert.Equal(KeepaliveStatus.BadLength, KeepaliveCodec.Decode(longer, out _));
+    }
+}

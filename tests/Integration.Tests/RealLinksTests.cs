@@ -1,0 +1,127 @@
+using System.Text.Json;
+using MptFast.Integration.Tests.Support;
+
+namespace MptFast.Integration.Tests;
+
+/// <summary>
+/// MptFast's defaults (adaptive scheduler, reorder_window = auto, loss recovery) over emulated unequal links
+/// (perf/tools/LinkEmu through <see cref="Testbed.Create"/>): transfers stay byte-exact over paths of different rate and
+/// delay, over a lossy path and through a five-second outage of the cmd_default path, and the probes really measured
+/// and steered the traffic. Figures (goodput against kernel MPTCP) are the perf harness's job (perf/run.sh --matrix),
+/// not these tests'. The inner TCP uses CUBIC, the default of common distributions (this kernel's namespaces default to
+/// BBR, whose window is sized by the fastest path's RTT; perf/README.md discusses it).
+/// </summary>
+public class RealLinksTests
+{
+    private static TunnelSpec Adaptive => new([new PathSpec(1), new PathSpec(2)])
+    {
+        WithIpv6Connection = false,
+        Scheduler = "adaptive",
+        ReorderWindow = "auto",
+        CmdDefaultPath = 0,
+    };
+
+    private static TunnelFixture Start(params LinkSpec[] links)
+    {
+        var t = new TunnelFixture(Adaptive, links);
+        t.Ping('a', v6: false);
+        WaitMeasured(t);
+        return t;
+    }
+
+    // Both daemons exchange probes: the peer is known as MptFast and every path has a round-trip time.
+    private static void WaitMeasured(TunnelFixture t)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            bool all = true;
+            foreach (char side in "ab")
+            {
+                JsonElement c = t.Daemon(side).Status().GetProperty("connections")[0];
+                all &= c.GetProperty("peer").GetString() == "mptfast";
+                foreach (JsonElement p in c.GetProperty("paths").EnumerateArray())
+                {
+                    all &= p.GetProperty("measurement").GetProperty("rtt_us").GetInt64() > 0;
+                }
+            }
+
+            if (all)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the daemons never measured every path:\n" + t.A.Status() + "\n" + t.B.Status());
+            Thread.Sleep(200);
+        }
+    }
+
+    private static long PathCounter(JsonElement status, int path, string name) =>
+        DaemonProcess.Counter(DaemonProcess.PathOf(status, 0, path), name);
+
+    private static long Measurement(JsonElement status, int path, string name) =>
+        DaemonProcess.PathOf(status, 0, path).GetProperty("measurement").GetProperty(name).GetInt64();
+
+    [Fact]
+    public void Over_15_plus_5_mbit_with_1_and_25_ms_a_transfer_is_byte_exact_and_the_paths_carry_their_capacity_shares()
+    {
+        using TunnelFixture t = Start(new LinkSpec(15, 1), new LinkSpec(5, 25));
+        JsonElement before = t.A.Status();
+
+        var (sent, received) = t.Transfer(10_000_000, timeoutSeconds: 60, congestionControl: "cubic");
+
+        Assert.Equal(sent, received);
+        JsonElement after = t.A.Status();
+        double p0 = PathCounter(after, 0, "tx_bytes") - PathCounter(before, 0, "tx_bytes");
+        double p1 = PathCounter(after, 1, "tx_bytes") - PathCounter(before, 1, "tx_bytes");
+        double share = p0 / (p0 + p1);
+        Assert.True(Math.Abs(share - 0.75) <= 0.05, $"path 0 carried {share:P1} of the bytes, capacity share 75 % ± 5:\n{after}");
+
+        // The probes saw the delays as configured: 2 ms and 50 ms round trips (plus queueing).
+        Assert.InRange(Measurement(after, 0, "min_rtt_us"), 2_000, 10_000);
+        Assert.InRange(Measurement(after, 1, "min_rtt_us"), 50_000, 60_000);
+    }
+
+    [Fact]
+    public void Over_100_plus_100_mbit_with_1_percent_loss_on_one_path_losses_are_repaired_and_the_transfer_is_byte_exact()
+    {
+        using TunnelFixture t = Start(new LinkSpec(100, 1), new LinkSpec(100, 1) { LossPercent = 1 });
+
+        var (sent, received) = t.Transfer(30_000_000, timeoutSeconds: 60, congestionControl: "cubic");
+
+        Assert.Equal(sent, received);
+        JsonElement a = t.A.Status();
+        JsonElement b = t.B.Status();
+        long lost = t.Testbed.Link(2).Stats().GetProperty("ab").GetProperty("drops").GetProperty("loss").GetInt64();
+        Assert.True(lost > 50, $"the emulator lost only {lost} packets on path 2");
+        Assert.True(Measurement(b, 1, "path_sequence_missing") > 0, $"b found no gap on path 2:\n{b}");
+        Assert.True(Measurement(a, 1, "loss_ranges_received") > 0, $"a got no loss report for path 2:\n{a}");
+        long retransmitted = Measurement(a, 0, "retransmitted") + Measurement(a, 1, "retransmitted");
+        Assert.True(retransmitted > 0, $"nothing was sent again:\n{a}");
+        Assert.True(Measurement(a, 1, "loss_ppm") > 0, "the estimator saw no loss on path 2");
+    }
+
+    [Fact]
+    public void A_five_second_outage_of_the_cmd_default_path_leaves_a_transfer_byte_exact_and_moves_the_traffic()
+    {
+        using TunnelFixture t = Start(new LinkSpec(20, 5), new LinkSpec(20, 5));
+        EmulatedLink link = t.Testbed.Link(1);
+        link.RestartSchedule();   // the outage counts from now
+        link.At("2s loss 100% for 5s");
+        JsonElement before = t.A.Status();
+        long atOutage = 0;
+
+        var (sent, received) = t.Transfer(25_000_000, timeoutSeconds: 90, congestionControl: "cubic", during: () =>
+        {
+            Thread.Sleep(4_000); // in the middle of the outage
+            atOutage = PathCounter(t.A.Status(), 1, "tx_bytes");
+        });
+
+        Assert.Equal(sent, received);
+        long dropped = link.Stats().GetProperty("ab").GetProperty("drops").GetProperty("loss").GetInt64();
+        Assert.True(dropped > 0, "the outage dropped nothing: it did not happen during the transfer");
+        JsonElement after = t.A.Status();
+        Assert.True(PathCounter(after, 1, "tx_bytes") > atOutage, "path 1 carried nothing after the middle of the outage");
+        Assert.True(atOutage > PathCounter(before, 1, "tx_bytes"), "path 1 carried nothing before the middle of the outage");
+    }
+}
