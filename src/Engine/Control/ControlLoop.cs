@@ -101,7 +101,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             .Add("notifications_failed", ref _handshakesFailed)
             .Gauge("handshakes_active", _engine.ActiveCount)
             .Gauge("notification_retries_pending", _notifier.PendingRetries)
-            .Gauge("handshake_rate_sources", _responder.RateLimitedSources)
+            .Add("handshake_rate_sources", _responder.RateLimitedSources)
             .Add("paths_moved", _responder.PathsMoved)
             .Add("connections_deleted_by_peer", _responder.DeletedByPeer)
             .Add("path_announcements_sent", _announcer.Sent)

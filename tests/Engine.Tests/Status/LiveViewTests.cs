@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MptFast.Engine.Config;
 using MptFast.Engine.Runtime;
 using MptFast.Engine.Status;
@@ -49,9 +50,17 @@ public sealed class LiveViewTests
     [Fact]
     public void Measured_paths_show_rtt_and_loss_under_their_line()
     {
-        string json = StatusJson.Render(StatusRenderTests.Snapshot(out _));
-        json = json.Replace("\"drops\": {", "\"measurement\": { \"rtt_us\": 12345, \"loss_ppm\": 1000, \"probes_received\": 9 },\n\"drops\": {", StringComparison.Ordinal);
-        IReadOnlyList<LiveView.Line> lines = LiveView.Render(null, StatusSample.Parse(json), TimeSpan.Zero, Noon);
+        // Every path's measurement replaced by a measured one (the snapshot's paths have not seen a probe).
+        JsonNode root = JsonNode.Parse(StatusJson.Render(StatusRenderTests.Snapshot(out _)))!;
+        foreach (JsonNode? c in root["connections"]!.AsArray())
+        {
+            foreach (JsonNode? p in c!["paths"]!.AsArray())
+            {
+                p!.AsObject()["measurement"] = new JsonObject { ["rtt_us"] = 12345, ["loss_ppm"] = 1000, ["probes_received"] = 9 };
+            }
+        }
+
+        IReadOnlyList<LiveView.Line> lines = LiveView.Render(null, StatusSample.Parse(root.ToJsonString()), TimeSpan.Zero, Noon);
         Assert.Contains(lines, l => l.Text.Trim() == "rtt 12.3 ms  loss 0.10 %");
     }
 }
