@@ -28,6 +28,10 @@ internal sealed unsafe class Forwarder : IDisposable
     private const int ReceiveBatch = 256;
     private const long MaxSleepNs = 100_000_000;   // a stop request is seen within this
 
+    // How late ppoll returns after its timeout (wake-up latency, ~50 µs here), smoothed: the sleep is cut short by it and
+    // the rest waited out in the loop, so a frame leaves at its due time, not one wake-up latency after it.
+    private long _wakeLateNs;
+
     private readonly IFrameReceiver _input;
     private readonly SendBatch _output;
     private readonly FramePool _pool;
@@ -136,9 +140,22 @@ internal sealed unsafe class Forwarder : IDisposable
                 continue;
             }
 
+            wait -= _wakeLateNs;
+            if (wait <= 0)
+            {
+                continue;   // due within one wake-up latency: wait it out here
+            }
+
             var timeout = new TimeSpec { Seconds = wait / 1_000_000_000, Nanoseconds = wait % 1_000_000_000 };
             fds[0].ReturnedEvents = fds[1].ReturnedEvents = 0;
-            if (Native.PPoll(fds, 2, &timeout, null) > 0 && fds[1].ReturnedEvents != 0)
+            long sleptAt = MonotonicClock.NowNs;
+            int ready = Native.PPoll(fds, 2, &timeout, null);
+            if (ready == 0 && wait < MaxSleepNs)
+            {
+                long late = Math.Clamp(MonotonicClock.NowNs - sleptAt - wait, 0, 1_000_000);
+                _wakeLateNs += (late - _wakeLateNs) / 8;
+            }
+            else if (ready > 0 && fds[1].ReturnedEvents != 0)
             {
                 ulong drained;
                 _ = Native.Read(_wakeFd, &drained, sizeof(ulong));
