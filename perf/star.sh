@@ -9,9 +9,8 @@ PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
 for a in "$@"; do [[ $a == -h || $a == --help ]] && exec "$PY" "$HERE/lib/star.py" --help; done
 [[ $EUID -eq 0 ]] || { echo "star: needs root (network namespaces, TUN)" >&2; exit 2; }
 command -v iperf3 >/dev/null || { echo "star: iperf3 missing (perf/run.sh installs the harness's packages)" >&2; exit 2; }
-prefix=mfstar
-args=("$@")
-for (( i = 0; i < ${#args[@]}; i++ )); do [[ ${args[i]} == --prefix ]] && prefix=${args[i + 1]}; done
+source "$HERE/lib/wrapper.sh"
+prefix=$(perf_prefix mfstar "$@")   # the default as in star.py
 PERF_WORKDIR=$(mktemp -d /tmp/mptfast-star-XXXXXX)
 export PERF_WORKDIR
 cleanup() { local rc=$?; trap - EXIT INT TERM HUP; bash "$ROOT/scripts/star-testbed.sh" --prefix "$prefix" down >/dev/null 2>&1 || true; rm -rf -- "$PERF_WORKDIR"; exit "$rc"; }

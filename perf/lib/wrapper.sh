@@ -1,4 +1,4 @@
-# Sourced by perf/run.sh and perf/failover.sh: the namespace prefix and the teardown their cleanup traps need.
+# Sourced by perf/run.sh, perf/failover.sh and perf/star.sh: the namespace prefix and the teardown their cleanup traps need.
 
 # perf_prefix DEFAULT ARGS...: prints the value of --prefix NAME or --prefix=NAME in ARGS, else DEFAULT.
 perf_prefix() {
