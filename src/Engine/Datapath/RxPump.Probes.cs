@@ -207,7 +207,7 @@ public sealed partial class RxPump
             foreach (PathRuntime p in c.Paths)
             {
                 PathMeasurement m = p.Measurement;
-                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0 && c.CarriedDataLately(now, ActiveProbingTicks))
+                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0 && c.StillCarryingData(now))
                 {
                     next = Math.Min(next, m.NextProbeTicks);
                 }

@@ -91,7 +91,7 @@ public sealed unsafe class ReorderBuffer
             slot -= Window;
         }
 
-        return _held > 0 && _present[slot] && _seqs[slot] == seq;
+        return _present[slot] && _seqs[slot] == seq;
     }
 
     /// <summary>W: sequence numbers expected … expected + W − 1 can be held.</summary>
@@ -348,7 +348,7 @@ public sealed unsafe class ReorderBuffer
     private void ReleaseFrontOrSkip<TSink>(ref TSink sink)
         where TSink : struct, IReorderSink
     {
-        if (_held > 0 && _present[_start])
+        if (_present[_start])
         {
             _present[_start] = false;
             _held--;
