@@ -92,7 +92,8 @@ public sealed class TunnelDaemon : IDisposable
         CounterSnapshot datapath = _datapath?.Counters() ?? new CounterSnapshot();
         (long txAllocated, long rxAllocated) = _datapath?.AllocatedBytes ?? default;
         var tunnel = new TunnelReport(Config.Interface, _tun?.Fd ?? -1, _control?.CommandPort ?? 0, Stopwatch.GetElapsedTime(_startedTicks, now),
-            datapath.TryGet("tx_dropped_no_connection", out long noConnection) ? noConnection : 0, txAllocated, rxAllocated, datapath);
+            datapath.TryGet("tx_dropped_no_connection", out long noConnection) ? noConnection : 0, txAllocated, rxAllocated, datapath)
+        { Memory = ProcessMemoryReport.Capture() };
         return new StatusSnapshot(tunnel, _control?.Report(), [.. _connections.Select(c => ConnectionReport.Capture(c, now))]);
     }
 

@@ -64,7 +64,8 @@ public struct SocketSendCounters
 [StructLayout(LayoutKind.Sequential, Size = PathCounters.SectionBytes)]
 public struct SocketReceiveCounters
 {
-    /// <summary>Datagrams received, truncated ones included.</summary>
+    /// <summary>Datagrams received, truncated ones included; a GRO message counts as the datagrams it carries, a cut
+    /// one as one. Every one of them is then a data packet, a keepalive or a drop reason of the path.</summary>
     public long Datagrams;
 
     /// <summary>Bytes received.</summary>

@@ -58,6 +58,17 @@ public static class StatusJson
         w.WriteNumber("tx_thread_allocated_bytes", tunnel.TxThreadAllocatedBytes);
         w.WriteNumber("rx_thread_allocated_bytes", tunnel.RxThreadAllocatedBytes);
         Counters(w, "datapath", tunnel.Datapath);
+        if (tunnel.Memory is { } m)
+        {
+            w.WriteStartObject("memory");
+            w.WriteNumber("allocated_bytes", m.AllocatedBytes);
+            w.WriteNumber("gc_heap_bytes", m.HeapBytes);
+            w.WriteNumber("gc_gen0", m.Collections.Gen0);
+            w.WriteNumber("gc_gen1", m.Collections.Gen1);
+            w.WriteNumber("gc_gen2", m.Collections.Gen2);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 

@@ -61,6 +61,15 @@ public static class StatusMetrics
         const string allocated = "Bytes the datapath thread allocated since it started: 0 in the steady state (tunnel.*_thread_allocated_bytes)";
         m.Gauge("mptfast_datapath_thread_allocated_bytes", allocated, Labels("thread", "tx"), t.TxThreadAllocatedBytes);
         m.Gauge("mptfast_datapath_thread_allocated_bytes", allocated, Labels("thread", "rx"), t.RxThreadAllocatedBytes);
+        if (t.Memory is { } mem)
+        {
+            m.Counter("mptfast_process_allocated_bytes_total", "Bytes allocated by every thread of the daemon since it started (tunnel.memory.allocated_bytes)", "", mem.AllocatedBytes);
+            m.Gauge("mptfast_gc_heap_bytes", "Size of the managed heap after the last garbage collection (tunnel.memory.gc_heap_bytes)", "", mem.HeapBytes);
+            const string gc = "Garbage collections by generation (tunnel.memory.gc_gen0..2)";
+            m.Counter("mptfast_gc_collections_total", gc, Labels("generation", "0"), mem.Collections.Gen0);
+            m.Counter("mptfast_gc_collections_total", gc, Labels("generation", "1"), mem.Collections.Gen1);
+            m.Counter("mptfast_gc_collections_total", gc, Labels("generation", "2"), mem.Collections.Gen2);
+        }
     }
 
     private static void Connection(MetricFamilies m, ConnectionReport c)

@@ -27,7 +27,27 @@ public sealed record StatusSnapshot(TunnelReport Tunnel, ControlReport? Control,
 /// <param name="RxThreadAllocatedBytes">The same for the receive thread.</param>
 /// <param name="Datapath">The pumps' own counters (offloads, re-polls…), continued across reloads.</param>
 public sealed record TunnelReport(InterfaceConfig Interface, int TunFd, ushort CommandPort, TimeSpan Uptime, long DroppedNoConnection,
-    long TxThreadAllocatedBytes, long RxThreadAllocatedBytes, CounterSnapshot Datapath);
+    long TxThreadAllocatedBytes, long RxThreadAllocatedBytes, CounterSnapshot Datapath)
+{
+    /// <summary>The whole process's managed memory (every thread, not only the datapath's); null in a report built
+    /// without it (tests).</summary>
+    public ProcessMemoryReport? Memory { get; init; }
+}
+
+/// <summary>The process's managed memory: what a soak watches to tell a leak from the garbage collector's rhythm.</summary>
+/// <param name="AllocatedBytes">Bytes allocated by every thread since the start (<see cref="GC.GetTotalAllocatedBytes"/>).</param>
+/// <param name="HeapBytes">The managed heap's size after the last collection.</param>
+/// <param name="Collections">Collections per generation 0, 1, 2.</param>
+public sealed record ProcessMemoryReport(long AllocatedBytes, long HeapBytes, GcCollections Collections)
+{
+    /// <summary>Reads the runtime's figures now.</summary>
+    public static ProcessMemoryReport Capture() =>
+        new(GC.GetTotalAllocatedBytes(false), GC.GetGCMemoryInfo().HeapSizeBytes,
+            new GcCollections(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)));
+}
+
+/// <summary>Garbage collections per generation.</summary>
+public readonly record struct GcCollections(int Gen0, int Gen1, int Gen2);
 
 /// <summary>The control plane's counters (MPT-SPEC §9.7: rejected control messages are reported with the reason).</summary>
 /// <param name="Counters">Requests answered, keepalives accepted, notifications, handshakes…</param>

@@ -232,18 +232,26 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
             return 0;
         }
 
+        long datagrams = 0;
         for (int i = 0; i < n; i++)
         {
             // i < n ≤ ready: the messages the kernel just filled. A truncated one is flagged, the pump drops it (B04).
-            if ((vector.CompleteReceive(batch, i, withControl: gro) & PacketFlags.Truncated) != 0)
+            PacketFlags flags = vector.CompleteReceive(batch, i, withControl: gro);
+            if ((flags & PacketFlags.Truncated) != 0)
             {
                 Counters.Receive.Truncated++;
             }
 
-            Counters.Receive.Bytes += batch.LengthOf(i);
+            // A GRO message carries length / segment datagrams (the last one shorter); the pump accounts for each of
+            // them (data, keepalive or a drop reason), so the socket counts them too. A cut message is one drop.
+            int length = batch.LengthOf(i), segment = batch.SegmentSizeOf(i);
+            datagrams += (flags & (PacketFlags.Truncated | PacketFlags.ControlTruncated)) == 0 && segment > 0 && segment < length
+                ? (length + segment - 1) / segment
+                : 1;
+            Counters.Receive.Bytes += length;
         }
 
-        Counters.Receive.Datagrams += n;
+        Counters.Receive.Datagrams += datagrams;
         batch.Count = n;
         return n;
     }
