@@ -78,7 +78,7 @@ def main(argv):
     with socket.socket(fam, socket.SOCK_DGRAM) as s:
         s.bind((src, 0))
         s.setblocking(False)
-        sent = 0
+        sent = answers = 0
         while time.monotonic() - start < seconds:
             due = int((time.monotonic() - start) * pps) + 1
             while sent < due:
@@ -92,8 +92,25 @@ def main(argv):
                 except (BlockingIOError, ConnectionRefusedError, OSError):
                     pass   # path down, full buffer or an ICMP error: not sent, not counted
                 sent += 1
+            answers += drain(s)
             time.sleep(min(0.02, max(0.0, start + sent / pps - time.monotonic())))
-    print(json.dumps({**counts, "by_mutation": by}), flush=True)
+        answers += drain(s)
+    print(json.dumps({**counts, "answers": answers, "by_mutation": by}), flush=True)
+
+
+def drain(s):
+    """Reads what came back (a daemon's answers to the mutated control messages), so that nothing is left to overflow
+    this socket's receive buffer and count as a kernel drop in the namespace."""
+    n = 0
+    while True:
+        try:
+            s.recv(65536)
+            n += 1
+        except (BlockingIOError, InterruptedError):
+            return n
+        except OSError:
+            continue   # a pending ICMP error, reported once and cleared: read on
+
 
 
 if __name__ == "__main__":

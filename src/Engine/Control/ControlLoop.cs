@@ -411,5 +411,6 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     {
         _command.Dispose();
         _local?.Dispose();
+        (_links as IDisposable)?.Dispose(); // its open sysfs files
     }
 }

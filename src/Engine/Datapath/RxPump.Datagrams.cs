@@ -30,10 +30,8 @@ public sealed partial class RxPump
                 continue;
             }
 
-            FollowPort(c, p, _rx.SourcePort(i));
-
             Span<byte> datagram = _rx.Data(i);
-            if (!Decode(c, p, datagram, now, out GreFrame frame))
+            if (!Decode(c, p, datagram, _rx.SourcePort(i), now, out GreFrame frame))
             {
                 continue;
             }
@@ -44,18 +42,8 @@ public sealed partial class RxPump
         }
     }
 
-    /// <summary>Issue 15: a peer behind NAT sends from its data socket's mapped port, which only its datagrams show; a
-    /// connection that authenticates its control messages (SHA-256, whose handshakes moved the ADDRESS) follows it.</summary>
-    private static void FollowPort(ConnectionRuntime c, PathRuntime p, ushort port)
-    {
-        if (port != p.Endpoint.Port && c.Config.AuthType == 2)
-        {
-            PathMoves.FollowPort(p, port);
-        }
-    }
-
     /// <summary>GRE decode (MPT-SPEC §2.6 steps 4–6); keepalives are handled here. True for a data packet.</summary>
-    private bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now, out GreFrame frame)
+    private bool Decode(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, ushort sourcePort, long now, out GreFrame frame)
     {
         if (GreCodec.Decode(datagram, out frame) != GreStatus.Ok)
         {
@@ -65,7 +53,7 @@ public sealed partial class RxPump
 
         if (frame.Kind == GrePayloadKind.Command)
         {
-            Command(c, p, datagram, now);
+            Command(c, p, datagram, sourcePort, now);
             return false;
         }
 
@@ -99,7 +87,7 @@ public sealed partial class RxPump
         }
     }
 
-    private void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, long now)
+    private void Command(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> datagram, ushort sourcePort, long now)
     {
         PathCounters counters = p.Counters;
         if (KeepaliveCodec.Decode(datagram, out KeepaliveMessage keepalive) != KeepaliveStatus.Ok)
@@ -119,7 +107,52 @@ public sealed partial class RxPump
         p.LastKeepaliveTicks = now;
         if (keepalive.Probe is { } probe)
         {
-            TakeProbe(c, p, probe, datagram[(datagram.Length - ProbeCodec.Length(probe.LossRanges))..], now);
+            int trailer = ProbeCodec.Length(probe.LossRanges, (probe.Flags & ProbeFlags.Authenticated) != 0);
+            if (c.ProbeKey is { } key)
+            {
+                if (!Authentic(p, probe, datagram[^(KeepaliveCodec.CommandLength + trailer)..], key))
+                {
+                    p.Measurement.Counters.Rx.ProbesRejected++;
+                    return;
+                }
+
+                FollowPort(p, sourcePort);
+            }
+
+            TakeProbe(c, p, probe, datagram[^trailer..], now);
+        }
+    }
+
+    /// <summary>
+    /// On a connection with SHA-256 control authentication a probe is taken only with a valid MAC and, while the path
+    /// is up, a send time later than the last one taken: a spoofer of the path's address (§2.6 step 3 checks no more)
+    /// can neither forge nor replay one. A path that is down takes the next authentic probe whatever its time (the peer
+    /// may have restarted with a smaller clock).
+    /// </summary>
+    private static bool Authentic(PathRuntime p, in ProbeTrailer probe, ReadOnlySpan<byte> signed, ReadOnlySpan<byte> key)
+    {
+        PathMeasurement m = p.Measurement;
+        if ((probe.Flags & ProbeFlags.Authenticated) == 0
+            || (probe.TxMicros <= m.ProbeHighWater && p.Status == Config.PathStatus.Ok)
+            || !ProbeCodec.Verify(signed, key))
+        {
+            return false;
+        }
+
+        m.ProbeHighWater = probe.TxMicros;
+        return true;
+    }
+
+    /// <summary>
+    /// Issue 15: a peer behind NAT sends from its data socket's mapped port, which only its datagrams show. Only an
+    /// authentic probe moves the path there (<see cref="Authentic"/>): data and plain keepalives carry no proof, and
+    /// following them let any datagram with the peer's source address take the path's traffic away.
+    /// </summary>
+    private static void FollowPort(PathRuntime p, ushort port)
+    {
+        if (port != p.Endpoint.Port)
+        {
+            PathMoves.FollowPort(p, port);
         }
     }
 
@@ -152,6 +185,12 @@ public sealed partial class RxPump
             }
 
             Span<byte> message = gro.Data(i);
+            if (message.IsEmpty)
+            {
+                counters.Rx.DropMalformed++; // an empty datagram: no GRE header (the loop below would count nothing)
+                continue;
+            }
+
             if (segment <= 0 || segment > message.Length)
             {
                 segment = message.Length;
@@ -164,10 +203,7 @@ public sealed partial class RxPump
 
             // MPT-SPEC §2.6 step 3, once for the message: every part has its source. Still counted per datagram.
             bool known = p.Remote.Matches(gro.SourceAddress(i));
-            if (known)
-            {
-                FollowPort(c, p, gro.SourcePort(i));
-            }
+            ushort port = gro.SourcePort(i);
 
             int slot = gro.SlotOf(i);
             int offset = gro.OffsetOf(i);
@@ -188,7 +224,7 @@ public sealed partial class RxPump
                 }
 
                 Span<byte> datagram = message.Slice(at, length);
-                if (!Decode(c, p, datagram, now, out GreFrame frame))
+                if (!Decode(c, p, datagram, port, now, out GreFrame frame))
                 {
                     continue;
                 }

@@ -43,6 +43,7 @@ public sealed class ConnectionRuntime
     {
         Index = index;
         Config = config;
+        ProbeKey = config.AuthType == 2 ? ControlAuth.DeriveKey(config.AuthKey) : null;
         Paths = paths;
         PortMap = portMap;
         LocalTunnel = localTunnel;
@@ -83,6 +84,10 @@ public sealed class ConnectionRuntime
     public int Index { get; }
 
     public ConnectionConfig Config { get; }
+
+    /// <summary>The control key K (MPT-SPEC §4.4) when the connection authenticates with SHA-256: its probes carry a MAC
+    /// with it, and only probes with a valid one are taken (<see cref="ProbeCodec"/>). Null otherwise.</summary>
+    public byte[]? ProbeKey { get; }
 
     public PathRuntime[] Paths { get; }
 

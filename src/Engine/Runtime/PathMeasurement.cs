@@ -40,6 +40,10 @@ public sealed class PathMeasurement
         set => Volatile.Write(ref _peerPathIndex, value);
     }
 
+    /// <summary>Receive thread: the latest send time (the peer's clock, µs) of an authenticated probe taken on this
+    /// path; an authenticated probe must be later to be taken while the path is up (a replay moves nothing).</summary>
+    public ulong ProbeHighWater { get; set; }
+
     /// <summary>Receive thread: when the next fast probe is due (Stopwatch ticks).</summary>
     public long NextProbeTicks { get; set; }
 
@@ -53,6 +57,7 @@ public sealed class PathMeasurement
         Estimate.Write(previous.Estimate.Read());
         Echo.Write(previous.Echo.Read());
         PeerPathIndex = previous.PeerPathIndex;
+        ProbeHighWater = previous.ProbeHighWater;
         Counters.Tx.NextPathSequence = previous.Counters.Tx.NextPathSequence;
     }
 
@@ -72,6 +77,7 @@ public sealed class PathMeasurement
             .Add("loss_ppm", e.LossPpm)
             .Add("scheduler_rate_bytes_per_second", (long)schedulerRate)
             .Add("probes_received", ref c.Rx.ProbesReceived)
+            .Add("probes_rejected", ref c.Rx.ProbesRejected)
             .Add("probes_sent", ref c.Rx.ProbesSent)
             .Add("loss_reports_sent", ref c.Rx.LossReportsSent)
             .Add("loss_ranges_received", ref c.Rx.LossRangesReceived)
@@ -100,6 +106,10 @@ public struct MeasurementRxCounters
 {
     /// <summary>Probes (keepalives with a measurement trailer) received.</summary>
     public long ProbesReceived;
+
+    /// <summary>Probes not taken on a connection with SHA-256 control authentication: no MAC, a wrong one, or a send
+    /// time not later than the last one taken (a replay). The keepalive itself still counts (liveness, MPT-SPEC §3.3).</summary>
+    public long ProbesRejected;
 
     /// <summary>Fast probes and loss reports the receive thread sent on the path.</summary>
     public long ProbesSent;

@@ -5,9 +5,11 @@ namespace MptFast.Engine.Runtime;
 /// <summary>
 /// Moving a path to where its peer really is (issue 15: clients behind NAT and clients whose address changes). The
 /// peer's ADDRESS moves only on an authenticated control message that came over the path itself (the control thread,
-/// <see cref="MoveAddress"/>); the peer's data PORT follows the datagrams from that address (the receive thread,
-/// <see cref="FollowPort"/>): a NAT maps the data socket's port independently of the command socket's, and only the
-/// data itself shows it. Data from any other address stays a counted drop (MPT-SPEC §2.6 step 3).
+/// <see cref="MoveAddress"/>); the peer's data PORT follows its authentic probes from that address (the receive thread,
+/// <see cref="FollowPort"/>, only for a probe whose MAC and send time <c>RxPump.Authentic</c> accepted): a NAT maps the
+/// data socket's port independently of the command socket's, and only the datagrams of that socket show it. Data and
+/// plain keepalives carry no proof and move nothing; from any other address they stay a counted drop (MPT-SPEC §2.6
+/// step 3).
 /// </summary>
 public static class PathMoves
 {
@@ -31,9 +33,9 @@ public static class PathMoves
     }
 
     /// <summary>
-    /// A datagram from the path's current address arrived from <paramref name="port"/>: sends go there from now on.
-    /// Only for paths whose connection authenticates its control messages with SHA-256 (the address itself was proven);
-    /// a rare event (a NAT's new mapping), so the one allocation does not touch the steady state. Receive thread.
+    /// An authentic probe from the path's current address arrived from <paramref name="port"/>: sends go there from now
+    /// on. Only for paths whose connection authenticates with SHA-256 (the probe's MAC proves the sender); a rare event
+    /// (a NAT's new mapping), so the one allocation does not touch the steady state. Receive thread.
     /// </summary>
     public static void FollowPort(PathRuntime path, ushort port)
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 
 namespace MptFast.Engine.Wire;
 
@@ -18,6 +19,10 @@ public enum ProbeFlags : byte
     /// <summary>The sender puts received data back in sequence order (its reorder window is on): a path need not queue
     /// to keep arrivals in order.</summary>
     Reorders = 0x04,
+
+    /// <summary>A <see cref="ProbeCodec.MacLength"/>-byte MAC ends the trailer (connections with SHA-256 control
+    /// authentication): only an authenticated probe may move a path's port or feed its measurement.</summary>
+    Authenticated = 0x08,
 }
 
 /// <summary>
@@ -38,7 +43,12 @@ public enum ProbeFlags : byte
 ///                                      56 8  echo: data bytes (UDP payload) received up to that arrival
 ///  64 8n loss reports: u8 path index (the numbering of the probe's receiver), u8 reserved, u16 count,
 ///        u32 first per-path sequence number
+///  64+8n 16 with flag Authenticated only: the first 16 bytes of HMAC-SHA-256, keyed with the connection's control key
+///        K (MPT-SPEC §4.4), over the keepalive's 40-byte command part and the trailer before the MAC
 /// </code>
+/// An authenticated probe binds its tunnel pair, path index and send time to the key: a spoofer of the path's source
+/// address (MPT-SPEC §2.6 step 3 checks no more) cannot forge one, and the receiver takes only probes whose send time
+/// is later than the last one it took, so a replayed probe moves nothing.
 /// </remarks>
 public readonly record struct ProbeTrailer(
     ProbeFlags Flags,
@@ -74,19 +84,28 @@ public static class ProbeCodec
     public const int MaxLossRanges = 16;
 
     /// <summary>Largest trailer.</summary>
-    public const int MaxLength = FixedLength + (MaxLossRanges * LossRangeLength);
+    public const int MaxLength = FixedLength + (MaxLossRanges * LossRangeLength) + MacLength;
 
     /// <summary>Largest probe datagram (keepalive + largest trailer).</summary>
     public const int MaxPacketLength = KeepaliveCodec.PacketLength + MaxLength;
 
-    /// <summary>Trailer length for <paramref name="lossRanges"/> ranges.</summary>
+    /// <summary>Bytes of the MAC an authenticated trailer ends with (a truncated HMAC-SHA-256, as TLS and IPsec
+    /// truncate theirs).</summary>
+    public const int MacLength = 16;
+
+    /// <summary>Trailer length for <paramref name="lossRanges"/> ranges (without a MAC).</summary>
     public static int Length(int lossRanges) => FixedLength + (lossRanges * LossRangeLength);
+
+    /// <summary>Trailer length for <paramref name="lossRanges"/> ranges, with the MAC when <paramref name="authenticated"/>.</summary>
+    public static int Length(int lossRanges, bool authenticated) => Length(lossRanges) + (authenticated ? MacLength : 0);
 
     /// <summary>Writes the trailer and <paramref name="losses"/> (at most <see cref="MaxLossRanges"/>) into
     /// <paramref name="destination"/>; returns the bytes written, or 0 when it does not fit.</summary>
     public static int Write(Span<byte> destination, in ProbeTrailer probe, ReadOnlySpan<LossRange> losses)
     {
-        if (losses.Length > MaxLossRanges || destination.Length < Length(losses.Length))
+        // The MAC is written afterwards (Authenticate), over the keepalive too; here its room is only checked.
+        bool authenticated = (probe.Flags & ProbeFlags.Authenticated) != 0;
+        if (losses.Length > MaxLossRanges || destination.Length < Length(losses.Length, authenticated))
         {
             return 0;
         }
@@ -115,13 +134,44 @@ public static class ProbeCodec
             ranges = ranges[LossRangeLength..];
         }
 
-        return Length(losses.Length);
+        if (authenticated)
+        {
+            ranges[..MacLength].Clear();
+        }
+
+        return Length(losses.Length, authenticated);
+    }
+
+    /// <summary>
+    /// Writes the MAC at the end of <paramref name="probe"/> — a keepalive's 40-byte command part followed by an
+    /// authenticated trailer, MAC included (its bytes are overwritten) — with the 32-byte control key.
+    /// </summary>
+    public static void Sign(Span<byte> probe, ReadOnlySpan<byte> key)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(key, probe[..^MacLength], mac);
+        mac[..MacLength].CopyTo(probe[^MacLength..]);
+    }
+
+    /// <summary>True when the MAC ending <paramref name="probe"/> (command part + authenticated trailer) is right for
+    /// <paramref name="key"/>; compared in constant time.</summary>
+    public static bool Verify(ReadOnlySpan<byte> probe, ReadOnlySpan<byte> key)
+    {
+        if (probe.Length < MacLength)
+        {
+            return false;
+        }
+
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(key, probe[..^MacLength], mac);
+        return CryptographicOperations.FixedTimeEquals(mac[..MacLength], probe[^MacLength..]);
     }
 
     /// <summary>
     /// Reads a trailer that makes up ALL of <paramref name="trailer"/> (the bytes after a keepalive's 40-byte command
     /// part). False — the keepalive is not a probe — unless magic and version match, the length equals what the range
-    /// count says, every reserved byte is 0 and no range is empty.
+    /// count (and the Authenticated flag) says, every reserved byte is 0 and no range is empty. The MAC is not checked
+    /// here (<see cref="Verify"/>: the receiver knows the key).
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> trailer, out ProbeTrailer probe)
     {
@@ -135,7 +185,7 @@ public static class ProbeCodec
         }
 
         int n = trailer[5];
-        if (n > MaxLossRanges || trailer.Length != Length(n))
+        if (n > MaxLossRanges || trailer.Length != Length(n, ((ProbeFlags)trailer[3] & ProbeFlags.Authenticated) != 0))
         {
             return false;
         }

@@ -115,6 +115,9 @@ internal sealed class ReplaySocket : IPathSocket
 
     public int PerReceive { get; set; } = PacketBatch.MaxPackets;
 
+    /// <summary>The source port every received datagram shows.</summary>
+    public ushort SourcePort { get; set; } = 23456;
+
     public int ReceiveBatch(PacketBatch batch)
     {
         if (_datagrams.Length == 0)
@@ -130,7 +133,7 @@ internal sealed class ReplaySocket : IPathSocket
             _next = (_next + 1) % _datagrams.Length;
             d.CopyTo(batch.SlotSpan(i)[PacketPool.Headroom..]);
             batch.SetPacket(i, PacketPool.Headroom, d.Length);
-            batch.SetSource(i, _source16, 23456);
+            batch.SetSource(i, _source16, SourcePort);
         }
 
         batch.Count = n;

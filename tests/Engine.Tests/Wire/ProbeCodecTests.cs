@@ -77,6 +77,46 @@ public class ProbeCodecTests
     }
 
     [Fact]
+    public void An_authenticated_probe_verifies_with_its_key_only_and_any_changed_byte_breaks_it()
+    {
+        byte[] key = ControlAuth.DeriveKey("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
+        TunnelSide sender = WireVectors.Side(WireVectors.KeepaliveSender("keepalive-ipv4-a-to-b"));
+        byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
+        ProbeTrailer probe = Sample with { Flags = Sample.Flags | ProbeFlags.Authenticated };
+
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, probe, Losses, key, out int written));
+
+        Assert.Equal(KeepaliveCodec.PacketLength + ProbeCodec.Length(2) + ProbeCodec.MacLength, written);
+        Assert.Equal(KeepaliveStatus.Ok, KeepaliveCodec.Decode(buffer.AsSpan(0, written), out KeepaliveMessage message));
+        Assert.Equal(probe with { LossRanges = 2 }, message.Probe);
+        // The MAC covers the 40-byte command part (tunnel pair) and the trailer, not the GRE header.
+        ReadOnlySpan<byte> signed = buffer.AsSpan(KeepaliveCodec.PacketLength - KeepaliveCodec.CommandLength, written - GreCodec.BaseHeaderLength);
+        Assert.True(ProbeCodec.Verify(signed, key));
+        byte[] otherKey = (byte[])key.Clone();
+        otherKey[31] ^= 1;
+        Assert.False(ProbeCodec.Verify(signed, otherKey));
+        for (int i = 0; i < signed.Length; i++)
+        {
+            byte[] changed = signed.ToArray();
+            changed[i] ^= 0x20;
+            Assert.False(ProbeCodec.Verify(changed, key), $"a flipped byte {i} still verified");
+        }
+    }
+
+    [Fact]
+    public void A_probe_with_the_authenticated_flag_needs_a_key_and_one_without_it_takes_none()
+    {
+        byte[] key = new byte[ControlAuth.KeyLength];
+        byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
+        var pair = new Address16();
+        Assert.False(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample with { Flags = ProbeFlags.Authenticated }, [], [], out _));
+        Assert.False(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample, [], key, out _));
+        // Without the MAC's 16 bytes the length no longer fits the flag: not a probe.
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample with { Flags = ProbeFlags.Authenticated }, [], key, out int n));
+        Assert.Equal(KeepaliveStatus.BadLength, KeepaliveCodec.Decode(buffer.AsSpan(0, n - ProbeCodec.MacLength), out _));
+    }
+
+    [Fact]
     public void A_probe_starts_with_the_exact_keepalive_an_original_peer_expects()
     {
         // MPT-SPEC §3.1/§3.3: the original reads the first 44 bytes' command byte only; the trailer rides behind them.
@@ -84,7 +124,7 @@ public class ProbeCodecTests
         TunnelSide sender = WireVectors.Side(WireVectors.KeepaliveSender("keepalive-ipv4-a-to-b"));
         byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
 
-        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, Sample, Losses, out int written));
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, Sample, Losses, [], out int written));
 
         Assert.Equal(KeepaliveCodec.PacketLength + ProbeCodec.Length(2), written);
         Assert.Equal(keepalive, buffer[..KeepaliveCodec.PacketLength]);
