@@ -6,9 +6,9 @@ it does not hold:
   - the UDP stream (a -> b, sequence-numbered datagrams whose payload derives from the number) has no damaged and no
     duplicated datagram (lost ones are counted, not a failure: path 2 fails silently every 4 s);
   - both daemons are alive and answer `status --json`, and every reload was taken;
-  - RSS and open file descriptors of each daemon are flat: the peak of the first window after warm-up and of the last
-    window differ by at most 5 % (windows: 1 minute, or a quarter of the run when shorter than 4 minutes; peaks
-    because a reload frees and re-touches the buffer pools, a dip of a few seconds);
+  - RSS and open file descriptors of each daemon are flat: the peak of the first window after warm-up and of the
+    last window differ by at most 5 % (windows: 1 minute, or a quarter of the run when shorter than 4 minutes;
+    peaks because a reload frees the buffer pools and the traffic touches them again, a dip of some seconds);
   - drops are counted: every datagram a path socket received is accounted for by a counter (data packets, keepalives
     and probes, or a drop reason), the hostile datagrams show up as drops or control rejections, and no datagram was
     lost uncounted in the kernel's receive buffer (UDP RcvbufErrors of the namespace).
@@ -41,6 +41,7 @@ PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 FLAP_PATH = 2
 RELOAD_EVERY_S = 30.0
 SAMPLE_EVERY_S = 5.0
+STATUS_EVERY_SAMPLES = 6   # the daemons' own memory figures every 30 s
 FLAT_LIMIT = 0.05
 TCP_PORTS = {"a": 5001, "b": 5002}   # receiver side -> port
 UDP_PORT = 5003
@@ -152,13 +153,13 @@ def fd_kinds(pid):
     return kinds
 
 
-def proc_sample(daemon):
+def proc_sample(daemon, with_status):
     pid = daemon.pid
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         fields = dict(line.split(":", 1) for line in f if ":" in line)
     row = {"rss_kib": int(fields["VmRSS"].split()[0]), "fds": len(os.listdir(f"/proc/{pid}/fd")),
            "threads": int(fields["Threads"])}
-    status = daemon.status()
+    status = daemon.status() if with_status else None   # a status costs the daemon ~50 KiB of garbage: not every sample
     memory = (status or {}).get("tunnel", {}).get("memory")
     if memory:
         row.update({"allocated_bytes": memory["allocated_bytes"], "gc_heap_bytes": memory["gc_heap_bytes"],
@@ -170,9 +171,10 @@ def sample_loop(daemons, start, stop, samples, fds):
     while True:
         t = time.monotonic() - start
         row = {"t": round(t, 1)}
+        with_status = len(samples) % STATUS_EVERY_SAMPLES == 0
         for d in daemons:
             try:
-                row[d.side] = proc_sample(d)
+                row[d.side] = proc_sample(d, with_status)
                 fds.setdefault("first", {}).setdefault(d.side, fd_kinds(d.pid))
                 fds.setdefault("last", {})[d.side] = fd_kinds(d.pid)
             except (OSError, KeyError, ValueError):
@@ -183,8 +185,9 @@ def sample_loop(daemons, start, stop, samples, fds):
 
 
 def flatness(samples, side, key, window, warmup):
-    """(first-window peak, last-window peak, relative change) over the samples after warm-up. Peaks, not means: a
-    reload frees and re-touches the buffer pools, so RSS dips for a few seconds after one; a leak raises the peaks."""
+    """(first-window peak, last-window peak, relative change) over the samples after warm-up. Peaks: a reload frees
+    the buffer pools and the traffic touches them again over some seconds (RSS dips and climbs back to the same
+    plateau); a leak raises the plateau. The managed heap saws by its gen0 budget (1 MiB, src/Host) under it."""
     rows = [s for s in samples if s["t"] >= warmup and s.get(side)]
     if len(rows) < 4:
         return None
@@ -313,8 +316,9 @@ def soak(args, procs, tb, workdir, log):
     alloc = {}
     for side in ("a", "b"):
         rows = [s[side] for s in samples if s["t"] >= args.warmup and s.get(side) and "allocated_bytes" in s[side]]
+        rows_t = [s["t"] for s in samples if s["t"] >= args.warmup and s.get(side) and "allocated_bytes" in s[side]]
         if len(rows) >= 2:
-            span = (len(rows) - 1) * SAMPLE_EVERY_S
+            span = rows_t[-1] - rows_t[0]
             alloc[side] = {"bytes_per_s": round((rows[-1]["allocated_bytes"] - rows[0]["allocated_bytes"]) / span),
                            "gc_during": [b - a for a, b in zip(rows[0]["gc"], rows[-1]["gc"])],
                            "gc_heap_bytes_last": rows[-1]["gc_heap_bytes"]}
@@ -400,7 +404,7 @@ def markdown(r, when, host, load0, load1):
                  f"{u.get('duplicates')} duplicated, {lost} lost ({lost / max(1, r['udp']['sent'].get('sent', 1)) * 100:.2f} %) |")
     for k, v in r["flat"].items():
         if v:
-            lines.append(f"| {k} peak of the first vs the last {r['flat_window_s']:.0f} s | {v['first']} → {v['last']} ({v['change'] * 100:+.2f} %) |")
+            lines.append(f"| {k}, peak of the first vs the last {r['flat_window_s']:.0f} s | {v['first']} → {v['last']} ({v['change'] * 100:+.2f} %) |")
     for s, h in r.get("hostile_counted", {}).items():
         lines.append(f"| hostile at {s} | {h['data_sent']} data sent, {h['data_drops']} data-port drops counted; "
                      f"{h['command_sent']} command sent, {h['control_rejected']} control rejections |")

@@ -264,7 +264,14 @@ namespace MptFast.Engine.Config
         /// <paramref name="clean"/> is false when characters were ignored or the value was empty, and
         /// <paramref name="octal"/> is true when a leading zero made it octal — callers warn or reject.
         /// </summary>
-        public static long ParseCInteger(string value, out bool clean, out bool octal)
+        public static long ParseCInteger(string value, out bool clean, out bool octal) =>
+            ParseCInteger(value, out clean, out octal, out _, out _);
+
+        /// <summary>
+        /// As above; <paramref name="digitsStart"/> and <paramref name="digitsEnd"/> delimit the digits read in the
+        /// value trimmed of blanks (equal when none was), so a caller can name what came after them.
+        /// </summary>
+        public static long ParseCInteger(string value, out bool clean, out bool octal, out int digitsStart, out int digitsEnd)
         {
             if (value is null)
             {
@@ -293,7 +300,7 @@ namespace MptFast.Engine.Config
                 octal = true;
             }
 
-            int digitsStart = i;
+            digitsStart = i;
             long result = 0;
             while (i < s.Length)
             {
@@ -313,6 +320,7 @@ namespace MptFast.Engine.Config
             }
 
             clean = s.Length > 0 && i == s.Length && i > digitsStart;
+            digitsEnd = i;
             return negative ? -result : result;
         }
 

@@ -174,35 +174,16 @@ internal sealed class SectionReader
 
     private static string NotANumber(string text, bool octal)
     {
-        int i = 0;
-        if (i < text.Length && (text[i] == '+' || text[i] == '-'))
-        {
-            i++;
-        }
-
-        bool hex = text.Length > i + 2 && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X') && char.IsAsciiHexDigit(text[i + 2]);
-        if (hex)
-        {
-            i += 2;
-        }
-
-        int radix = hex ? 16 : octal ? 8 : 10;
-        int digitsStart = i;
-        while (i < text.Length && DigitValue(text[i]) < radix)
-        {
-            i++;
-        }
-
-        if (i == digitsStart)
+        // The same scan as the value's: strtol's prefix (sign, 0x, leading 0), then the digits it took.
+        IniDocument.ParseCInteger(text, out _, out _, out int digitsStart, out int digitsEnd);
+        string trimmed = text.Trim();
+        if (digitsEnd == digitsStart)
         {
             return "'" + text + "' is not a number";
         }
 
-        return "'" + text + "' is not a number (junk '" + text[i..] + "' after the digits" + (octal ? "; a leading 0 means octal)" : ")");
+        return "'" + text + "' is not a number (junk '" + trimmed[digitsEnd..] + "' after the digits" + (octal ? "; a leading 0 means octal)" : ")");
     }
-
-    private static int DigitValue(char c) =>
-        char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiHexDigit(c) ? (char.ToLowerInvariant(c) - 'a' + 10) : 99;
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -103,8 +103,12 @@ public sealed class LinkConfigurator
         {
             using Process process = Process.Start(start)
                 ?? throw new InvalidOperationException("Process.Start returned null");
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync(); // drained so ip never blocks on a full pipe
-            string stderr = process.StandardError.ReadToEnd();
+            // Process.Dispose leaves the redirected pipes to the finalizer: closed here, or every ip call held two
+            // descriptors until the next garbage collection (the soak's descriptor count showed it).
+            using StreamReader output = process.StandardOutput;
+            using StreamReader error = process.StandardError;
+            Task<string> stdout = output.ReadToEndAsync(); // drained so ip never blocks on a full pipe
+            string stderr = error.ReadToEnd();
             if (!process.WaitForExit(s_timeout))
             {
                 process.Kill();
