@@ -10,6 +10,8 @@ issue's targets, in one run:
             (from the moment the creates start, and from the moment the client daemons were launched)
   idle      server CPU (% of one core) and RSS over --idle seconds with N connections x 2 paths and 1 s keepalives;
             RSS per connection above a 1-client baseline measured the same way first
+  restart   `mptfast save` on the server, the server restarted from the saved files: connections listed, seconds
+            until every client pings again
   aggregate one TCP stream per client at once (iperf3), unshaped: sum vs 1 client with 1 stream
   fairness  the same on links shaped to --shape Mbit/s: every client within +-20 % of the mean
 
@@ -156,6 +158,26 @@ def tcp_each(procs, star, clients, seconds):
     return rates
 
 
+def save_and_restart(args, procs, star, server, workdir, log):
+    """`mptfast save` on the server, a server restart from the saved files, every client pinging again. Returns
+    (the new server daemon, figures)."""
+    r = star.exec_("s", args.mptfast, "-c", server.confdir, "save", timeout=60, check=False)
+    saved = [f for f in os.listdir(os.path.join(server.confdir, "connections")) if f.startswith("peer_") and f.endswith(".conf")]
+    server.stop()
+    restarted = time.monotonic()
+    server = Daemon(procs, star, "s", args.mptfast, server.confdir, os.path.join(workdir, "server-restarted.log"), [])
+    server.wait_ready(60)
+    status = server.status()
+    not_pinging = ping_all(star, 60)
+    figures = {"save_exit": r.returncode, "saved_files": len(saved),
+               "restart_connections": len(status.get("connections", [])) if status else None,
+               "restart_to_ping_s": round(time.monotonic() - restarted, 2), "clients_not_pinging_after_restart": not_pinging}
+    log(f"  save wrote {len(saved)} file(s) (exit {r.returncode}); the restarted server lists "
+        f"{figures['restart_connections']} connection(s), all but {len(not_pinging)} client(s) pinging after "
+        f"{figures['restart_to_ping_s']} s")
+    return server, figures
+
+
 def teardown(procs, star, server, clients):
     for c in clients:
         c.stop()
@@ -202,6 +224,8 @@ def main(argv):
         per_conn = (result["star"]["rss_kib"] - result["baseline"]["rss_kib"]) / max(1, args.clients - 1)
         result["star"]["rss_kib_per_connection"] = round(per_conn, 1)
         log(f"  idle {result['star']['cpu_pct']} % CPU, RSS {result['star']['rss_kib']} KiB ({per_conn:.1f} KiB per connection above the baseline)")
+        server, saved = save_and_restart(args, procs, star, server, os.path.join(workdir, "many"), log)
+        result["star"].update(saved)
         rates = tcp_each(procs, star, clients, args.seconds)
         result["star"]["aggregate_mbit"] = round(sum(rates), 1)
         result["star"]["aggregate_ratio"] = round(sum(rates) / result["baseline"]["tcp1_mbit"], 3) if result["baseline"]["tcp1_mbit"] else None

@@ -312,9 +312,12 @@ public sealed class TunnelDaemon : IDisposable
     }
 
     /// <summary>Closes the sockets of <paramref name="c"/> that are not in <paramref name="keep"/> and removes its routes.</summary>
+    /// <summary>Retires a connection the datapath no longer runs (its threads were stopped and restarted on the next
+    /// set, or stopped for good): sockets not kept, routes, and the reorder buffer's native block.</summary>
     private void CloseConnection(ConnectionRuntime c, HashSet<IPathSocket>? keep)
     {
         ConnectionBuilder.CloseSockets(c, keep);
+        c.Reorder?.Dispose();
         try
         {
             _routes?.Remove(c);

@@ -18,6 +18,13 @@ public sealed partial class RxPump
     private readonly LossRange[] _losses = new LossRange[ProbeCodec.MaxLossRanges];
     private bool _wakeTransmit;
 
+    // Issue 15: the probe and loss-report timers are scanned when something is due or at most every ProbeScanGapTicks
+    // while rounds run, not at every receive round (a hundred connections' paths per round under load). A new gap moves
+    // both times forward (TrackPathSequence); a connection that starts carrying data is seen at the next scan.
+    private long _nextProbeScanTicks;
+    private long _nextProbeDueTicks;
+    private static readonly long ProbeScanGapTicks = Stopwatch.Frequency / 100;
+
     /// <summary>Slack on top of a measured delay spread before a gap is given up (probe timing, scheduling).</summary>
     internal const long HoldMarginMicros = 5_000;
 
@@ -117,6 +124,13 @@ public sealed partial class RxPump
         long missing = losses.Missing;
         long reordered = losses.Reordered;
         losses.OnReceive(sequence, MonotonicClock.ToMicros(_wakeTicks));
+        if (losses.HasPending)
+        {
+            long due = MonotonicClock.FromMicros(losses.NextDueMicros);
+            _nextProbeScanTicks = Math.Min(_nextProbeScanTicks, due);
+            _nextProbeDueTicks = Math.Min(_nextProbeDueTicks, due);
+        }
+
         p.Measurement.Counters.Rx.PathSequenceMissing += losses.Missing - missing;
         p.Measurement.Counters.Rx.PathSequenceReordered += losses.Reordered - reordered;
     }
@@ -127,7 +141,14 @@ public sealed partial class RxPump
     /// </summary>
     private void SendProbes(long now)
     {
+        if (now < _nextProbeScanTicks)
+        {
+            WakeTransmitForReports();
+            return;
+        }
+
         long nowMicros = MonotonicClock.ToMicros(now);
+        long next = long.MaxValue;
         foreach (ConnectionRuntime c in _connections)
         {
             if ((c.Peer & PeerFeatures.MptFast) == 0)
@@ -148,10 +169,15 @@ public sealed partial class RxPump
             {
                 PathMeasurement m = p.Measurement;
                 bool alive = p.Status is Config.PathStatus.Ok or Config.PathStatus.Down;
-                if (interval > 0 && alive && p.Config.KeepaliveMs > 0 && now >= m.NextProbeTicks)
+                if (interval > 0 && alive && p.Config.KeepaliveMs > 0)
                 {
-                    Send(c, p, nowMicros, []);
-                    m.NextProbeTicks = now + interval;
+                    if (now >= m.NextProbeTicks)
+                    {
+                        Send(c, p, nowMicros, []);
+                        m.NextProbeTicks = now + interval;
+                    }
+
+                    next = Math.Min(next, m.NextProbeTicks);
                 }
 
                 if (m.PeerPathIndex >= 0 && m.Losses.HasPending && m.Losses.NextDueMicros <= nowMicros && reports < _losses.Length)
@@ -161,6 +187,11 @@ public sealed partial class RxPump
                     m.Losses.ToleranceMicros = Math.Max(MinLossToleranceMicros, m.Losses.MaxReorderMicros * 5 / 4);
                     m.Losses.RepeatAfterMicros = Math.Max(5_000, Math.Max(e.SmoothedRttMicros, e.LatestRttMicros) * 2);
                     reports += m.Losses.TakeReports(nowMicros, (byte)m.PeerPathIndex, _losses.AsSpan(reports));
+                }
+
+                if (m.Losses.HasPending)
+                {
+                    next = Math.Min(next, MonotonicClock.FromMicros(m.Losses.NextDueMicros));
                 }
 
                 long rtt = m.Estimate.Read().SmoothedRttMicros;
@@ -177,6 +208,13 @@ public sealed partial class RxPump
             }
         }
 
+        _nextProbeDueTicks = next;
+        _nextProbeScanTicks = Math.Min(next, now + ProbeScanGapTicks);
+        WakeTransmitForReports();
+    }
+
+    private void WakeTransmitForReports()
+    {
         if (_wakeTransmit)
         {
             _wakeTransmit = false;
@@ -193,32 +231,7 @@ public sealed partial class RxPump
         }
     }
 
-    /// <summary>When the next probe or loss report is due (Stopwatch ticks; long.MaxValue when none).</summary>
-    private long NextProbeDue(long now)
-    {
-        long next = long.MaxValue;
-        foreach (ConnectionRuntime c in _connections)
-        {
-            if ((c.Peer & PeerFeatures.MptFast) == 0)
-            {
-                continue;
-            }
-
-            foreach (PathRuntime p in c.Paths)
-            {
-                PathMeasurement m = p.Measurement;
-                if (c.Config.ProbeIntervalMs > 0 && p.Config.KeepaliveMs > 0 && c.StillCarryingData(now))
-                {
-                    next = Math.Min(next, m.NextProbeTicks);
-                }
-
-                if (m.Losses.HasPending)
-                {
-                    next = Math.Min(next, MonotonicClock.FromMicros(m.Losses.NextDueMicros));
-                }
-            }
-        }
-
-        return next;
-    }
+    /// <summary>When the next probe or loss report is due (Stopwatch ticks; long.MaxValue when none), as the last scan
+    /// found it and new gaps moved it.</summary>
+    private long NextProbeDue() => _nextProbeDueTicks;
 }

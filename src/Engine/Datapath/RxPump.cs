@@ -303,7 +303,7 @@ public sealed partial class RxPump : IDisposable
     private int WaitMilliseconds()
     {
         long now = Stopwatch.GetTimestamp();
-        long next = NextProbeDue(now);
+        long next = NextProbeDue();
         for (int i = 0; i < _ready.HoldingCount; i++)
         {
             if (_connections[_ready.Holding(i)].Reorder is { } reorder)

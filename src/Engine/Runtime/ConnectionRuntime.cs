@@ -140,10 +140,6 @@ public sealed class ConnectionRuntime
         return nowTicks < _probeActiveUntilTicks;
     }
 
-    /// <summary>Receive thread: <see cref="CarriedDataLately"/> as of its last call, without reading the counters again
-    /// (the wait after a round asks what the round's probes already found).</summary>
-    public bool StillCarryingData(long nowTicks) => nowTicks < _probeActiveUntilTicks;
-
     /// <summary>This end asks the peer for per-path sequence numbers: it reports losses and can place retransmissions
     /// (loss recovery on, and a reorder buffer to put them in sequence).</summary>
     public bool WantsPathSequence => Config.LossRecovery && Reorder is not null;
