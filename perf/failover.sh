@@ -10,36 +10,6 @@
 # The work is done by perf/lib/failover.py; this wrapper checks what it needs and removes its namespaces (and
 # anything running in them, by PID, through the testbed script) on exit, Ctrl-C or failure.
 set -euo pipefail
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
-SHARED=${MPTFAST_SHARED:-$ROOT/../shared}
-TESTBED=$SHARED/testbed/netns-testbed.sh
-
-for a in "$@"; do
-  if [[ $a == -h || $a == --help ]]; then exec "$PY" "$HERE/lib/failover.py" --help; fi
-done
-if [[ $EUID -ne 0 ]]; then
-  echo "failover: needs root (network namespaces, TUN)" >&2
-  exit 2
-fi
-[[ -f $TESTBED ]] || { echo "failover: testbed script not found at $TESTBED (set MPTFAST_SHARED)" >&2; exit 2; }
-for tool in ping nft ss ip; do
-  command -v "$tool" >/dev/null || { echo "failover: '$tool' missing (Debian: iputils-ping nftables iproute2)" >&2; exit 2; }
-done
-
 source "$HERE/lib/wrapper.sh"
-prefix=$(perf_prefix mffail "$@")   # the default as in failover.py
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
-  perf_remove_namespaces "$prefix" "$TESTBED"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-MPTFAST_SHARED=$SHARED "$PY" "$HERE/lib/failover.py" "$@"
+perf_testbed_main failover mffail "$HERE/lib/failover.py" "ping nft ss ip" "$@"   # the prefix default as in failover.py

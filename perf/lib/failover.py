@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netns import Daemon, HarnessError, Interrupted, Processes, Testbed, raise_on_signals, write_mptfast_config  # noqa: E402
+from netns import Daemon, HarnessError, Interrupted, start_harness, write_mptfast_config  # noqa: E402
 from scenarios import TUN_ADDR, Scenario  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -196,21 +196,10 @@ def markdown(result):
 
 def main(argv):
     args = parse_args(argv)
-    if os.geteuid() != 0:
-        print("failover: needs root (network namespaces)", file=sys.stderr)
+    started = start_harness("failover", args)
+    if started is None:
         return 2
-    if not os.path.exists(args.mptfast):
-        print(f"failover: no daemon binary at {args.mptfast} (scripts/publish.sh)", file=sys.stderr)
-        return 2
-
-    raise_on_signals()
-
-    def log(msg):
-        print(msg, file=sys.stderr, flush=True)
-
-    shared = os.environ.get("MPTFAST_SHARED", os.path.join(ROOT, "..", "shared"))
-    tb = Testbed(os.path.join(shared, "testbed", "netns-testbed.sh"), args.prefix)
-    procs = Processes()
+    log, tb, procs = started
     result = {"date": time.strftime("%Y-%m-%d"), "hostname": socket.gethostname(), "runs": args.runs,
               "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()), "configs": {}}
     code = 0

@@ -9,6 +9,7 @@ and on failure.
 import os
 import signal
 import subprocess
+import sys
 import time
 
 from scenarios import TUN_ADDR, TUN_ADDR6, TUNNEL_MTU, VXLAN_ADDR
@@ -305,3 +306,23 @@ def link_bytes(tb, side, paths):
         except (ValueError, KeyError, IndexError):
             out[path] = None
     return out
+
+
+def start_harness(name, args):
+    """The start every two-namespace harness shares (failover.py, soak.py): root and the daemon binary checked (None
+    after a message when one is missing), signals turned into Interrupted, a stderr logger, the shared testbed under
+    args.prefix and the list of processes to end. Returns (log, testbed, processes) or None."""
+    if os.geteuid() != 0:
+        print(f"{name}: needs root (network namespaces, TUN)", file=sys.stderr)
+        return None
+    if not os.path.exists(args.mptfast):
+        print(f"{name}: no daemon binary at {args.mptfast} (scripts/publish.sh)", file=sys.stderr)
+        return None
+    raise_on_signals()
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    shared = os.environ.get("MPTFAST_SHARED", os.path.join(root, "..", "shared"))
+    return log, Testbed(os.path.join(shared, "testbed", "netns-testbed.sh"), args.prefix), Processes()

@@ -31,8 +31,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netns import (COMMAND_PORT, DATA_PORT, Daemon, HarnessError, Interrupted, Processes, Testbed,  # noqa: E402
-                   raise_on_signals, run, write_mptfast_config)
+from netns import (COMMAND_PORT, DATA_PORT, Daemon, HarnessError, Interrupted, run, start_harness,  # noqa: E402
+                   write_mptfast_config)
 from scenarios import TUN_ADDR, Scenario  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -419,20 +419,10 @@ def markdown(r, when, host, load0, load1):
 
 def main(argv):
     args = parse_args(argv)
-    if os.geteuid() != 0:
-        print("soak: needs root (network namespaces, TUN)", file=sys.stderr)
+    started = start_harness("soak", args)
+    if started is None:
         return 2
-    if not os.path.exists(args.mptfast):
-        print(f"soak: no daemon binary at {args.mptfast} (scripts/publish.sh)", file=sys.stderr)
-        return 2
-    raise_on_signals()
-
-    def log(msg):
-        print(msg, file=sys.stderr, flush=True)
-
-    shared = os.environ.get("MPTFAST_SHARED", os.path.join(ROOT, "..", "shared"))
-    tb = Testbed(os.path.join(shared, "testbed", "netns-testbed.sh"), args.prefix)
-    procs = Processes()
+    log, tb, procs = started
     load0 = " ".join(f"{x:.2f}" for x in os.getloadavg())
     code, result = 0, None
     with tempfile.TemporaryDirectory(prefix="mptfast-soak-") as workdir:

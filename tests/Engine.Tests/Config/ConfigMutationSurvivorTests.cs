@@ -61,9 +61,7 @@ public class ConfigMutationSurvivorTests
     [InlineData("\tkey = 'q'", 9)]
     public void The_value_column_points_at_the_values_first_character(string line, int column)
     {
-        IniDocument doc = Parse("[s]\n" + line);
-        Assert.True(doc.TryGetSection("s", out IniSection s));
-        Assert.True(s.TryGet("key", out IniEntry e));
+        IniEntry e = Entry(Parse("[s]\n" + line), "key");
         Assert.Equal(column, e.ValueColumn);
         Assert.Equal(2, e.Line);
     }
@@ -71,24 +69,14 @@ public class ConfigMutationSurvivorTests
     [Fact]
     public void A_continuation_on_the_last_line_still_counts()
     {
-        IniDocument doc = Parse("[s]\nkey = a\\\n");
-        Assert.True(doc.TryGetSection("s", out IniSection s));
-        Assert.True(s.TryGet("key", out IniEntry e));
-        Assert.Equal("a", e.Value);
-
-        doc = Parse("[s]\nkey = a\\");
-        Assert.True(doc.TryGetSection("s", out s));
-        Assert.True(s.TryGet("key", out e));
-        Assert.Equal("a", e.Value);
+        Assert.Equal("a", Entry(Parse("[s]\nkey = a\\\n"), "key").Value);
+        Assert.Equal("a", Entry(Parse("[s]\nkey = a\\"), "key").Value);
     }
 
     [Fact]
     public void An_unclosed_quote_takes_the_rest_of_the_line()
     {
-        IniDocument doc = Parse("[s]\nkey = \"abc ; def");
-        Assert.True(doc.TryGetSection("s", out IniSection s));
-        Assert.True(s.TryGet("key", out IniEntry e));
-        Assert.Equal("abc ; def", e.Value);
+        Assert.Equal("abc ; def", Entry(Parse("[s]\nkey = \"abc ; def"), "key").Value);
     }
 
     [Fact]
@@ -96,9 +84,8 @@ public class ConfigMutationSurvivorTests
     {
         string value = new('v', MaxLineLength - "key = ".Length);
         IniDocument doc = Parse("[s]\nkey = " + value + "\nlong = " + value);
+        Assert.Equal(value, Entry(doc, "key").Value);
         Assert.True(doc.TryGetSection("s", out IniSection s));
-        Assert.True(s.TryGet("key", out IniEntry e));
-        Assert.Equal(value, e.Value);
         Assert.False(s.TryGet("long", out _));
         Assert.Equal(3, Assert.Single(doc.Errors).Line);
     }
@@ -167,5 +154,13 @@ public class ConfigMutationSurvivorTests
     {
         var result = ConnectionParser.Parse(ConfigText.Connection().Replace("auth_key = 00112233445566778899AABBCCDDEEFF", "auth_key = " + key, StringComparison.Ordinal), "t.conf");
         Assert.Equal(warned, result.Warnings.Any(w => w.Key == "auth_key"));
+    }
+
+    /// <summary>The entry <paramref name="key"/> of section [s].</summary>
+    private static IniEntry Entry(IniDocument doc, string key)
+    {
+        Assert.True(doc.TryGetSection("s", out IniSection s));
+        Assert.True(s.TryGet(key, out IniEntry e));
+        return e;
     }
 }
