@@ -156,6 +156,30 @@ public class ConfigMutationSurvivorTests
         Assert.Equal(warned, result.Warnings.Any(w => w.Key == "auth_key"));
     }
 
+    [Theory]
+    [InlineData("interface_name =", "empty interface name")]
+    [InlineData("interface_name = .", "'.' is not a valid interface name")]
+    [InlineData("interface_name = ..", "'..' is not a valid interface name")]
+    [InlineData("interface_name = eth0:1", "'eth0:1' is not a valid interface name")]
+    [InlineData("interface_name = abcdefghijklmnop", "interface name 'abcdefghijklmnop' is longer than 15 characters")]
+    public void An_interface_name_the_kernel_would_refuse_is_an_error(string line, string message)
+    {
+        // Interface names reach ip(8) and sysfs paths: ".." or an empty name must never get that far.
+        string text = ConfigText.Connection().Replace("interface_name = veth1", line, StringComparison.Ordinal);
+        var result = ConnectionParser.Parse(text, "t.conf");
+        Assert.Contains($"t.conf:13: interface_name: {message}", result.Errors.Select(e => e.ToString()));
+    }
+
+    [Theory]
+    [InlineData(127, true)]
+    [InlineData(128, false)]
+    public void A_connection_name_may_have_127_bytes(int length, bool accepted)
+    {
+        var result = ConnectionParser.Parse(ConfigText.Connection(connectionExtra: "name = " + new string('n', length)), "t.conf");
+        Assert.Equal(accepted, result.Succeeded);
+        Assert.Equal(!accepted, result.Errors.Any(e => e.Key == "name" && e.Message == "longer than 127 bytes"));
+    }
+
     /// <summary>The entry <paramref name="key"/> of section [s].</summary>
     private static IniEntry Entry(IniDocument doc, string key)
     {
