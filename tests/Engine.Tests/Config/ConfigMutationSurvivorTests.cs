@@ -91,6 +91,14 @@ public class ConfigMutationSurvivorTests
     }
 
     [Fact]
+    public void A_missing_section_is_not_found()
+    {
+        IniDocument doc = Parse("[a]\nk = 1");
+        Assert.False(doc.TryGetSection("b", out _));
+        Assert.True(doc.TryGetSection("A", out _) || doc.TryGetSection("a", out _));
+    }
+
+    [Fact]
     public void An_equals_sign_without_a_key_says_so()
     {
         IniDocument doc = Parse("[s]\n= value\njunk");

@@ -223,6 +223,19 @@ public class ConnectionValidationTests
     }
 
     [Fact]
+    public void Two_ipv6_paths_on_the_wildcard_are_already_too_many()
+    {
+        // The smallest case of B85 (a mutation of the "fewer than 2" test survived: only 3 paths were tested).
+        string text =
+            "[connection]\nip_ver = 6\nip_local = fd00:ff::1\nip_remote = fd00:ff::2\npath_count = 2\nauth_type = 2\nauth_key = k\n" + // 1-7
+            "[path_0]\nip_ver = 6\nprivate_ipaddr = fd00:1::1\nremote_ipaddr = fd00:1::2\n" +   // 8-11
+            "[path_1]\nip_ver = 6\nremote_ipaddr = fd00:2::2\n";                             // 12-14
+
+        Assert.Equal(["tunnel.conf:12: private_ipaddr: path_1 needs an explicit address other than :: when the connection has 2 IPv6 paths (B85)"],
+            Errors(text));
+    }
+
+    [Fact]
     public void One_ipv6_path_may_bind_the_wildcard()
     {
         string text = "[connection]\nip_ver = 6\nip_remote = fd00:ff::2\npath_count = 1\n[path_0]\nip_ver = 6\nremote_ipaddr = fd00:1::2\n";
