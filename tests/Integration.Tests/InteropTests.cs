@@ -49,6 +49,7 @@ public partial class InteropTests
 
         string script = Path.Combine(TestEnvironment.ScriptsDir, "inject.py");
         string[] files = [.. data.Concat(keepalives).Select(n => Path.Combine(SharedFiles.TestVectorDir, n + ".hex"))];
+        long tunBefore = TunReceived(tb);
         tb.ExecCheck('b', TimeSpan.FromSeconds(20), Proc.Python, [script, "replay", peer, self, "23456", .. files]);
         System.Text.Json.JsonElement p0 = default;
         Wait.Until(() =>
@@ -61,7 +62,18 @@ public partial class InteropTests
         Assert.True(DaemonProcess.Counter(p0, "keepalives_received") >= keepalives.Length, p0.ToString());
         Assert.Equal(0, DaemonProcess.Drop(p0, "malformed"));
         Assert.Equal(0, DaemonProcess.Drop(p0, "unknown_source"));
+
+        // And they reached the TUN: what the daemon writes to it the kernel counts as received on tun0. (The kernel
+        // answers the echo requests among them; nothing else is written in this namespace's tunnel meanwhile.)
+        long written = 0;
+        Wait.Until(() => (written = TunReceived(tb) - tunBefore) >= data.Length, TimeSpan.FromSeconds(10),
+            "the replayed data packets written to tun0", () => $"tun0 rx_packets grew by {written}\n{a.Log}");
+        Assert.Equal(data.Length, written);
     }
+
+    /// <summary>tun0's rx_packets in side a's namespace.</summary>
+    private static long TunReceived(Testbed tb) =>
+        long.Parse(tb.ExecCheck('a', TimeSpan.FromSeconds(10), "cat", "/sys/class/net/tun0/statistics/rx_packets").Trim(), CultureInfo.InvariantCulture);
 
     private static string CopyDir(string from, string to)
     {

@@ -116,7 +116,9 @@ public class StarTests(ITestOutputHelper output)
     {
         string script = Path.Combine(TestEnvironment.ScriptsDir, "sha_transfer.py");
         var receiver = Task.Run(() => star.Exec(star.Server, TimeSpan.FromSeconds(90), Proc.Python, script, "recv", StarTestbed.ServerTunnel, "5001", "60"));
-        Thread.Sleep(500);
+        // The receiver listens before the sender connects (or has already failed: its result says why).
+        Wait.Until(() => receiver.IsCompleted || star.Exec(star.Server, TimeSpan.FromSeconds(10), "ss", "-Hltn", "sport = :5001").Stdout.Contains(":5001", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "sha_transfer receiver on the server");
         var sender = Task.Run(() => star.Exec(star.Client(12), TimeSpan.FromSeconds(90), Proc.Python, script, "send", StarTestbed.ServerTunnel, "5001",
             (24 << 20).ToString(CultureInfo.InvariantCulture), "15", "60"));
         during();

@@ -118,6 +118,27 @@ internal sealed class TunnelFixture : IDisposable
         return (s.Stdout.Trim(), r.Stdout.Trim());
     }
 
+    /// <summary>
+    /// A bounded UDP stream from side a to side b's tunnel address (scripts/udp_integrity.py): <paramref name="seconds"/>
+    /// at <paramref name="pps"/> datagrams of 16–1,400 bytes, each with its sequence number and a payload derived from
+    /// it. Returns the sender's and the receiver's JSON (sent; received, corrupt, duplicates, out_of_order).
+    /// </summary>
+    public (JsonElement Sent, JsonElement Received) UdpTransfer(double seconds, int pps, bool v6 = false, int port = 5003)
+    {
+        string script = Path.Combine(TestEnvironment.ScriptsDir, "udp_integrity.py");
+        string addr = v6 ? TunnelSpec.TunnelAddress6('b') : TunnelSpec.TunnelAddress('b');
+        string p = port.ToString(CultureInfo.InvariantCulture);
+        string max = (seconds + 30).ToString(CultureInfo.InvariantCulture);
+        var receiver = Task.Run(() => Testbed.Exec('b', TimeSpan.FromSeconds(seconds + 60), Proc.Python, script, "recv", addr, p, "3", max));
+        Wait.Until(() => receiver.IsCompleted || Testbed.Listening('b', port, udp: true), TimeSpan.FromSeconds(30), $"udp_integrity receiver on port {port}");
+        ProcResult s = Testbed.Exec('a', TimeSpan.FromSeconds(seconds + 30), Proc.Python, script, "send", addr, p,
+            seconds.ToString(CultureInfo.InvariantCulture), pps.ToString(CultureInfo.InvariantCulture), "7");
+        ProcResult r = receiver.GetAwaiter().GetResult();
+        Assert.True(s.ExitCode == 0, $"UDP sender failed: {s.All}\n--- a:\n{A.Log}");
+        Assert.True(r.ExitCode == 0, $"UDP receiver failed: {r.All}\n--- b:\n{B.Log}");
+        return (JsonDocument.Parse(s.Stdout).RootElement.Clone(), JsonDocument.Parse(r.Stdout).RootElement.Clone());
+    }
+
     /// <summary>Bytes side's connection 0 has sent over all its paths (tx_bytes), from its status.</summary>
     public long Transmitted(char side) =>
         Daemon(side).Status().GetProperty("connections")[0].GetProperty("paths").EnumerateArray().Sum(p => DaemonProcess.Counter(p, "tx_bytes"));

@@ -57,6 +57,9 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
 
     public int Mtu { get; init; } = 1400;
 
+    /// <summary>A remote network routed through the IPv4 connection (<c>[net_0] dst_addr</c>, MPT-SPEC §5.6); none when null.</summary>
+    public string? NetworkDestination { get; init; }
+
     public static string TunnelAddress(char side) => side == 'a' ? "198.19.0.1" : "198.19.0.2";
 
     public static string TunnelAddress6(char side) => side == 'a' ? "fd00:ff::1" : "fd00:ff::2";
@@ -109,7 +112,7 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
             remote_port        = {port}
             remote_cmd_port    = {CommandPort}
             path_count         = {Paths.Count}
-            network_count      = 0
+            network_count      = {(ipVer == 4 && NetworkDestination is not null ? 1 : 0)}
             status             = 0
             reorder_window     = {ReorderWindow}
             max_buffdelay_msec = {MaxBuffDelayMs}
@@ -149,6 +152,11 @@ internal sealed record TunnelSpec(IReadOnlyList<PathSpec> Paths)
             }
 
             sb.Append('\n');
+        }
+
+        if (ipVer == 4 && NetworkDestination is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"[net_0]\nip_ver   = 4\nsrc_addr = {local}/32\ndst_addr = {NetworkDestination}\n");
         }
 
         return sb.ToString();
