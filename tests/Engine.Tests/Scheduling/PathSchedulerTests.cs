@@ -286,3 +286,51 @@ public class PathSchedulerTests
         return list[i];
     }
 }
+
+/// <summary>Tests for mutants Stryker.NET left alive in <c>Scheduling/</c> (docs/MUTATION.md): renormalisation of the
+/// virtual time on a long-running connection, and which path wins a tie.</summary>
+public class PathSchedulerLongRunTests
+{
+    [Fact]
+    public void Shares_stay_exact_across_many_renormalisations_of_the_virtual_time()
+    {
+        // 16 MiB bursts advance a weight-1 path's tag by 2^56: the virtual time passes 2^61 every few dozen bursts and
+        // would overflow 2^63 after 128 without renormalisation.
+        var scheduler = new PathScheduler([1, 3]);
+        var bursts = new int[2];
+        for (int i = 0; i < 4000; i++)
+        {
+            bursts[scheduler.NextBurst(1 << 24, 0b11)]++;
+        }
+
+        Assert.Equal(1000, bursts[0]);
+        Assert.Equal(3000, bursts[1]);
+    }
+
+    [Fact]
+    public void A_path_that_was_down_for_long_does_not_catch_up_in_a_rush_after_renormalisation()
+    {
+        var scheduler = new PathScheduler([1, 1]);
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.Equal(0, scheduler.NextBurst(1 << 24, 0b01)); // path 1 down: the virtual time runs on
+        }
+
+        var bursts = new int[2];
+        for (int i = 0; i < 100; i++)
+        {
+            bursts[scheduler.NextBurst(1 << 24, 0b11)]++;
+        }
+
+        Assert.Equal(50, bursts[0]);
+        Assert.Equal(50, bursts[1]);
+    }
+
+    [Fact]
+    public void Equal_tags_go_to_the_lowest_path_index()
+    {
+        Assert.Equal(0, new PathScheduler([1, 1, 1]).PeekBurst(0b111));
+        Assert.Equal(1, new PathScheduler([1, 1, 1]).PeekBurst(0b110));
+        Assert.Equal(2, new PathScheduler([1, 1, 1]).PeekBurst(0b100));
+    }
+}
