@@ -2,7 +2,7 @@
 # Soak and flap (issue 14 item 5): TCP and UDP through a 2-path tunnel for N minutes while path 2 flaps (1 s down /
 # 1 s up, alternating carrier loss and silent drop), the daemons reload every 30 s and a hostile sender mutates
 # datagrams at both ports of both daemons; at the end every transfer must be byte-exact, both daemons alive, RSS and
-# open file descriptors flat (first vs last window within 5 %) and every received datagram counted.
+# open file descriptors flat (last window at most 5 % above the first half) and every received datagram counted.
 #
 #   scripts/soak.sh [--minutes N] [--warmup S] [--rate MBIT] [--out DIR] [--mptfast BIN] [--prefix NAME]   (--help)
 #

@@ -6,9 +6,14 @@ it does not hold:
   - the UDP stream (a -> b, sequence-numbered datagrams whose payload derives from the number) has no damaged and no
     duplicated datagram (lost ones are counted, not a failure: path 2 fails silently every 4 s);
   - both daemons are alive and answer `status --json`, and every reload was taken;
-  - RSS and open file descriptors of each daemon are flat: the peak of the first window after warm-up and of the
-    last window differ by at most 5 % (windows: 1 minute, or a quarter of the run when shorter than 4 minutes;
-    peaks because a reload frees the buffer pools and the traffic touches them again, a dip of some seconds);
+  - RSS and open file descriptors of each daemon are flat: the peak of the last window is at most 5 % above the
+    peak of the first half of the measured time (window: 1 minute, or a quarter of the run when shorter than 4
+    minutes; peaks because a reload frees the buffer pools and the traffic touches them again, a dip of some
+    seconds). The reference is the first half, not the first window: RSS ramps for about 10 minutes under this
+    load (pool pages touched for the first time, the GC heap reaching its working set; the 60-minute soak of
+    2026-12-05 measured 29.5 MB in its first minute, 32.9 by minute 10, 32.8 in its last) and a plateau must not
+    fail; memory that keeps growing at a constant rate shows as half the run's growth between the two. The peaks of
+    each tenth of the run are recorded too, to show the curve;
   - drops are counted: every datagram a path socket received is accounted for by a counter (data packets, keepalives
     and probes, or a drop reason), the hostile datagrams show up as drops or control rejections, and no datagram was
     lost uncounted in the kernel's receive buffer (UDP RcvbufErrors of the namespace).
@@ -157,8 +162,9 @@ def proc_sample(daemon, with_status):
     pid = daemon.pid
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         fields = dict(line.split(":", 1) for line in f if ":" in line)
-    row = {"rss_kib": int(fields["VmRSS"].split()[0]), "fds": len(os.listdir(f"/proc/{pid}/fd")),
-           "threads": int(fields["Threads"])}
+    # RssAnon: the part a leak would grow (the rest is the mapped binary and libraries, shared).
+    row = {"rss_kib": int(fields["VmRSS"].split()[0]), "anon_kib": int(fields["RssAnon"].split()[0]),
+           "fds": len(os.listdir(f"/proc/{pid}/fd")), "threads": int(fields["Threads"])}
     status = daemon.status() if with_status else None   # a status costs the daemon ~50 KiB of garbage: not every sample
     memory = (status or {}).get("tunnel", {}).get("memory")
     if memory:
@@ -185,17 +191,20 @@ def sample_loop(daemons, start, stop, samples, fds):
 
 
 def flatness(samples, side, key, window, warmup):
-    """(first-window peak, last-window peak, relative change) over the samples after warm-up. Peaks: a reload frees
-    the buffer pools and the traffic touches them again over some seconds (RSS dips and climbs back to the same
-    plateau); a leak raises the plateau. The managed heap saws by its gen0 budget (1 MiB, src/Host) under it."""
+    """(first-half peak, last-window peak, relative change, peaks of each tenth) over the samples after warm-up.
+    Peaks: a reload frees the buffer pools and the traffic touches them again over some seconds (RSS dips and climbs
+    back to the same plateau); a leak raises the plateau. The managed heap saws by its gen0 budget (1 MiB, src/Host)
+    under it."""
     rows = [s for s in samples if s["t"] >= warmup and s.get(side)]
     if len(rows) < 4:
         return None
     t0, t1 = rows[0]["t"], rows[-1]["t"]
-    first = [r[side][key] for r in rows if r["t"] <= t0 + window]
+    first = [r[side][key] for r in rows if r["t"] <= (t0 + t1) / 2]
     last = [r[side][key] for r in rows if r["t"] >= t1 - window]
+    tenths = [max((r[side][key] for r in rows if t0 + i * (t1 - t0) / 10 <= r["t"] <= t0 + (i + 1) * (t1 - t0) / 10),
+                  default=None) for i in range(10)]
     a, b = max(first), max(last)
-    return a, b, (b - a) / a if a else 0.0
+    return a, b, (b - a) / a if a else 0.0, tenths
 
 
 def udp_rcvbuf_errors(tb, side):
@@ -330,7 +339,8 @@ def soak(args, procs, tb, workdir, log):
                       for k, v in tcp.items()},
               "udp": {"sent": udp_sent, "received": udp_got}, "hostile_sent": hostile_sent, "alive": alive,
               "exit_codes": codes, "udp_rcvbuf_errors": rcvbuf, "flat_window_s": window,
-              "flat": {k: (None if v is None else {"first": round(v[0], 1), "last": round(v[1], 1), "change": round(v[2], 4)})
+              "flat": {k: (None if v is None else {"first_half": round(v[0], 1), "last": round(v[1], 1), "change": round(v[2], 4),
+                                                  "tenths": v[3]})
                        for k, v in flat.items()},
               "samples": samples, "accounting": {s: accounting(after[s]) if after[s] else None for s in after},
               "control_rejected": {s: (after[s] or {}).get("control", {}).get("rejected", {}) for s in after},
@@ -359,8 +369,8 @@ def soak(args, procs, tb, workdir, log):
     for k, v in flat.items():
         if v is None:
             errors.append(f"{k}: too few samples")
-        elif abs(v[2]) > FLAT_LIMIT:
-            errors.append(f"{k}: first window peak {v[0]:.1f}, last {v[1]:.1f} ({v[2] * 100:+.1f} %, limit ±5 %)")
+        elif v[2] > FLAT_LIMIT:
+            errors.append(f"{k}: first-half peak {v[0]:.1f}, last window {v[1]:.1f} ({v[2] * 100:+.1f} %, limit +5 %)")
     for side, rows in result["accounting"].items():
         if rows is None:
             errors.append(f"{side}: no final status")
@@ -404,7 +414,8 @@ def markdown(r, when, host, load0, load1):
                  f"{u.get('duplicates')} duplicated, {lost} lost ({lost / max(1, r['udp']['sent'].get('sent', 1)) * 100:.2f} %) |")
     for k, v in r["flat"].items():
         if v:
-            lines.append(f"| {k}, peak of the first vs the last {r['flat_window_s']:.0f} s | {v['first']} → {v['last']} ({v['change'] * 100:+.2f} %) |")
+            lines.append(f"| {k}, peak of the first half vs the last {r['flat_window_s']:.0f} s | {v['first_half']} → {v['last']} "
+                         f"({v['change'] * 100:+.2f} %); peaks of each tenth: {', '.join(str(x) for x in v['tenths'])} |")
     for s, h in r.get("hostile_counted", {}).items():
         lines.append(f"| hostile at {s} | {h['data_sent']} data sent, {h['data_drops']} data-port drops counted; "
                      f"{h['command_sent']} command sent, {h['control_rejected']} control rejections |")
