@@ -170,8 +170,9 @@ public sealed partial class TxPump
 
     /// <summary>
     /// Answers the loss reports the receive thread queued: each reported packet still kept is sent again — same
-    /// connection sequence number, a new per-path number in its key — on the path where it now arrives first; unless
-    /// the path that lost it is congested (its queue is long): then the loss is the inner transport's congestion signal.
+    /// connection sequence number, a new per-path number in its key — on the path where it now arrives first among
+    /// those <see cref="AdaptiveScheduler.RepairPaths"/> allows: a tail drop on a congested path is repaired only on a
+    /// path that is not congested, and left to the inner transport when every path is.
     /// </summary>
     private void Retransmit()
     {
@@ -195,8 +196,8 @@ public sealed partial class TxPump
                 continue;
             }
 
-            uint ok = c.OkMask;
-            bool congested = c.Adaptive.IsCongested(range.PathIndex);
+            uint ok = c.Adaptive.RepairPaths(range.PathIndex, c.OkMask);
+            bool congested = ok == 0 && c.Adaptive.IsCongested(range.PathIndex);
             for (int j = 0; j < range.Count; j++)
             {
                 if (!_retained.TryTake(_pathBase[ci] + range.PathIndex, range.First + (uint)j, out int slot, out int offset, out int length))
@@ -207,8 +208,8 @@ public sealed partial class TxPump
 
                 if (congested)
                 {
-                    // A tail drop of a full queue: the inner TCP must see it and slow down (RFC 8084's concern with
-                    // tunnels that hide congestion); repairing it would only fill the queue further.
+                    // A tail drop of a full queue while every other path is full too: the inner TCP must see it and
+                    // slow down (RFC 8084's concern with tunnels that hide congestion).
                     _pool.Return(slot);
                     c.Paths[range.PathIndex].Measurement.Counters.Tx.RetransmitSkippedCongested++;
                     continue;

@@ -35,8 +35,10 @@ public sealed class AdaptiveScheduler
     /// <summary>A path's rate may grow to this multiple of the most it delivered in the last second.</summary>
     public const double ProbeHeadroom = 1.25;
 
-    /// <summary>Offered ÷ received above which a queued path counts as saturated.</summary>
-    public const double SaturatedOffer = 1.1;
+    /// <summary>Offered ÷ received from which a queued path counts as saturated: fed about as much as it delivered
+    /// (not necessarily more), its delivered rate is its capacity. 1.1 left the rate up to a quarter above capacity —
+    /// where the growth step had put it — and the fast path's virtual queue drained faster than the real one.</summary>
+    public const double SaturatedOffer = 0.9;
 
     /// <summary>Shortest interval a rate adjustment looks at (offered bytes are counted over it).</summary>
     public const long MinAdjustMicros = 20_000;
@@ -99,6 +101,33 @@ public sealed class AdaptiveScheduler
 
     /// <summary>The last measurement found <paramref name="path"/>'s queue long (see <see cref="CongestedQueueMicros"/>).</summary>
     public bool IsCongested(int path) => _paths[path].Queue > CongestedQueueMicros + (2 * _paths[path].Jitter);
+
+    /// <summary>
+    /// The paths among <paramref name="okMask"/> a packet lost on <paramref name="lostPath"/> may be sent again on: all
+    /// of them when the lost path is not congested (random loss, a failure); when it is (a tail drop of a long queue),
+    /// only the other paths that are not congested; none — 0, leave the loss to the inner transport — when every other
+    /// path is congested too: then the tunnel as a whole is full and the loss is the transport's signal to slow down
+    /// (RFC 8084). While another path has room, the loss says only that the fast path's buffer filled first, and the
+    /// inner TCP would cut a window the other paths still had room for.
+    /// </summary>
+    public uint RepairPaths(int lostPath, uint okMask)
+    {
+        if (!IsCongested(lostPath))
+        {
+            return okMask;
+        }
+
+        uint spare = 0;
+        for (int i = 0; i < _paths.Length; i++)
+        {
+            if (i != lostPath && ((okMask >> i) & 1) != 0 && !IsCongested(i))
+            {
+                spare |= 1u << i;
+            }
+        }
+
+        return spare;
+    }
 
     /// <summary>Learnt rate of <paramref name="path"/>, bytes/s.</summary>
     public double RateOf(int path) => _paths[path].Rate;
@@ -179,7 +208,7 @@ public sealed class AdaptiveScheduler
             // The path carried more than the rate says: it can.
             p.Rate = Math.Min(estimate.DeliveredBytesPerSecond, MaxRate);
         }
-        else if (queued && estimate.DeliveredBytesPerSecond > 0 && offered > SaturatedOffer * estimate.DeliveredBytesPerSecond)
+        else if (queued && estimate.DeliveredBytesPerSecond > 0 && offered >= SaturatedOffer * estimate.DeliveredBytesPerSecond)
         {
             p.Rate = Math.Clamp(Math.Max(estimate.DeliveredBytesPerSecond, p.Rate / 2), MinRate, p.Rate);
         }
@@ -194,14 +223,18 @@ public sealed class AdaptiveScheduler
 
     /// <summary>
     /// The path among <paramref name="usable"/> (see <see cref="Usable"/>) on which a segment of
-    /// <paramref name="segmentBytes"/> sent now arrives first; -1 when none is usable.
+    /// <paramref name="segmentBytes"/> sent now arrives first; -1 when none is usable. With a reordering receiver
+    /// (<see cref="ReceiverReorders"/>) the earliest-arriving path with a short queue, and when every path's queue is
+    /// past that, the path with the least queueing delay (plus expected loss cost) in front of the segment.
     /// </summary>
     public int Choose(uint usable, int segmentBytes, long nowMicros)
     {
         int best = -1;
         int bestOpen = -1;
+        int leastQueued = -1;
         double bestArrival = double.MaxValue;
         double bestOpenArrival = double.MaxValue;
+        double leastWait = double.MaxValue;
         for (int i = 0; i < _paths.Length; i++)
         {
             if (((usable >> i) & 1) == 0)
@@ -235,9 +268,26 @@ public sealed class AdaptiveScheduler
                 bestOpenArrival = arrival;
                 bestOpen = i;
             }
+
+            double queued = wait + serialisation + (p.Loss * LossCostMicros);
+            if (queued < leastWait)
+            {
+                leastWait = queued;
+                leastQueued = i;
+            }
         }
 
-        return bestOpen >= 0 ? bestOpen : best;
+        if (bestOpen >= 0)
+        {
+            return bestOpen;
+        }
+
+        // Every path is past its short queue: the inner transport sends more than the paths carry. With a reordering
+        // receiver the queues grow evenly in time (each path gets the next segment when it has the least waiting in
+        // front of it), so that all paths fill their bottleneck buffers together and the transport's loss comes when
+        // the sum of them is full. Earliest arrival would keep the fast path's queue longer by the delay difference
+        // — it overflows first and the slow path stays under-used (DSL + LTE: 35 ms of a 50 ms buffer).
+        return ReceiverReorders ? leastQueued : best;
     }
 
     /// <summary>Segments of <paramref name="segmentBytes"/> one burst on <paramref name="path"/> may carry:

@@ -177,4 +177,79 @@ public class ReorderMutationSurvivorTests
         Assert.Equal([100, 101, 102, 103, 104, 105], sink.Delivered);
         Assert.Equal(106u, buffer.Expected);
     }
+
+    [Fact]
+    public void WouldOverrun_agrees_with_a_set_of_positions_on_random_rounds()
+    {
+        // Reference: the farthest waiting packet is W or more past the origin while some position from the origin up to
+        // farthest − W is neither waiting nor held. Random windows, held packets, runs, wrap-around and unsynchronised
+        // buffers; about a third of the rounds overrun.
+        var random = new Random(1414);
+        int overruns = 0;
+        for (int round = 0; round < 3000; round++)
+        {
+            int window = random.Next(2) == 0 ? random.Next(2, 70) : random.Next(64, 300);
+            var buffer = new ReorderBuffer(window, 1_000_000);
+            var sink = new RecordingSink();
+            uint start = random.Next(4) == 0 ? uint.MaxValue - (uint)random.Next(0, 600) : (uint)random.Next(0, 1 << 20);
+            var held = new HashSet<uint>();
+            bool synchronised = random.Next(5) != 0;
+            if (synchronised)
+            {
+                buffer.Push(start - 1, 0, 0, ref sink); // expected: start
+                int holds = random.Next(0, Math.Min(window - 1, 40));
+                for (int h = 0; h < holds; h++)
+                {
+                    uint s = start + 1 + (uint)random.Next(0, window - 1);
+                    if (held.Add(s))
+                    {
+                        buffer.Push(s, 0, 0, ref sink);
+                    }
+                }
+            }
+
+            var merger = new ArrivalMerger(512, 4);
+            var waiting = new List<uint>();
+            int span = random.Next(window / 2, (2 * window) + 40);
+            double density = random.Next(2) == 0 ? 1.0 : 0.97 + (random.NextDouble() * 0.03);
+            int runs = random.Next(1, 5);
+            for (int r = 0; r < runs; r++)
+            {
+                merger.BeginRun();
+                for (int d = r; d < span && waiting.Count < 500; d += runs)
+                {
+                    if (random.NextDouble() < density && !held.Contains(start + (uint)d))
+                    {
+                        merger.Add(start + (uint)d, 0);
+                        waiting.Add(start + (uint)d);
+                    }
+                }
+            }
+
+            if (waiting.Count == 0)
+            {
+                Assert.False(merger.WouldOverrun(buffer));
+                continue;
+            }
+
+            uint origin = synchronised ? buffer.Expected : waiting.MinBy(s => s - start);
+            int farthest = waiting.Max(s => (int)(s - origin));
+            bool expected = false;
+            var present = new HashSet<uint>(waiting);
+            for (int d = 0; d <= farthest - buffer.Window; d++)
+            {
+                if (!present.Contains(origin + (uint)d) && !held.Contains(origin + (uint)d))
+                {
+                    expected = true;
+                    break;
+                }
+            }
+
+            Assert.True(expected == merger.WouldOverrun(buffer),
+                $"round {round}: window {window}, start {start}, synchronised {synchronised}, {held.Count} held, {waiting.Count} waiting in {runs} runs: expected {expected}");
+            overruns += expected ? 1 : 0;
+        }
+
+        Assert.InRange(overruns, 300, 2700); // both answers are exercised
+    }
 }
