@@ -109,8 +109,8 @@ def bring_up(args, procs, star, workdir, log):
     done = time.monotonic()
     status = server.status()
     if status is None:
-        # The UDP command reply of a hundred connections' JSON (~180 KB) can overrun the CLI's receive buffer: count
-        # the creates in the server's log instead, and say so.
+        # `status --json` failed (before 2026-12-05 a reply of more than four 60,000-byte frames lost its tail on the
+        # local socket): count the creates in the server's log instead, and say so.
         with open(server.logpath, encoding="utf-8", errors="replace") as f:
             created = f.read().count("connection created by the peer")
         status = {"connections": [None] * created, "counted_from": "log"}

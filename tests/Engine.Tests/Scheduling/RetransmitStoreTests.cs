@@ -76,4 +76,70 @@ public class RetransmitStoreTests
         Assert.Equal([1, 2], released.Order());
         Assert.Equal(0, store.Count);
     }
+
+    [Fact]
+    public void Random_retains_and_takes_agree_with_a_dictionary_and_a_queue()
+    {
+        // Reference: places keyed by (path, low bits of the number), the retention order as a queue of at most
+        // Capacity entries (stale ones included, as the store keeps them). Small capacities wrap the ring many times.
+        var random = new Random(2024);
+        var evictedSlots = new int[2];
+        for (int round = 0; round < 40; round++)
+        {
+            int paths = random.Next(1, 4);
+            int perPath = 1 << random.Next(1, 5);
+            int capacity = random.Next(1, (paths * perPath) + 3);
+            var store = new RetransmitStore(paths, capacity, perPath);
+            var places = new Dictionary<(int, uint), (uint Sequence, int Slot)>();
+            var order = new Queue<(int Path, uint Sequence)>();
+            var next = new uint[paths];
+            Span<int> evicted = evictedSlots;
+            int slot = 0;
+            for (int op = 0; op < 2000; op++)
+            {
+                int path = random.Next(paths);
+                if (random.Next(3) != 0)
+                {
+                    uint sequence = next[path]++;
+                    var expected = new List<int>();
+                    var key = (path, sequence & (uint)(perPath - 1));
+                    if (places.Remove(key, out var old))
+                    {
+                        expected.Add(old.Slot);
+                    }
+
+                    if (order.Count == capacity)
+                    {
+                        (int oldPath, uint oldSequence) = order.Dequeue();
+                        var oldKey = (oldPath, oldSequence & (uint)(perPath - 1));
+                        if (places.TryGetValue(oldKey, out var entry) && entry.Sequence == oldSequence)
+                        {
+                            places.Remove(oldKey);
+                            expected.Add(entry.Slot);
+                        }
+                    }
+
+                    order.Enqueue((path, sequence));
+                    places[key] = (sequence, slot);
+                    int n = store.Retain(path, sequence, slot++, evicted);
+                    Assert.Equal(expected, evicted[..n].ToArray());
+                }
+                else
+                {
+                    uint sequence = next[path] - (uint)random.Next(1, (2 * perPath) + 2);
+                    var key = (path, sequence & (uint)(perPath - 1));
+                    bool present = places.TryGetValue(key, out var entry) && entry.Sequence == sequence;
+                    if (present)
+                    {
+                        places.Remove(key);
+                    }
+
+                    Assert.Equal(present, store.TryTake(path, sequence, out int taken));
+                    Assert.Equal(present ? entry.Slot : -1, taken);
+                }
+
+                Assert.Equal(places.Count, store.Count);
+            }
+        }
+    }
 }

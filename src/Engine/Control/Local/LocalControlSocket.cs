@@ -175,21 +175,63 @@ public sealed record LocalRequest(ReadOnlyMemory<byte> Message, PeerCredentials 
 /// <summary>A client connection of the local control socket, where the reply to its request goes.</summary>
 public sealed class LocalClient(Socket socket, LocalControlSocket owner)
 {
-    /// <summary>Sends one reply frame; a client that went away is ignored.</summary>
+    /// <summary>Longest a reply frame waits for room in the client's receive queue before the connection is closed.
+    /// The socket is non-blocking (one slow client must not stall the control thread for long), and a reply of a
+    /// hundred connections' status is several frames: without waiting, the frames past the client's queue were lost
+    /// and the client printed a truncated reply with exit 0.</summary>
+    public const int SendTimeoutMilliseconds = 2000;
+
+    private bool _failed;
+
+    /// <summary>Sends one reply frame, waiting up to <see cref="SendTimeoutMilliseconds"/> for room; a client that
+    /// went away or does not read is dropped (it sees the connection end without the end frame: an error, not a short
+    /// reply).</summary>
     public void Send(ReadOnlySpan<byte> frame)
     {
-        try
+        if (_failed)
         {
-            socket.Send(frame);
+            return;
         }
-        catch (SocketException e)
+
+        long deadline = Environment.TickCount64 + SendTimeoutMilliseconds;
+        while (true)
         {
-            Log.Debug($"control socket: send: {e.SocketErrorCode}");
+            try
+            {
+                socket.Send(frame);
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0)
+                {
+                    Log.Warn($"control socket: the client read nothing for {SendTimeoutMilliseconds} ms; reply abandoned, connection closed");
+                    Fail();
+                    return;
+                }
+
+                socket.Poll((int)Math.Min(left, 1000) * 1000, SelectMode.SelectWrite);
+            }
+            catch (SocketException e)
+            {
+                Log.Debug($"control socket: send: {e.SocketErrorCode}");
+                Fail();
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                // The client hung up before a late reply (create) was ready.
+                _failed = true;
+                return;
+            }
         }
-        catch (ObjectDisposedException)
-        {
-            // The client hung up before a late reply (create) was ready.
-        }
+    }
+
+    private void Fail()
+    {
+        _failed = true;
+        owner.Drop(socket);
     }
 
     /// <summary>Closes the connection once the reply's end frame went out.</summary>
