@@ -8,50 +8,59 @@ namespace MptFast.Engine.Tests.Control;
 public class LocalControlSocketTests
 {
     [Fact]
-    public void A_reply_larger_than_the_clients_receive_queue_arrives_whole()
+    public void A_reply_larger_than_the_clients_receive_queue_arrives_whole() => WithRequest((control, client, server) =>
     {
-        string dir = Directory.CreateTempSubdirectory("mptfast-local-").FullName;
-        try
+        // Twenty 60,000-byte frames (a hundred connections' status is 4–6): far beyond the default queue of a
+        // Unix socket. The client starts reading only after the server has begun sending.
+        const int frames = 20;
+        var received = new List<int>();
+        var reader = new Thread(() =>
         {
-            using LocalControlSocket control = LocalControlSocket.Open(Path.Combine(dir, "control.sock"));
-            using var client = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
-            client.Connect(new UnixDomainSocketEndPoint(control.Path));
-            client.Send("status"u8);
-            LocalClient server = Serve(control);
-
-            // Twenty 60,000-byte frames (a hundred connections' status is 4–6): far beyond the default queue of a
-            // Unix socket. The client starts reading only after the server has begun sending.
-            const int frames = 20;
-            var received = new List<int>();
-            var reader = new Thread(() =>
-            {
-                Thread.Sleep(300);
-                var buffer = new byte[70_000];
-                for (int i = 0; i < frames; i++)
-                {
-                    int n = client.Receive(buffer);
-                    received.Add(n == 60_000 && buffer[0] == (byte)i && buffer[n - 1] == (byte)i ? i : -1);
-                }
-            });
-            reader.Start();
-            var frame = new byte[60_000];
+            Thread.Sleep(300);
+            var buffer = new byte[70_000];
             for (int i = 0; i < frames; i++)
             {
-                Array.Fill(frame, (byte)i);
-                server.Send(frame);
+                int n = client.Receive(buffer);
+                received.Add(n == 60_000 && buffer[0] == (byte)i && buffer[n - 1] == (byte)i ? i : -1);
             }
-
-            Assert.True(reader.Join(TimeSpan.FromSeconds(20)), "the reader got every frame");
-            Assert.Equal(Enumerable.Range(0, frames), received);
-        }
-        finally
+        });
+        reader.Start();
+        var frame = new byte[60_000];
+        for (int i = 0; i < frames; i++)
         {
-            Directory.Delete(dir, recursive: true);
+            Array.Fill(frame, (byte)i);
+            server.Send(frame);
         }
-    }
+
+        Assert.True(reader.Join(TimeSpan.FromSeconds(20)), "the reader got every frame");
+        Assert.Equal(Enumerable.Range(0, frames), received);
+    });
 
     [Fact]
-    public void A_client_that_never_reads_is_disconnected_instead_of_getting_a_short_reply()
+    public void A_client_that_never_reads_is_disconnected_instead_of_getting_a_short_reply() => WithRequest((control, client, server) =>
+    {
+        var frame = new byte[60_000];
+        for (int i = 0; i < 40; i++)
+        {
+            server.Send(frame); // waits 2 s once, then gives up on this client
+        }
+
+        // Whatever was queued can be read; then the connection ends (0) — no frame after a gap.
+        var buffer = new byte[70_000];
+        client.ReceiveTimeout = 5000;
+        int frames = 0;
+        while (client.Receive(buffer) > 0)
+        {
+            frames++;
+        }
+
+        Assert.InRange(frames, 1, 39);
+        Assert.DoesNotContain(control.Sockets, s => s != control.Sockets.First() && s.Connected);
+    });
+
+    /// <summary>A control socket in a temporary directory, a client connected to it that sent a request, and the
+    /// server's side of that request.</summary>
+    private static void WithRequest(Action<LocalControlSocket, Socket, LocalClient> test)
     {
         string dir = Directory.CreateTempSubdirectory("mptfast-local-").FullName;
         try
@@ -60,25 +69,7 @@ public class LocalControlSocketTests
             using var client = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
             client.Connect(new UnixDomainSocketEndPoint(control.Path));
             client.Send("status"u8);
-            LocalClient server = Serve(control);
-
-            var frame = new byte[60_000];
-            for (int i = 0; i < 40; i++)
-            {
-                server.Send(frame); // waits 2 s once, then gives up on this client
-            }
-
-            // Whatever was queued can be read; then the connection ends (0) — no frame after a gap.
-            var buffer = new byte[70_000];
-            client.ReceiveTimeout = 5000;
-            int frames = 0;
-            while (client.Receive(buffer) > 0)
-            {
-                frames++;
-            }
-
-            Assert.InRange(frames, 1, 39);
-            Assert.DoesNotContain(control.Sockets, s => s != control.Sockets.First() && s.Connected);
+            test(control, client, Serve(control));
         }
         finally
         {
