@@ -204,7 +204,8 @@ def flatness(samples, side, key, window, warmup):
     tenths = [max((r[side][key] for r in rows if t0 + i * (t1 - t0) / 10 <= r["t"] <= t0 + (i + 1) * (t1 - t0) / 10),
                   default=None) for i in range(10)]
     a, b = max(first), max(last)
-    return a, b, (b - a) / a if a else 0.0, tenths
+    w = max(r[side][key] for r in rows if r["t"] <= t0 + window)   # the first window: reported, not judged
+    return a, b, (b - a) / a if a else 0.0, tenths, w
 
 
 def udp_rcvbuf_errors(tb, side):
@@ -340,7 +341,7 @@ def soak(args, procs, tb, workdir, log):
               "udp": {"sent": udp_sent, "received": udp_got}, "hostile_sent": hostile_sent, "alive": alive,
               "exit_codes": codes, "udp_rcvbuf_errors": rcvbuf, "flat_window_s": window,
               "flat": {k: (None if v is None else {"first_half": round(v[0], 1), "last": round(v[1], 1), "change": round(v[2], 4),
-                                                  "tenths": v[3]})
+                                                  "tenths": v[3], "first_window": v[4]})
                        for k, v in flat.items()},
               "samples": samples, "accounting": {s: accounting(after[s]) if after[s] else None for s in after},
               "control_rejected": {s: (after[s] or {}).get("control", {}).get("rejected", {}) for s in after},
@@ -415,7 +416,9 @@ def markdown(r, when, host, load0, load1):
     for k, v in r["flat"].items():
         if v:
             lines.append(f"| {k}, peak of the first half vs the last {r['flat_window_s']:.0f} s | {v['first_half']} → {v['last']} "
-                         f"({v['change'] * 100:+.2f} %); peaks of each tenth: {', '.join(str(x) for x in v['tenths'])} |")
+                         f"({v['change'] * 100:+.2f} %); first {r['flat_window_s']:.0f} s {v.get('first_window')} "
+                         f"({(v['last'] - v['first_window']) / v['first_window'] * 100 if v.get('first_window') else 0:+.2f} % to the last); "
+                         f"peaks of each tenth: {', '.join(str(x) for x in v['tenths'])} |")
     for s, h in r.get("hostile_counted", {}).items():
         lines.append(f"| hostile at {s} | {h['data_sent']} data sent, {h['data_drops']} data-port drops counted; "
                      f"{h['command_sent']} command sent, {h['control_rejected']} control rejections |")
