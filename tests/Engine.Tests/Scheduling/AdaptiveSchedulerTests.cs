@@ -77,6 +77,66 @@ public class AdaptiveSchedulerTests
         Assert.Equal(0b100u, scheduler.RepairPaths(1, 0b111));
     }
 
+    [Fact]
+    public void Observe_adapts_the_rate_by_its_rules_at_their_boundaries()
+    {
+        // Rates in bytes/s; one path, measurements 20 ms apart (MinAdjustMicros) unless said otherwise.
+        var s = new AdaptiveScheduler([1]);
+        long t = 1_000_000;
+        int version = 1;
+        PathEstimate At(long queue, long delivered, long max, long jitter = 0) =>
+            Estimate(baseMicros: 5_000, queueMicros: queue, rate: delivered, version: version++)
+                with { MaxDeliveredBytesPerSecond = max, ReverseJitterMicros = jitter };
+
+        // The first measurement starts from what the path carried, at least InitialRate.
+        s.Observe(0, At(queue: 0, delivered: 0, max: 2_000_000), t);
+        Assert.Equal(2_000_000, s.RateOf(0));
+
+        // Busy (offered 1.5 MB/s ≥ 0.6 × 2 MB/s) without a queue: × 1.25, up to 1.25 × the most delivered.
+        s.Charge(0, 30_000);
+        s.Observe(0, At(queue: 0, delivered: 1_500_000, max: 2_000_000), t += 20_000);
+        Assert.Equal(2_500_000, s.RateOf(0));
+
+        // Less than MinAdjustMicros since the last adjustment: nothing changes.
+        s.Charge(0, 100_000);
+        s.Observe(0, At(queue: 0, delivered: 1_500_000, max: 2_000_000), t + 10_000);
+        Assert.Equal(2_500_000, s.RateOf(0));
+
+        // The same version again: ignored.
+        version--;
+        s.Observe(0, At(queue: 0, delivered: 9_000_000, max: 9_000_000), t += 20_000);
+        Assert.Equal(2_500_000, s.RateOf(0));
+
+        // Queued (3,001 µs > 2,000 + 2 × 500 jitter) and fed 0.9 × what it delivered: saturated, the rate falls to
+        // the delivered 2 MB/s. (The 100,000 bytes charged above count over this 40 ms interval: 2.5 MB/s offered.)
+        s.Observe(0, At(queue: 3_001, delivered: 2_000_000, max: 2_000_000, jitter: 500), t += 20_000);
+        Assert.Equal(2_000_000, s.RateOf(0));
+
+        // Queued but fed less than 0.9 × delivered (a queue draining): unchanged. 35,999 bytes in 20 ms = 1.79995 MB/s.
+        s.Charge(0, 35_999);
+        s.Observe(0, At(queue: 5_000, delivered: 2_000_000, max: 2_000_000), t += 20_000);
+        Assert.Equal(2_000_000, s.RateOf(0));
+
+        // Exactly 0.9 ×: saturated. At most halved per step: delivered 0.5 MB/s gives 1 MB/s.
+        s.Charge(0, 9_000);
+        s.Observe(0, At(queue: 5_000, delivered: 500_000, max: 2_000_000), t += 20_000);
+        Assert.Equal(1_000_000, s.RateOf(0));
+
+        // A queue exactly at the threshold is no queue: busy growth, capped by InitialRate when little was delivered.
+        s.Charge(0, 12_000);
+        s.Observe(0, At(queue: 2_000, delivered: 600_000, max: 600_000), t += 20_000);
+        Assert.Equal(AdaptiveScheduler.InitialRate, s.RateOf(0));
+
+        // The peer received more than the rate: the rate is what it received.
+        s.Observe(0, At(queue: 9_000, delivered: 3_000_000, max: 3_000_000), t += 20_000);
+        Assert.Equal(3_000_000, s.RateOf(0));
+
+        // Not busy (offered < 0.6 × rate) and no queue: unchanged.
+        s.Charge(0, 35_000);
+        s.Observe(0, At(queue: 0, delivered: 1_000_000, max: 3_000_000), t += 20_000);
+        Assert.Equal(3_000_000, s.RateOf(0));
+    }
+
     private static PathEstimate Estimate(long baseMicros, long queueMicros, long rate, int version = 1) =>
         new(version, SmoothedRttMicros: 2 * baseMicros, MinRttMicros: 2 * baseMicros, ForwardBaseMicros: baseMicros,
             ForwardQueueMicros: queueMicros, ReverseBaseMicros: baseMicros, ReverseQueueMicros: 0, ReverseJitterMicros: 0,
