@@ -252,4 +252,23 @@ public class ReorderMutationSurvivorTests
 
         Assert.InRange(overruns, 300, 2700); // both answers are exercised
     }
+
+    [Fact]
+    public void A_late_packet_lengthens_the_buffers_hold_through_its_adaptive_hold()
+    {
+        var adaptive = new AdaptiveHold(10, 1_000);
+        adaptive.ObserveReorderDelay(40);
+        var buffer = new ReorderBuffer(8, 100) { Adaptive = adaptive };
+        var sink = new RecordingSink();
+        buffer.Push(0, 0, 0, ref sink);
+        buffer.Push(2, 2, 0, ref sink);         // 1 missing: 2 held
+        buffer.Expire(1_000_000, ref sink);     // the hold runs out: the gap is skipped, 2 delivered
+        Assert.Equal(1, buffer.GapsSkipped);
+        long before = adaptive.HoldTicks;
+
+        buffer.Push(1, 1, 1_000_001, ref sink); // 1 comes after all: late
+        Assert.Equal(1, buffer.DroppedLate);
+        Assert.True(adaptive.HoldTicks > before, $"the adaptive hold grew ({before} -> {adaptive.HoldTicks})");
+        Assert.Equal(adaptive.HoldTicks, buffer.HoldTicks);
+    }
 }
