@@ -21,7 +21,16 @@ internal sealed class MetricFamilies
     /// <param name="help">The family's help text (of its first sample).</param>
     /// <param name="labels">Labels as <see cref="Labels"/> writes them, without braces; empty for none.</param>
     /// <param name="value">The value as the format writes it.</param>
-    public void Add(string family, string type, string help, string labels, string value)
+    public void Add(string family, string type, string help, string labels, string value) =>
+        Sample(family, type, help, labels, "").Append(value).Append('\n');
+
+    /// <summary>As <see cref="Add(string, string, string, string, string)"/> with an integer value, and labels in two
+    /// parts (<paramref name="more"/> after <paramref name="labels"/>), written without strings of their own.</summary>
+    public void Add(string family, string type, string help, string labels, long value, string more = "") =>
+        Sample(family, type, help, labels, more).Append(CultureInfo.InvariantCulture, $"{value}").Append('\n');
+
+    // The family's samples with this sample's name and labels written; the value goes behind.
+    private StringBuilder Sample(string family, string type, string help, string labels, string more)
     {
         if (!_byName.TryGetValue(family, out Family? f))
         {
@@ -30,18 +39,24 @@ internal sealed class MetricFamilies
             _order.Add(f);
         }
 
-        f.Samples.Append(family);
-        if (labels.Length > 0)
+        StringBuilder sb = f.Samples.Append(family);
+        if (labels.Length > 0 || more.Length > 0)
         {
-            f.Samples.Append('{').Append(labels).Append('}');
+            sb.Append('{').Append(labels);
+            if (labels.Length > 0 && more.Length > 0)
+            {
+                sb.Append(',');
+            }
+
+            sb.Append(more).Append('}');
         }
 
-        f.Samples.Append(' ').Append(value).Append('\n');
+        return sb.Append(' ');
     }
 
-    public void Counter(string family, string help, string labels, long value) => Add(family, "counter", help, labels, Integer(value));
+    public void Counter(string family, string help, string labels, long value, string more = "") => Add(family, "counter", help, labels, value, more);
 
-    public void Gauge(string family, string help, string labels, long value) => Add(family, "gauge", help, labels, Integer(value));
+    public void Gauge(string family, string help, string labels, long value, string more = "") => Add(family, "gauge", help, labels, value, more);
 
     public void Gauge(string family, string help, string labels, double value) =>
         Add(family, "gauge", help, labels, value.ToString(CultureInfo.InvariantCulture));
@@ -58,27 +73,53 @@ internal sealed class MetricFamilies
     {
         foreach (Counter c in counters)
         {
-            (string name, double scale) = BaseUnit(Sanitize(c.Name));
-            bool counter = c.Kind == CounterKind.Counter && !IsLevel(c.Name);
-            int dropped = name.IndexOf("dropped_", StringComparison.Ordinal);
-            if (dropped >= 0 && counter)
+            Derived d = Derive(prefix, c.Name, c.Kind);
+            if (d.Reason is { } reason)
             {
-                string family = prefix + name[..(dropped + "dropped".Length)] + "_total";
-                string reason = Labels("reason", name[(dropped + "dropped_".Length)..]);
-                Add(family, "counter", Help(family, () => $"{jsonPath}.*dropped_REASON of mptfast status --json, by reason"), Join(labels, reason), Integer(c.Value));
+                string help = _byName.TryGetValue(d.Family, out Family? f) ? f.Help : $"{jsonPath}.*dropped_REASON of mptfast status --json, by reason";
+                Add(d.Family, "counter", help, labels, c.Value, reason);
             }
             else
             {
-                string value = scale == 1 ? Integer(c.Value) : (c.Value * scale).ToString(CultureInfo.InvariantCulture);
-                string family = prefix + name + (counter ? "_total" : "");
-                Add(family, counter ? "counter" : "gauge",
-                    Help(family, () => $"{jsonPath}.{c.Name} of mptfast status --json" + (scale != 1 ? " in base units" : "")), labels, value);
+                string help = _byName.TryGetValue(d.Family, out Family? f) ? f.Help
+                    : $"{jsonPath}.{c.Name} of mptfast status --json" + (d.Scale != 1 ? " in base units" : "");
+                if (d.Scale == 1)
+                {
+                    Add(d.Family, d.Counter ? "counter" : "gauge", help, labels, c.Value);
+                }
+                else
+                {
+                    Add(d.Family, "gauge", help, labels, (c.Value * d.Scale).ToString(CultureInfo.InvariantCulture));
+                }
             }
         }
     }
 
-    // The help text is made once per family (this runs for every path of every connection).
-    private string Help(string family, Func<string> make) => _byName.TryGetValue(family, out Family? f) ? f.Help : make();
+    // What a published counter name becomes, per prefix: the same few dozen names come back for every path of every
+    // connection at every scrape, so the names and labels are derived once (render threads share the cache).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Prefix, string Name, CounterKind Kind), Derived> s_derived = new();
+
+    private static Derived Derive(string prefix, string published, CounterKind kind) =>
+        s_derived.GetOrAdd((prefix, published, kind), static key =>
+        {
+            (string name, double scale) = BaseUnit(Sanitize(key.Name));
+            bool counter = key.Kind == CounterKind.Counter && !IsLevel(key.Name);
+            int dropped = name.IndexOf("dropped_", StringComparison.Ordinal);
+            return dropped >= 0 && counter
+                ? new Derived(key.Prefix + name[..(dropped + "dropped".Length)] + "_total", Labels("reason", name[(dropped + "dropped_".Length)..]), 1, true)
+                : new Derived(key.Prefix + name + (counter ? "_total" : ""), null, scale, counter);
+        });
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Value), string> s_labels = new();
+
+    /// <summary><c>reason="NAME"</c>, made once per name.</summary>
+    public static string Reason(string name) => Label("reason", name);
+
+    /// <summary><c>NAME="VALUE"</c> for a value from a small fixed set (reasons, states, directions), made once.</summary>
+    public static string Label(string name, string value) =>
+        s_labels.GetOrAdd((name, value), static key => Labels(key.Name, key.Value));
+
+    private sealed record Derived(string Family, string? Reason, double Scale, bool Counter);
 
     /// <summary>Every value of <paramref name="counters"/> as one sample of <paramref name="family"/> with its name as the
     /// <c>reason</c> label (drops and rejections by reason).</summary>
@@ -86,7 +127,7 @@ internal sealed class MetricFamilies
     {
         foreach (Counter c in counters)
         {
-            Counter(family, help, Join(labels, Labels("reason", c.Name)), c.Value);
+            Counter(family, help, labels, c.Value, Reason(c.Name));
         }
     }
 
@@ -161,8 +202,6 @@ internal sealed class MetricFamilies
 
     private static readonly System.Buffers.SearchValues<char> MetricNameChars =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_");
-
-    private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private sealed class Family(string name, string type, string help)
     {

@@ -79,7 +79,7 @@ public static class StatusMetrics
         m.Gauge("mptfast_connection_info", "A running connection: name, tunnel addresses and IP version (always 1)",
             Join(labels, Labels("name", k.Name, "local", k.IpLocal.ToString(), "remote", k.IpRemote.ToString(), "ip_version", c.IpVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))), 1);
         m.Counter("mptfast_connection_dropped_total", "Packets of the connection dropped before a path, by reason (dropped_no_path)",
-            Join(labels, Labels("reason", "no_path")), c.DroppedNoPath);
+            labels, c.DroppedNoPath, Reason("no_path"));
         m.Gauge("mptfast_connection_reorder_window_packets", "The connection's reorder window (reorder_window; 0: no reordering)", labels, k.ReorderWindow);
         if (c.Reorder is { } reorder)
         {
@@ -101,7 +101,7 @@ public static class StatusMetrics
         foreach (PathStatus s in States.Contains(p.Status) ? States : [.. States, p.Status])
         {
             m.Gauge("mptfast_path_status", "The path's status as a state set: 1 for the current one (status_name of mptfast status --json)",
-                Join(labels, Labels("status", StatusJson.StatusName(s))), s == p.Status ? 1 : 0);
+                labels, s == p.Status ? 1 : 0, Label("status", StatusJson.StatusName(s)));
         }
 
         if (p.LinkUp is bool link)
@@ -109,8 +109,8 @@ public static class StatusMetrics
             m.Gauge("mptfast_path_link_up", "1 when the path's interface is up and running, 0 when not (link_up)", labels, link ? 1 : 0);
         }
 
-        m.Gauge("mptfast_path_weight", "The path's configured weight, by direction (weight_in, weight_out)", Join(labels, Labels("direction", "in")), p.Config.WeightIn);
-        m.Gauge("mptfast_path_weight", "The path's configured weight, by direction (weight_in, weight_out)", Join(labels, Labels("direction", "out")), p.Config.WeightOut);
+        m.Gauge("mptfast_path_weight", "The path's configured weight, by direction (weight_in, weight_out)", labels, p.Config.WeightIn, Label("direction", "in"));
+        m.Gauge("mptfast_path_weight", "The path's configured weight, by direction (weight_in, weight_out)", labels, p.Config.WeightOut, Label("direction", "out"));
         m.Gauge("mptfast_path_keepalive_interval_seconds", "Seconds between keepalives (keepalive_time; 0: none)", labels, p.Config.KeepaliveTime);
         m.Gauge("mptfast_path_dead_time_seconds", "Seconds without a keepalive before the path is down (dead_time; 0: never)", labels, p.Config.DeadTime);
         if (p.LastKeepaliveAge is { } age)
