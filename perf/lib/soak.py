@@ -191,7 +191,8 @@ def sample_loop(daemons, start, stop, samples, fds):
 
 
 def flatness(samples, side, key, window, warmup):
-    """(first-half peak, last-window peak, relative change, peaks of each tenth) over the samples after warm-up.
+    """(first-half peak, last-window peak, relative change, peaks of each tenth, first-window peak) over the samples
+    after warm-up; the first window is reported beside the judged first-half comparison.
     Peaks: a reload frees the buffer pools and the traffic touches them again over some seconds (RSS dips and climbs
     back to the same plateau); a leak raises the plateau. The managed heap saws by its gen0 budget (1 MiB, src/Host)
     under it."""
