@@ -6,12 +6,13 @@ namespace MptFast.Fuzz;
 /// The reorder buffer (MPT-SPEC §7 with §7.6 "Required", B20–B29) driven by sequence numbers an outsider chooses (the
 /// GRE S field). Invariants: every pushed packet comes back exactly once, delivered or dropped with a reason, and the
 /// buffer's counters agree with what the sink saw (pushed = delivered + late + duplicate + reset + held); between two
-/// resynchronisations deliveries are strictly in sequence order; a packet at the expected number is delivered at once,
+/// resynchronisations deliveries are strictly in sequence order — but for a given-up number that arrived after all,
+/// delivered late (behind the last delivery, once); a packet at the expected number is delivered at once,
 /// one inside the window ahead is held (or delivered), only a packet behind is dropped as late, and nothing is held
 /// past its deadline after <see cref="ReorderBuffer.Expire{TSink}"/>.
 /// </summary>
 /// <remarks>Input: [window][hold], then 3 bytes per operation: [op][a][b] — push at the last sequence number + a
-/// signed step, push at an absolute number, let time pass, expire, flush, reset.</remarks>
+/// signed step, push at an absolute number, let time pass, expire, flush, reset, give up a range (the peer's notice).</remarks>
 internal static class ReorderTarget
 {
     private const int MaxOperations = 2000;
@@ -50,6 +51,11 @@ internal static class ReorderTarget
                     {
                         buffer.Reset(ref sink);
                         log.Epoch++;
+                    }
+                    else if ((op & 0x40) != 0)
+                    {
+                        int marked = buffer.GiveUp(last + (uint)(sbyte)a, b, ref sink);
+                        Fuzz.Require(marked >= 0 && marked <= Math.Min(b, buffer.Window), "reorder: gave up more than the range or the window");
                     }
                     else
                     {
@@ -139,6 +145,8 @@ internal static class ReorderTarget
 
         public uint LastDelivered { get; set; }
 
+        public long LastLateCount { get; set; }
+
         public void Record(int handle, byte outcome)
         {
             Fuzz.Require(handle >= 0 && handle < Outcomes.Count && Outcomes[handle] == 0, $"reorder: handle {handle} came back twice or was never pushed");
@@ -149,8 +157,24 @@ internal static class ReorderTarget
                 return;
             }
 
-            // Between two resynchronisations (or resets) deliveries go strictly up in serial order.
+            // Between two resynchronisations (or resets) deliveries go strictly up in serial order, but for a number given
+            // up and then arriving after all: that one is behind the expected number (and when it is behind the last
+            // delivery too, leaves it where it was).
             uint seq = Sequences[handle];
+            long late = Buffer?.DeliveredLate ?? 0;
+            if (late != LastLateCount)
+            {
+                // Behind the stream's next expected number (it was passed without it); it may be ahead of the last
+                // delivery when the numbers between were all given up.
+                uint expected = Buffer!.Expected;
+                Fuzz.Require(late == LastLateCount + 1 && (int)(seq - expected) < 0, $"reorder: late delivery of {seq} not behind expected {expected}");
+                LastLateCount = late;
+                if ((int)(seq - LastDelivered) <= 0)
+                {
+                    return;
+                }
+            }
+
             long key = ((long)Epoch << 32) | (uint)(Buffer?.Resyncs ?? 0);
             Fuzz.Require(key != LastEpochKey || (int)(seq - LastDelivered) > 0, $"reorder: delivered {seq} after {LastDelivered}");
             LastEpochKey = key;

@@ -39,6 +39,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     private readonly byte[] _send = new byte[65536];
     private readonly byte[] _probe = new byte[ProbeCodec.MaxPacketLength];
     private IReadOnlyList<ConnectionRuntime> _connections = [];
+    private readonly IdleHeapTrimmer _heap = new();
     private long[] _reportedDrops = [];
     private long _nextDropReport;
     private long _handshakesFailed;
@@ -141,6 +142,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             _engine.Tick(NowMs());
             _notifier.Tick(NowMs());
             _announcer.Tick(NowMs());
+            _heap.Tick(_connections, NowMs());
             while (_posted.TryDequeue(out Action? work))
             {
                 try

@@ -299,8 +299,7 @@ public sealed class TunnelDaemon : IDisposable
     /// regions that the GC otherwise keeps committed — resident memory of ~60 KiB per idle connection where the live
     /// objects are ~20 (issue 15). A few milliseconds for a heap of this size, once per rebuild.
     /// </summary>
-    private static void TrimHeap() =>
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    private static void TrimHeap() => IdleHeapTrimmer.Trim();
 
     /// <summary>Installs the routes of <paramref name="c"/> again (a path's peer moved; under the rebuild lock).</summary>
     internal void ReinstallRoutes(ConnectionRuntime c)

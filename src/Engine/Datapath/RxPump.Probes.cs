@@ -18,6 +18,11 @@ public sealed partial class RxPump
     private readonly LossRange[] _losses = new LossRange[ProbeCodec.MaxLossRanges];
     private bool _wakeTransmit;
 
+    // Give-up notices taken from probes during a connection's receive round, applied to its reorder buffer once the
+    // round's arrivals are in it (ApplyGiveUps): a number given up while its packet waits in the merger would be passed.
+    private readonly (int Connection, uint First, ushort Count)[] _giveUpsTaken = new (int, uint, ushort)[4 * ProbeCodec.MaxLossRanges];
+    private int _giveUpsTakenCount;
+
     // Issue 15: the probe and loss-report timers are scanned when something is due or at most every ProbeScanGapTicks
     // while rounds run, not at every receive round (a hundred connections' paths per round under load). A new gap moves
     // both times forward (TrackPathSequence); a connection that starts carrying data is seen at the next scan.
@@ -46,7 +51,8 @@ public sealed partial class RxPump
         m.PeerPathIndex = probe.PathIndex;
         PeerFeatures features = PeerFeatures.MptFast
             | ((probe.Flags & ProbeFlags.PathSequence) != 0 ? PeerFeatures.PathSequence : PeerFeatures.None)
-            | ((probe.Flags & ProbeFlags.Reorders) != 0 ? PeerFeatures.Reorders : PeerFeatures.None);
+            | ((probe.Flags & ProbeFlags.Reorders) != 0 ? PeerFeatures.Reorders : PeerFeatures.None)
+            | ((probe.Flags & ProbeFlags.GiveUps) != 0 ? PeerFeatures.GiveUps : PeerFeatures.None);
         if (c.Peer != features)
         {
             c.Peer = features;
@@ -55,6 +61,17 @@ public sealed partial class RxPump
         for (int i = 0; i < probe.LossRanges; i++)
         {
             LossRange range = ProbeCodec.ReadLossRange(trailer, i);
+            if (range.Kind == LossRangeKind.GiveUp)
+            {
+                m.Counters.Rx.GiveUpsReceived += range.Count;
+                if (c.Reorder is not null && _giveUpsTakenCount < _giveUpsTaken.Length)
+                {
+                    _giveUpsTaken[_giveUpsTakenCount++] = (c.Index, range.First, range.Count);
+                }
+
+                continue;
+            }
+
             if (range.PathIndex < c.Paths.Length)
             {
                 c.Paths[range.PathIndex].Measurement.Counters.Rx.LossRangesReceived++;
@@ -117,6 +134,107 @@ public sealed partial class RxPump
         hold.SetBounds(MonotonicClock.FromMicros(retransmission), MonotonicClock.FromMicros(max), measured: true);
     }
 
+    /// <summary>Applies the give-up notices taken since the last call (after a connection's receive round).</summary>
+    private void ApplyGiveUps()
+    {
+        if (_giveUpsTakenCount == 0)
+        {
+            return;
+        }
+
+        var sink = new TunSink(this);
+        for (int i = 0; i < _giveUpsTakenCount; i++)
+        {
+            (int connection, uint first, ushort count) = _giveUpsTaken[i];
+            _connections[connection].Reorder?.GiveUp(first, count, ref sink);
+        }
+
+        _giveUpsTakenCount = 0;
+    }
+
+    /// <summary>
+    /// Sends the transmit thread's give-up notices: consecutive numbers of a connection become one range, up to a
+    /// probe's worth of ranges per probe, on the connection's path with the shortest round trip (the notice races the
+    /// packets behind the gap, which are already on their way).
+    /// </summary>
+    private void SendGiveUps(long nowMicros)
+    {
+        LossReportQueue? queue = _transmit?.GiveUps;
+        if (queue is null || queue.IsEmpty)
+        {
+            return;
+        }
+
+        int pending = -1;
+        int ranges = 0;
+        while (queue.TryDequeue(out int ci, out LossRange range))
+        {
+            if ((uint)ci >= (uint)_connections.Length)
+            {
+                continue;
+            }
+
+            if (ranges > 0 && ci == pending && TryExtend(ref _losses[ranges - 1], range))
+            {
+                continue;
+            }
+
+            if (ranges > 0 && (ci != pending || ranges == _losses.Length))
+            {
+                SendGiveUps(_connections[pending], ranges, nowMicros);
+                ranges = 0;
+            }
+
+            pending = ci;
+            _losses[ranges++] = range;
+        }
+
+        if (ranges > 0)
+        {
+            SendGiveUps(_connections[pending], ranges, nowMicros);
+        }
+
+        static bool TryExtend(ref LossRange last, in LossRange next)
+        {
+            if (next.First != last.First + last.Count || last.Count + next.Count > ushort.MaxValue)
+            {
+                return false;
+            }
+
+            last = last with { Count = (ushort)(last.Count + next.Count) };
+            return true;
+        }
+    }
+
+    private void SendGiveUps(ConnectionRuntime c, int ranges, long nowMicros)
+    {
+        if (FastestPath(c) is { } via)
+        {
+            Send(c, via, nowMicros, _losses.AsSpan(0, ranges));
+            for (int i = 0; i < ranges; i++)
+            {
+                via.Measurement.Counters.Rx.GiveUpsSent += _losses[i].Count;
+            }
+        }
+    }
+
+    /// <summary>The OK path with the shortest smoothed round trip (null when none is measured).</summary>
+    private static PathRuntime? FastestPath(ConnectionRuntime c)
+    {
+        PathRuntime? best = null;
+        long bestRtt = long.MaxValue;
+        foreach (PathRuntime p in c.Paths)
+        {
+            long rtt = p.Measurement.Estimate.Read().SmoothedRttMicros;
+            if (p.Status == Config.PathStatus.Ok && rtt > 0 && rtt < bestRtt)
+            {
+                (best, bestRtt) = (p, rtt);
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>Per-path sequence number <paramref name="sequence"/> (GRE key) of a data packet on <paramref name="p"/>.</summary>
     private void TrackPathSequence(PathRuntime p, uint sequence)
     {
@@ -141,6 +259,7 @@ public sealed partial class RxPump
     /// </summary>
     private void SendProbes(long now)
     {
+        SendGiveUps(MonotonicClock.ToMicros(now));
         if (now < _nextProbeScanTicks)
         {
             WakeTransmitForReports();
@@ -163,8 +282,6 @@ public sealed partial class RxPump
             }
 
             int reports = 0;
-            PathRuntime? best = null;
-            long bestRtt = long.MaxValue;
             foreach (PathRuntime p in c.Paths)
             {
                 PathMeasurement m = p.Measurement;
@@ -193,15 +310,9 @@ public sealed partial class RxPump
                 {
                     next = Math.Min(next, MonotonicClock.FromMicros(m.Losses.NextDueMicros));
                 }
-
-                long rtt = m.Estimate.Read().SmoothedRttMicros;
-                if (p.Status == Config.PathStatus.Ok && rtt > 0 && rtt < bestRtt)
-                {
-                    (best, bestRtt) = (p, rtt);
-                }
             }
 
-            if (reports > 0 && (best ?? c.Paths[0]) is { } via)
+            if (reports > 0 && (FastestPath(c) ?? c.Paths[0]) is { } via)
             {
                 Send(c, via, nowMicros, _losses.AsSpan(0, reports));
                 via.Measurement.Counters.Rx.LossReportsSent++;

@@ -209,6 +209,7 @@ public sealed partial class RxPump : IDisposable
             (int first, int end) = _ready.Sockets(connection);
             ConnectionRuntime c = _connections[connection];
             _rounds.Drain(ref reader, c, first, end);
+            ApplyGiveUps();
             for (int s = first; s < end; s++)
             {
                 _rounds.SetReadable(s, false); // level-triggered: a socket with more left is reported again

@@ -25,7 +25,17 @@ public sealed partial class TxPump
     /// <summary>After a loss report, packets are kept for this long even if the estimates show no loss.</summary>
     internal const long RetainAfterLossMicros = 10_000_000;
 
+    /// <summary>
+    /// While the paths' learnt rates add up to less than this (bytes/s: 1 Gbit/s), sent packets are kept whether or not
+    /// a loss was seen: the first losses of a transfer — TCP's slow start overshooting a slow path's buffer, hundreds of
+    /// packets at once — come before any report, and unkept they were all the inner TCP's to recover (DSL + LTE: a
+    /// quarter of the tunnel's losses). At these rates keeping 4096 packets costs nothing measurable; above it, on fast
+    /// clean paths, slots go straight back to the pool until a loss is reported.
+    /// </summary>
+    internal const double RetainBelowBytesPerSecond = 125_000_000;
+
     private readonly LossReportQueue _lossReports = new();
+    private readonly LossReportQueue _giveUps = new();
     private readonly RetransmitStore? _retained;
     private readonly int[] _pathBase;
     private readonly int[] _seenEstimates;
@@ -36,6 +46,10 @@ public sealed partial class TxPump
 
     /// <summary>Loss reports the receive thread took from the peer's probes (it then calls <see cref="Wake"/>).</summary>
     public LossReportQueue LossReports => _lossReports;
+
+    /// <summary>Give-up notices for the receive thread to send (connection sequence numbers whose loss the transmit
+    /// thread left to the inner transport), one number per entry.</summary>
+    public LossReportQueue GiveUps => _giveUps;
 
     /// <summary>Wakes the transmit thread (a loss report waits).</summary>
     public void Wake() => _wake.Signal();
@@ -59,6 +73,7 @@ public sealed partial class TxPump
             AdaptiveScheduler a = c.Adaptive;
             a.ReceiverReorders = (peer & PeerFeatures.Reorders) != 0;
             bool lossy = _nowMicros - _lastLossReport[ci] < RetainAfterLossMicros;
+            double rates = 0;
             for (int p = 0; p < c.Paths.Length; p++)
             {
                 PathMeasurement m = c.Paths[p].Measurement;
@@ -70,8 +85,11 @@ public sealed partial class TxPump
                     a.Observe(p, e, _nowMicros);
                     lossy |= e.LossPpm > 0;
                 }
+
+                rates += a.RateOf(p);
             }
 
+            lossy |= rates < RetainBelowBytesPerSecond;
             _retaining[ci] = _retained is not null && lossy && c.SendsPathSequence;
         }
     }
@@ -98,7 +116,7 @@ public sealed partial class TxPump
 
     /// <summary>The adaptive scheduler's choice for a segment of <paramref name="segmentBytes"/>, or -1 when the
     /// connection is weighted or no usable path is measured.</summary>
-    private int AdaptivePath(ConnectionRuntime c, uint ok, int segmentBytes)
+    private int AdaptivePath(ConnectionRuntime c, uint ok, int segmentBytes, bool earliestArrival = false)
     {
         if (c.Config.Scheduler != SchedulerMode.Adaptive)
         {
@@ -106,7 +124,7 @@ public sealed partial class TxPump
         }
 
         uint usable = c.Adaptive.Usable(ok, _nowMicros);
-        return usable == 0 ? -1 : c.Adaptive.Choose(usable, segmentBytes, _nowMicros);
+        return usable == 0 ? -1 : c.Adaptive.Choose(usable, segmentBytes, _nowMicros, earliestArrival);
     }
 
     /// <summary>Segments of one burst on <paramref name="path"/>: the adaptive scheduler's time quantum once the path is
@@ -209,13 +227,21 @@ public sealed partial class TxPump
                 if (congested)
                 {
                     // A tail drop of a full queue while every other path is full too: the inner TCP must see it and
-                    // slow down (RFC 8084's concern with tunnels that hide congestion).
+                    // slow down (RFC 8084's concern with tunnels that hide congestion) — at once: the peer's reorder
+                    // buffer is told not to wait for the number (a hold of up to max_buffdelay would stall the inner
+                    // TCP's ACK clock before it even learnt of the loss).
+                    if ((c.Peer & PeerFeatures.GiveUps) != 0 && c.SendSequence)
+                    {
+                        uint sequence = BinaryPrimitives.ReadUInt32BigEndian(_pool.Slot(slot).Slice(offset + GreCodec.SequenceOffsetAfterKey, 4));
+                        _giveUps.TryEnqueue(ci, new LossRange(0, 1, sequence, LossRangeKind.GiveUp));
+                    }
+
                     _pool.Return(slot);
                     c.Paths[range.PathIndex].Measurement.Counters.Tx.RetransmitSkippedCongested++;
                     continue;
                 }
 
-                int target = AdaptivePath(c, ok, length);
+                int target = AdaptivePath(c, ok, length, earliestArrival: true);
                 if (target < 0)
                 {
                     target = c.Scheduler.NextWeighted(ok);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace MptFast.Engine.Reorder;
@@ -10,9 +11,12 @@ namespace MptFast.Engine.Reorder;
 /// <item>0 &lt; d &lt; W: held until the gap fills, or until the oldest held packet has waited
 /// <see cref="HoldTicks"/>; then the gaps before it are given up and it and its successors are delivered in order.</item>
 /// <item>d ≥ W: everything held is flushed in order and the buffer resynchronises on seq (jump).</item>
-/// <item>−<see cref="LateBound"/> ≤ d &lt; 0: late or duplicate, dropped — unless
-/// <see cref="RestartLateStreak"/> such packets arrive in a row with sequence numbers below <see cref="LateBound"/>,
-/// which means the peer restarted its counter.</item>
+/// <item>−<see cref="LateBound"/> ≤ d &lt; 0: a number the buffer gave up (a gap skipped when its hold expired) is
+/// delivered after all, out of order (<see cref="DeliveredLate"/>): the inner transport gets its data and sees
+/// reordering instead of a loss — TCP undoes the window cut it made for it (DSACK, RFC 3708). Anything else is a
+/// duplicate or a straggler behind a resynchronisation, dropped — unless <see cref="RestartLateStreak"/> such packets
+/// arrive in a row with sequence numbers below <see cref="LateBound"/>, which means the peer restarted its counter.
+/// The original drops every late packet (MPT-SPEC §7.3 step 1; §7.6 asks only that duplicates be dropped).</item>
 /// <item>d &lt; −<see cref="LateBound"/>: peer restart or counter wrap: flush and resynchronise.</item>
 /// </list>
 /// After construction or <see cref="Reset()"/> the first packet sets the expected number (the
@@ -42,6 +46,9 @@ public sealed unsafe class ReorderBuffer : IDisposable
     private uint* _seqs;
     private uint* _queueSeqs;
     private bool* _present;
+    private bool* _abandoned;
+    private ulong* _skipped;
+    private readonly int _skippedMask;
     private readonly int _queueCapacity;
     private int _queueHead;
     private int _queueCount;
@@ -62,17 +69,23 @@ public sealed unsafe class ReorderBuffer : IDisposable
         LateBound = Math.Max(2 * (window + 1), MinLateBound);
         HoldTicks = holdTicks;
         _queueCapacity = 2 * window;
-        _block = NativeMemory.AllocZeroed((nuint)window * BytesPerSlot);
+        int skippedBits = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(LateBound, 64));
+        _skippedMask = skippedBits - 1;
+        nuint bitmapOffset = ((nuint)window * BytesPerSlot + 7) & ~(nuint)7;
+        _block = NativeMemory.AllocZeroed(bitmapOffset + (nuint)(skippedBits / 8));
         _queueArrivals = (long*)_block;
         _handles = (int*)(_queueArrivals + _queueCapacity);
         _seqs = (uint*)(_handles + window);
         _queueSeqs = _seqs + window;
         _present = (bool*)(_queueSeqs + _queueCapacity);
+        _abandoned = _present + window;
+        _skipped = (ulong*)((byte*)_block + bitmapOffset);
     }
 
-    /// <summary>Bytes of the block per window slot: a handle, a sequence number, a present flag and two arrival-queue
-    /// entries (sequence number and arrival time).</summary>
-    public const int BytesPerSlot = sizeof(int) + sizeof(uint) + sizeof(bool) + 2 * (sizeof(uint) + sizeof(long));
+    /// <summary>Bytes of the block per window slot: a handle, a sequence number, present and given-up flags and two
+    /// arrival-queue entries (sequence number and arrival time). The block ends with a bitmap of the numbers given up, one bit per
+    /// number of the late bound (rounded up to a power of two; 4 KB for the largest window).</summary>
+    public const int BytesPerSlot = sizeof(int) + sizeof(uint) + (2 * sizeof(bool)) + (2 * (sizeof(uint) + sizeof(long)));
 
     ~ReorderBuffer() => Release();
 
@@ -97,6 +110,8 @@ public sealed unsafe class ReorderBuffer : IDisposable
         _seqs = null;
         _queueSeqs = null;
         _present = null;
+        _abandoned = null;
+        _skipped = null;
         NativeMemory.Free(block);
     }
 
@@ -159,6 +174,9 @@ public sealed unsafe class ReorderBuffer : IDisposable
 
     public long DroppedLate { get; private set; }
 
+    /// <summary>Packets whose number had been given up, delivered when they arrived after all (also in <see cref="Delivered"/>).</summary>
+    public long DeliveredLate { get; private set; }
+
     public long DroppedDuplicate { get; private set; }
 
     public long DroppedByReset { get; private set; }
@@ -168,6 +186,9 @@ public sealed unsafe class ReorderBuffer : IDisposable
 
     /// <summary>Sequence numbers given up (never arrived before a later packet was released).</summary>
     public long GapsSkipped { get; private set; }
+
+    /// <summary>Numbers the sender said it will not send again (<see cref="GiveUp{TSink}"/>), passed without waiting.</summary>
+    public long GapsGivenUp { get; private set; }
 
     /// <summary>Gaps that filled while packets were held.</summary>
     public long GapsFilled { get; private set; }
@@ -203,10 +224,9 @@ public sealed unsafe class ReorderBuffer : IDisposable
                     Adaptive?.ObserveReorderDelay(nowTicks - oldestArrival);
                     ApplyAdaptive();
                 }
-
-                DeliverRun(ref sink);
             }
 
+            DeliverRun(ref sink);
             return;
         }
 
@@ -226,6 +246,19 @@ public sealed unsafe class ReorderBuffer : IDisposable
         // A run of late packets means a restart only when they look like a fresh counter (the original starts at 0):
         // far from zero they are a gap's packets landing after a resynchronisation, often a whole GRO message of them
         // in a row, and taking them for a restart would jump back and drop the stream that is in order.
+        if (-(long)d <= LateBound && IsSkipped(seq))
+        {
+            // A gap given up too early: its packet still reaches the inner transport (out of order), once.
+            _lateStreak = 0;
+            MarkSkipped(seq, false);
+            Delivered++;
+            DeliveredLate++;
+            Adaptive?.ObserveLate();
+            ApplyAdaptive();
+            sink.Deliver(handle);
+            return;
+        }
+
         if (-(long)d <= LateBound && (++_lateStreak < RestartLateStreak || seq >= (uint)LateBound))
         {
             DroppedLate++;
@@ -236,6 +269,45 @@ public sealed unsafe class ReorderBuffer : IDisposable
         }
 
         Resynchronise(seq, handle, ref sink);
+    }
+
+    /// <summary>
+    /// The sender will not send numbers <paramref name="first"/> … <paramref name="first"/> + <paramref name="count"/> − 1
+    /// again (an MptFast peer left a loss to the inner transport, see <c>AdaptiveScheduler.RepairPaths</c>): the ones
+    /// still missing within the window are passed as soon as the stream reaches them, instead of after the hold — the
+    /// inner TCP learns of the loss a round trip later, not a hold later, and its ACK clock does not stall meanwhile.
+    /// A given-up packet that arrives after all is still delivered (in order if it comes first, else late). Returns how
+    /// many numbers were marked. Numbers outside the window (already passed, or a window or more ahead) are ignored.
+    /// </summary>
+    public int GiveUp<TSink>(uint first, int count, ref TSink sink)
+        where TSink : struct, IReorderSink
+    {
+        if (!_synchronised || count <= 0)
+        {
+            return 0;
+        }
+
+        // Only the part of the range inside [expected, expected + W): a peer's range of 65 535 costs a window at most.
+        long from = Math.Max(0, (long)(int)(first - _expected));
+        long to = Math.Min(Window, (long)(int)(first - _expected) + count);
+        int marked = 0;
+        for (long d = from; d < to; d++)
+        {
+            int slot = _start + (int)d;
+            if (slot >= Window)
+            {
+                slot -= Window;
+            }
+
+            if (!_present[slot] && !_abandoned[slot])
+            {
+                _abandoned[slot] = true;
+                marked++;
+            }
+        }
+
+        DeliverRun(ref sink);
+        return marked;
     }
 
     /// <summary>Releases every held packet whose deadline has passed, with everything before it in order (gaps given up).</summary>
@@ -306,6 +378,8 @@ public sealed unsafe class ReorderBuffer : IDisposable
         _queueHead = 0;
         _queueCount = 0;
         _lateStreak = 0;
+        ForgetSkipped();
+        new Span<bool>(_abandoned, Window).Clear();
     }
 
     private void Hold<TSink>(uint seq, int d, int handle, long nowTicks, ref TSink sink)
@@ -325,6 +399,7 @@ public sealed unsafe class ReorderBuffer : IDisposable
         }
 
         _present[slot] = true;
+        _abandoned[slot] = false; // given up, but here after all
         _handles[slot] = handle;
         _seqs[slot] = seq;
         _held++;
@@ -348,6 +423,24 @@ public sealed unsafe class ReorderBuffer : IDisposable
         Flush(ref sink);
         Resyncs++;
         _lateStreak = 0;
+
+        // What the flush gave up stays deliverable; a jump forward skips numbers that are not gaps of the stream (a
+        // restart or a wrap is a new stream): those bits must not say "given up" for the numbers they stand for now.
+        uint jump = seq - _expected;
+        if (jump <= (uint)_skippedMask)
+        {
+            for (uint k = 0; k < jump; k++)
+            {
+                MarkSkipped(_expected + k, false);
+            }
+        }
+        else
+        {
+            ForgetSkipped();
+        }
+
+        // The window now starts elsewhere: a given-up mark left ahead would stand for another number.
+        new Span<bool>(_abandoned, Window).Clear();
         _expected = seq;
         DeliverInOrder(handle, ref sink);
     }
@@ -357,13 +450,15 @@ public sealed unsafe class ReorderBuffer : IDisposable
     {
         Delivered++;
         sink.Deliver(handle);
-        Advance();
+        Advance(skipped: false);
     }
 
     private void DeliverRun<TSink>(ref TSink sink)
         where TSink : struct, IReorderSink
     {
-        while (_held > 0 && _present[_start])
+        // The front is passed while its packet is here or the sender gave its number up (the front is never left on a
+        // given-up number, so the wait for a gap is only ever for numbers that may still come).
+        while ((_held > 0 && _present[_start]) || _abandoned[_start])
         {
             ReleaseFrontOrSkip(ref sink);
         }
@@ -378,17 +473,21 @@ public sealed unsafe class ReorderBuffer : IDisposable
             _held--;
             Delivered++;
             sink.Deliver(_handles[_start]);
+            Advance(skipped: false);
         }
         else
         {
             GapsSkipped++;
+            GapsGivenUp += _abandoned[_start] ? 1 : 0;
+            Advance(skipped: true);
         }
-
-        Advance();
     }
 
-    private void Advance()
+    private void Advance(bool skipped)
     {
+        // The bitmap covers the late bound behind expected; each number's bit is written as expected passes it.
+        MarkSkipped(_expected, skipped);
+        _abandoned[_start] = false;
         _expected++;
         _start = _start + 1 == Window ? 0 : _start + 1;
 
@@ -399,6 +498,27 @@ public sealed unsafe class ReorderBuffer : IDisposable
             _queueCount--;
         }
     }
+
+    private bool IsSkipped(uint seq)
+    {
+        int bit = (int)seq & _skippedMask;
+        return (_skipped[bit >> 6] & (1UL << (bit & 63))) != 0;
+    }
+
+    private void MarkSkipped(uint seq, bool skipped)
+    {
+        int bit = (int)seq & _skippedMask;
+        if (skipped)
+        {
+            _skipped[bit >> 6] |= 1UL << (bit & 63);
+        }
+        else
+        {
+            _skipped[bit >> 6] &= ~(1UL << (bit & 63));
+        }
+    }
+
+    private void ForgetSkipped() => new Span<ulong>(_skipped, (_skippedMask + 1) / 64).Clear();
 
     private void ApplyAdaptive()
     {

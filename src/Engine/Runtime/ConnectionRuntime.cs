@@ -21,6 +21,9 @@ public enum PeerFeatures
 
     /// <summary>It reorders what it receives.</summary>
     Reorders = 4,
+
+    /// <summary>It takes give-up notices (<see cref="Wire.LossRangeKind.GiveUp"/>).</summary>
+    GiveUps = 8,
 }
 
 /// <summary>

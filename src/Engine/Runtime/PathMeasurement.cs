@@ -83,6 +83,8 @@ public sealed class PathMeasurement
             .Add("loss_ranges_received", ref c.Rx.LossRangesReceived)
             .Add("path_sequence_missing", ref c.Rx.PathSequenceMissing)
             .Add("path_sequence_reordered", ref c.Rx.PathSequenceReordered)
+            .Add("give_ups_sent", ref c.Rx.GiveUpsSent)
+            .Add("give_ups_received", ref c.Rx.GiveUpsReceived)
             .Add("retransmitted", ref c.Tx.Retransmitted)
             .Add("retransmit_missed", ref c.Tx.RetransmitMissed)
             .Add("retransmit_skipped_congested", ref c.Tx.RetransmitSkippedCongested);
@@ -125,6 +127,12 @@ public struct MeasurementRxCounters
 
     /// <summary>Of those, the ones that arrived late after all (reordering on the path).</summary>
     public long PathSequenceReordered;
+
+    /// <summary>Give-up notices (connection sequence numbers this end will not send again) sent on the path.</summary>
+    public long GiveUpsSent;
+
+    /// <summary>Give-up notices received in the peer's probes on the path.</summary>
+    public long GiveUpsReceived;
 }
 
 /// <summary>The transmit thread's measurement state and counters of one path.</summary>

@@ -19,7 +19,7 @@ public static class ProbeWriter
         ProbeEcho echo = p.Measurement.Echo.Read();
         ProbeFlags flags = (echo.IsSet ? ProbeFlags.Echo : ProbeFlags.None)
             | (c.WantsPathSequence ? ProbeFlags.PathSequence : ProbeFlags.None)
-            | (c.Reorder is not null ? ProbeFlags.Reorders : ProbeFlags.None)
+            | (c.Reorder is not null ? ProbeFlags.Reorders | ProbeFlags.GiveUps : ProbeFlags.None)
             | (c.ProbeKey is not null ? ProbeFlags.Authenticated : ProbeFlags.None);
         var probe = new ProbeTrailer(flags, (byte)p.Index, (ulong)nowMicros, (ulong)Volatile.Read(ref p.Counters.Tx.Packets),
             echo.PeerTxMicros, echo.PeerTxPackets, echo.ArrivalMicros, echo.RxPackets, echo.RxBytes, 0);

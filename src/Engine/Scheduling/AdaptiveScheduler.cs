@@ -227,7 +227,14 @@ public sealed class AdaptiveScheduler
     /// (<see cref="ReceiverReorders"/>) the earliest-arriving path with a short queue, and when every path's queue is
     /// past that, the path with the least queueing delay (plus expected loss cost) in front of the segment.
     /// </summary>
-    public int Choose(uint usable, int segmentBytes, long nowMicros)
+    public int Choose(uint usable, int segmentBytes, long nowMicros) => Choose(usable, segmentBytes, nowMicros, earliestArrival: false);
+
+    /// <summary>
+    /// As <see cref="Choose(uint, int, long)"/>; with <paramref name="earliestArrival"/> always the path on which the segment
+    /// arrives first, whatever the receiver does — for a retransmission, which the receiver's reorder buffer is waiting
+    /// for: sent on the least-queued path it could arrive a slow path's delay later, after the hold gave it up.
+    /// </summary>
+    public int Choose(uint usable, int segmentBytes, long nowMicros, bool earliestArrival)
     {
         int best = -1;
         int bestOpen = -1;
@@ -275,6 +282,11 @@ public sealed class AdaptiveScheduler
                 leastWait = queued;
                 leastQueued = i;
             }
+        }
+
+        if (earliestArrival)
+        {
+            return best;
         }
 
         if (bestOpen >= 0)

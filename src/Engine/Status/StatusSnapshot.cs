@@ -76,10 +76,12 @@ public sealed record ConnectionReport(ConnectionConfig Config, byte IpVersion, l
             ? new CounterSnapshot()
                 .Add("delivered", r.Delivered)
                 .Add("held", r.Held)
+                .Add("delivered_late", r.DeliveredLate)
                 .Add("dropped_late", r.DroppedLate)
                 .Add("dropped_duplicate", r.DroppedDuplicate)
                 .Add("resyncs", r.Resyncs)
                 .Add("gaps_skipped", r.GapsSkipped)
+                .Add("gaps_given_up", r.GapsGivenUp)
             : null;
         (long, long, long)? hold = c.Reorder?.Adaptive is { } h
             ? (MonotonicClock.ToMicros(h.HoldTicks), MonotonicClock.ToMicros(h.FloorTicks), MonotonicClock.ToMicros(h.MaxTicks))

@@ -36,6 +36,9 @@ public static class GreCodec
     /// <summary>Offset of the key in a header this encoder wrote with a key (no checksum field precedes it).</summary>
     public const int KeyOffset = 4;
 
+    /// <summary>Offset of the sequence number in a header this encoder wrote with a key and a sequence number.</summary>
+    public const int SequenceOffsetAfterKey = 8;
+
     /// <summary>Largest header a decoder accepts (C + K + S).</summary>
     public const int MaxHeaderLength = 16;
 
@@ -101,7 +104,7 @@ public static class GreCodec
             BinaryPrimitives.WriteUInt32BigEndian(header[KeyOffset..], key);
             if (withSequence)
             {
-                BinaryPrimitives.WriteUInt32BigEndian(header[8..], sequence);
+                BinaryPrimitives.WriteUInt32BigEndian(header[SequenceOffsetAfterKey..], sequence);
             }
         }
         else

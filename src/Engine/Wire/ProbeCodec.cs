@@ -23,6 +23,21 @@ public enum ProbeFlags : byte
     /// <summary>A <see cref="ProbeCodec.MacLength"/>-byte MAC ends the trailer (connections with SHA-256 control
     /// authentication): only an authenticated probe may move a path's port or feed its measurement.</summary>
     Authenticated = 0x08,
+
+    /// <summary>The sender takes give-up notices (<see cref="LossRangeKind.GiveUp"/> ranges): a peer sends them only
+    /// to a receiver that set this flag (an older MptFast rejects a probe with a range kind it does not know).</summary>
+    GiveUps = 0x10,
+}
+
+/// <summary>What a range of a probe trailer says (its second byte).</summary>
+public enum LossRangeKind : byte
+{
+    /// <summary>Per-path sequence numbers the probe's sender found missing on the given path: send them again.</summary>
+    Report = 0,
+
+    /// <summary>Connection sequence numbers the probe's sender will not send again (it left their loss to the inner
+    /// transport): the receiver's reorder buffer need not wait for them. The path index byte is 0.</summary>
+    GiveUp = 1,
 }
 
 /// <summary>
@@ -41,8 +56,9 @@ public enum ProbeFlags : byte
 ///  5  1  loss-report ranges n (≤ 16)   40 8  echo: its arrival time, µs of this sender's clock
 ///  6  2  reserved (0)                  48 8  echo: data packets received on this path up to that arrival
 ///                                      56 8  echo: data bytes (UDP payload) received up to that arrival
-///  64 8n loss reports: u8 path index (the numbering of the probe's receiver), u8 reserved, u16 count,
-///        u32 first per-path sequence number
+///  64 8n ranges: u8 path index (the numbering of the probe's receiver), u8 kind (LossRangeKind), u16 count, u32 first
+///        number — kind 0, a loss report: per-path sequence numbers missing on that path; kind 1, a give-up notice
+///        (only to a peer that set flag GiveUps; path index 0): connection sequence numbers that will not come
 ///  64+8n 16 with flag Authenticated only: the first 16 bytes of HMAC-SHA-256, keyed with the connection's control key
 ///        K (MPT-SPEC §4.4), over the keepalive's 40-byte command part and the trailer before the MAC
 /// </code>
@@ -65,8 +81,9 @@ public readonly record struct ProbeTrailer(
     public bool HasEcho => (Flags & ProbeFlags.Echo) != 0;
 }
 
-/// <summary>A run of per-path sequence numbers the receiver found missing: a request to retransmit them.</summary>
-public readonly record struct LossRange(byte PathIndex, ushort Count, uint First);
+/// <summary>A run of per-path sequence numbers the receiver found missing: a request to retransmit them — or, of kind
+/// <see cref="LossRangeKind.GiveUp"/>, a run of connection sequence numbers the sender will not send again.</summary>
+public readonly record struct LossRange(byte PathIndex, ushort Count, uint First, LossRangeKind Kind = LossRangeKind.Report);
 
 /// <summary>Encodes and decodes <see cref="ProbeTrailer"/> (allocation-free, exception-free on packet data).</summary>
 public static class ProbeCodec
@@ -128,7 +145,7 @@ public static class ProbeCodec
         foreach (LossRange r in losses)
         {
             ranges[0] = r.PathIndex;
-            ranges[1] = 0;
+            ranges[1] = (byte)r.Kind;
             BinaryPrimitives.WriteUInt16BigEndian(ranges[2..], r.Count);
             BinaryPrimitives.WriteUInt32BigEndian(ranges[4..], r.First);
             ranges = ranges[LossRangeLength..];
@@ -170,7 +187,7 @@ public static class ProbeCodec
     /// <summary>
     /// Reads a trailer that makes up ALL of <paramref name="trailer"/> (the bytes after a keepalive's 40-byte command
     /// part). False — the keepalive is not a probe — unless magic and version match, the length equals what the range
-    /// count (and the Authenticated flag) says, every reserved byte is 0 and no range is empty. The MAC is not checked
+    /// count (and the Authenticated flag) says, every reserved byte is 0, every range's kind is known and no range is empty. The MAC is not checked
     /// here (<see cref="Verify"/>: the receiver knows the key).
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> trailer, out ProbeTrailer probe)
@@ -193,7 +210,7 @@ public static class ProbeCodec
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<byte> r = trailer.Slice(FixedLength + (i * LossRangeLength), LossRangeLength);
-            if (r[1] != 0 || BinaryPrimitives.ReadUInt16BigEndian(r[2..]) == 0)
+            if (r[1] > (byte)LossRangeKind.GiveUp || BinaryPrimitives.ReadUInt16BigEndian(r[2..]) == 0)
             {
                 return false;
             }
@@ -217,6 +234,6 @@ public static class ProbeCodec
     public static LossRange ReadLossRange(ReadOnlySpan<byte> trailer, int index)
     {
         ReadOnlySpan<byte> r = trailer.Slice(FixedLength + (index * LossRangeLength), LossRangeLength);
-        return new LossRange(r[0], BinaryPrimitives.ReadUInt16BigEndian(r[2..]), BinaryPrimitives.ReadUInt32BigEndian(r[4..]));
+        return new LossRange(r[0], BinaryPrimitives.ReadUInt16BigEndian(r[2..]), BinaryPrimitives.ReadUInt32BigEndian(r[4..]), (LossRangeKind)r[1]);
     }
 }

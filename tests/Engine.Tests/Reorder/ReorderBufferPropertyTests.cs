@@ -67,6 +67,62 @@ public class ReorderBufferPropertyTests
         }
     }
 
+    // A gap given up when its hold expired is delivered when its packet arrives after all (out of order, once); a
+    // duplicate — of a packet delivered in order, late, or still held — never is. Numbers move by less than the late
+    // bound, so without restarts every distinct number pushed must come out exactly once.
+    [Fact]
+    public void A_number_given_up_is_delivered_once_when_it_arrives_late_and_duplicates_never_are()
+    {
+        long lateDeliveries = 0;
+        long lateDrops = 0;
+        for (int seed = 0; seed < 400; seed++)
+        {
+            var random = new Random(seed);
+            int window = random.Next(3, 64);
+            var buffer = new ReorderBuffer(window, holdTicks: random.Next(1, 50));
+            uint first = (uint)random.Next() + (random.Next(4) == 0 ? uint.MaxValue - 300 : 0);
+            int count = random.Next(50, 600);
+            // Arrival order by key = number + delay: most packets a little reordered, one in eight late by up to half a
+            // window (so that its gap may have been given up), one in ten duplicated with a delay of its own. No packet
+            // is a window ahead of one that is still missing: no jump.
+            int spread = random.Next(1, (window / 3) + 1);
+            var keyed = new List<(double Key, uint Seq)>();
+            for (int i = 0; i < count; i++)
+            {
+                int delay = random.Next(8) == 0 ? random.Next(1, (window / 2) + 1) : random.Next(0, spread);
+                keyed.Add((i == 0 ? -1 : i + delay + random.NextDouble(), first + (uint)i));
+                if (i > 0 && random.Next(10) == 0)
+                {
+                    keyed.Add((i + random.Next(0, (window / 2) + 1) + random.NextDouble(), first + (uint)i));
+                }
+            }
+
+            List<uint> stream = [.. keyed.OrderBy(k => k.Key).Select(k => k.Seq)];
+
+            var sink = new CheckingSink { Outcome = new int[stream.Count], DeliveredSeqs = [], SeqOfHandle = [.. stream] };
+            long now = 0;
+            for (int handle = 0; handle < stream.Count; handle++)
+            {
+                now += random.Next(0, 20);
+                buffer.Push(stream[handle], handle, now, ref sink);
+                buffer.Expire(now, ref sink);
+            }
+
+            buffer.Flush(ref sink);
+            Assert.True(buffer.Resyncs == 0, $"seed {seed}: resynchronised");
+            Assert.True(sink.DeliveredSeqs.Count == sink.DeliveredSeqs.Distinct().Count(), $"seed {seed}: a number delivered twice");
+            Assert.True(sink.DeliveredSeqs.Distinct().Count() == stream.Distinct().Count(), $"seed {seed}: a number never delivered");
+            Assert.Equal(stream.Count - stream.Distinct().Count(), buffer.DroppedLate + buffer.DroppedDuplicate);
+            Assert.True(buffer.DeliveredLate <= buffer.GapsSkipped, $"seed {seed}: more late deliveries than numbers given up");
+            lateDeliveries += buffer.DeliveredLate;
+            lateDrops += buffer.DroppedLate;
+        }
+
+        // Both branches are exercised: numbers given up and then delivered, duplicates behind expected dropped.
+        Assert.InRange(lateDeliveries, 500, long.MaxValue);
+        Assert.InRange(lateDrops, 500, long.MaxValue);
+    }
+
     private static void RunCase(int seed)
     {
         var random = new Random(seed);
@@ -125,6 +181,7 @@ public class ReorderBufferPropertyTests
         {
             now += random.Next(0, 40);
             long resyncsBefore = buffer.Resyncs;
+            long lateBefore = buffer.DeliveredLate;
             int firstNew = sink.DeliveredSeqs.Count;
             buffer.Push(stream[handle], handle, now, ref sink);
             if (random.Next(3) == 0)
@@ -147,7 +204,9 @@ public class ReorderBufferPropertyTests
                 haveLast = true;
             }
 
-            Assert.True(decreases <= buffer.Resyncs - resyncsBefore, $"seed {seed}: push {handle} (seq {stream[handle]}) delivered out of order without a resync");
+            Assert.True(decreases <= buffer.Resyncs - resyncsBefore + buffer.DeliveredLate - lateBefore,
+                $"seed {seed}: push {handle} (seq {stream[handle]}) delivered out of order without a resync or a late delivery");
+            Assert.True(buffer.DeliveredLate - lateBefore <= 1, $"seed {seed}: one push delivered more than one late packet");
             Assert.True(buffer.Held < window, $"seed {seed}: {buffer.Held} held with window {window}");
         }
 

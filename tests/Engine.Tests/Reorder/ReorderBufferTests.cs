@@ -75,6 +75,128 @@ public class ReorderBufferTests
         Assert.Equal(2, buffer.DroppedLate);
     }
 
+    [Fact]
+    public void A_gap_given_up_is_delivered_when_its_packet_arrives_after_all_and_only_once()
+    {
+        var buffer = new ReorderBuffer(8, Hold);
+        RecordingSink sink = Run(buffer, (0, 0), (2, 10));
+        buffer.Expire(110, ref sink); // 1 given up
+        Assert.Equal(new[] { 0, 2 }, sink.Delivered);
+        buffer.Push(1, 1, 120, ref sink); // the tunnel's retransmission, or the slow path's packet
+        buffer.Push(1, 1, 121, ref sink); // and its duplicate
+        buffer.Push(2, 2, 122, ref sink); // a duplicate of one delivered in order
+        Assert.Equal(new[] { 0, 2, 1 }, sink.Delivered);
+        Assert.Equal(new[] { (1, ReorderDrop.Late), (2, ReorderDrop.Late) }, sink.Dropped);
+        Assert.Equal(1, buffer.DeliveredLate);
+        Assert.Equal(3, buffer.Delivered);
+        Assert.Equal(2, buffer.DroppedLate);
+        Assert.Equal(3u, buffer.Expected);
+    }
+
+    [Fact]
+    public void A_given_up_number_does_not_make_its_successor_a_late_bound_later_deliverable()
+    {
+        // The bitmap of given-up numbers is indexed by the low bits: the bit of 1 is rewritten when the stream passes
+        // 1 + 256, so a duplicate of that number (delivered in order) is still dropped.
+        var buffer = new ReorderBuffer(8, Hold);
+        Assert.Equal(256, buffer.LateBound);
+        RecordingSink sink = Run(buffer, (0, 0), (2, 0));
+        buffer.Expire(Hold, ref sink); // 1 given up
+        for (uint seq = 3; seq < 300; seq++)
+        {
+            buffer.Push(seq, (int)seq, Hold, ref sink);
+        }
+
+        buffer.Push(257, -1, Hold, ref sink);
+        buffer.Push(1, -2, Hold, ref sink); // more than the late bound behind now: not late, a restart's first packet
+        Assert.Equal(0, buffer.DeliveredLate);
+        Assert.Equal((-1, ReorderDrop.Late), sink.Dropped[0]);
+    }
+
+    [Fact]
+    public void A_jump_forgets_the_numbers_it_skipped_over()
+    {
+        // Numbers passed over by a resynchronisation are not gaps of the stream: their stragglers stay dropped.
+        var buffer = new ReorderBuffer(8, Hold);
+        RecordingSink sink = Run(buffer, At0(0, 2, 100, 50, 1));
+        Assert.Equal(new[] { 0, 2, 100, 1 }, sink.Delivered); // 1: given up by the flush of the jump, then arrived
+        Assert.Equal(new[] { (50, ReorderDrop.Late) }, sink.Dropped);
+        Assert.Equal(1, buffer.DeliveredLate);
+    }
+
+    [Fact]
+    public void A_number_the_sender_gave_up_releases_what_waits_behind_it_at_once()
+    {
+        var buffer = new ReorderBuffer(8, Hold);
+        RecordingSink sink = Run(buffer, At0(0, 2, 3, 5));
+        Assert.Equal(new[] { 0 }, sink.Delivered);
+        Assert.Equal(1, buffer.GiveUp(1, 1, ref sink)); // 1 will not come: 2 3 go now, 4 is still waited for
+        Assert.Equal(new[] { 0, 2, 3 }, sink.Delivered);
+        Assert.Equal(4u, buffer.Expected);
+        Assert.Equal(1, buffer.GapsGivenUp);
+        Assert.Equal(1, buffer.GapsSkipped);
+        Assert.Equal(1, buffer.Held);
+    }
+
+    [Fact]
+    public void A_give_up_ahead_of_the_stream_is_passed_when_the_stream_reaches_it()
+    {
+        var buffer = new ReorderBuffer(8, Hold);
+        RecordingSink sink = Run(buffer, At0(0));
+        Assert.Equal(2, buffer.GiveUp(2, 2, ref sink)); // 2 and 3 given up before 1 came
+        Assert.Equal(1u, buffer.Expected);
+        buffer.Push(1, 1, 0, ref sink); // in order: then 2 and 3 are passed at once
+        Assert.Equal(4u, buffer.Expected);
+        buffer.Push(4, 4, 0, ref sink);
+        Assert.Equal(new[] { 0, 1, 4 }, sink.Delivered);
+        Assert.Equal(0, buffer.Held);
+        Assert.Equal(long.MaxValue, buffer.NextDeadline);
+    }
+
+    [Fact]
+    public void A_given_up_packet_that_arrives_after_all_is_delivered_once()
+    {
+        var buffer = new ReorderBuffer(8, Hold);
+        RecordingSink sink = Run(buffer, At0(0, 2));
+        Assert.Equal(2, buffer.GiveUp(1, 3, ref sink)); // 1 and 3 (2 is here): 1 passed, 2 delivered, 3 passed
+        Assert.Equal(4u, buffer.Expected);
+        buffer.Push(3, 3, 0, ref sink); // it came after all: late, delivered
+        buffer.Push(3, 3, 0, ref sink); // its duplicate is not
+        Assert.Equal(new[] { 0, 2, 3 }, sink.Delivered);
+        Assert.Equal(1, buffer.DeliveredLate);
+        Assert.Equal(new[] { (3, ReorderDrop.Late) }, sink.Dropped);
+    }
+
+    [Fact]
+    public void A_give_up_outside_the_window_or_before_the_first_packet_marks_nothing()
+    {
+        var buffer = new ReorderBuffer(8, Hold);
+        var sink = new RecordingSink();
+        Assert.Equal(0, buffer.GiveUp(5, 1, ref sink)); // not synchronised
+        Assert.Equal(new[] { 100 }, Run(buffer, At0(100, 102)).Delivered);
+        Assert.Equal(0, buffer.GiveUp(90, 10, ref sink)); // all behind expected
+        Assert.Equal(0, buffer.GiveUp(109, 100, ref sink)); // all a window or more ahead
+        Assert.Equal(0, buffer.GiveUp(102, 1, ref sink)); // here already
+        Assert.Equal(0, buffer.GiveUp(101, 0, ref sink));
+        Assert.Equal(7, buffer.GiveUp(0, ushort.MaxValue, ref sink)); // a huge range costs the window: 101 … 108 but 102
+        Assert.Equal(new[] { 102 }, sink.Delivered);
+        Assert.Equal(109u, buffer.Expected);
+        Assert.Empty(sink.Dropped);
+    }
+
+    [Fact]
+    public void A_resynchronisation_forgets_the_give_ups_ahead()
+    {
+        // A mark left ahead of a jump would stand for another number in the new window.
+        var buffer = new ReorderBuffer(8, Hold);
+        RecordingSink sink = Run(buffer, At0(0));
+        buffer.GiveUp(5, 1, ref sink);
+        buffer.Push(1000, 1000, 0, ref sink); // jump
+        buffer.Push(1002, 1002, 0, ref sink); // slot of 5 + ... reused: 1001 is still waited for
+        Assert.Equal(1001u, buffer.Expected);
+        Assert.Equal(1, buffer.Held);
+    }
+
     // MPT-SPEC §7.5 rows where the required semantics differ from the original.
     [Fact]
     public void Duplicate_of_a_delivered_packet_is_dropped_not_delivered_again()

@@ -266,8 +266,8 @@ public class ReorderMutationSurvivorTests
         Assert.Equal(1, buffer.GapsSkipped);
         long before = adaptive.HoldTicks;
 
-        buffer.Push(1, 1, 1_000_001, ref sink); // 1 comes after all: late
-        Assert.Equal(1, buffer.DroppedLate);
+        buffer.Push(1, 1, 1_000_001, ref sink); // 1 comes after all: late (delivered out of order)
+        Assert.Equal(1, buffer.DeliveredLate);
         Assert.True(adaptive.HoldTicks > before, $"the adaptive hold grew ({before} -> {adaptive.HoldTicks})");
         Assert.Equal(adaptive.HoldTicks, buffer.HoldTicks);
     }

@@ -10,17 +10,21 @@ public class ProbeCodecTests
 
     private static readonly LossRange[] Losses = [new(1, 5, 0xFFFFFFFE), new(0, 1, 7)];
 
+    private static readonly LossRange[] WithGiveUp = [.. Losses, new(0, 3, 0x01020304, LossRangeKind.GiveUp)];
+
     [Fact]
     public void Write_then_read_gives_back_every_field_and_range()
     {
         byte[] buffer = new byte[ProbeCodec.MaxLength];
-        int n = ProbeCodec.Write(buffer, Sample, Losses);
+        int n = ProbeCodec.Write(buffer, Sample, WithGiveUp);
 
-        Assert.Equal(ProbeCodec.Length(2), n);
+        Assert.Equal(ProbeCodec.Length(3), n);
         Assert.True(ProbeCodec.TryRead(buffer.AsSpan(0, n), out ProbeTrailer read));
-        Assert.Equal(Sample with { LossRanges = 2 }, read);
-        Assert.Equal(Losses[0], ProbeCodec.ReadLossRange(buffer, 0));
-        Assert.Equal(Losses[1], ProbeCodec.ReadLossRange(buffer, 1));
+        Assert.Equal(Sample with { LossRanges = 3 }, read);
+        Assert.Equal(WithGiveUp[0], ProbeCodec.ReadLossRange(buffer, 0));
+        Assert.Equal(WithGiveUp[1], ProbeCodec.ReadLossRange(buffer, 1));
+        Assert.Equal(WithGiveUp[2], ProbeCodec.ReadLossRange(buffer, 2));
+        Assert.Equal(new byte[] { 0, 1, 0, 3, 1, 2, 3, 4 }, buffer[80..88]); // kind 1 in the range's second byte
     }
 
     [Fact]
@@ -42,7 +46,7 @@ public class ProbeCodecTests
     [InlineData(2, 2)] // version
     [InlineData(6, 1)] // reserved
     [InlineData(7, 1)] // reserved
-    [InlineData(65, 1)] // a range's reserved byte
+    [InlineData(65, 2)] // a range's kind: 0 (report) and 1 (give-up) only
     [InlineData(66, 0)] // a range's count high byte → count 0 (with the low byte cleared below)
     public void Read_rejects_a_trailer_with_a_wrong_fixed_field(int offset, byte value)
     {
