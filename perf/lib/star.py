@@ -49,7 +49,7 @@ class Star(Testbed):
             args += ["--nat", n]
         self._tb(*args, timeout=300)
 
-    reorder = 0
+    reorder = "0"
 
     def config(self, directory, role, i=None):
         self._tb("config", directory, role, *([str(i)] if i else []), "--reorder", str(self.reorder))
@@ -192,7 +192,7 @@ def main(argv):
     ap.add_argument("--seconds", type=int, default=10, help="length of each TCP load")
     ap.add_argument("--idle", type=int, default=20, help="seconds of idle CPU measurement")
     ap.add_argument("--shape", type=int, default=10, help="Mbit/s per client link for the fairness load (0: skip)")
-    ap.add_argument("--reorder", type=int, default=0, help="reorder_window of server template and clients")
+    ap.add_argument("--reorder", default="0", help="reorder_window of server template and clients (a number, or auto)")
     ap.add_argument("--nat", action="append", default=[], help="client:path behind masquerading NAT (repeatable)")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "results"))
     ap.add_argument("--prefix", default="mfstar")

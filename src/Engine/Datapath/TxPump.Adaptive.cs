@@ -214,14 +214,25 @@ public sealed partial class TxPump
                 continue;
             }
 
-            uint ok = c.Adaptive.RepairPaths(range.PathIndex, c.OkMask);
-            bool congested = ok == 0 && c.Adaptive.IsCongested(range.PathIndex);
+            uint ok = 0;
+            bool congested = false;
+            bool first = true;
             for (int j = 0; j < range.Count; j++)
             {
                 if (!_retained.TryTake(_pathBase[ci] + range.PathIndex, range.First + (uint)j, out int slot, out int offset, out int length))
                 {
                     c.Paths[range.PathIndex].Measurement.Counters.Tx.RetransmitMissed++;
                     continue;
+                }
+
+                if (first)
+                {
+                    // A range is reported twice (the report may be lost); only the first report finds its packets kept,
+                    // so only it is a loss episode for the scheduler.
+                    first = false;
+                    c.Adaptive.OnLossReported(range.PathIndex, _nowMicros);
+                    ok = c.Adaptive.RepairPaths(range.PathIndex, c.OkMask);
+                    congested = ok == 0 && c.Adaptive.IsCongested(range.PathIndex);
                 }
 
                 if (congested)

@@ -99,8 +99,50 @@ public sealed class AdaptiveScheduler
     /// is the bottleneck's tail drop, the inner transport's signal to slow down — not one for the tunnel to repair.</summary>
     public const long CongestedQueueMicros = 10_000;
 
-    /// <summary>The last measurement found <paramref name="path"/>'s queue long (see <see cref="CongestedQueueMicros"/>).</summary>
-    public bool IsCongested(int path) => _paths[path].Queue > CongestedQueueMicros + (2 * _paths[path].Jitter);
+    /// <summary>How long the longest queue a path showed is remembered (<see cref="IsCongested"/>).</summary>
+    public const long QueueMemoryMicros = 10_000_000;
+
+    /// <summary>Loss episodes at a short queue (<see cref="OnLossReported"/>) within <see cref="QueueMemoryMicros"/> that
+    /// make a path's losses random rather than tail drops.</summary>
+    public const int RandomLossEpisodes = 3;
+
+    /// <summary>
+    /// The last measurement found <paramref name="path"/>'s queue long (see <see cref="CongestedQueueMicros"/>): a loss
+    /// there is the bottleneck's tail drop. On a path that has lost packets at short queues lately
+    /// (<see cref="IsRandomLossy"/>: a lossy radio link, 1 % on one path) only a queue near the longest it showed in the
+    /// last <see cref="QueueMemoryMicros"/> (four fifths of it or more) counts: its other losses are random and the
+    /// tunnel repairs them even while every queue is long. (A long queue alone called every loss of a lossy path
+    /// congestion once the inner TCP had built a queue, and left it to TCP: a third of its window each time.)
+    /// </summary>
+    public bool IsCongested(int path)
+    {
+        ref PathState p = ref _paths[path];
+        return p.Queue > CongestedQueueMicros + (2 * p.Jitter) && (!p.RandomLossy || p.Queue * 5 >= p.MaxQueue * 4);
+    }
+
+    /// <summary><paramref name="path"/> lost packets at a short queue in <see cref="RandomLossEpisodes"/> episodes (at
+    /// least a round trip apart) within <see cref="QueueMemoryMicros"/>.</summary>
+    public bool IsRandomLossy(int path) => _paths[path].RandomLossy;
+
+    /// <summary>
+    /// The peer reported a loss on <paramref name="path"/>: when the path's queue was short then (under
+    /// <see cref="CongestedQueueMicros"/>, or under half the longest it showed lately), the loss cannot have been a
+    /// full buffer's — one more episode of random loss (episodes closer than a round trip count once: a slow start's
+    /// overshoot loses many packets before the queue estimate catches up, in one episode).
+    /// </summary>
+    public void OnLossReported(int path, long nowMicros)
+    {
+        ref PathState p = ref _paths[path];
+        bool shortQueue = p.Queue <= CongestedQueueMicros + (2 * p.Jitter) || p.Queue * 2 < p.MaxQueue;
+        if (!shortQueue || nowMicros - p.RandomLossAt < Math.Max(p.Srtt, MinAdjustMicros))
+        {
+            return;
+        }
+
+        p.RandomLossEpisodes = nowMicros - p.RandomLossAt > QueueMemoryMicros ? 1 : p.RandomLossEpisodes + 1;
+        p.RandomLossAt = nowMicros;
+        p.RandomLossy = p.RandomLossEpisodes >= RandomLossEpisodes;
+    }
 
     /// <summary>
     /// The paths among <paramref name="okMask"/> a packet lost on <paramref name="lostPath"/> may be sent again on: all
@@ -176,6 +218,18 @@ public sealed class AdaptiveScheduler
         p.SeenAt = nowMicros;
         p.Base = estimate.ForwardBaseMicros;
         p.Queue = estimate.ForwardQueueMicros;
+        if (p.Queue >= p.MaxQueue || nowMicros - p.MaxQueueAt > QueueMemoryMicros)
+        {
+            p.MaxQueue = p.Queue;
+            p.MaxQueueAt = nowMicros;
+        }
+
+        if (p.RandomLossy && nowMicros - p.RandomLossAt > QueueMemoryMicros)
+        {
+            p.RandomLossy = false;
+            p.RandomLossEpisodes = 0;
+        }
+
         p.Srtt = estimate.SmoothedRttMicros;
         p.Loss = estimate.Loss;
         p.Jitter = estimate.ReverseJitterMicros;
@@ -335,6 +389,11 @@ public sealed class AdaptiveScheduler
         public long SeenAt;
         public long Base;
         public long Queue;
+        public long MaxQueue;
+        public long MaxQueueAt;
+        public bool RandomLossy;
+        public int RandomLossEpisodes;
+        public long RandomLossAt;
         public long Srtt;
         public double Loss;
         public long Jitter;

@@ -78,6 +78,74 @@ public class AdaptiveSchedulerTests
     }
 
     [Fact]
+    public void A_path_that_loses_at_short_queues_has_its_losses_repaired_unless_its_queue_is_near_the_longest()
+    {
+        var scheduler = new AdaptiveScheduler([1, 1]);
+        long now = 1_000_000;
+        int version = 1;
+        void Queues(long q0, long q1)
+        {
+            scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: q0, rate: 12_500_000, version: version), now);
+            scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: q1, rate: 12_500_000, version: version++), now);
+        }
+
+        Queues(40_000, 40_000);                        // both buffers full: a loss is the inner TCP's
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11));
+
+        // Path 1 loses packets at short queues, three episodes a round trip or more apart (a fourth report 1 ms after
+        // the third is the same episode): it is a lossy path.
+        for (int episode = 0; episode < AdaptiveScheduler.RandomLossEpisodes; episode++)
+        {
+            now += 100_000;
+            Queues(40_000, 5_000);
+            Assert.False(scheduler.IsRandomLossy(1));
+            scheduler.OnLossReported(1, now);
+            scheduler.OnLossReported(0, now);          // path 0's queue is long: its losses are tail drops
+        }
+
+        Assert.True(scheduler.IsRandomLossy(1));
+        Assert.False(scheduler.IsRandomLossy(0));
+
+        now += 100_000;
+        Queues(40_000, 20_000);                        // path 1 long, but half what it held: its loss is repaired
+        Assert.True(scheduler.IsCongested(0));
+        Assert.False(scheduler.IsCongested(1));
+        Assert.Equal(0b11u, scheduler.RepairPaths(1, 0b11));
+        Assert.Equal(0b10u, scheduler.RepairPaths(0, 0b11)); // path 0's tail drop goes to path 1, which has room
+        now += 100_000;
+        Queues(40_000, 33_000);                        // four fifths of its longest: path 1 is full too
+        Assert.True(scheduler.IsCongested(1));
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11));
+
+        now += AdaptiveScheduler.QueueMemoryMicros + 1;
+        Queues(40_000, 20_000);                        // no short-queue loss for a while: tail drops again
+        Assert.False(scheduler.IsRandomLossy(1));
+        Assert.True(scheduler.IsCongested(1));
+    }
+
+    [Fact]
+    public void Losses_of_one_episode_and_losses_at_long_queues_do_not_make_a_path_lossy()
+    {
+        var scheduler = new AdaptiveScheduler([1]);
+        long now = 1_000_000;
+        scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: 2_000, rate: 12_500_000), now);
+        for (int i = 0; i < 20; i++)
+        {
+            scheduler.OnLossReported(0, now + (i * 1_000)); // a slow start's overshoot: many reports, one episode
+        }
+
+        Assert.False(scheduler.IsRandomLossy(0));
+        for (int i = 0; i < 10; i++)
+        {
+            now += 100_000;
+            scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: 40_000, rate: 12_500_000, version: i + 2), now);
+            scheduler.OnLossReported(0, now);                // tail drops at a full buffer
+        }
+
+        Assert.False(scheduler.IsRandomLossy(0));
+    }
+
+    [Fact]
     public void Observe_adapts_the_rate_by_its_rules_at_their_boundaries()
     {
         // Rates in bytes/s; one path, measurements 20 ms apart (MinAdjustMicros) unless said otherwise.
