@@ -34,11 +34,17 @@ public sealed partial class TxPump
     /// </summary>
     internal const double RetainBelowBytesPerSecond = 125_000_000;
 
+    /// <summary>... and while the peer receives at least this much (bytes/s, 1 Mbit/s, all paths): pings and keepalive-level
+    /// traffic are not kept — each kept packet holds a pool slot whose memory stays resident once touched, and a server's
+    /// hundred idle connections would have touched thousands (issue 15: 170 KiB per idle connection).</summary>
+    internal const double RetainAboveBytesPerSecond = 125_000;
+
     private readonly LossReportQueue _lossReports = new();
     private readonly LossReportQueue _giveUps = new();
     private readonly RetransmitStore? _retained;
     private readonly int[] _pathBase;
     private readonly int[] _seenEstimates;
+    private readonly double[] _delivered;
     private readonly long[] _lastLossReport;
     private readonly uint[][][] _pathSequences;
     private readonly bool[] _retaining;
@@ -74,6 +80,7 @@ public sealed partial class TxPump
             a.ReceiverReorders = (peer & PeerFeatures.Reorders) != 0;
             bool lossy = _nowMicros - _lastLossReport[ci] < RetainAfterLossMicros;
             double rates = 0;
+            double delivered = 0;
             for (int p = 0; p < c.Paths.Length; p++)
             {
                 PathMeasurement m = c.Paths[p].Measurement;
@@ -84,12 +91,14 @@ public sealed partial class TxPump
                     PathEstimate e = m.Estimate.Read();
                     a.Observe(p, e, _nowMicros);
                     lossy |= e.LossPpm > 0;
+                    _delivered[_pathBase[ci] + p] = e.DeliveredBytesPerSecond;
                 }
 
                 rates += a.RateOf(p);
+                delivered += _delivered[_pathBase[ci] + p];
             }
 
-            lossy |= rates < RetainBelowBytesPerSecond;
+            lossy |= rates < RetainBelowBytesPerSecond && delivered >= RetainAboveBytesPerSecond;
             _retaining[ci] = _retained is not null && lossy && c.SendsPathSequence;
         }
     }

@@ -91,6 +91,7 @@ public sealed partial class TxPump : IDisposable
         _retained = recovery ? new RetransmitStore(Math.Max(paths, 1), RetainCapacity, RetainPerPath) : null;
         _pathBase = new int[connections.Length];
         _seenEstimates = new int[Math.Max(paths, 1)];
+        _delivered = new double[Math.Max(paths, 1)];
         _lastLossReport = new long[connections.Length];
         _retaining = new bool[connections.Length];
         _pathSequences = new uint[connections.Length][][];
@@ -337,6 +338,7 @@ public sealed partial class TxPump : IDisposable
         }
 
         _wake.Dispose();
+        _retained?.Dispose();
         _pool.Dispose();
         if (_inPool != _pool)
         {

@@ -49,6 +49,11 @@ public sealed unsafe class ReorderBuffer : IDisposable
     private bool* _abandoned;
     private ulong* _skipped;
     private readonly int _skippedMask;
+
+    // A mark (given up, or passed without its packet) was set since the marks were last cleared: only then do a reset
+    // or a resynchronisation clear them — clearing touches the pages, and an idle connection's block must stay
+    // untouched (issue 15: a hundred idle connections with 10 000-packet windows).
+    private bool _marked;
     private readonly int _queueCapacity;
     private int _queueHead;
     private int _queueCount;
@@ -302,6 +307,7 @@ public sealed unsafe class ReorderBuffer : IDisposable
             if (!_present[slot] && !_abandoned[slot])
             {
                 _abandoned[slot] = true;
+                _marked = true;
                 marked++;
             }
         }
@@ -378,8 +384,7 @@ public sealed unsafe class ReorderBuffer : IDisposable
         _queueHead = 0;
         _queueCount = 0;
         _lateStreak = 0;
-        ForgetSkipped();
-        new Span<bool>(_abandoned, Window).Clear();
+        ForgetMarks();
     }
 
     private void Hold<TSink>(uint seq, int d, int handle, long nowTicks, ref TSink sink)
@@ -399,7 +404,11 @@ public sealed unsafe class ReorderBuffer : IDisposable
         }
 
         _present[slot] = true;
-        _abandoned[slot] = false; // given up, but here after all
+        if (_abandoned[slot])
+        {
+            _abandoned[slot] = false; // given up, but here after all
+        }
+
         _handles[slot] = handle;
         _seqs[slot] = seq;
         _held++;
@@ -440,7 +449,11 @@ public sealed unsafe class ReorderBuffer : IDisposable
         }
 
         // The window now starts elsewhere: a given-up mark left ahead would stand for another number.
-        new Span<bool>(_abandoned, Window).Clear();
+        if (_marked)
+        {
+            new Span<bool>(_abandoned, Window).Clear();
+        }
+
         _expected = seq;
         DeliverInOrder(handle, ref sink);
     }
@@ -487,7 +500,11 @@ public sealed unsafe class ReorderBuffer : IDisposable
     {
         // The bitmap covers the late bound behind expected; each number's bit is written as expected passes it.
         MarkSkipped(_expected, skipped);
-        _abandoned[_start] = false;
+        if (_abandoned[_start])
+        {
+            _abandoned[_start] = false;
+        }
+
         _expected++;
         _start = _start + 1 == Window ? 0 : _start + 1;
 
@@ -508,17 +525,36 @@ public sealed unsafe class ReorderBuffer : IDisposable
     private void MarkSkipped(uint seq, bool skipped)
     {
         int bit = (int)seq & _skippedMask;
+        ref ulong word = ref _skipped[bit >> 6];
+        ulong mask = 1UL << (bit & 63);
         if (skipped)
         {
-            _skipped[bit >> 6] |= 1UL << (bit & 63);
+            word |= mask;
+            _marked = true;
         }
-        else
+        else if ((word & mask) != 0)
         {
-            _skipped[bit >> 6] &= ~(1UL << (bit & 63));
+            word &= ~mask; // written only when set: an in-order stream reads the bitmap, never dirties its pages
         }
     }
 
-    private void ForgetSkipped() => new Span<ulong>(_skipped, (_skippedMask + 1) / 64).Clear();
+    private void ForgetSkipped()
+    {
+        if (_marked)
+        {
+            new Span<ulong>(_skipped, (_skippedMask + 1) / 64).Clear();
+        }
+    }
+
+    private void ForgetMarks()
+    {
+        if (_marked)
+        {
+            new Span<ulong>(_skipped, (_skippedMask + 1) / 64).Clear();
+            new Span<bool>(_abandoned, Window).Clear();
+            _marked = false;
+        }
+    }
 
     private void ApplyAdaptive()
     {

@@ -7,7 +7,7 @@ public class RetransmitStoreTests
     [Fact]
     public void A_retained_packet_is_found_by_path_and_number_once()
     {
-        var store = new RetransmitStore(paths: 2, capacity: 16, perPath: 8);
+        using var store = new RetransmitStore(paths: 2, capacity: 16, perPath: 8);
         Span<int> evicted = stackalloc int[2];
         Assert.Equal(0, store.Retain(1, 100, 42, evicted));
 
@@ -22,7 +22,7 @@ public class RetransmitStoreTests
     [Fact]
     public void The_oldest_packet_overall_is_given_back_when_the_store_is_full()
     {
-        var store = new RetransmitStore(paths: 2, capacity: 3, perPath: 16);
+        using var store = new RetransmitStore(paths: 2, capacity: 3, perPath: 16);
         Span<int> evicted = stackalloc int[2];
         store.Retain(0, 1, 10, evicted);
         store.Retain(1, 1, 11, evicted);
@@ -37,7 +37,7 @@ public class RetransmitStoreTests
     [Fact]
     public void A_number_whose_place_is_taken_by_a_newer_one_gives_the_old_slot_back()
     {
-        var store = new RetransmitStore(paths: 1, capacity: 100, perPath: 4);
+        using var store = new RetransmitStore(paths: 1, capacity: 100, perPath: 4);
         Span<int> evicted = stackalloc int[2];
         store.Retain(0, 1, 10, evicted);
 
@@ -51,7 +51,7 @@ public class RetransmitStoreTests
     [Fact]
     public void A_taken_packet_leaves_no_stale_eviction_behind()
     {
-        var store = new RetransmitStore(paths: 1, capacity: 2, perPath: 4);
+        using var store = new RetransmitStore(paths: 1, capacity: 2, perPath: 4);
         Span<int> evicted = stackalloc int[2];
         store.Retain(0, 0, 10, evicted);
         Assert.True(store.TryTake(0, 0, out _));
@@ -65,7 +65,7 @@ public class RetransmitStoreTests
     [Fact]
     public void Clear_hands_back_every_held_slot()
     {
-        var store = new RetransmitStore(paths: 2, capacity: 8, perPath: 8);
+        using var store = new RetransmitStore(paths: 2, capacity: 8, perPath: 8);
         Span<int> evicted = stackalloc int[2];
         store.Retain(0, 1, 1, evicted);
         store.Retain(1, 7, 2, evicted);
@@ -89,7 +89,7 @@ public class RetransmitStoreTests
             int paths = random.Next(1, 4);
             int perPath = 1 << random.Next(1, 5);
             int capacity = random.Next(1, (paths * perPath) + 3);
-            var store = new RetransmitStore(paths, capacity, perPath);
+            using var store = new RetransmitStore(paths, capacity, perPath);
             var places = new Dictionary<(int, uint), (uint Sequence, int Slot)>();
             var order = new Queue<(int Path, uint Sequence)>();
             var next = new uint[paths];
