@@ -44,7 +44,6 @@ public sealed partial class TxPump
     private readonly RetransmitStore? _retained;
     private readonly int[] _pathBase;
     private readonly int[] _seenEstimates;
-    private readonly double[] _delivered;
     private readonly long[] _lastLossReport;
     private readonly uint[][][] _pathSequences;
     private readonly bool[] _retaining;
@@ -91,11 +90,10 @@ public sealed partial class TxPump
                     PathEstimate e = m.Estimate.Read();
                     a.Observe(p, e, _nowMicros);
                     lossy |= e.LossPpm > 0;
-                    _delivered[_pathBase[ci] + p] = e.DeliveredBytesPerSecond;
                 }
 
                 rates += a.RateOf(p);
-                delivered += _delivered[_pathBase[ci] + p];
+                delivered += a.DeliveredOf(p);
             }
 
             lossy |= rates < RetainBelowBytesPerSecond && delivered >= RetainAboveBytesPerSecond;
@@ -250,7 +248,7 @@ public sealed partial class TxPump
                     // slow down (RFC 8084's concern with tunnels that hide congestion) — at once: the peer's reorder
                     // buffer is told not to wait for the number (a hold of up to max_buffdelay would stall the inner
                     // TCP's ACK clock before it even learnt of the loss).
-                    if ((c.Peer & PeerFeatures.GiveUps) != 0 && c.SendSequence)
+                    if ((c.Peer & PeerFeatures.GiveUps) != 0)
                     {
                         uint sequence = BinaryPrimitives.ReadUInt32BigEndian(_pool.Slot(slot).Slice(offset + GreCodec.SequenceOffsetAfterKey, 4));
                         _giveUps.TryEnqueue(ci, new LossRange(0, 1, sequence, LossRangeKind.GiveUp));

@@ -91,7 +91,6 @@ public sealed partial class TxPump : IDisposable
         _retained = recovery ? new RetransmitStore(Math.Max(paths, 1), RetainCapacity, RetainPerPath) : null;
         _pathBase = new int[connections.Length];
         _seenEstimates = new int[Math.Max(paths, 1)];
-        _delivered = new double[Math.Max(paths, 1)];
         _lastLossReport = new long[connections.Length];
         _retaining = new bool[connections.Length];
         _pathSequences = new uint[connections.Length][][];

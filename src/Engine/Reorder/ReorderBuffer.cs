@@ -435,6 +435,7 @@ public sealed unsafe class ReorderBuffer : IDisposable
 
         // What the flush gave up stays deliverable; a jump forward skips numbers that are not gaps of the stream (a
         // restart or a wrap is a new stream): those bits must not say "given up" for the numbers they stand for now.
+        // The window now starts elsewhere too: a given-up mark left ahead would stand for another number.
         uint jump = seq - _expected;
         if (jump <= (uint)_skippedMask)
         {
@@ -442,16 +443,15 @@ public sealed unsafe class ReorderBuffer : IDisposable
             {
                 MarkSkipped(_expected + k, false);
             }
+
+            if (_marked)
+            {
+                new Span<bool>(_abandoned, Window).Clear();
+            }
         }
         else
         {
-            ForgetSkipped();
-        }
-
-        // The window now starts elsewhere: a given-up mark left ahead would stand for another number.
-        if (_marked)
-        {
-            new Span<bool>(_abandoned, Window).Clear();
+            ForgetMarks();
         }
 
         _expected = seq;
@@ -535,14 +535,6 @@ public sealed unsafe class ReorderBuffer : IDisposable
         else if ((word & mask) != 0)
         {
             word &= ~mask; // written only when set: an in-order stream reads the bitmap, never dirties its pages
-        }
-    }
-
-    private void ForgetSkipped()
-    {
-        if (_marked)
-        {
-            new Span<ulong>(_skipped, (_skippedMask + 1) / 64).Clear();
         }
     }
 

@@ -174,6 +174,9 @@ public sealed class AdaptiveScheduler
     /// <summary>Learnt rate of <paramref name="path"/>, bytes/s.</summary>
     public double RateOf(int path) => _paths[path].Rate;
 
+    /// <summary>What the peer received on <paramref name="path"/> in the last measured interval (bytes/s).</summary>
+    public double DeliveredOf(int path) => _paths[path].Delivered;
+
     /// <summary>Virtual backlog of <paramref name="path"/>, bytes.</summary>
     public double BacklogOf(int path) => _paths[path].Backlog;
 
@@ -233,6 +236,7 @@ public sealed class AdaptiveScheduler
         p.Srtt = estimate.SmoothedRttMicros;
         p.Loss = estimate.Loss;
         p.Jitter = estimate.ReverseJitterMicros;
+        p.Delivered = estimate.DeliveredBytesPerSecond;
 
         // The virtual queue cannot be longer than the measured one plus what was sent since that probe left (about a
         // round trip): a real queue tail-drops at its limit, a virtual one would grow without end.
@@ -398,6 +402,7 @@ public sealed class AdaptiveScheduler
         public double Loss;
         public long Jitter;
         public double Rate;
+        public double Delivered;
         public double Backlog;
         public long DrainedAt;
         public double Offered;
