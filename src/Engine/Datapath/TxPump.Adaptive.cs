@@ -47,6 +47,10 @@ public sealed partial class TxPump
     private readonly long[] _lastLossReport;
     private readonly uint[][][] _pathSequences;
     private readonly bool[] _retaining;
+    private readonly int[] _touched;
+    private readonly long[] _touchedRound;
+    private int _touchedCount;
+    private long _round;
     private long _nowMicros;
 
     /// <summary>Loss reports the receive thread took from the peer's probes (it then calls <see cref="Wake"/>).</summary>
@@ -61,44 +65,66 @@ public sealed partial class TxPump
 
     private static bool RecoveryPossible(ConnectionRuntime c) => c.Config.LossRecovery && c.SendSequence;
 
-    /// <summary>Reads the estimates the receive thread published since the last batch into each connection's adaptive
-    /// scheduler, and decides per connection whether sent packets are kept for retransmission.</summary>
-    private void ObserveEstimates()
+    /// <summary>Starts a round of the transmit thread (a TUN batch, or the loss reports' answers): its time, and no
+    /// connection touched yet.</summary>
+    private void BeginRound()
     {
         _nowMicros = MonotonicClock.NowMicros;
-        for (int ci = 0; ci < _connections.Length; ci++)
+        _round++;
+        _touchedCount = 0;
+    }
+
+    /// <summary>
+    /// Connection <paramref name="ci"/> has a packet in this round: the first time, it joins the round's touched
+    /// connections (the ones <see cref="FlushAll"/> visits) and its scheduler takes the estimates published since
+    /// (issue 15: a round costs what its connections cost, not a pass over every connection of a server).
+    /// </summary>
+    private void Touch(int ci)
+    {
+        if (_touchedRound[ci] == _round)
         {
-            ConnectionRuntime c = _connections[ci];
-            PeerFeatures peer = c.Peer;
-            if ((peer & PeerFeatures.MptFast) == 0)
-            {
-                continue;
-            }
-
-            AdaptiveScheduler a = c.Adaptive;
-            a.ReceiverReorders = (peer & PeerFeatures.Reorders) != 0;
-            bool lossy = _nowMicros - _lastLossReport[ci] < RetainAfterLossMicros;
-            double rates = 0;
-            double delivered = 0;
-            for (int p = 0; p < c.Paths.Length; p++)
-            {
-                PathMeasurement m = c.Paths[p].Measurement;
-                int version = m.Estimate.Publications;
-                if (version != _seenEstimates[_pathBase[ci] + p])
-                {
-                    _seenEstimates[_pathBase[ci] + p] = version;
-                    PathEstimate e = m.Estimate.Read();
-                    a.Observe(p, e, _nowMicros);
-                    lossy |= e.LossPpm > 0;
-                }
-
-                rates += a.RateOf(p);
-                delivered += a.DeliveredOf(p);
-            }
-
-            lossy |= rates < RetainBelowBytesPerSecond && delivered >= RetainAboveBytesPerSecond;
-            _retaining[ci] = _retained is not null && lossy && c.SendsPathSequence;
+            return;
         }
+
+        _touchedRound[ci] = _round;
+        _touched[_touchedCount++] = ci;
+        ObserveEstimates(ci);
+    }
+
+    /// <summary>Reads the estimates the receive thread published since the connection's last round into its adaptive
+    /// scheduler, and decides whether its sent packets are kept for retransmission.</summary>
+    private void ObserveEstimates(int ci)
+    {
+        ConnectionRuntime c = _connections[ci];
+        PeerFeatures peer = c.Peer;
+        if ((peer & PeerFeatures.MptFast) == 0)
+        {
+            return;
+        }
+
+        AdaptiveScheduler a = c.Adaptive;
+        a.ReceiverReorders = (peer & PeerFeatures.Reorders) != 0;
+        bool lossy = _nowMicros - _lastLossReport[ci] < RetainAfterLossMicros;
+        double rates = 0;
+        double delivered = 0;
+        for (int p = 0; p < c.Paths.Length; p++)
+        {
+            PathMeasurement m = c.Paths[p].Measurement;
+            int version = m.Estimate.Publications;
+            if (version != _seenEstimates[_pathBase[ci] + p])
+            {
+                _seenEstimates[_pathBase[ci] + p] = version;
+                PathEstimate e = m.Estimate.Read();
+                a.Observe(p, e, _nowMicros);
+                lossy |= e.LossPpm > 0;
+            }
+
+            rates += a.RateOf(p);
+            delivered += a.DeliveredOf(p);
+        }
+
+        lossy |= rates < RetainBelowBytesPerSecond && delivered >= RetainAboveBytesPerSecond;
+        _retaining[ci] = _retained is not null && lossy && c.SendsPathSequence;
     }
 
     /// <summary>
@@ -206,13 +232,15 @@ public sealed partial class TxPump
             return;
         }
 
-        _nowMicros = MonotonicClock.NowMicros;
+        BeginRound();
         while (_lossReports.TryDequeue(out int ci, out LossRange range))
         {
             if ((uint)ci >= (uint)_connections.Length || range.PathIndex >= _connections[ci].Paths.Length)
             {
                 continue;
             }
+
+            Touch(ci);
 
             ConnectionRuntime c = _connections[ci];
             _lastLossReport[ci] = _nowMicros;
@@ -238,7 +266,7 @@ public sealed partial class TxPump
                     // so only it is a loss episode for the scheduler.
                     first = false;
                     c.Adaptive.OnLossReported(range.PathIndex, _nowMicros);
-                    ok = c.Adaptive.RepairPaths(range.PathIndex, c.OkMask);
+                    ok = c.Adaptive.RepairPaths(range.PathIndex, c.OkMask, _nowMicros);
                     congested = ok == 0 && c.Adaptive.IsCongested(range.PathIndex);
                 }
 

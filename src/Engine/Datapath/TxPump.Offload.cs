@@ -32,6 +32,8 @@ public sealed partial class TxPump
                 continue;
             }
 
+            Touch(ci);
+
             int version = packet[0] >> 4;
             if (version != 4 && version != 6)
             {

@@ -93,6 +93,8 @@ public sealed partial class TxPump : IDisposable
         _seenEstimates = new int[Math.Max(paths, 1)];
         _lastLossReport = new long[connections.Length];
         _retaining = new bool[connections.Length];
+        _touched = new int[connections.Length];
+        _touchedRound = new long[connections.Length];
         _pathSequences = new uint[connections.Length][][];
 
         _in = new PacketBatch(_inPool, segmentationOffload ? OffloadReadBatch : PacketBatch.MaxPackets);
@@ -187,7 +189,7 @@ public sealed partial class TxPump : IDisposable
             n = _tun.ReadBatch(_in);
             if (n > 0)
             {
-                ObserveEstimates();
+                BeginRound();
                 if (_offload)
                 {
                     DispatchOffloaded(n);
@@ -223,6 +225,7 @@ public sealed partial class TxPump : IDisposable
                 continue;
             }
 
+            Touch(ci);
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
             int offset = _in.OffsetOf(i);
@@ -257,10 +260,12 @@ public sealed partial class TxPump : IDisposable
         }
     }
 
+    /// <summary>Sends what the round's touched connections have batched (only they can have packets waiting).</summary>
     private void FlushAll()
     {
-        for (int ci = 0; ci < _out.Length; ci++)
+        for (int t = 0; t < _touchedCount; t++)
         {
+            int ci = _touched[t];
             PacketBatch[] batches = _out[ci];
             for (int p = 0; p < batches.Length; p++)
             {

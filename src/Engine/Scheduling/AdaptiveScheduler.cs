@@ -120,6 +120,17 @@ public sealed class AdaptiveScheduler
         return p.Queue > CongestedQueueMicros + (2 * p.Jitter) && (!p.RandomLossy || p.Queue * 5 >= p.MaxQueue * 4);
     }
 
+    /// <summary>
+    /// <paramref name="path"/> is congested (<see cref="IsCongested"/>) and a loss was reported on it within
+    /// <see cref="QueueMemoryMicros"/>: its buffer overflowed lately, so its long queue is a full one, not a large buffer
+    /// with room left.
+    /// </summary>
+    public bool IsFull(int path, long nowMicros)
+    {
+        ref PathState p = ref _paths[path];
+        return IsCongested(path) && p.LossAt != 0 && nowMicros - p.LossAt <= QueueMemoryMicros;
+    }
+
     /// <summary><paramref name="path"/> lost packets at a short queue in <see cref="RandomLossEpisodes"/> episodes (at
     /// least a round trip apart) within <see cref="QueueMemoryMicros"/>.</summary>
     public bool IsRandomLossy(int path) => _paths[path].RandomLossy;
@@ -133,6 +144,7 @@ public sealed class AdaptiveScheduler
     public void OnLossReported(int path, long nowMicros)
     {
         ref PathState p = ref _paths[path];
+        p.LossAt = nowMicros;
         bool shortQueue = p.Queue <= CongestedQueueMicros + (2 * p.Jitter) || p.Queue * 2 < p.MaxQueue;
         if (!shortQueue || nowMicros - p.RandomLossAt < Math.Max(p.Srtt, MinAdjustMicros))
         {
@@ -150,19 +162,25 @@ public sealed class AdaptiveScheduler
     /// only the other paths that are not congested; none — 0, leave the loss to the inner transport — when every other
     /// path is congested too: then the tunnel as a whole is full and the loss is the transport's signal to slow down
     /// (RFC 8084). While another path has room, the loss says only that the fast path's buffer filled first, and the
-    /// inner TCP would cut a window the other paths still had room for.
+    /// inner TCP would cut a window the other paths still had room for. When the lost path is a random-lossy one
+    /// (<see cref="IsRandomLossy"/>), another path counts as having no room only if it is full (<see cref="IsFull"/>:
+    /// it dropped lately too) — the lossy path's loss near its longest queue is as likely random as a tail drop, and
+    /// another path with a long queue that never overflowed says the buffers are not full (100 + 100 Mbit/s, 1 % loss
+    /// on path 2: such losses were left to the inner TCP, whose window then never grew to the buffers' size).
+    /// <paramref name="nowMicros"/>: now, after <see cref="OnLossReported"/> for this loss.
     /// </summary>
-    public uint RepairPaths(int lostPath, uint okMask)
+    public uint RepairPaths(int lostPath, uint okMask, long nowMicros)
     {
         if (!IsCongested(lostPath))
         {
             return okMask;
         }
 
+        bool randomLossy = _paths[lostPath].RandomLossy;
         uint spare = 0;
         for (int i = 0; i < _paths.Length; i++)
         {
-            if (i != lostPath && ((okMask >> i) & 1) != 0 && !IsCongested(i))
+            if (i != lostPath && ((okMask >> i) & 1) != 0 && !(randomLossy ? IsFull(i, nowMicros) : IsCongested(i)))
             {
                 spare |= 1u << i;
             }
@@ -398,6 +416,7 @@ public sealed class AdaptiveScheduler
         public bool RandomLossy;
         public int RandomLossEpisodes;
         public long RandomLossAt;
+        public long LossAt;
         public long Srtt;
         public double Loss;
         public long Jitter;

@@ -12,11 +12,13 @@ namespace MptFast.Engine.Tests.Datapath;
 internal sealed class ReplayTun : ITunDevice
 {
     private readonly WakeEvent _ready = new();
-    private readonly byte[] _packet;
+    private readonly byte[][] _packets;
+    private long _read;
 
-    public ReplayTun(byte[] packet)
+    /// <summary>Hands out <paramref name="packets"/> in turn, forever.</summary>
+    public ReplayTun(params byte[][] packets)
     {
-        _packet = packet;
+        _packets = packets;
         _ready.Signal();
     }
 
@@ -39,13 +41,14 @@ internal sealed class ReplayTun : ITunDevice
         int n = Math.Min(PerRead, batch.EnsureSlots(batch.Capacity));
         for (int i = 0; i < n; i++)
         {
-            _packet.CopyTo(batch.SlotSpan(i)[PacketPool.Headroom..]);
+            byte[] packet = _packets[_read++ % _packets.Length];
+            packet.CopyTo(batch.SlotSpan(i)[PacketPool.Headroom..]);
             if (VirtioHeader is { } header)
             {
                 header.CopyTo(batch.SlotSpan(i)[(PacketPool.Headroom - header.Length)..]);
             }
 
-            batch.SetPacket(i, PacketPool.Headroom, _packet.Length, VirtioHeader is null ? PacketFlags.None : PacketFlags.VirtioHeader);
+            batch.SetPacket(i, PacketPool.Headroom, packet.Length, VirtioHeader is null ? PacketFlags.None : PacketFlags.VirtioHeader);
         }
 
         batch.Count = n;

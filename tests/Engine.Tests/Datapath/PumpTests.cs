@@ -54,6 +54,41 @@ public class PumpTests
     }
 
     [Fact]
+    public void Transmit_sends_every_batched_packet_of_the_connections_a_round_touched_and_allocates_nothing()
+    {
+        // Three connections; the TUN carries packets for the first and the third only, interleaved. A round visits the
+        // connections it touched (issue 15): both must have everything sent, the untouched one nothing.
+        var built = Enumerable.Range(0, 3)
+            .Select(i => Connection(0, weights: [1, 1], index: i, remoteTunnel: IPAddress.Parse($"198.19.0.{10 + i}")))
+            .ToArray();
+        ConnectionRuntime[] connections = built.Select(b => b.Connection).ToArray();
+        using var tun = new ReplayTun(Icmp(LocalTunnel, IPAddress.Parse("198.19.0.10")), Icmp(LocalTunnel, IPAddress.Parse("198.19.0.12")))
+        {
+            PerRead = 7,
+        };
+        using var pump = new TxPump(tun, connections, ConnectionMatcher.FromConfigs(connections.Select(c => c.Config).ToArray()), 2048);
+
+        for (int i = 0; i < 20; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            pump.RunOnce(0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        long Sent(int c) => built[c].Sockets.Sum(s => s.Sent);
+        long read = 220L * 7; // PerRead < the batch size: one read per wake
+        Assert.Equal((read + 1) / 2, Sent(0));
+        Assert.Equal(0, Sent(1));
+        Assert.Equal(read / 2, Sent(2));
+        Assert.Equal(0, pump.DropNoConnection);
+    }
+
+    [Fact]
     public void Transmit_drops_and_counts_when_no_path_is_ok_and_packets_of_no_connection()
     {
         var (connection, sockets) = Connection(0, weights: [1, 1]);
@@ -171,8 +206,9 @@ public class PumpTests
     /// <summary>A connection over replay sockets; <paramref name="gso"/> gives the sockets UDP GSO (64 segments) and
     /// <paramref name="customize"/> may change each path's config (the port map is then built from the paths).</summary>
     internal static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights,
-        bool gso = false, Func<PathConfig, int, PathConfig>? customize = null)
+        bool gso = false, Func<PathConfig, int, PathConfig>? customize = null, int index = 0, IPAddress? remoteTunnel = null)
     {
+        remoteTunnel ??= RemoteTunnel;
         var paths = new List<PathConfig>();
         var runtimes = new PathRuntime[weights.Length];
         var sockets = new ReplaySocket[weights.Length];
@@ -198,14 +234,14 @@ public class PumpTests
             FileName = "test.conf",
             IpVer = 4,
             IpLocal = LocalTunnel,
-            IpRemote = RemoteTunnel,
+            IpRemote = remoteTunnel,
             LocalPort = 23456,
             RemotePort = 23456,
             ReorderWindow = reorderWindow,
             Paths = paths.ToEquatableArray(),
         };
         PortMapTable portMap = customize is null ? PortMapTable.Empty : PortMapTable.FromPaths(paths, null);
-        var c = new ConnectionRuntime(0, config, runtimes, portMap, Address16.FromIPAddress(LocalTunnel), Address16.FromIPAddress(RemoteTunnel));
+        var c = new ConnectionRuntime(index, config, runtimes, portMap, Address16.FromIPAddress(LocalTunnel), Address16.FromIPAddress(remoteTunnel));
         return (c, sockets);
     }
 

@@ -68,13 +68,13 @@ public class AdaptiveSchedulerTests
         Assert.True(scheduler.IsCongested(0));
         Assert.False(scheduler.IsCongested(1));
 
-        Assert.Equal(0b010u, scheduler.RepairPaths(0, 0b011)); // not on the congested path itself, nor on one not OK
-        Assert.Equal(0b110u, scheduler.RepairPaths(0, 0b111));
-        Assert.Equal(0b011u, scheduler.RepairPaths(1, 0b011)); // random loss on an uncongested path: anywhere OK
+        Assert.Equal(0b010u, scheduler.RepairPaths(0, 0b011, now)); // not on the congested path itself, nor on one not OK
+        Assert.Equal(0b110u, scheduler.RepairPaths(0, 0b111, now));
+        Assert.Equal(0b011u, scheduler.RepairPaths(1, 0b011, now)); // random loss on an uncongested path: anywhere OK
 
         scheduler.Observe(1, Estimate(baseMicros: 40_000, queueMicros: 30_000, rate: 2_500_000, version: 2), now);
-        Assert.Equal(0u, scheduler.RepairPaths(0, 0b011));     // every path full: the inner TCP's signal
-        Assert.Equal(0b100u, scheduler.RepairPaths(1, 0b111));
+        Assert.Equal(0u, scheduler.RepairPaths(0, 0b011, now));     // every path full: the inner TCP's signal
+        Assert.Equal(0b100u, scheduler.RepairPaths(1, 0b111, now));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class AdaptiveSchedulerTests
         }
 
         Queues(40_000, 40_000);                        // both buffers full: a loss is the inner TCP's
-        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11));
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, now));
 
         // Path 1 loses packets at short queues, three episodes a round trip or more apart (a fourth report 1 ms after
         // the third is the same episode): it is a lossy path.
@@ -110,17 +110,54 @@ public class AdaptiveSchedulerTests
         Queues(40_000, 20_000);                        // path 1 long, but half what it held: its loss is repaired
         Assert.True(scheduler.IsCongested(0));
         Assert.False(scheduler.IsCongested(1));
-        Assert.Equal(0b11u, scheduler.RepairPaths(1, 0b11));
-        Assert.Equal(0b10u, scheduler.RepairPaths(0, 0b11)); // path 0's tail drop goes to path 1, which has room
+        Assert.Equal(0b11u, scheduler.RepairPaths(1, 0b11, now));
+        Assert.Equal(0b10u, scheduler.RepairPaths(0, 0b11, now)); // path 0's tail drop goes to path 1, which has room
         now += 100_000;
         Queues(40_000, 33_000);                        // four fifths of its longest: path 1 is full too
         Assert.True(scheduler.IsCongested(1));
-        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11));
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, now));
 
         now += AdaptiveScheduler.QueueMemoryMicros + 1;
         Queues(40_000, 20_000);                        // no short-queue loss for a while: tail drops again
         Assert.False(scheduler.IsRandomLossy(1));
         Assert.True(scheduler.IsCongested(1));
+    }
+
+    [Fact]
+    public void A_lossy_paths_loss_at_its_longest_queue_is_repaired_while_no_other_path_overflowed()
+    {
+        var scheduler = new AdaptiveScheduler([1, 1]);
+        long now = 1_000_000;
+        int version = 1;
+        void Queues(long q0, long q1)
+        {
+            scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: q0, rate: 12_500_000, version: version), now);
+            scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: q1, rate: 12_500_000, version: version++), now);
+        }
+
+        for (int episode = 0; episode < AdaptiveScheduler.RandomLossEpisodes; episode++)
+        {
+            now += 100_000;
+            Queues(5_000, 5_000);
+            scheduler.OnLossReported(1, now);          // path 1 loses at short queues; path 0 loses nothing
+        }
+
+        Assert.True(scheduler.IsRandomLossy(1));
+        now += 100_000;
+        Queues(30_000, 30_000);                        // both long, path 1 at the longest it held
+        scheduler.OnLossReported(1, now);
+        Assert.True(scheduler.IsCongested(0));
+        Assert.True(scheduler.IsCongested(1));
+        Assert.False(scheduler.IsFull(0, now));
+        Assert.Equal(0b01u, scheduler.RepairPaths(1, 0b11, now)); // path 0 never overflowed: the loss is repaired there
+
+        scheduler.OnLossReported(0, now);              // path 0's buffer overflows too: now both are full
+        Assert.True(scheduler.IsFull(0, now));
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, now));
+        Assert.Equal(0u, scheduler.RepairPaths(0, 0b11, now)); // a clean path's tail drop: path 1 is congested
+
+        // An overflow is remembered for QueueMemoryMicros.
+        Assert.False(scheduler.IsFull(0, now + AdaptiveScheduler.QueueMemoryMicros + 1));
     }
 
     [Fact]
