@@ -11,6 +11,7 @@ import math
 from functools import reduce
 
 from links import Link, Step
+from scenarios import REAL_LINKS_MTU
 
 # name -> (description, path 1, path 2)
 LINK_SETS = [
@@ -66,5 +67,6 @@ def build(scenario):
             out.append(scenario(f"{name}:mptfast-{variant}", "mptfast",
                                 f"{description}; MptFast {variant} ({', '.join(f'{k}={v}' for k, v in keys.items())})",
                                 paths=paths, weights=weights(links), reorder_window=_window(keys.get("reorder_window", 0)),
-                                links=links, conf=tuple(keys.items()), group=name, variant=f"mptfast-{variant}"))
+                                links=links, conf=tuple(keys.items()), group=name, variant=f"mptfast-{variant}",
+                                tunnel_mtu=REAL_LINKS_MTU))
     return out

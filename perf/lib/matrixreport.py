@@ -52,12 +52,14 @@ def markdown(result):
     if not g:
         return []
     runs, seconds = result["options"]["runs"], result["options"]["seconds"]
+    mtu = next((s["config"].get("tunnel_mtu") for entries in g.values() for s in entries
+                if s["config"].get("kind") == "mptfast" and s["config"].get("tunnel_mtu")), 1450)
     lines = ["", "## Real links", "",
              f"Emulated links (perf/tools/LinkEmu, rates per direction over Ethernet frame bytes, one-way delays path 1/path 2), "
              f"median of {runs} run(s) of {seconds} s. **fraction** = goodput ÷ sum of the link rates over the measured "
              "time (steps and outages counted); even one perfect TCP flow stays below 1 because the rate counts frame "
              f"bytes: about {ceiling('tcp'):.3f} for plain TCP, {ceiling('mptcp'):.3f} for MPTCP (DSS option), "
-             f"{ceiling('mptfast'):.3f} through MptFast (tunnel MTU 1450) — a little more can show because what the "
+             f"{ceiling('mptfast', mtu):.3f} through MptFast (tunnel MTU {mtu}) — a little more can show because what the "
              "queues hold when the measured time starts (after the omitted first second) is delivered inside it. "
              "RTT = median ping on each path during the TCP 1-stream load; share = bytes side a sent on path 1 "
              "(interface counters). MptFast weights ∝ rates. Load average of the machine at the start "

@@ -172,7 +172,7 @@ control_socket = {os.path.abspath(os.path.join(directory, "control.sock"))}
 
 [tun_0]
 name      = tun0
-mtu       = {TUNNEL_MTU}
+mtu       = {scenario.tunnel_mtu}
 ipv4_addr = {TUN_ADDR[side]}/24
 ipv6_addr = {TUN_ADDR6[side]}/64
 """)

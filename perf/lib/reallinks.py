@@ -56,9 +56,11 @@ def capacity_mbit(sc, omit, seconds):
     return sum(l.mean_capacity_mbit(omit, seconds) for l in sc.links)
 
 
-def ceiling(kind):
+def ceiling(kind, tunnel_mtu=None):
     """Goodput per frame byte of one full-size TCP segment on a 1500-byte link: TCP 1448 B payload (timestamps) in
-    1514 B frames; MPTCP's DSS option (20 B with a 64-bit mapping, no checksum) leaves 1428 B; MptFast's tunnel (MTU
-    1450: inner TCP 1398 B)."""
-    payload = {"mptcp": 1428, "mptfast": 1398}.get(kind, 1448)
-    return payload / 1514
+    1514 B frames; MPTCP's DSS option (20 B with a 64-bit mapping, no checksum) leaves 1428 B; through MptFast's
+    tunnel the inner TCP carries tunnel_mtu - 52 B (IPv4 20, TCP 20, timestamps 12: 1408 B at MTU 1460)."""
+    if kind == "mptfast":
+        from scenarios import REAL_LINKS_MTU
+        return ((tunnel_mtu or REAL_LINKS_MTU) - 52) / 1514
+    return {"mptcp": 1428}.get(kind, 1448) / 1514

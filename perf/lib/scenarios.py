@@ -16,6 +16,11 @@ VXLAN_ADDR = {"a": "198.19.1.1", "b": "198.19.1.2"}
 # MptFast gets the same so TCP uses the same MSS in both and the comparison is like for like.
 TUNNEL_MTU = 1450
 
+# Inner MTU of MptFast on the real-links matrix: the largest that fits a 1500-byte path with MptFast's outer headers
+# towards an MptFast peer (IPv4 20 + UDP 8 + GRE 12 with key and sequence number = 40 bytes), as a user bonding links
+# would set it (`mtu` in [tun_0]; the original's default is 1440). Kernel MPTCP uses the paths' 1500 bytes directly.
+REAL_LINKS_MTU = 1460
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -35,6 +40,7 @@ class Scenario:
     group: str = ""
     variant: str = ""
     tcp_buffers_mib: int = 0   # > 0: raise tcp_rmem/tcp_wmem's maximum in both namespaces (long fat paths)
+    tunnel_mtu: int = TUNNEL_MTU   # MptFast's [tun_0] mtu
 
     @property
     def target(self):
@@ -53,6 +59,7 @@ class Scenario:
             "paths": list(self.paths),
             "weights": list(self.weights) if self.kind == "mptfast" else None,
             "reorder_window": self.reorder_window if self.kind == "mptfast" else None,
+            "tunnel_mtu": self.tunnel_mtu if self.kind == "mptfast" else None,
             "shape_mbit": {str(k): v for k, v in sorted(self.shape.items())},
             "links": {str(i + 1): l.describe() for i, l in enumerate(self.links)},
             "link_specs": {str(i + 1): {"spec": l.spec(), "steps": [st.line() for st in l.steps],

@@ -138,11 +138,20 @@ def idle(server, seconds):
     return {"cpu_pct": round(100 * (c1 - c0) / (t1 - t0), 2), "rss_kib": rss_kib(pid)}
 
 
-def tcp_each(procs, star, clients, seconds):
-    """One TCP stream per client at once; returns received Mbit/s per client."""
+def machine_busy_seconds():
+    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def tcp_each(procs, star, clients, seconds, server_pid=None, cost=None):
+    """One TCP stream per client at once; returns received Mbit/s per client. With server_pid, fills cost (a dict)
+    with the server daemon's CPU seconds and the whole machine's busy CPU seconds over the load."""
     servers = [procs.start(["ip", "netns", "exec", star.ns("s"), "iperf3", "-s", "-1", "-p", str(5201 + i), "-B", SERVER_TUNNEL])
                for i in range(len(clients))]
     time.sleep(1.0)
+    cpu0, busy0, t0 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
     runs = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), "iperf3", "-c", SERVER_TUNNEL, "-p", str(5201 + i),
                               "-t", str(seconds), "-O", "1", "-J"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             for i, c in enumerate(clients)]
@@ -153,6 +162,15 @@ def tcp_each(procs, star, clients, seconds):
             rates.append(json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e6)
         except (ValueError, KeyError):
             rates.append(0.0)
+    if cost is not None:
+        cpu1, busy1, t1 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
+        cost["load_s"] = round(t1 - t0, 2)
+        cost["machine_busy_s"] = round(busy1 - busy0, 2)
+        if cpu0 is not None and cpu1 is not None:
+            cost["server_cpu_s"] = round(cpu1 - cpu0, 2)
+            gbytes = sum(rates) * seconds / 8 / 1e3
+            # Server CPU per gigabyte carried (the -O 1 omitted second is not in the rates; a small overestimate).
+            cost["server_cpu_s_per_gb"] = round((cpu1 - cpu0) / gbytes, 3) if gbytes > 0 else None
     for s in servers:
         procs.stop(s, grace=2.0)
     return rates
@@ -212,7 +230,9 @@ def main(argv):
         star.reorder = args.reorder
         server, clients, timing1 = bring_up(args, procs, star, os.path.join(workdir, "one"), log)
         result["baseline"] = {**timing1, **idle(server, args.idle)}
-        result["baseline"]["tcp1_mbit"] = round(tcp_each(procs, star, clients, args.seconds)[0], 1)
+        cost1 = {}
+        result["baseline"]["tcp1_mbit"] = round(tcp_each(procs, star, clients, args.seconds, server.pid, cost1)[0], 1)
+        result["baseline"]["tcp1_cost"] = cost1
         log(f"  idle {result['baseline']['cpu_pct']} % CPU, RSS {result['baseline']['rss_kib']} KiB; 1 stream {result['baseline']['tcp1_mbit']} Mbit/s")
         teardown(procs, star, server, clients)
 
@@ -226,10 +246,14 @@ def main(argv):
         log(f"  idle {result['star']['cpu_pct']} % CPU, RSS {result['star']['rss_kib']} KiB ({per_conn:.1f} KiB per connection above the baseline)")
         server, saved = save_and_restart(args, procs, star, server, os.path.join(workdir, "many"), log)
         result["star"].update(saved)
-        rates = tcp_each(procs, star, clients, args.seconds)
+        cost = {}
+        rates = tcp_each(procs, star, clients, args.seconds, server.pid, cost)
+        result["star"]["aggregate_cost"] = cost
         result["star"]["aggregate_mbit"] = round(sum(rates), 1)
         result["star"]["aggregate_ratio"] = round(sum(rates) / result["baseline"]["tcp1_mbit"], 3) if result["baseline"]["tcp1_mbit"] else None
-        log(f"  {args.clients} streams at once: {sum(rates):.0f} Mbit/s in sum ({result['star']['aggregate_ratio']} x 1 client)")
+        log(f"  {args.clients} streams at once: {sum(rates):.0f} Mbit/s in sum ({result['star']['aggregate_ratio']} x 1 client); "
+            f"server CPU {cost.get('server_cpu_s')} s of {cost.get('machine_busy_s')} busy ({cost.get('server_cpu_s_per_gb')} s/GB, "
+            f"1 client: {cost1.get('server_cpu_s')} s of {cost1.get('machine_busy_s')}, {cost1.get('server_cpu_s_per_gb')} s/GB)")
         if args.shape:
             star.shape_all(args.shape)
             shaped = tcp_each(procs, star, clients, args.seconds)
