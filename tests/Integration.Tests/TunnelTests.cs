@@ -53,6 +53,18 @@ public class TunnelTests
         Assert.True(DaemonProcess.Counter(v6Path, "rx_packets") > 0, "the IPv6 path received nothing: " + v6Path);
     }
 
+    [Fact]
+    public void A_tunnel_mtu_too_large_for_a_paths_interface_is_warned_about_with_the_mtu_that_fits()
+    {
+        // 1442 + 40 (IPv4, UDP, GRE with sequence and key) fits veth1's 1500; + 60 with IPv6 does not fit veth2's.
+        var spec = new TunnelSpec([new PathSpec(1), new PathSpec(2, V6: true)]) { Mtu = 1442, ReorderWindow = 64 };
+        using var t = new TunnelFixture(spec, daemonArgs: DaemonArgs);
+        t.Ping('a', v6: false, count: 3);
+        Assert.Contains("path 1 on veth2: tunnel mtu 1442 + 60 bytes of outer headers exceeds the interface's MTU 1500", t.A.Log, StringComparison.Ordinal);
+        Assert.Contains("mtu = 1440 in [tun_0] fits", t.A.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("path 0 on veth1: tunnel mtu", t.A.Log, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(64)]

@@ -66,6 +66,11 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
             }
 
             paths[p] = path;
+            if (!reuse.Previous.ContainsKey(path))
+            {
+                WarnIfTooLarge(c, p, pc);
+            }
+
             // A connection that continues across a rebuild (every other one, when a server with a hundred clients gets
             // its next create) is logged only at debug level: its lines were logged when it started.
             Log.Write(reuse.Previous.ContainsKey(path) ? LogLevel.Debug : LogLevel.Info, $"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
@@ -204,6 +209,25 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
         }
 
         throw new DaemonStartException($"{c.FileName}: private_ipaddr is 0.0.0.0 and interface {p.InterfaceName} has no IPv4 address");
+    }
+
+    /// <summary>Warns when the tunnel's full-size packets, with this path's outer headers, exceed the MTU of the path's
+    /// interface: they would leave fragmented (and be lost where fragments are).</summary>
+    private void WarnIfTooLarge(ConnectionConfig c, int index, PathConfig pc)
+    {
+        if (LinuxLinkState.Mtu(pc.InterfaceName) is not { } pathMtu)
+        {
+            return;
+        }
+
+        bool sequence = c.ReorderWindow > 0;
+        int outer = OuterHeaders.Length(pc.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6, sequence, sequence && c.LossRecovery);
+        if (tunnel.Mtu + outer > pathMtu)
+        {
+            Log.Warn($"{c.FileName}: path {index} on {pc.InterfaceName}: tunnel mtu {tunnel.Mtu} + {outer} bytes of outer headers " +
+                $"exceeds the interface's MTU {pathMtu}: full-size packets leave fragmented; mtu = " +
+                $"{OuterHeaders.LargestTunnelMtu(pathMtu, outer)} in [tun_0] fits");
+        }
     }
 
     private string? Device(PathConfig p) => options.BindToDevice && LinuxLinkState.Exists(p.InterfaceName) ? p.InterfaceName : null;

@@ -29,6 +29,30 @@ public sealed class LinuxLinkState : ILinkState, IDisposable
     /// <summary>Whether the interface exists in this network namespace (sysfs).</summary>
     public static bool Exists(string name) => LinuxTunDevice.IsValidInterfaceName(name) && Directory.Exists("/sys/class/net/" + name);
 
+    /// <summary>The interface's MTU (sysfs), or null when it does not exist here or cannot be read.</summary>
+    public static int? Mtu(string name)
+    {
+        if (!LinuxTunDevice.IsValidInterfaceName(name))
+        {
+            return null;
+        }
+
+        try
+        {
+            return int.TryParse(File.ReadAllText("/sys/class/net/" + name + "/mtu").Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int mtu)
+                ? mtu
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public bool? IsUpAndRunning(string interfaceName)
     {
         ArgumentNullException.ThrowIfNull(interfaceName);
