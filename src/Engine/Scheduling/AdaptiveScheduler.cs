@@ -114,11 +114,10 @@ public sealed class AdaptiveScheduler
     /// tunnel repairs them even while every queue is long. (A long queue alone called every loss of a lossy path
     /// congestion once the inner TCP had built a queue, and left it to TCP: a third of its window each time.)
     /// </summary>
-    public bool IsCongested(int path)
-    {
-        ref PathState p = ref _paths[path];
-        return p.Queue > CongestedQueueMicros + (2 * p.Jitter) && (!p.RandomLossy || p.Queue * 5 >= p.MaxQueue * 4);
-    }
+    public bool IsCongested(int path) => Congested(ref _paths[path], _paths[path].Queue);
+
+    private static bool Congested(ref PathState p, double queue) =>
+        queue > CongestedQueueMicros + (2 * p.Jitter) && (!p.RandomLossy || queue * 5 >= p.MaxQueue * 4);
 
     /// <summary>
     /// <paramref name="path"/> is congested (<see cref="IsCongested"/>) and a loss was reported on it within
@@ -129,6 +128,20 @@ public sealed class AdaptiveScheduler
     {
         ref PathState p = ref _paths[path];
         return IsCongested(path) && p.LossAt != 0 && nowMicros - p.LossAt <= QueueMemoryMicros;
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> has room for a repair: not congested (<see cref="IsCongested"/>) by its measured queue nor
+    /// by the wait the scheduler expects in front of a packet sent there now (<see cref="Choose(uint, int, long, bool)"/>:
+    /// its virtual queue at the learnt rate, or what is left of the measured one). The measured queue alone called a path with room
+    /// that the scheduler itself fed less than its share because its learnt rate said it was full (DSL + LTE: the LTE
+    /// path's measured queue stayed short, the DSL path's tail drops were repaired there — 2 % of the packets, run
+    /// after run — and the inner TCP never learnt that the tunnel was full).
+    /// </summary>
+    public bool HasRoom(int path, long nowMicros)
+    {
+        ref PathState p = ref _paths[path];
+        return !Congested(ref p, Math.Max(p.Queue, ExpectedWait(ref p, nowMicros)));
     }
 
     /// <summary><paramref name="path"/> lost packets at a short queue in <see cref="RandomLossEpisodes"/> episodes (at
@@ -159,7 +172,7 @@ public sealed class AdaptiveScheduler
     /// <summary>
     /// The paths among <paramref name="okMask"/> a packet lost on <paramref name="lostPath"/> may be sent again on: all
     /// of them when the lost path is not congested (random loss, a failure); when it is (a tail drop of a long queue),
-    /// only the other paths that are not congested; none — 0, leave the loss to the inner transport — when every other
+    /// only the other paths with room (<see cref="HasRoom"/>); none — 0, leave the loss to the inner transport — when every other
     /// path is congested too: then the tunnel as a whole is full and the loss is the transport's signal to slow down
     /// (RFC 8084). While another path has room, the loss says only that the fast path's buffer filled first, and the
     /// inner TCP would cut a window the other paths still had room for. When the lost path is a random-lossy one
@@ -180,7 +193,7 @@ public sealed class AdaptiveScheduler
         uint spare = 0;
         for (int i = 0; i < _paths.Length; i++)
         {
-            if (i != lostPath && ((okMask >> i) & 1) != 0 && !(randomLossy ? IsFull(i, nowMicros) : IsCongested(i)))
+            if (i != lostPath && ((okMask >> i) & 1) != 0 && (randomLossy ? !IsFull(i, nowMicros) : HasRoom(i, nowMicros)))
             {
                 spare |= 1u << i;
             }
@@ -326,15 +339,9 @@ public sealed class AdaptiveScheduler
             }
 
             ref PathState p = ref _paths[i];
-            Drain(ref p, nowMicros);
             double perMicro = p.Rate / 1e6;
             double serialisation = segmentBytes / perMicro;
-            // The virtual queue, unless the last measurement found more (less what has drained since it was taken).
-            double wait = p.Backlog / perMicro;
-            if (UseMeasuredQueue)
-            {
-                wait = Math.Max(wait, p.Queue - (nowMicros - p.SeenAt));
-            }
+            double wait = ExpectedWait(ref p, nowMicros);
             double arrival = wait + p.Base + serialisation + (p.Loss * LossCostMicros);
             if (arrival < bestArrival)
             {
@@ -392,6 +399,15 @@ public sealed class AdaptiveScheduler
         ref PathState p = ref _paths[path];
         p.Backlog += bytes;
         p.Offered += bytes;
+    }
+
+    /// <summary>The wait in front of a packet sent on the path now (µs): the virtual queue, unless the last measurement
+    /// found more (less what has drained since it was taken).</summary>
+    private double ExpectedWait(ref PathState p, long nowMicros)
+    {
+        Drain(ref p, nowMicros);
+        double wait = p.Backlog / (p.Rate / 1e6);
+        return UseMeasuredQueue ? Math.Max(wait, p.Queue - (nowMicros - p.SeenAt)) : wait;
     }
 
     private static void Drain(ref PathState p, long nowMicros)

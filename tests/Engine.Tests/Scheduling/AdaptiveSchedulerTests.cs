@@ -124,6 +124,27 @@ public class AdaptiveSchedulerTests
     }
 
     [Fact]
+    public void A_path_the_scheduler_expects_a_long_wait_on_has_no_room_for_a_repair_whatever_its_measured_queue()
+    {
+        const long now = 1_000_000;
+        var scheduler = new AdaptiveScheduler([1, 1]);
+        scheduler.Observe(0, Estimate(baseMicros: 5_000, queueMicros: 40_000, rate: 12_500_000), now); // tail-dropping
+        scheduler.Observe(1, Estimate(baseMicros: 40_000, queueMicros: 0, rate: 2_500_000), now);      // measured: empty
+        Assert.True(scheduler.HasRoom(1, now));
+        Assert.Equal(0b10u, scheduler.RepairPaths(0, 0b11, now));
+
+        // 30 ms of path 1's learnt rate just sent there: the scheduler expects a 30 ms wait, the measurement has not seen
+        // it yet. No room: the tail drop is the inner TCP's.
+        scheduler.Charge(1, 75_000);
+        Assert.False(scheduler.IsCongested(1));
+        Assert.False(scheduler.HasRoom(1, now));
+        Assert.Equal(0u, scheduler.RepairPaths(0, 0b11, now));
+
+        // Once it drained (25 ms later: 5 ms left), there is room again.
+        Assert.True(scheduler.HasRoom(1, now + 25_000));
+    }
+
+    [Fact]
     public void A_lossy_paths_loss_at_its_longest_queue_is_repaired_while_no_other_path_overflowed()
     {
         var scheduler = new AdaptiveScheduler([1, 1]);
