@@ -80,45 +80,39 @@ public class AdaptiveSchedulerTests
     [Fact]
     public void A_path_that_loses_at_short_queues_has_its_losses_repaired_unless_its_queue_is_near_the_longest()
     {
-        var scheduler = new AdaptiveScheduler([1, 1]);
-        long now = 1_000_000;
-        int version = 1;
-        void Queues(long q0, long q1)
-        {
-            scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: q0, rate: 12_500_000, version: version), now);
-            scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: q1, rate: 12_500_000, version: version++), now);
-        }
+        var paths = new TwoEqualPaths();
+        AdaptiveScheduler scheduler = paths.Scheduler;
 
-        Queues(40_000, 40_000);                        // both buffers full: a loss is the inner TCP's
-        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, now));
+        paths.Queues(40_000, 40_000);                        // both buffers full: a loss is the inner TCP's
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, paths.Now));
 
         // Path 1 loses packets at short queues, three episodes a round trip or more apart (a fourth report 1 ms after
         // the third is the same episode): it is a lossy path.
         for (int episode = 0; episode < AdaptiveScheduler.RandomLossEpisodes; episode++)
         {
-            now += 100_000;
-            Queues(40_000, 5_000);
+            paths.Now += 100_000;
+            paths.Queues(40_000, 5_000);
             Assert.False(scheduler.IsRandomLossy(1));
-            scheduler.OnLossReported(1, now);
-            scheduler.OnLossReported(0, now);          // path 0's queue is long: its losses are tail drops
+            scheduler.OnLossReported(1, paths.Now);
+            scheduler.OnLossReported(0, paths.Now);          // path 0's queue is long: its losses are tail drops
         }
 
         Assert.True(scheduler.IsRandomLossy(1));
         Assert.False(scheduler.IsRandomLossy(0));
 
-        now += 100_000;
-        Queues(40_000, 20_000);                        // path 1 long, but half what it held: its loss is repaired
+        paths.Now += 100_000;
+        paths.Queues(40_000, 20_000);                        // path 1 long, but half what it held: its loss is repaired
         Assert.True(scheduler.IsCongested(0));
         Assert.False(scheduler.IsCongested(1));
-        Assert.Equal(0b11u, scheduler.RepairPaths(1, 0b11, now));
-        Assert.Equal(0b10u, scheduler.RepairPaths(0, 0b11, now)); // path 0's tail drop goes to path 1, which has room
-        now += 100_000;
-        Queues(40_000, 33_000);                        // four fifths of its longest: path 1 is full too
+        Assert.Equal(0b11u, scheduler.RepairPaths(1, 0b11, paths.Now));
+        Assert.Equal(0b10u, scheduler.RepairPaths(0, 0b11, paths.Now)); // path 0's tail drop goes to path 1, which has room
+        paths.Now += 100_000;
+        paths.Queues(40_000, 33_000);                        // four fifths of its longest: path 1 is full too
         Assert.True(scheduler.IsCongested(1));
-        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, now));
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, paths.Now));
 
-        now += AdaptiveScheduler.QueueMemoryMicros + 1;
-        Queues(40_000, 20_000);                        // no short-queue loss for a while: tail drops again
+        paths.Now += AdaptiveScheduler.QueueMemoryMicros + 1;
+        paths.Queues(40_000, 20_000);                        // no short-queue loss for a while: tail drops again
         Assert.False(scheduler.IsRandomLossy(1));
         Assert.True(scheduler.IsCongested(1));
     }
@@ -147,38 +141,32 @@ public class AdaptiveSchedulerTests
     [Fact]
     public void A_lossy_paths_loss_at_its_longest_queue_is_repaired_while_no_other_path_overflowed()
     {
-        var scheduler = new AdaptiveScheduler([1, 1]);
-        long now = 1_000_000;
-        int version = 1;
-        void Queues(long q0, long q1)
-        {
-            scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: q0, rate: 12_500_000, version: version), now);
-            scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: q1, rate: 12_500_000, version: version++), now);
-        }
+        var paths = new TwoEqualPaths();
+        AdaptiveScheduler scheduler = paths.Scheduler;
 
         for (int episode = 0; episode < AdaptiveScheduler.RandomLossEpisodes; episode++)
         {
-            now += 100_000;
-            Queues(5_000, 5_000);
-            scheduler.OnLossReported(1, now);          // path 1 loses at short queues; path 0 loses nothing
+            paths.Now += 100_000;
+            paths.Queues(5_000, 5_000);
+            scheduler.OnLossReported(1, paths.Now);          // path 1 loses at short queues; path 0 loses nothing
         }
 
         Assert.True(scheduler.IsRandomLossy(1));
-        now += 100_000;
-        Queues(30_000, 30_000);                        // both long, path 1 at the longest it held
-        scheduler.OnLossReported(1, now);
+        paths.Now += 100_000;
+        paths.Queues(30_000, 30_000);                        // both long, path 1 at the longest it held
+        scheduler.OnLossReported(1, paths.Now);
         Assert.True(scheduler.IsCongested(0));
         Assert.True(scheduler.IsCongested(1));
-        Assert.False(scheduler.IsFull(0, now));
-        Assert.Equal(0b01u, scheduler.RepairPaths(1, 0b11, now)); // path 0 never overflowed: the loss is repaired there
+        Assert.False(scheduler.IsFull(0, paths.Now));
+        Assert.Equal(0b01u, scheduler.RepairPaths(1, 0b11, paths.Now)); // path 0 never overflowed: the loss is repaired there
 
-        scheduler.OnLossReported(0, now);              // path 0's buffer overflows too: now both are full
-        Assert.True(scheduler.IsFull(0, now));
-        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, now));
-        Assert.Equal(0u, scheduler.RepairPaths(0, 0b11, now)); // a clean path's tail drop: path 1 is congested
+        scheduler.OnLossReported(0, paths.Now);              // path 0's buffer overflows too: now both are full
+        Assert.True(scheduler.IsFull(0, paths.Now));
+        Assert.Equal(0u, scheduler.RepairPaths(1, 0b11, paths.Now));
+        Assert.Equal(0u, scheduler.RepairPaths(0, 0b11, paths.Now)); // a clean path's tail drop: path 1 is congested
 
         // An overflow is remembered for QueueMemoryMicros.
-        Assert.False(scheduler.IsFull(0, now + AdaptiveScheduler.QueueMemoryMicros + 1));
+        Assert.False(scheduler.IsFull(0, paths.Now + AdaptiveScheduler.QueueMemoryMicros + 1));
     }
 
     [Fact]
@@ -261,6 +249,22 @@ public class AdaptiveSchedulerTests
         s.Charge(0, 35_000);
         s.Observe(0, At(queue: 0, delivered: 1_000_000, max: 3_000_000), t += 20_000);
         Assert.Equal(3_000_000, s.RateOf(0));
+    }
+
+    /// <summary>Two equal paths (100 Mbit/s, 1 ms) whose queue measurements the test sets, at <see cref="Now"/>.</summary>
+    private sealed class TwoEqualPaths
+    {
+        private int _version = 1;
+
+        public AdaptiveScheduler Scheduler { get; } = new([1, 1]);
+
+        public long Now { get; set; } = 1_000_000;
+
+        public void Queues(long q0, long q1)
+        {
+            Scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: q0, rate: 12_500_000, version: _version), Now);
+            Scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: q1, rate: 12_500_000, version: _version++), Now);
+        }
     }
 
     private static PathEstimate Estimate(long baseMicros, long queueMicros, long rate, int version = 1) =>
