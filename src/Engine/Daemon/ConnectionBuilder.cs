@@ -66,11 +66,6 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
             }
 
             paths[p] = path;
-            if (!reuse.Previous.ContainsKey(path))
-            {
-                WarnIfTooLarge(c, p, pc);
-            }
-
             // A connection that continues across a rebuild (every other one, when a server with a hundred clients gets
             // its next create) is logged only at debug level: its lines were logged when it started.
             Log.Write(reuse.Previous.ContainsKey(path) ? LogLevel.Debug : LogLevel.Info, $"{c.FileName}: path {p} {local}:{localPort} -> {pc.RemoteAddress}:{c.RemotePort} on {pc.InterfaceName}" +
@@ -82,6 +77,14 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
         PortMapTable portMap = PortMapTable.ForPaths(c.Paths, baked);
         LogPortMap(c, portMap, baked);
         var runtime = new ConnectionRuntime(index, c, paths, portMap, Address16.FromIPAddress(c.IpLocal), Address16.FromIPAddress(c.IpRemote));
+        foreach (PathRuntime path in paths)
+        {
+            if (!reuse.Previous.ContainsKey(path))
+            {
+                WarnIfTooLarge(runtime, path);
+            }
+        }
+
         Log.Write(paths.All(reuse.Previous.ContainsKey) ? LogLevel.Debug : LogLevel.Info, $"{c.FileName}: {c.Name} {c.IpLocal} -> {c.IpRemote}, selection list [{string.Join(' ', runtime.Scheduler.List.ToArray())}]" +
             $"{(c.ReorderWindow > 0 ? $", reorder window {c.ReorderWindow}, hold {c.MaxBuffDelayMs} ms" : "")}");
         return runtime;
@@ -213,18 +216,20 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
 
     /// <summary>Warns when the tunnel's full-size packets, with this path's outer headers, exceed the MTU of the path's
     /// interface: they would leave fragmented (and be lost where fragments are).</summary>
-    private void WarnIfTooLarge(ConnectionConfig c, int index, PathConfig pc)
+    private void WarnIfTooLarge(ConnectionRuntime c, PathRuntime path)
     {
+        PathConfig pc = path.Config;
         if (LinuxLinkState.Mtu(pc.InterfaceName) is not { } pathMtu)
         {
             return;
         }
 
-        bool sequence = c.ReorderWindow > 0;
-        int outer = OuterHeaders.Length(pc.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6, sequence, sequence && c.LossRecovery);
+        // The connection's own rules for what its packets carry: the sequence number, and the per-path numbers in the
+        // key (toward an MptFast peer; the most they can be).
+        int outer = OuterHeaders.Length(pc.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6, c.SendSequence, c.WantsPathSequence);
         if (tunnel.Mtu + outer > pathMtu)
         {
-            Log.Warn($"{c.FileName}: path {index} on {pc.InterfaceName}: tunnel mtu {tunnel.Mtu} + {outer} bytes of outer headers " +
+            Log.Warn($"{c.Config.FileName}: path {path.Index} on {pc.InterfaceName}: tunnel mtu {tunnel.Mtu} + {outer} bytes of outer headers " +
                 $"exceeds the interface's MTU {pathMtu}: full-size packets leave fragmented; mtu = " +
                 $"{OuterHeaders.LargestTunnelMtu(pathMtu, outer)} in [tun_0] fits");
         }

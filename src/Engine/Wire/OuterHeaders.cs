@@ -14,7 +14,7 @@ public static class OuterHeaders
 
     /// <summary>Outer bytes per data packet on a path of family <paramref name="ipv6"/>.</summary>
     public static int Length(bool ipv6, bool sequence, bool pathNumbers) =>
-        (ipv6 ? Ipv6 : Ipv4) + Udp + GreCodec.BaseHeaderLength + (sequence ? 4 : 0) + (pathNumbers ? 4 : 0);
+        (ipv6 ? Ipv6 : Ipv4) + Udp + GreCodec.EncodedHeaderLength(sequence, pathNumbers);
 
     /// <summary>The largest tunnel MTU whose packets fit <paramref name="pathMtu"/> with <paramref name="outer"/> bytes
     /// of outer headers.</summary>
