@@ -76,6 +76,17 @@ def parse_iperf(load, data):
     }
 
 
+def _intervals_mbit(data):
+    """The sending rate of each 1 s interval in Mbit/s as the iperf3 client reports it, the omitted ones included,
+    so a run's dips (a loss episode, a step, an outage) can be read from the results."""
+    out = []
+    for interval in data.get("intervals", []):
+        total = interval.get("sum", {})
+        if "bits_per_second" in total:
+            out.append(round(total["bits_per_second"] / 1e6, 2))
+    return out
+
+
 def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT, wrap=()):
     """Runs one load; returns (metrics dict, raw iperf3 summary). daemons: [(side, pid)] for CPU; wrap: a command
     prefix for both iperf3s (mptcpize run)."""
@@ -101,7 +112,8 @@ def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_POR
         for side, _ in daemons:
             if cpu_before[side] is not None and cpu_after[side] is not None:
                 metrics[f"cpu_{side}_s"] = cpu_after[side] - cpu_before[side]
-        raw = {"cpu_utilization_percent": data.get("end", {}).get("cpu_utilization_percent")}
+        raw = {"cpu_utilization_percent": data.get("end", {}).get("cpu_utilization_percent"),
+               "intervals_mbit": _intervals_mbit(data)}
         return metrics, raw
     finally:
         # -1 makes the server exit after its one test; stop() only acts if it is still there.
