@@ -12,7 +12,9 @@ issue's targets, in one run:
             RSS per connection above a 1-client baseline measured the same way first
   restart   `mptfast save` on the server, the server restarted from the saved files: connections listed, seconds
             until every client pings again
-  aggregate one TCP stream per client at once (iperf3), unshaped: sum vs 1 client with 1 stream
+  aggregate one TCP stream per client at once (iperf3), unshaped: sum vs 1 client with 1 stream; CPU seconds of the
+            server daemon, the client daemons, the iperf3s and the whole machine over each load; and the same two
+            loads without the tunnel (to the server's path 0 address): what 100 small flows cost this machine anyway
   fairness  the same on links shaped to --shape Mbit/s: every client within +-20 % of the mean
 
 Writes OUT/star-<date>-<host>.json and .md. Every process is ended by PID; the namespaces are removed at the end.
@@ -22,6 +24,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -33,6 +36,7 @@ from netns import Daemon, HarnessError, Processes, Testbed, cpu_seconds, run  # 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "scripts", "star-testbed.sh")
 SERVER_TUNNEL = "198.19.0.1"
+SERVER_PATH0 = "198.18.0.1"   # the server's address on path 0: the loads without a tunnel (the kernel-only reference)
 
 
 class Star(Testbed):
@@ -145,14 +149,32 @@ def machine_busy_seconds():
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def tcp_each(procs, star, clients, seconds, server_pid=None, cost=None):
-    """One TCP stream per client at once; returns received Mbit/s per client. With server_pid, fills cost (a dict)
-    with the server daemon's CPU seconds and the whole machine's busy CPU seconds over the load."""
-    servers = [procs.start(["ip", "netns", "exec", star.ns("s"), "iperf3", "-s", "-1", "-p", str(5201 + i), "-B", SERVER_TUNNEL])
+def children_cpu_seconds():
+    """User + system CPU seconds of this process's waited-for children (the iperf3s, once reaped)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def daemons_cpu_seconds(daemons):
+    total = 0.0
+    for d in daemons:
+        c = cpu_seconds(d.pid)
+        total += c or 0.0
+    return total
+
+
+def tcp_each(procs, star, clients, seconds, server_pid=None, cost=None, target=SERVER_TUNNEL):
+    """One TCP stream per client at once to target (the server's tunnel address, or SERVER_PATH0 for the load
+    without a tunnel); returns received Mbit/s per client. With cost (a dict), fills it with the CPU seconds over the
+    load of the server daemon (server_pid), the client daemons together, the iperf3s together and the whole machine
+    (busy), so the rest (softirq work outside any of them, the harness) can be told apart."""
+    children0 = children_cpu_seconds()
+    servers = [procs.start(["ip", "netns", "exec", star.ns("s"), "iperf3", "-s", "-1", "-p", str(5201 + i), "-B", target])
                for i in range(len(clients))]
     time.sleep(1.0)
+    clients0 = daemons_cpu_seconds(clients) if cost is not None else None
     cpu0, busy0, t0 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
-    runs = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), "iperf3", "-c", SERVER_TUNNEL, "-p", str(5201 + i),
+    runs = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), "iperf3", "-c", target, "-p", str(5201 + i),
                               "-t", str(seconds), "-O", "1", "-J"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             for i, c in enumerate(clients)]
     rates = []
@@ -166,6 +188,7 @@ def tcp_each(procs, star, clients, seconds, server_pid=None, cost=None):
         cpu1, busy1, t1 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
         cost["load_s"] = round(t1 - t0, 2)
         cost["machine_busy_s"] = round(busy1 - busy0, 2)
+        cost["client_daemons_cpu_s"] = round(daemons_cpu_seconds(clients) - clients0, 2)
         if cpu0 is not None and cpu1 is not None:
             cost["server_cpu_s"] = round(cpu1 - cpu0, 2)
             gbytes = sum(rates) * seconds / 8 / 1e3
@@ -173,6 +196,9 @@ def tcp_each(procs, star, clients, seconds, server_pid=None, cost=None):
             cost["server_cpu_s_per_gb"] = round((cpu1 - cpu0) / gbytes, 3) if gbytes > 0 else None
     for s in servers:
         procs.stop(s, grace=2.0)
+    if cost is not None:
+        # Every iperf3 (client and server) has been reaped by now; their CPU includes the second before the load.
+        cost["iperf3_cpu_s"] = round(children_cpu_seconds() - children0, 2)
     return rates
 
 
@@ -233,6 +259,9 @@ def main(argv):
         cost1 = {}
         result["baseline"]["tcp1_mbit"] = round(tcp_each(procs, star, clients, args.seconds, server.pid, cost1)[0], 1)
         result["baseline"]["tcp1_cost"] = cost1
+        direct1 = {}
+        result["baseline"]["direct_tcp1_mbit"] = round(tcp_each(procs, star, clients, args.seconds, None, direct1, SERVER_PATH0)[0], 1)
+        result["baseline"]["direct_tcp1_cost"] = direct1
         log(f"  idle {result['baseline']['cpu_pct']} % CPU, RSS {result['baseline']['rss_kib']} KiB; 1 stream {result['baseline']['tcp1_mbit']} Mbit/s")
         teardown(procs, star, server, clients)
 
@@ -253,7 +282,20 @@ def main(argv):
         result["star"]["aggregate_ratio"] = round(sum(rates) / result["baseline"]["tcp1_mbit"], 3) if result["baseline"]["tcp1_mbit"] else None
         log(f"  {args.clients} streams at once: {sum(rates):.0f} Mbit/s in sum ({result['star']['aggregate_ratio']} x 1 client); "
             f"server CPU {cost.get('server_cpu_s')} s of {cost.get('machine_busy_s')} busy ({cost.get('server_cpu_s_per_gb')} s/GB, "
-            f"1 client: {cost1.get('server_cpu_s')} s of {cost1.get('machine_busy_s')}, {cost1.get('server_cpu_s_per_gb')} s/GB)")
+            f"1 client: {cost1.get('server_cpu_s')} s of {cost1.get('machine_busy_s')}, {cost1.get('server_cpu_s_per_gb')} s/GB); "
+            f"client daemons {cost.get('client_daemons_cpu_s')} s (1 client: {cost1.get('client_daemons_cpu_s')} s), "
+            f"iperf3s {cost.get('iperf3_cpu_s')} s (1 client: {cost1.get('iperf3_cpu_s')} s)")
+        # The kernel-only reference: the same loads without the tunnel (client to the server's path 0 address), so the
+        # aggregate's ratio can be read against what 100 small flows cost this machine anyway.
+        direct = {}
+        drates = tcp_each(procs, star, clients, args.seconds, None, direct, SERVER_PATH0)
+        result["star"]["direct_aggregate_cost"] = direct
+        result["star"]["direct_aggregate_mbit"] = round(sum(drates), 1)
+        d1 = result["baseline"]["direct_tcp1_mbit"]
+        result["star"]["direct_aggregate_ratio"] = round(sum(drates) / d1, 3) if d1 else None
+        log(f"  without the tunnel: 1 stream {d1} Mbit/s, {args.clients} streams {sum(drates):.0f} Mbit/s in sum "
+            f"({result['star']['direct_aggregate_ratio']} x); machine busy {direct1.get('machine_busy_s')} / "
+            f"{direct.get('machine_busy_s')} s, iperf3s {direct1.get('iperf3_cpu_s')} / {direct.get('iperf3_cpu_s')} s")
         if args.shape:
             star.shape_all(args.shape)
             shaped = tcp_each(procs, star, clients, args.seconds)
