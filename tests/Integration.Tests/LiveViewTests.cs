@@ -52,8 +52,8 @@ public class LiveViewTests
     private static double Field(string line, int n) =>
         double.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[n], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : 0;
 
-    /// <summary>A tmux server of its own (-L) with one 80×24 session whose standard error goes to a file (shown when a
-    /// wait fails); killed on Dispose.</summary>
+    /// <summary>A tmux server of its own (-L) with one 80×24 session whose standard error and exit status go to files
+    /// (shown when a wait or a capture fails: a live view that ended early says how); killed on Dispose.</summary>
     private sealed class Tmux : IDisposable
     {
         private readonly string _server = "mptfast-it-" + Guid.NewGuid().ToString("N")[..12];
@@ -61,16 +61,20 @@ public class LiveViewTests
 
         private string Stderr => Path.Combine(_dir.Path, "stderr");
 
+        private string ExitStatus => Path.Combine(_dir.Path, "exit-status");
+
         public bool Alive => Proc.Run(Short, "tmux", "-L", _server, "has-session", "-t", "watch").ExitCode == 0;
 
         public void Start(string command)
         {
             string script = Path.Combine(_dir.Path, "run.sh");
-            File.WriteAllText(script, $"exec {command} 2>{Stderr}\n");
+            // Not exec: the shell outlives the command to note its exit status (128 + N: ended by signal N).
+            File.WriteAllText(script, $"{command} 2>{Stderr}\necho $? >{ExitStatus}\n");
             Proc.Check(Short, "tmux", "-L", _server, "-f", "/dev/null", "new-session", "-d", "-s", "watch", "-x", "80", "-y", "24", "sh " + script);
         }
 
-        public string Errors => File.Exists(Stderr) ? File.ReadAllText(Stderr) : "";
+        public string Errors => (File.Exists(Stderr) ? File.ReadAllText(Stderr) : "")
+            + (File.Exists(ExitStatus) ? "; the live view exited with status " + File.ReadAllText(ExitStatus).Trim() : "");
 
         public void Keys(string keys) => Proc.Check(Short, "tmux", "-L", _server, "send-keys", "-t", "watch", keys);
 
