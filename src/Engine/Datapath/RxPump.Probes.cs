@@ -30,9 +30,6 @@ public sealed partial class RxPump
     private long _nextProbeDueTicks;
     private static readonly long ProbeScanGapTicks = Stopwatch.Frequency / 100;
 
-    /// <summary>Slack on top of a measured delay spread before a gap is given up (probe timing, scheduling).</summary>
-    internal const long HoldMarginMicros = 5_000;
-
     /// <summary>Reports a loss no sooner than this after the gap appeared, whatever the path's jitter.</summary>
     internal const long MinLossToleranceMicros = 300;
 
@@ -82,13 +79,8 @@ public sealed partial class RxPump
         UpdateHold(c, p);
     }
 
-    /// <summary>
-    /// The reorder hold from the measured paths: the spread of their peer-to-here delays (the slowest path's worst of the
-    /// last second against the fastest path's current one) plus four jitters and a margin — when a gap's packet is on
-    /// the slowest path, that is how late it comes — and, while per-path losses are reported, a retransmission's round
-    /// trip on top (and as the floor). A gap that fills costs only its own wait; one given up too early costs the inner
-    /// TCP a loss, so the hold is this bound, not the adaptive estimate of typical fills.
-    /// </summary>
+    /// <summary>The reorder hold from the measured paths (<see cref="HoldBounds"/>: their delay spread, a repair's round
+    /// trip while losses are recovered, capped at the base delay spread plus a queue allowance).</summary>
     private static void UpdateHold(ConnectionRuntime c, PathRuntime updated)
     {
         if (c.Reorder?.Adaptive is not { } hold)
@@ -96,7 +88,8 @@ public sealed partial class RxPump
             return;
         }
 
-        long earliest = long.MaxValue, latest = long.MinValue, jitter = 0, fastestRtt = long.MaxValue, tolerance = 0;
+        var bounds = new HoldBounds();
+        long tolerance = 0;
         bool losses = false;
         foreach (PathRuntime p in c.Paths)
         {
@@ -105,33 +98,18 @@ public sealed partial class RxPump
                 continue;
             }
 
-            PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
-            if (e.IsValid)
-            {
-                // The slowest arrival this path showed in the last second (its queue swings between probes), against
-                // the fastest path's current one.
-                earliest = Math.Min(earliest, e.ReverseBaseMicros + e.ReverseQueueMicros);
-                latest = Math.Max(latest, e.ReverseBaseMicros + Math.Max(e.ReverseQueueMicros, e.ReverseQueueMaxMicros));
-                jitter = Math.Max(jitter, e.ReverseJitterMicros);
-                fastestRtt = Math.Min(fastestRtt, Math.Max(e.SmoothedRttMicros, e.LatestRttMicros));
-            }
-
+            bounds.Add(p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read());
             losses |= p.Measurement.Losses.Missing > 0;
             tolerance = Math.Max(tolerance, p.Measurement.Losses.ToleranceMicros);
         }
 
-        if (earliest == long.MaxValue)
+        if (!bounds.HasPaths)
         {
             return;
         }
 
-        // A reported loss is back after the report's tolerance and about one round trip on the best path (report one
-        // way, retransmission the other, both through that path's queues), with some slack.
-        long retransmission = losses && c.WantsPathSequence ? tolerance + (fastestRtt * 3 / 2) + HoldMarginMicros : 0;
-
-        // Generous: a gap that fills costs only its wait, one given up too early costs the inner TCP a loss.
-        long max = ((latest - earliest) * 5 / 4) + (4 * jitter) + HoldMarginMicros + retransmission;
-        hold.SetBounds(MonotonicClock.FromMicros(retransmission), MonotonicClock.FromMicros(max), measured: true);
+        (long floor, long max) = bounds.Compute(tolerance, losses && c.WantsPathSequence);
+        hold.SetBounds(MonotonicClock.FromMicros(floor), MonotonicClock.FromMicros(max), measured: true);
     }
 
     /// <summary>Applies the give-up notices taken since the last call (after a connection's receive round).</summary>
