@@ -17,7 +17,9 @@ namespace MptFast.Engine.Reorder;
 /// delivered late instead: the inner TCP takes it as reordering (RACK, undone by DSACK) and keeps sending. Measured on
 /// that set (CUBIC, fraction of the link rates, medians): 0.888 → 0.919 with one stream in a 3-run A/B
 /// (perf/results/ab-2026-12-05-hold), 0.882 → 0.891 with one and 0.904 → 0.924 with four streams between two reference
-/// matrices (…-real-links-cubic-5 and -6); delay-unequal paths keep their whole base difference and did not change.
+/// matrices (…-real-links-cubic-5 and -6). Delay-unequal paths keep their whole base difference; the other sets did
+/// not change, except perhaps DSL + LTE, whose cap (74 ms) is below what the uncapped bound reached: 0.899 → 0.889 in
+/// a 5-run A/B, inside its run-to-run spread.
 /// </remarks>
 public struct HoldBounds
 {
