@@ -194,7 +194,7 @@ config() { # dir server|client [i] [--reorder w]
 
 case $cmd in
     config) config "$@" ;;
-    up) up "$@" ;;
+    up) trap down EXIT; up "$@"; trap - EXIT ;; # a failed build removes what it made
     down) down; echo "star: $PREFIX removed" ;;
     natmove) natmove "$@" ;;
     shape) shape_all "$1" ;;
