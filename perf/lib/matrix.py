@@ -35,11 +35,13 @@ LINK_SETS = [
 #   weighted - the original's behaviour exactly (scheduler = weighted)
 #   reorder  - an original-style config with the reorder window on
 #   adaptive - MptFast's defaults: adaptive scheduler, reorder_window = auto, loss recovery
+#   equalize - the defaults plus equalize_delay = 1 (delay-equalised delivery, for delay-based congestion control)
 VARIANTS = {
     "static": {"reorder_window": 0},
     "weighted": {"reorder_window": 0, "scheduler": "weighted"},
     "reorder": {"reorder_window": 1000, "max_buffdelay_msec": 100},
     "adaptive": {"reorder_window": "auto"},
+    "equalize": {"reorder_window": "auto", "equalize_delay": 1},
 }
 
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using MptFast.Integration.Tests.Support;
 
@@ -51,7 +52,11 @@ public class RealLinksTests
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "the daemons never measured every path:\n" + t.A.Status() + "\n" + t.B.Status());
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail("the daemons never measured every path:\n" + t.A.Status() + "\n" + t.B.Status());
+            }
+
             Thread.Sleep(200);
         }
     }
@@ -123,5 +128,32 @@ public class RealLinksTests
         JsonElement after = t.A.Status();
         Assert.True(PathCounter(after, 1, "tx_bytes") > atOutage, "path 1 carried nothing after the middle of the outage");
         Assert.True(atOutage > PathCounter(before, 1, "tx_bytes"), "path 1 carried nothing before the middle of the outage");
+    }
+
+    [Fact]
+    public void With_equalize_delay_the_fast_paths_packets_are_held_to_the_mean_delay_and_a_bbr_transfer_is_byte_exact()
+    {
+        using var t = new TunnelFixture(Adaptive with { ConnectionExtra = "equalize_delay = 1" }, [new LinkSpec(10, 1), new LinkSpec(10, 25)]);
+        t.Ping('a', v6: false);
+        WaitMeasured(t);
+
+        // The mean of the one-way delays is 13 ms: the 1 ms path is held ~12 ms, the 25 ms path not at all.
+        t.WaitForPath('b', 0, p => p.GetProperty("measurement").GetProperty("equalize_hold_us").GetInt64() is > 8_000 and < 16_000,
+            TimeSpan.FromSeconds(10), "a hold of about 12 ms on the fast path");
+        Assert.Equal(0, Measurement(t.B.Status(), 1, "equalize_hold_us"));
+
+        // What it costs: an idle ping takes the fast path both ways and is held at each end (~2 + 2 × 12 ms).
+        ProcResult ping = t.Testbed.Exec('a', TimeSpan.FromSeconds(20), "ping", "-4", "-c", "5", "-i", "0.2", "-w", "10", TunnelSpec.TunnelAddress('b'));
+        Assert.True(ping.ExitCode == 0, ping.All);
+        double min = double.Parse(ping.Stdout.Split("min/avg/max/mdev = ")[1].Split('/')[0], CultureInfo.InvariantCulture);
+        Assert.InRange(min, 15, 45);
+
+        // What it is for: BBR as the inner congestion control (its window follows the minimum round trip).
+        var (sent, received) = t.Transfer(5_000_000, timeoutSeconds: 60, congestionControl: "bbr");
+        Assert.Equal(sent, received);
+        // Held only while the fast path's own queue falls short of the difference (a loaded path's queue makes it up).
+        JsonElement datapath = t.B.Status().GetProperty("tunnel").GetProperty("datapath");
+        Assert.True(datapath.GetProperty("rx_equalized").GetInt64() > 0, datapath.ToString());
+        Assert.Equal(0, datapath.GetProperty("rx_equalize_overflows").GetInt64());
     }
 }

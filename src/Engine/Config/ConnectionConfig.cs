@@ -69,6 +69,13 @@ public sealed record ConnectionConfig
     /// numbers, i.e. a reorder window).</summary>
     public bool LossRecovery { get; init; } = true;
 
+    /// <summary>Delay equalisation (MptFast key <c>equalize_delay</c>, default off): the receiver holds the packets of
+    /// each path faster than the mean of the usable paths' delays for the difference (at most
+    /// <see cref="MaxBuffDelayMs"/>), so the inner flow's minimum round trip is the mean, not the fastest path's. Lets
+    /// a delay-based congestion control (BBR) fill every path; costs the faster paths' latency the difference to the
+    /// mean. Needs a reorder window and an MptFast peer (its probes measure the delays).</summary>
+    public bool EqualizeDelay { get; init; }
+
     /// <summary>Default of <see cref="ProbeIntervalMs"/>.</summary>
     public const int DefaultProbeIntervalMs = 20;
 

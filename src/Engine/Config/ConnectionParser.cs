@@ -64,6 +64,11 @@ public static class ConnectionParser
         int maxBuffDelay = c.Int("max_buffdelay_msec", 0, 0, 65535);
         bool lossRecovery = c.Int("loss_recovery", 1, 0, 1) == 1;
         int probeInterval = c.Int("probe_interval_msec", ConnectionConfig.DefaultProbeIntervalMs, 0, 1000);
+        bool equalizeDelay = c.Int("equalize_delay", 0, 0, 1) == 1;
+        if (equalizeDelay && reorderWindow == 0)
+        {
+            diag.Warn(c.LineOf("equalize_delay"), "equalize_delay", "delay equalisation needs sequence numbers: reorder_window = 0 turns it off");
+        }
         if (lossRecovery && c.Has("loss_recovery") && reorderWindow == 0)
         {
             diag.Warn(c.LineOf("loss_recovery"), "loss_recovery", "loss recovery needs sequence numbers: reorder_window = 0 turns it off");
@@ -99,6 +104,7 @@ public static class ConnectionParser
             MaxBuffDelayMs = maxBuffDelay == 0 ? 100 : maxBuffDelay, // MPT-SPEC §5.4: 0 or absent means 100 ms
             Scheduler = scheduler,
             LossRecovery = lossRecovery,
+            EqualizeDelay = equalizeDelay,
             ProbeIntervalMs = probeInterval,
             AuthType = authType,
             AuthKey = authKey,

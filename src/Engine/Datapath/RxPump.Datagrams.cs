@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Reorder;
 using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
 
@@ -72,8 +74,17 @@ public sealed partial class RxPump
             TrackPathSequence(p, frame.Key);
         }
 
-        if (c.Reorder is not null && frame.HasSequence)
+        if (c.Reorder is { } reorder && frame.HasSequence)
         {
+            // A line that still holds packets takes the path's next ones too (even with no hold left): a path's
+            // packets reach the reorder buffer in the order they arrived. Nothing is delayed until the buffer has its
+            // first packet (which sets the number it expects: a delayed earlier one would then be late).
+            if (_lines[c.Index] is { } lines && ((p.EqualizeTicks > 0 && reorder.IsSynchronised) || !lines[p.Index].IsEmpty))
+            {
+                Delay(reorder, lines[p.Index], frame.Sequence, handle, _wakeTicks + p.EqualizeTicks);
+                return;
+            }
+
             if (_merger.IsFull)
             {
                 FlushMerger(c);
@@ -84,6 +95,36 @@ public sealed partial class RxPump
         else
         {
             QueueToTun(handle);
+        }
+    }
+
+    /// <summary>Puts a faster path's packet in its delay line (equalize_delay) until <paramref name="dueTicks"/>; a full
+    /// line passes its oldest on first.</summary>
+    private void Delay(ReorderBuffer reorder, DelayLine line, uint seq, int handle, long dueTicks)
+    {
+        if (line.IsFull && line.TryTake(out uint oldSeq, out int oldHandle))
+        {
+            _equalizeOverflows++;
+            var sink = new TunSink(this);
+            reorder.Push(oldSeq, oldHandle, _wakeTicks, ref sink);
+        }
+
+        line.TryAdd(seq, handle, dueTicks);
+        _equalized++;
+    }
+
+    /// <summary>Passes every delayed packet due by <paramref name="nowTicks"/> on to the reorder buffer, path by path
+    /// (the buffer puts them in order).</summary>
+    private void ReleaseDelayed(ReorderBuffer reorder, DelayLine[] lines, long nowTicks)
+    {
+        var sink = new TunSink(this);
+        long now = Math.Min(nowTicks, Stopwatch.GetTimestamp());
+        foreach (DelayLine line in lines)
+        {
+            while (line.TryTakeDue(nowTicks, out uint seq, out int handle))
+            {
+                reorder.Push(seq, handle, now, ref sink);
+            }
         }
     }
 

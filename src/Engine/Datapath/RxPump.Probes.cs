@@ -77,6 +77,42 @@ public sealed partial class RxPump
         }
 
         UpdateHold(c, p);
+        UpdateEqualization(c, p);
+    }
+
+    /// <summary>
+    /// equalize_delay: each usable path's hold is the mean of the usable paths' base delays (peer to here) minus its own
+    /// base delay and current queue, at most max_buffdelay (<see cref="DelayLine.HoldMicros"/>). A path without an
+    /// estimate yet, or not usable, is not held.
+    /// </summary>
+    private void UpdateEqualization(ConnectionRuntime c, PathRuntime updated)
+    {
+        if (_lines[c.Index] is null)
+        {
+            return;
+        }
+
+        long sum = 0;
+        int usable = 0;
+        foreach (PathRuntime p in c.Paths)
+        {
+            PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
+            if (p.Status == Config.PathStatus.Ok && e.IsValid)
+            {
+                sum += e.ReverseBaseMicros;
+                usable++;
+            }
+        }
+
+        long target = usable > 0 ? sum / usable : 0;
+        long max = c.Config.MaxBuffDelayMs * 1000L;
+        foreach (PathRuntime p in c.Paths)
+        {
+            PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
+            p.EqualizeTicks = p.Status == Config.PathStatus.Ok && e.IsValid && usable > 1
+                ? MonotonicClock.FromMicros(DelayLine.HoldMicros(target, e.ReverseBaseMicros, e.ReverseQueueMicros, max))
+                : 0;
+        }
     }
 
     /// <summary>The reorder hold from the measured paths (<see cref="HoldBounds"/>: their delay spread, a repair's round

@@ -39,6 +39,9 @@ public sealed partial class RxPump : IDisposable
     private readonly EpollSet _epoll;
     private readonly ReadySet _ready;
     private readonly TxPump? _transmit;
+    private readonly DelayLine[]?[] _lines; // per connection and path, with equalize_delay only
+    private long _equalized;
+    private long _equalizeOverflows;
     private volatile bool _stopping;
 
     // When this wake-up began: the arrival time of everything received in it. Pushing with it (not the time of each
@@ -72,6 +75,10 @@ public sealed partial class RxPump : IDisposable
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
     internal const int GroSpareMessages = 64;
 
+    /// <summary>Packets one path's delay line holds (equalize_delay): 1 Gbit/s of full-size packets for 20 ms; beyond it
+    /// the oldest goes on early.</summary>
+    internal const int DelayLineCapacity = 2048;
+
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
     /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
     public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default, TxPump? transmit = null)
@@ -93,6 +100,22 @@ public sealed partial class RxPump : IDisposable
 
         _sockets = [.. sockets];
         _ready = new ReadySet(connections, _sockets.Length);
+        _lines = new DelayLine[]?[connections.Length];
+        for (int i = 0; i < connections.Length; i++)
+        {
+            ConnectionRuntime c = connections[i];
+            if (c.Config.EqualizeDelay && c.Reorder is not null && c.Paths.Length > 1)
+            {
+                var lines = new DelayLine[c.Paths.Length];
+                for (int p = 0; p < lines.Length; p++)
+                {
+                    lines[p] = new DelayLine(DelayLineCapacity);
+                }
+
+                _lines[i] = lines;
+                held += lines.Length * DelayLineCapacity;
+            }
+        }
 
         // Room for what the reorder buffers may hold: their windows, but no more than HeldBudget for all connections
         // together (a window of 10,000 — reorder_window = auto — would otherwise cost 20 MiB of slots per connection, and
@@ -163,7 +186,9 @@ public sealed partial class RxPump : IDisposable
         .Add("reorder_repolls_timed_out", RepollsTimedOut)
         .Add("reorder_catch_up_reads", CatchUpReads)
         .Add("rx_gro_slot_shortages", GroSlotShortages)
-        .Add("rx_copied_datagrams", CopiedViews);
+        .Add("rx_copied_datagrams", CopiedViews)
+        .Add("rx_equalized", ref _equalized)
+        .Add("rx_equalize_overflows", ref _equalizeOverflows);
 
     public void Run()
     {
@@ -215,7 +240,7 @@ public sealed partial class RxPump : IDisposable
                 _rounds.SetReadable(s, false); // level-triggered: a socket with more left is reported again
             }
 
-            _ready.NoteHolding(connection, c.Reorder is { } reorder && reorder.NextDeadline != long.MaxValue);
+            _ready.NoteHolding(connection, NextDue(connection) != long.MaxValue);
         }
 
         ExpireReorder();
@@ -291,14 +316,34 @@ public sealed partial class RxPump : IDisposable
         {
             int connection = _ready.Holding(i);
             ReorderBuffer? reorder = _connections[connection].Reorder;
+            if (reorder is not null && _lines[connection] is { } lines)
+            {
+                ReleaseDelayed(reorder, lines, now);
+            }
+
             if (reorder is not null && reorder.NextDeadline <= now)
             {
                 var sink = new TunSink(this);
                 reorder.Expire(now, ref sink);
             }
 
-            _ready.NoteHolding(connection, reorder is not null && reorder.NextDeadline != long.MaxValue);
+            _ready.NoteHolding(connection, NextDue(connection) != long.MaxValue);
         }
+    }
+
+    /// <summary>When the connection next has timed work: its reorder buffer's deadline or a delay line's due time.</summary>
+    private long NextDue(int connection)
+    {
+        long next = _connections[connection].Reorder?.NextDeadline ?? long.MaxValue;
+        if (_lines[connection] is { } lines)
+        {
+            foreach (DelayLine line in lines)
+            {
+                next = Math.Min(next, line.NextDue);
+            }
+        }
+
+        return next;
     }
 
     private int WaitMilliseconds()
@@ -307,10 +352,7 @@ public sealed partial class RxPump : IDisposable
         long next = NextProbeDue();
         for (int i = 0; i < _ready.HoldingCount; i++)
         {
-            if (_connections[_ready.Holding(i)].Reorder is { } reorder)
-            {
-                next = Math.Min(next, reorder.NextDeadline);
-            }
+            next = Math.Min(next, NextDue(_ready.Holding(i)));
         }
 
         if (next == long.MaxValue)
@@ -328,6 +370,14 @@ public sealed partial class RxPump : IDisposable
     public void Dispose()
     {
         var sink = new TunSink(this);
+        for (int i = 0; i < _connections.Length; i++)
+        {
+            if (_connections[i].Reorder is { } reorder && _lines[i] is { } lines)
+            {
+                ReleaseDelayed(reorder, lines, long.MaxValue);
+            }
+        }
+
         foreach (ConnectionRuntime c in _connections)
         {
             c.Reorder?.Flush(ref sink);

@@ -103,6 +103,16 @@ public sealed class PathRuntime
         set => Volatile.Write(ref _lastKeepaliveTicks, value);
     }
 
+    /// <summary>How long the receiver holds this path's packets to bring its delay to the usable paths' mean
+    /// (<c>equalize_delay</c>; Stopwatch ticks, 0 = not held). The receive thread writes it, the status reads it.</summary>
+    public long EqualizeTicks
+    {
+        get => Volatile.Read(ref _equalizeTicks);
+        set => Volatile.Write(ref _equalizeTicks, value);
+    }
+
+    private long _equalizeTicks;
+
     /// <summary>When the next keepalive is due (control thread).</summary>
     public long NextKeepaliveTicks { get; set; }
 

@@ -90,6 +90,7 @@ public static class StatusJson
         w.WriteNumber("max_buffdelay_ms", k.MaxBuffDelayMs);
         w.WriteString("scheduler", k.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
         w.WriteBoolean("loss_recovery", k.LossRecovery);
+        w.WriteBoolean("equalize_delay", k.EqualizeDelay);
         w.WriteString("peer", (c.Peer & PeerFeatures.MptFast) != 0 ? "mptfast" : "unknown");
         if (c.ReorderHoldMicros is { } hold)
         {

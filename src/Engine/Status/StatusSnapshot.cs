@@ -123,6 +123,7 @@ public sealed record PathReport(int Index, PathConfig Config, IPAddress Local, I
         CounterSnapshot traffic = p.Counters.Traffic();
         TimeSpan? age = traffic[KeepalivesReceived] == 0 ? null : Stopwatch.GetElapsedTime(p.LastKeepaliveTicks, now);
         return new PathReport(p.Index, p.Config, p.LocalAddress, p.PublicAddress, p.RemoteAddress, p.Status, p.LinkUp, age,
-            traffic, p.Socket?.Counters.Snapshot(), p.Counters.Drops(), p.Measurement.Snapshot(schedulerRate)) { Endpoint = p.Endpoint };
+            traffic, p.Socket?.Counters.Snapshot(), p.Counters.Drops(),
+            p.Measurement.Snapshot(schedulerRate).Gauge("equalize_hold_us", MonotonicClock.ToMicros(p.EqualizeTicks))) { Endpoint = p.Endpoint };
     }
 }

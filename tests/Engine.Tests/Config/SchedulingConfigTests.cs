@@ -2,7 +2,7 @@ using MptFast.Engine.Config;
 
 namespace MptFast.Engine.Tests.Config;
 
-/// <summary>MptFast's own connection keys: scheduler, reorder_window = auto, loss_recovery, probe_interval_msec.</summary>
+/// <summary>MptFast's own connection keys: scheduler, reorder_window = auto, loss_recovery, probe_interval_msec, equalize_delay.</summary>
 public class SchedulingConfigTests
 {
     private static ConfigParseResult<ConnectionConfig> Parse(string text) => ConnectionParser.Parse(text, "tunnel.conf");
@@ -21,6 +21,16 @@ public class SchedulingConfigTests
         Assert.Equal(ConnectionConfig.MaxReorderWindow, c.ReorderWindow);
         Assert.True(c.LossRecovery);
         Assert.Equal(20, c.ProbeIntervalMs);
+        Assert.False(c.EqualizeDelay);
+    }
+
+    [Fact]
+    public void Equalize_delay_is_read_and_written_back()
+    {
+        ConnectionConfig c = Parse(ConfigText.Connection("equalize_delay = 1")).GetValueOrThrow();
+        Assert.True(c.EqualizeDelay);
+        Assert.Contains("equalize_delay   = 1\n", ConfigWriter.WriteConnection(c, ConnectionFormat.Full), StringComparison.Ordinal);
+        Assert.True(Parse(ConfigWriter.WriteConnection(c, ConnectionFormat.Full)).GetValueOrThrow().EqualizeDelay);
     }
 
     [Fact]
@@ -52,6 +62,7 @@ public class SchedulingConfigTests
     [InlineData("scheduler = fastest", "tunnel.conf:9: scheduler: 'fastest' is not a scheduler (adaptive or weighted)")]
     [InlineData("loss_recovery = 2", "tunnel.conf:9: loss_recovery: value 2 is out of range 0-1")]
     [InlineData("probe_interval_msec = 1001", "tunnel.conf:9: probe_interval_msec: value 1001 is out of range 0-1000")]
+    [InlineData("equalize_delay = yes", "tunnel.conf:9: equalize_delay: 'yes' is not a number")]
     [InlineData("reorder_window = sometimes", "tunnel.conf:9: reorder_window: 'sometimes' is not a number")]
     public void Bad_values_are_errors_that_name_file_line_and_key(string line, string error)
     {
@@ -63,6 +74,8 @@ public class SchedulingConfigTests
     {
         Assert.Equal(["tunnel.conf:9: loss_recovery: loss recovery needs sequence numbers: reorder_window = 0 turns it off"],
             Warnings(ConfigText.Connection("loss_recovery = 1\nreorder_window = 0").Replace("\n\nauth_type", "\nauth_type", StringComparison.Ordinal)));
+        Assert.Equal(["tunnel.conf:9: equalize_delay: delay equalisation needs sequence numbers: reorder_window = 0 turns it off"],
+            Warnings(ConfigText.Connection("equalize_delay = 1\nreorder_window = 0").Replace("\n\nauth_type", "\nauth_type", StringComparison.Ordinal)));
         Assert.Contains(Warnings(ConfigText.Connection("scheduler = adaptive")),
             w => w.StartsWith("tunnel.conf:9: scheduler: the adaptive scheduler measures the paths with probes", StringComparison.Ordinal));
         Assert.Empty(Warnings(ConfigText.Connection("scheduler = adaptive", path0Extra: "keepalive_time = 1")));

@@ -13,8 +13,8 @@ namespace MptFast.Engine.Tests.Datapath;
 /// zero-allocation steady state (GC.GetAllocatedBytesForCurrentThread on the pumping thread).</summary>
 public class PumpTests
 {
-    private static readonly IPAddress LocalTunnel = IPAddress.Parse("198.19.0.1");
-    private static readonly IPAddress RemoteTunnel = IPAddress.Parse("198.19.0.2");
+    internal static readonly IPAddress LocalTunnel = IPAddress.Parse("198.19.0.1");
+    internal static readonly IPAddress RemoteTunnel = IPAddress.Parse("198.19.0.2");
 
     [Theory]
     [InlineData(0)]
@@ -206,7 +206,8 @@ public class PumpTests
     /// <summary>A connection over replay sockets; <paramref name="gso"/> gives the sockets UDP GSO (64 segments) and
     /// <paramref name="customize"/> may change each path's config (the port map is then built from the paths).</summary>
     internal static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights,
-        bool gso = false, Func<PathConfig, int, PathConfig>? customize = null, int index = 0, IPAddress? remoteTunnel = null)
+        bool gso = false, Func<PathConfig, int, PathConfig>? customize = null, int index = 0, IPAddress? remoteTunnel = null,
+        bool equalizeDelay = false)
     {
         remoteTunnel ??= RemoteTunnel;
         var paths = new List<PathConfig>();
@@ -238,6 +239,7 @@ public class PumpTests
             LocalPort = 23456,
             RemotePort = 23456,
             ReorderWindow = reorderWindow,
+            EqualizeDelay = equalizeDelay,
             Paths = paths.ToEquatableArray(),
         };
         PortMapTable portMap = customize is null ? PortMapTable.Empty : PortMapTable.FromPaths(paths, null);
@@ -245,7 +247,7 @@ public class PumpTests
         return (c, sockets);
     }
 
-    private static byte[][] Datagrams(byte[] inner, bool withSequence, uint first, uint step, int count)
+    internal static byte[][] Datagrams(byte[] inner, bool withSequence, uint first, uint step, int count)
     {
         var result = new byte[count][];
         for (int i = 0; i < count; i++)
