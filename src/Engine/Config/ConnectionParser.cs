@@ -83,6 +83,12 @@ public static class ConnectionParser
             diag.Warn(c.LineOf("scheduler"), "scheduler",
                 "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so the weighted list is used");
         }
+        if (equalizeDelay && reorderWindow > 0 && paths.Count > 1 && paths.All(p => p.KeepaliveMs == 0))
+        {
+            diag.Warn(c.LineOf("equalize_delay"), "equalize_delay",
+                "delay equalisation measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so nothing is held");
+        }
+
         List<NetworkConfig> networks = ReadNetworks(doc, diag, networkCount);
         CheckSections(doc, diag, pathCount, networkCount);
 

@@ -76,6 +76,9 @@ public class SchedulingConfigTests
             Warnings(ConfigText.Connection("loss_recovery = 1\nreorder_window = 0").Replace("\n\nauth_type", "\nauth_type", StringComparison.Ordinal)));
         Assert.Equal(["tunnel.conf:9: equalize_delay: delay equalisation needs sequence numbers: reorder_window = 0 turns it off"],
             Warnings(ConfigText.Connection("equalize_delay = 1\nreorder_window = 0").Replace("\n\nauth_type", "\nauth_type", StringComparison.Ordinal)));
+        Assert.Contains(Warnings(ConfigText.Connection("equalize_delay = 1")),
+            w => w.StartsWith("tunnel.conf:9: equalize_delay: delay equalisation measures the paths with probes", StringComparison.Ordinal));
+        Assert.Empty(Warnings(ConfigText.Connection("equalize_delay = 1", path0Extra: "keepalive_time = 1")));
         Assert.Contains(Warnings(ConfigText.Connection("scheduler = adaptive")),
             w => w.StartsWith("tunnel.conf:9: scheduler: the adaptive scheduler measures the paths with probes", StringComparison.Ordinal));
         Assert.Empty(Warnings(ConfigText.Connection("scheduler = adaptive", path0Extra: "keepalive_time = 1")));
