@@ -75,8 +75,8 @@ public sealed partial class RxPump : IDisposable
     /// <summary>GRO message slots beyond one batch per path and a refill: room for those the reorder buffer pins.</summary>
     internal const int GroSpareMessages = 64;
 
-    /// <summary>Packets one path's delay line holds (equalize_delay): 1 Gbit/s of full-size packets for 20 ms; beyond it
-    /// the oldest goes on early.</summary>
+    /// <summary>Packets one path's delay line holds (equalize_delay): 1 Gbit/s of full-size packets for 20 ms, and at
+    /// most half the reorder window; beyond it the oldest goes on early.</summary>
     internal const int DelayLineCapacity = 2048;
 
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
@@ -106,14 +106,17 @@ public sealed partial class RxPump : IDisposable
             ConnectionRuntime c = connections[i];
             if (c.Config.EqualizeDelay && c.Reorder is not null && c.Paths.Length > 1)
             {
+                // At most half the reorder window per line: the packets a line holds back are a gap in the window,
+                // and a later packet a window or more ahead of it would make the buffer jump past them.
+                int capacity = Math.Clamp(c.Reorder.Window / 2, 1, DelayLineCapacity);
                 var lines = new DelayLine[c.Paths.Length];
                 for (int p = 0; p < lines.Length; p++)
                 {
-                    lines[p] = new DelayLine(DelayLineCapacity);
+                    lines[p] = new DelayLine(capacity);
                 }
 
                 _lines[i] = lines;
-                held += lines.Length * DelayLineCapacity;
+                held += lines.Length * capacity;
             }
         }
 

@@ -94,13 +94,15 @@ public class EqualizeTests
         Assert.Equal(0, Counter(pump, "rx_equalize_overflows"));
     }
 
-    [Fact]
-    public void A_full_line_passes_its_oldest_packet_on_and_counts_it()
+    [Theory]
+    [InlineData(64, 32)]                             // half the reorder window: held packets must stay inside it
+    [InlineData(10_000, RxPump.DelayLineCapacity)]
+    public void A_full_line_passes_its_oldest_packet_on_and_counts_it(int window, int capacity)
     {
-        var (connection, sockets) = PumpTests.Connection(64, weights: [1, 1], equalizeDelay: true);
+        var (connection, sockets) = PumpTests.Connection(window, weights: [1, 1], equalizeDelay: true);
         byte[] inner = PumpTests.Icmp(PumpTests.RemoteTunnel, PumpTests.LocalTunnel);
-        int total = RxPump.DelayLineCapacity + 102; // a multiple of the 50 per receive
-        sockets[0].PerReceive = 50;
+        int total = capacity + 100;
+        sockets[0].PerReceive = 1;
         sockets[0].Feed(PumpTests.Datagrams(inner, true, first: 0, step: 1, count: total));
         connection.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
         using var tun = new ReplayTun(inner);
@@ -113,9 +115,9 @@ public class EqualizeTests
         }
 
         Assert.Equal(total, connection.Paths[0].Counters.Rx.Packets);
-        Assert.Equal(102, Counter(pump, "rx_equalize_overflows"));
-        Assert.Equal(102, tun.Written); // the oldest, in order
-        Assert.Equal(0, connection.Reorder!.GapsSkipped);
+        Assert.Equal(100, Counter(pump, "rx_equalize_overflows"));
+        Assert.Equal(100, tun.Written); // the oldest, in order
+        Assert.Equal(0, connection.Reorder.GapsSkipped + connection.Reorder.Resyncs + connection.Reorder.DroppedLate);
 
         // A reload or shutdown costs no packet: disposing the pump writes the held ones out.
         sockets[0].Feed([]);
