@@ -78,12 +78,13 @@ public static class ConnectionParser
         WarnWeakAuth(c, authType, authKey);
 
         List<PathConfig> paths = ReadPaths(doc, diag, c, pathCount, template);
-        if (scheduler == SchedulerMode.Adaptive && c.Has("scheduler") && paths.Count > 1 && paths.All(p => p.KeepaliveMs == 0))
+        bool unmeasured = paths.Count > 1 && paths.All(p => p.KeepaliveMs == 0); // no keepalives, so no probes
+        if (scheduler == SchedulerMode.Adaptive && c.Has("scheduler") && unmeasured)
         {
             diag.Warn(c.LineOf("scheduler"), "scheduler",
                 "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so the weighted list is used");
         }
-        if (equalizeDelay && reorderWindow > 0 && paths.Count > 1 && paths.All(p => p.KeepaliveMs == 0))
+        if (equalizeDelay && reorderWindow > 0 && unmeasured)
         {
             diag.Warn(c.LineOf("equalize_delay"), "equalize_delay",
                 "delay equalisation measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so nothing is held");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MptFast.Engine.Buffers;
 using MptFast.Engine.Reorder;
 using MptFast.Engine.Runtime;
@@ -113,17 +112,16 @@ public sealed partial class RxPump
         _equalized++;
     }
 
-    /// <summary>Passes every delayed packet due by <paramref name="nowTicks"/> on to the reorder buffer, path by path
-    /// (the buffer puts them in order).</summary>
-    private void ReleaseDelayed(ReorderBuffer reorder, DelayLine[] lines, long nowTicks)
+    /// <summary>Passes every delayed packet due by <paramref name="dueBy"/> on to the reorder buffer at
+    /// <paramref name="nowTicks"/>, path by path (the buffer puts them in order).</summary>
+    private void ReleaseDelayed(ReorderBuffer reorder, DelayLine[] lines, long dueBy, long nowTicks)
     {
         var sink = new TunSink(this);
-        long now = Math.Min(nowTicks, Stopwatch.GetTimestamp());
         foreach (DelayLine line in lines)
         {
-            while (line.TryTakeDue(nowTicks, out uint seq, out int handle))
+            while (line.TryTakeDue(dueBy, out uint seq, out int handle))
             {
-                reorder.Push(seq, handle, now, ref sink);
+                reorder.Push(seq, handle, nowTicks, ref sink);
             }
         }
     }

@@ -92,28 +92,36 @@ public sealed partial class RxPump
             return;
         }
 
+        // One reading of each path (at most 20 per connection) for the mean and the holds alike.
+        Span<PathEstimate> estimates = stackalloc PathEstimate[c.Paths.Length];
         long sum = 0;
         int usable = 0;
-        foreach (PathRuntime p in c.Paths)
+        for (int i = 0; i < estimates.Length; i++)
         {
-            PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
-            if (p.Status == Config.PathStatus.Ok && e.IsValid)
+            PathRuntime p = c.Paths[i];
+            estimates[i] = p.Status == Config.PathStatus.Ok ? CurrentEstimate(p, updated) : default; // default: not valid
+            if (estimates[i].IsValid)
             {
-                sum += e.ReverseBaseMicros;
+                sum += estimates[i].ReverseBaseMicros;
                 usable++;
             }
         }
 
         long target = usable > 0 ? sum / usable : 0;
         long max = c.Config.MaxBuffDelayMs * 1000L;
-        foreach (PathRuntime p in c.Paths)
+        for (int i = 0; i < estimates.Length; i++)
         {
-            PathEstimate e = p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
-            p.EqualizeTicks = p.Status == Config.PathStatus.Ok && e.IsValid && usable > 1
+            PathEstimate e = estimates[i];
+            c.Paths[i].EqualizeTicks = e.IsValid && usable > 1
                 ? MonotonicClock.FromMicros(DelayLine.HoldMicros(target, e.ReverseBaseMicros, e.ReverseQueueMicros, max))
                 : 0;
         }
     }
+
+    /// <summary>The path's estimate as of now: the one just updated is read from its estimator (receive thread), the
+    /// others from what they published.</summary>
+    private static PathEstimate CurrentEstimate(PathRuntime p, PathRuntime updated) =>
+        p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read();
 
     /// <summary>The reorder hold from the measured paths (<see cref="HoldBounds"/>: their delay spread, a repair's round
     /// trip while losses are recovered, capped at the base delay spread plus a queue allowance).</summary>
@@ -134,7 +142,7 @@ public sealed partial class RxPump
                 continue;
             }
 
-            bounds.Add(p == updated ? p.Measurement.Estimator.Estimate : p.Measurement.Estimate.Read());
+            bounds.Add(CurrentEstimate(p, updated));
             losses |= p.Measurement.Losses.Missing > 0;
             tolerance = Math.Max(tolerance, p.Measurement.Losses.ToleranceMicros);
         }

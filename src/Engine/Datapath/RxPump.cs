@@ -321,7 +321,7 @@ public sealed partial class RxPump : IDisposable
             ReorderBuffer? reorder = _connections[connection].Reorder;
             if (reorder is not null && _lines[connection] is { } lines)
             {
-                ReleaseDelayed(reorder, lines, now);
+                ReleaseDelayed(reorder, lines, now, now);
             }
 
             if (reorder is not null && reorder.NextDeadline <= now)
@@ -377,7 +377,7 @@ public sealed partial class RxPump : IDisposable
         {
             if (_connections[i].Reorder is { } reorder && _lines[i] is { } lines)
             {
-                ReleaseDelayed(reorder, lines, long.MaxValue);
+                ReleaseDelayed(reorder, lines, long.MaxValue, Stopwatch.GetTimestamp()); // all of them
             }
         }
 

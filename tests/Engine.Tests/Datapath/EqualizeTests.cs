@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Reorder;
 using MptFast.Engine.Runtime;
+using MptFast.Engine.Tests.Reorder;
 
 namespace MptFast.Engine.Tests.Datapath;
 
@@ -107,7 +108,7 @@ public class EqualizeTests
         connection.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
         using var tun = new ReplayTun(inner);
         var pump = new RxPump(tun, [connection], 2048);
-        var ignore = new IgnoreSink();
+        var ignore = new CountingSink();
         connection.Reorder!.Push(uint.MaxValue, -1, 0, ref ignore); // synchronised just before 0
         while (connection.Paths[0].Counters.Rx.Packets < total)
         {
@@ -154,17 +155,6 @@ public class EqualizeTests
         pump.RunOnce(0);
         Assert.Equal(8, tun.Written);
         Assert.Equal(0, Counter(pump, "rx_equalized"));
-    }
-
-    private struct IgnoreSink : IReorderSink
-    {
-        public readonly void Deliver(int handle)
-        {
-        }
-
-        public readonly void Drop(int handle, ReorderDrop reason)
-        {
-        }
     }
 
     private static long Counter(RxPump pump, string name) => pump.PublishCounters()[name];
