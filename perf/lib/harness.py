@@ -30,7 +30,7 @@ from netns import (Daemon, HarnessError, Interrupted, Processes, Testbed, mptcp_
 from scenarios import BY_NAME, LOAD_BY_NAME, LOADS, QUICK_LOADS, QUICK_SCENARIOS, SCENARIOS, SETS, TUN_ADDR
 
 MPTCP_WRAP = ["mptcpize", "run"]   # iperf3 3.12 has no --mptcp: mptcpize makes its sockets MPTCP ones
-MATRIX_LOADS = ["tcp1", "tcp4"]
+MATRIX_LOADS = ["tcp1", "tcp4", "short256k"]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # --metrics-scrape: where the daemons serve metrics (each side in its own namespace) and the scraper that reads them.
@@ -52,7 +52,7 @@ def parse_args(argv):
                "2 usage error, 130 interrupted.")
     p.add_argument("--quick", action="store_true", help="short smoke run (see below); under 5 minutes")
     p.add_argument("--matrix", action="store_true",
-                   help="the real-links matrix: scenarios --only real-links, loads tcp1,tcp4, 20 s (each overridable)")
+                   help="the real-links matrix: scenarios --only real-links, loads tcp1,tcp4,short256k, 20 s (each overridable)")
     p.add_argument("--runs", type=int, help="runs per scenario and load (default 3, quick 1)")
     p.add_argument("--seconds", type=int, help="length of each load in seconds (default 10, quick 2)")
     p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
@@ -162,6 +162,8 @@ def machine_info(binary, udpload_path=None):
 
 
 def metric_names(load, sc):
+    if load.tool == "transfer":   # a short transfer: its completion time; no rate over the load's seconds, no probes
+        return [f"{load.name}_done_ms"]
     names = [f"{load.name}_gbps", f"{load.name}_retransmits"] if load.proto == "tcp" else \
         [f"{load.name}_kpps", f"{load.name}_gbps", f"{load.name}_loss_pct"]
     if sc.kind == "mptfast":
@@ -192,6 +194,8 @@ def measure_load(args, procs, tb, sc, load, daemons, tool, omit):
     pids = [(d.side, d.pid) for d in daemons]
     if load.tool == "udpload":
         return udpload.measure(procs, tb, load, sc.target, args.seconds, pids, tool)
+    if load.tool == "transfer":
+        return loadmod.measure_transfer(procs, tb, load, sc.target, wrap=MPTCP_WRAP if sc.kind == "mptcp" else ())
     return loadmod.measure(procs, tb, load, sc.target, args.seconds, pids, omit=omit,
                            wrap=MPTCP_WRAP if sc.kind == "mptcp" else ())
 
@@ -269,7 +273,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
                 log(f"  {sc.name}: {load.name} run {r + 1}/{args.runs}")
                 try:
                     probe = None
-                    if sc.links:
+                    if sc.links and load.tool != "transfer":
                         links.restart_schedules()   # the links' steps count from the start of this load
                         probe = reallinks.Probe(procs, tb, sc, args.seconds)
                     metrics, raw = measure_load(args, procs, tb, sc, load, daemons, tool, omit=args.omit)

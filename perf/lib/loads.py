@@ -7,7 +7,9 @@ just after the client runs.
 """
 
 import json
+import os
 import subprocess
+import sys
 import time
 
 from netns import HarnessError, cpu_seconds
@@ -85,6 +87,36 @@ def _intervals_mbit(data):
         if "bits_per_second" in total:
             out.append(round(total["bits_per_second"] / 1e6, 2))
     return out
+
+
+TRANSFER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transfer.py")
+
+
+def measure_transfer(procs, tb, load, target, port=IPERF_PORT, wrap=()):
+    """One short transfer (perf/lib/transfer.py): load.nbytes from namespace a to b on a new connection; returns
+    (metrics, raw) with done_ms, the time from connect() to the receiver's answer after the last byte."""
+    server = procs.start(["ip", "netns", "exec", tb.ns("b"), *wrap, sys.executable, TRANSFER, "serve", str(port)],
+                         stdout=subprocess.PIPE)
+    try:
+        _wait_listening(tb, port, server)
+        cmd = [sys.executable, TRANSFER, "send", target, str(port), str(load.nbytes)] + ([CONGESTION] if CONGESTION else [])
+        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *wrap, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = client.communicate(timeout=60)
+        except subprocess.TimeoutExpired as e:
+            procs.stop(client, grace=2.0)
+            raise HarnessError("transfer did not finish within 60 s") from e
+        try:
+            done = json.loads(out.decode("utf-8", errors="replace"))["ms"]
+        except (ValueError, KeyError) as e:
+            raise HarnessError(f"transfer exited {client.returncode}: {err.decode(errors='replace').strip()[:400]}") from e
+        return {"done_ms": done}, {"done_ms": done}
+    finally:
+        try:
+            server.wait(3)
+        except subprocess.TimeoutExpired:
+            pass
+        procs.stop(server, grace=2.0)
 
 
 def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT, wrap=()):

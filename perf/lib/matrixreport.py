@@ -62,15 +62,16 @@ def markdown(result):
              f"{ceiling('mptfast', mtu):.3f} through MptFast (tunnel MTU {mtu}) — a little more can show because what the "
              "queues hold when the measured time starts (after the omitted first second) is delivered inside it. "
              "RTT = median ping on each path during the TCP 1-stream load; share = bytes side a sent on path 1 "
-             "(interface counters). MptFast weights ∝ rates. Load average of the machine at the start "
+             "(interface counters); 256 KB = completion time of one 256 KB transfer (a web object: slow start "
+             "included), median of the runs. MptFast weights ∝ rates. Load average of the machine at the start "
              f"{result['machine']['loadavg_start']}, at the end {result['machine'].get('loadavg_end', '?')}.", ""]
     for group, entries in g.items():
         cfg = entries[0]["config"]
         queues = ", ".join(f"path {p}: {q['queue_bytes'] or 'explicit'} B" for p, q in cfg.get("link_specs", {}).items())
         desc = cfg["description"].split(";")[0]
         lines += [f"**{group}** — {desc} (queues {queues})", "",
-                  "| variant | TCP 1: Mbit/s | fraction | retr. | RTT p1 / p2 ms | share p1 | TCP 4: Mbit/s | fraction | retr. | vs MPTCP (TCP 1) |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| variant | TCP 1: Mbit/s | fraction | retr. | RTT p1 / p2 ms | share p1 | TCP 4: Mbit/s | fraction | retr. | 256 KB ms | vs MPTCP (TCP 1) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         ref = next((_median(s, "tcp1_gbps") for s in entries if s["config"].get("variant") == "mptcp"), None)
         for s in entries:
             m = lambda k: _median(s, k)  # noqa: E731
@@ -82,7 +83,7 @@ def markdown(result):
                 f"{_cell(m('tcp1_fraction'))} | {_cell(m('tcp1_retransmits'), '{:.0f}')} | "
                 f"{_cell(m('tcp1_rtt_p1_ms'), '{:.1f}')} / {_cell(m('tcp1_rtt_p2_ms'), '{:.1f}')} | {_cell(m('tcp1_share_p1'))} | "
                 f"{_cell(m('tcp4_gbps') and m('tcp4_gbps') * 1e3, '{:.1f}')} | {_cell(m('tcp4_fraction'))} | "
-                f"{_cell(m('tcp4_retransmits'), '{:.0f}')} | {vs} |")
+                f"{_cell(m('tcp4_retransmits'), '{:.0f}')} | {_cell(m('short256k_done_ms'), '{:.0f}')} | {vs} |")
         lines.append("")
     rows = targets(result)
     if rows:

@@ -139,8 +139,9 @@ AGGREGATE_METRICS = ["tcp1_gbps", "tcp4_gbps", "udp1400_gbps", "udp1400mmsg_gbps
 
 @dataclass(frozen=True)
 class Load:
-    """One load type. proto 'tcp' or 'udp'; streams (-P) for TCP, payload (-l) for UDP.
-    tool: 'iperf3' (loads.py) or 'udpload' (perf/tools/UdpLoad, sendmmsg/recvmmsg: udpload.py)."""
+    """One load type. proto 'tcp' or 'udp'; streams (-P) for TCP, payload (-l) for UDP; nbytes: the size of a
+    'transfer' load (perf/lib/transfer.py: one TCP connection sends that many bytes, measured by its completion time).
+    tool: 'iperf3' (loads.py), 'udpload' (perf/tools/UdpLoad, sendmmsg/recvmmsg: udpload.py) or 'transfer'."""
 
     name: str
     proto: str
@@ -148,6 +149,7 @@ class Load:
     streams: int = 1
     payload: int = 0
     tool: str = "iperf3"
+    nbytes: int = 0
 
 
 LOADS = [
@@ -159,6 +161,9 @@ LOADS = [
     # loads use UdpLoad, 64 datagrams per sendmmsg, received with recvmmsg — the same tool for every scenario.
     Load("udp64mmsg", "udp", "UDP, 64 B payload, UdpLoad (mmsg batches)", payload=64, tool="udpload"),
     Load("udp1400mmsg", "udp", "UDP, 1400 B payload, UdpLoad (mmsg batches)", payload=1400, tool="udpload"),
+    # A web object's size: how long a short transfer takes, slow start included (what a browsing user waits for).
+    Load("short256k", "tcp", "TCP, one 256 KiB upload on a new connection (perf/lib/transfer.py): the time from connect() "
+         "to the receiver's answer after the last byte", nbytes=256 << 10, tool="transfer"),
 ]
 
 LOAD_BY_NAME = {l.name: l for l in LOADS}
@@ -177,6 +182,7 @@ METRICS = {
     "rtt_p1_ms": ("ms", False, "ping RTT on path 1 under load (median)"),
     "rtt_p2_ms": ("ms", False, "ping RTT on path 2 under load (median)"),
     "share_p1": ("share", None, "share of side a's bytes sent on path 1 (interface counters)"),
+    "done_ms": ("ms", False, "completion time of a fixed-size transfer (connect to the receiver's answer)"),
 }
 
 

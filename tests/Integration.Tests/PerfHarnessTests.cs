@@ -102,7 +102,7 @@ public class PerfHarnessTests
         string[] scenarios = ["rl-15+5-1-25:mptcp", "rl-15+5-1-25:mptfast-static"];
         try
         {
-            ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--only", string.Join(',', scenarios), "--loads", "tcp1",
+            ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--only", string.Join(',', scenarios), "--loads", "tcp1,short256k",
                 "--runs", "1", "--seconds", "3", "--out", dir.Path, "--prefix", prefix, "--mptfast", binary, "--tag", "rl");
 
             foreach (char ns in "abe")
@@ -116,6 +116,9 @@ public class PerfHarnessTests
             {
                 JsonElement fraction = s.GetProperty("metrics").GetProperty("tcp1_fraction").GetProperty("median");
                 Assert.True(fraction.ValueKind == JsonValueKind.Number && fraction.GetDouble() > 0.2, $"{s.GetProperty("name")}: {s}");
+                // The short transfer's completion time: 256 KiB at 20 Mbit/s take at least 100 ms, and not seconds.
+                JsonElement done = s.GetProperty("metrics").GetProperty("short256k_done_ms").GetProperty("median");
+                Assert.True(done.ValueKind == JsonValueKind.Number && done.GetDouble() is > 50 and < 5000, $"{s.GetProperty("name")}: {s}");
                 // Both emulators carried the load's frames (the queue of path 2, 5 Mbit/s, is the automatic 64 KiB).
                 foreach (string path in (string[])["1", "2"])
                 {
@@ -128,6 +131,7 @@ public class PerfHarnessTests
 
             string table = File.ReadAllText(SingleFile(dir.Path, "*-rl.md", r));
             Assert.Contains("## Real links", table, StringComparison.Ordinal);
+            Assert.Contains("| 256 KB ms |", table, StringComparison.Ordinal);
             Assert.Contains("| rl-15+5-1-25:mptfast-static |", table, StringComparison.Ordinal);   // the targets, checked against MPTCP
             Assert.True(r.ExitCode == 0, $"perf/run.sh exited {r.ExitCode}:\n{r.All}\n{table}");
         }

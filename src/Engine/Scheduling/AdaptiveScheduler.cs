@@ -300,6 +300,8 @@ public sealed class AdaptiveScheduler
         else if (queued && estimate.DeliveredBytesPerSecond > 0 && offered >= SaturatedOffer * estimate.DeliveredBytesPerSecond)
         {
             p.Rate = Math.Clamp(Math.Max(estimate.DeliveredBytesPerSecond, p.Rate / 2), MinRate, p.Rate);
+            p.Saturated = true;
+            p.SaturatedAt = nowMicros;
         }
         else if (!queued && offered >= BusyShare * p.Rate)
         {
@@ -331,6 +333,7 @@ public sealed class AdaptiveScheduler
         double bestArrival = double.MaxValue;
         double bestOpenArrival = double.MaxValue;
         double leastWait = double.MaxValue;
+        int unproven = FastestUnsaturated(usable, nowMicros);
         for (int i = 0; i < _paths.Length; i++)
         {
             if (((usable >> i) & 1) == 0)
@@ -341,7 +344,7 @@ public sealed class AdaptiveScheduler
             ref PathState p = ref _paths[i];
             double perMicro = p.Rate / 1e6;
             double serialisation = segmentBytes / perMicro;
-            double wait = ExpectedWait(ref p, nowMicros);
+            double wait = i == unproven ? MeasuredWait(ref p, nowMicros) : ExpectedWait(ref p, nowMicros);
             double arrival = wait + p.Base + serialisation + (p.Loss * LossCostMicros);
             if (arrival < bestArrival)
             {
@@ -401,13 +404,68 @@ public sealed class AdaptiveScheduler
         p.Offered += bytes;
     }
 
+    /// <summary>
+    /// The usable path with the shortest base delay when it has not been saturated (<see cref="IsSaturated"/>) within
+    /// <see cref="QueueMemoryMicros"/> and every other usable path's base delay is longer by more than
+    /// <see cref="QueueTargetMicros"/>; -1 otherwise. Its learnt rate is then only a lower bound — it starts at
+    /// <see cref="InitialRate"/>, grows by <see cref="ProbeGain"/> per measurement while busy, at most to
+    /// <see cref="ProbeHeadroom"/> × what it delivered, slower than a TCP slow start — and <see cref="Choose(uint, int, long, bool)"/>
+    /// counts only its measured queue, not the virtual one at that rate: the fastest path takes every burst until it
+    /// shows a queue. With the virtual queue a 64 KB burst at the 10 Mbit/s starting rate was 50 ms "queued": on
+    /// DSL + LTE (100 + 20 Mbit/s, 5/40 ms) a 256 KiB upload sent part of each round on the 40 ms path and took 217 ms
+    /// instead of 70 (kernel MPTCP: 75), and on a fresh tunnel the inner CUBIC, its round trip jumping from 11 to 45 ms,
+    /// left slow start (HyStart) at a 60–100 KB window and needed 2 s to reach the links' rate. Only the fastest path:
+    /// a slower one filled by its measured queue is overfilled during its longer feedback delay (the 40 ms path's
+    /// buffer overflowed, and the inner CUBIC's window stayed at that loss for seconds). Only when the delays differ:
+    /// on paths of about equal delay a burst on the other path costs no wait at the receiver, and with the nearest
+    /// delays' order flipping on measurement noise the unshaped two-path tunnel measured a tenth lower.
+    /// </summary>
+    private int FastestUnsaturated(uint usable, long nowMicros)
+    {
+        int fastest = -1;
+        long next = long.MaxValue;
+        for (int i = 0; i < _paths.Length; i++)
+        {
+            if (((usable >> i) & 1) == 0)
+            {
+                continue;
+            }
+
+            if (fastest < 0 || _paths[i].Base < _paths[fastest].Base)
+            {
+                next = fastest < 0 ? next : _paths[fastest].Base;
+                fastest = i;
+            }
+            else
+            {
+                next = Math.Min(next, _paths[i].Base);
+            }
+        }
+
+        return fastest >= 0 && next != long.MaxValue && next - _paths[fastest].Base > QueueTargetMicros
+            && !IsSaturated(fastest, nowMicros) ? fastest : -1;
+    }
+
+    /// <summary><paramref name="path"/> was saturated within <see cref="QueueMemoryMicros"/> before
+    /// <paramref name="nowMicros"/>: its queue grew while it was fed about what it delivered, so its learnt rate is its
+    /// capacity, not a lower bound (<see cref="Observe"/>).</summary>
+    public bool IsSaturated(int path, long nowMicros)
+    {
+        ref PathState p = ref _paths[path];
+        return p.Saturated && nowMicros - p.SaturatedAt <= QueueMemoryMicros;
+    }
+
+    /// <summary>The measured queue left in front of a packet sent on the path now (µs): the last measurement less what
+    /// has drained since it was taken.</summary>
+    private static double MeasuredWait(ref PathState p, long nowMicros) => Math.Max(0, p.Queue - (nowMicros - p.SeenAt));
+
     /// <summary>The wait in front of a packet sent on the path now (µs): the virtual queue, unless the last measurement
     /// found more (less what has drained since it was taken).</summary>
     private double ExpectedWait(ref PathState p, long nowMicros)
     {
         Drain(ref p, nowMicros);
         double wait = p.Backlog / (p.Rate / 1e6);
-        return UseMeasuredQueue ? Math.Max(wait, p.Queue - (nowMicros - p.SeenAt)) : wait;
+        return UseMeasuredQueue ? Math.Max(wait, MeasuredWait(ref p, nowMicros)) : wait;
     }
 
     private static void Drain(ref PathState p, long nowMicros)
@@ -423,6 +481,8 @@ public sealed class AdaptiveScheduler
     private struct PathState
     {
         public bool Valid;
+        public bool Saturated;
+        public long SaturatedAt;
         public int Version;
         public long SeenAt;
         public long Base;

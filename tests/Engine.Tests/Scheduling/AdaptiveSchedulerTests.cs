@@ -38,6 +38,69 @@ public class AdaptiveSchedulerTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_transfer_ramping_up_on_a_fresh_tunnel_stays_on_the_faster_path_while_it_has_capacity(bool receiverReorders)
+    {
+        // DSL + LTE (100 Mbit/s 5 ms, 20 Mbit/s 40 ms), nothing learnt yet; the source doubles its rate every 50 ms from
+        // 1 Mbit/s to 80 Mbit/s, as a TCP slow start would. Sending on the 40 ms path while the 5 ms one has room makes
+        // every later segment wait for it at the receiver: the inner round trip jumps from the fast path's to the slow
+        // one's, which ends a CUBIC slow start (HyStart) at a fraction of the window the tunnel needs.
+        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000));
+        sim.Scheduler.ReceiverReorders = receiverReorders;
+        Ramp(sim, from: 0, to: Second, peakMbit: 80);
+
+        long[] bytes = sim.DeliveredBytes(0, Second + 50_000);
+        Assert.True(bytes[1] <= 0.01 * (bytes[0] + bytes[1]), $"path shares {bytes[0]} / {bytes[1]}");
+        Assert.False(sim.Scheduler.IsSaturated(0, sim.Now));
+    }
+
+    [Fact]
+    public void The_fastest_path_is_filled_by_its_measured_queue_again_once_its_saturation_is_older_than_the_queue_memory()
+    {
+        // 110 Mbit/s offered on DSL + LTE saturates the DSL path: its learnt rate is then its capacity, and its virtual
+        // queue decides (both paths carry data). After 11 s of silence the saturation is forgotten: a new ramp stays on
+        // the DSL path again until that shows a queue.
+        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000));
+        sim.Scheduler.ReceiverReorders = true;
+        sim.OfferedPerMicro = 110.0 / 8;
+        sim.Run(3 * Second);
+        Assert.True(sim.Scheduler.IsSaturated(0, sim.Now));
+        long[] bulk = sim.DeliveredBytes(2 * Second, 3 * Second);
+        Assert.True(Mbit(bulk[1], Second) > 5, $"the LTE path carries {Mbit(bulk[1], Second):0.0} Mbit/s of the bulk");
+
+        sim.OfferedPerMicro = 0;
+        sim.Run(14 * Second);
+        Assert.False(sim.Scheduler.IsSaturated(0, sim.Now));
+        Ramp(sim, from: 14 * Second, to: 15 * Second, peakMbit: 80);
+        long[] bytes = sim.DeliveredBytes(14 * Second, 15 * Second + 50_000);
+        Assert.True(bytes[1] <= 0.01 * (bytes[0] + bytes[1]), $"path shares {bytes[0]} / {bytes[1]}");
+    }
+
+    [Fact]
+    public void On_paths_of_equal_delay_a_ramp_spreads_over_both_before_either_is_saturated()
+    {
+        // A burst on the other path costs the receiver no wait when the delays are equal: the virtual queues decide.
+        var sim = new LinkSimulation(new Link(100, 1_000), new Link(100, 1_000));
+        sim.Scheduler.ReceiverReorders = true;
+        Ramp(sim, from: 0, to: Second, peakMbit: 80);
+
+        long[] bytes = sim.DeliveredBytes(0, Second + 50_000);
+        Assert.True(bytes[1] >= 0.1 * (bytes[0] + bytes[1]) && bytes[0] >= 0.1 * (bytes[0] + bytes[1]), $"path shares {bytes[0]} / {bytes[1]}");
+    }
+
+    /// <summary>Runs <paramref name="sim"/> from <paramref name="from"/> to <paramref name="to"/> with the offered rate
+    /// doubling every 50 ms from 1 Mbit/s up to <paramref name="peakMbit"/>.</summary>
+    private static void Ramp(LinkSimulation sim, long from, long to, double peakMbit)
+    {
+        for (long t = from + 10_000; t <= to; t += 10_000)
+        {
+            sim.OfferedPerMicro = Math.Min(peakMbit, Math.Pow(2, (t - from) / 50_000.0)) / 8;
+            sim.Run(t);
+        }
+    }
+
+    [Theory]
     [InlineData(false, 0)]
     [InlineData(true, 1)]
     public void Past_every_short_queue_a_reordering_receiver_gets_the_least_queued_path(bool receiverReorders, int expected)
@@ -223,8 +286,12 @@ public class AdaptiveSchedulerTests
 
         // Queued (3,001 µs > 2,000 + 2 × 500 jitter) and fed 0.9 × what it delivered: saturated, the rate falls to
         // the delivered 2 MB/s. (The 100,000 bytes charged above count over this 40 ms interval: 2.5 MB/s offered.)
+        Assert.False(s.IsSaturated(0, t));
         s.Observe(0, At(queue: 3_001, delivered: 2_000_000, max: 2_000_000, jitter: 500), t += 20_000);
         Assert.Equal(2_000_000, s.RateOf(0));
+        Assert.True(s.IsSaturated(0, t));
+        Assert.True(s.IsSaturated(0, t + AdaptiveScheduler.QueueMemoryMicros));
+        Assert.False(s.IsSaturated(0, t + AdaptiveScheduler.QueueMemoryMicros + 1));
 
         // Queued but fed less than 0.9 × delivered (a queue draining): unchanged. 35,999 bytes in 20 ms = 1.79995 MB/s.
         s.Charge(0, 35_999);
