@@ -100,23 +100,35 @@ def measure_transfer(procs, tb, load, target, port=IPERF_PORT, wrap=()):
     try:
         _wait_listening(tb, port, server)
         cmd = [sys.executable, TRANSFER, "send", target, str(port), str(load.nbytes)] + ([CONGESTION] if CONGESTION else [])
-        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *wrap, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            out, err = client.communicate(timeout=60)
-        except subprocess.TimeoutExpired as e:
-            procs.stop(client, grace=2.0)
-            raise HarnessError("transfer did not finish within 60 s") from e
+        code, out, err = _run_client(procs, ["ip", "netns", "exec", tb.ns("a"), *wrap, *cmd], 60, "transfer")
         try:
             done = json.loads(out.decode("utf-8", errors="replace"))["ms"]
         except (ValueError, KeyError) as e:
-            raise HarnessError(f"transfer exited {client.returncode}: {err.decode(errors='replace').strip()[:400]}") from e
+            raise HarnessError(f"transfer exited {code}: {err.decode(errors='replace').strip()[:400]}") from e
         return {"done_ms": done}, {"done_ms": done}
     finally:
-        try:
-            server.wait(3)
-        except subprocess.TimeoutExpired:
-            pass
-        procs.stop(server, grace=2.0)
+        _end_server(procs, server)
+
+
+def _run_client(procs, cmd, timeout, what):
+    """Runs a load's client to its end (at most timeout s); returns (exit code, stdout, stderr)."""
+    client = procs.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = client.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        procs.stop(client, grace=2.0)
+        raise HarnessError(f"{what} did not finish within {timeout} s") from e
+    procs.stop(client)
+    return client.returncode, out, err
+
+
+def _end_server(procs, server):
+    """A one-off server exits after its one client; stop() only acts if it is still there."""
+    try:
+        server.wait(3)
+    except subprocess.TimeoutExpired:
+        pass
+    procs.stop(server, grace=2.0)
 
 
 def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_PORT, wrap=()):
@@ -126,19 +138,13 @@ def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_POR
     try:
         _wait_listening(tb, port, server)
         cpu_before = {side: cpu_seconds(pid) for side, pid in daemons}
-        client = procs.start(["ip", "netns", "exec", tb.ns("a"), *wrap, *_client_args(load, target, seconds, omit, port)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            out, err = client.communicate(timeout=seconds + omit + 20)
-        except subprocess.TimeoutExpired as e:
-            procs.stop(client, grace=2.0)
-            raise HarnessError(f"iperf3 client did not finish within {seconds + omit + 20} s") from e
-        procs.stop(client)
+        code, out, err = _run_client(procs, ["ip", "netns", "exec", tb.ns("a"), *wrap, *_client_args(load, target, seconds, omit, port)],
+                                     seconds + omit + 20, "iperf3 client")
         cpu_after = {side: cpu_seconds(pid) for side, pid in daemons}
         try:
             data = json.loads(out.decode("utf-8", errors="replace"))
         except ValueError as e:
-            raise HarnessError(f"iperf3 client exited {client.returncode} without JSON: "
+            raise HarnessError(f"iperf3 client exited {code} without JSON: "
                                f"{err.decode(errors='replace').strip()[:400]}") from e
         metrics = parse_iperf(load, data)
         for side, _ in daemons:
@@ -148,9 +154,4 @@ def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_POR
                "intervals_mbit": _intervals_mbit(data)}
         return metrics, raw
     finally:
-        # -1 makes the server exit after its one test; stop() only acts if it is still there.
-        try:
-            server.wait(3)
-        except subprocess.TimeoutExpired:
-            pass
-        procs.stop(server, grace=2.0)
+        _end_server(procs, server)   # -1: the server exits after its one test

@@ -62,8 +62,8 @@ def markdown(result):
              f"{ceiling('mptfast', mtu):.3f} through MptFast (tunnel MTU {mtu}) — a little more can show because what the "
              "queues hold when the measured time starts (after the omitted first second) is delivered inside it. "
              "RTT = median ping on each path during the TCP 1-stream load; share = bytes side a sent on path 1 "
-             "(interface counters); 256 KB = completion time of one 256 KB transfer (a web object: slow start "
-             "included), median of the runs. MptFast weights ∝ rates. Load average of the machine at the start "
+             "(interface counters); 256 KB = one 256 KiB upload on a new connection, from connect() to the receiver's "
+             "answer after the last byte (a web object's wait: slow start included), median of the runs. MptFast weights ∝ rates. Load average of the machine at the start "
              f"{result['machine']['loadavg_start']}, at the end {result['machine'].get('loadavg_end', '?')}.", ""]
     for group, entries in g.items():
         cfg = entries[0]["config"]
