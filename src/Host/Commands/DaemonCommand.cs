@@ -4,6 +4,7 @@ using MptFast.Engine.Config;
 using MptFast.Engine.Control;
 using MptFast.Engine.Daemon;
 using MptFast.Engine.Logging;
+using MptFast.Engine.Runtime;
 using MptFast.Engine.Status;
 using MptFast.Host.PortMap;
 
@@ -108,6 +109,11 @@ internal static class DaemonCommand
         using (daemon)
         {
             // SIGHUP = `mpt reload` (all files), executed on the control thread; an invalid file keeps the old config.
+            if (InheritedSignals.ResetIgnoredHangup())
+            {
+                Log.Info("SIGHUP was inherited as ignored (nohup?): taken back, it reloads the configuration");
+            }
+
             using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
             {
                 c.Cancel = true;
