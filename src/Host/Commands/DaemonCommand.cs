@@ -4,7 +4,6 @@ using MptFast.Engine.Config;
 using MptFast.Engine.Control;
 using MptFast.Engine.Daemon;
 using MptFast.Engine.Logging;
-using MptFast.Engine.Runtime;
 using MptFast.Engine.Status;
 using MptFast.Host.PortMap;
 

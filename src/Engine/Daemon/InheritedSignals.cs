@@ -1,6 +1,6 @@
 using MptFast.Engine.Interop;
 
-namespace MptFast.Engine.Runtime;
+namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// Signal dispositions the daemon inherits. A process started under <c>nohup</c> (or by a shell that ignores hangups)
