@@ -95,8 +95,7 @@ TRANSFER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transfer.py
 def measure_transfer(procs, tb, load, target, port=IPERF_PORT, wrap=()):
     """One short transfer (perf/lib/transfer.py): load.nbytes from namespace a to b on a new connection; returns
     (metrics, raw) with done_ms, the time from connect() to the receiver's answer after the last byte."""
-    server = procs.start(["ip", "netns", "exec", tb.ns("b"), *wrap, sys.executable, TRANSFER, "serve", str(port)],
-                         stdout=subprocess.PIPE)
+    server = procs.start(["ip", "netns", "exec", tb.ns("b"), *wrap, sys.executable, TRANSFER, "serve", str(port)])
     try:
         _wait_listening(tb, port, server)
         cmd = [sys.executable, TRANSFER, "send", target, str(port), str(load.nbytes)] + ([CONGESTION] if CONGESTION else [])
