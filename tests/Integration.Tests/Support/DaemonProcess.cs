@@ -120,7 +120,14 @@ internal sealed class DaemonProcess : IDisposable
 
             if (_process.HasExited)
             {
+                // WaitForExit() also waits for the output readers to reach the end: the last lines (a final "stopped:")
+                // may land only then, after HasExited was already true.
                 _process.WaitForExit();
+                if (Log.Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
                 throw new InvalidOperationException($"mptfast in {_ns} exited with {_process.ExitCode} before '{text}':\n{Log}");
             }
 
