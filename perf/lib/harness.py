@@ -58,6 +58,8 @@ def parse_args(argv):
     p.add_argument("--only", help="comma-separated scenario names (default: all, or the quick set)")
     p.add_argument("--cc", help="TCP congestion control of the TCP loads (iperf3 -C, e.g. cubic; default: the "
                                 "namespaces' default, bbr on this kernel)")
+    p.add_argument("--interval", type=float, help="iperf3 report interval in seconds (default 1); with it the JSON also has "
+                   "each TCP interval's window and RTT (intervals_tcp)")
     p.add_argument("--loads", help="comma-separated loads (default: all, quick: tcp1)")
     p.add_argument("--out", default=os.path.join(ROOT, "perf", "results"), help="output directory (default perf/results)")
     p.add_argument("--tag", help="appended to the result files' name: DATE-HOST-TAG.json (default: real-links with --matrix)")
@@ -84,6 +86,8 @@ def parse_args(argv):
     a.seconds = a.seconds if a.seconds is not None else (2 if a.quick else 20 if a.matrix else 10)
     if a.runs < 1 or a.seconds < 1:
         p.error("--runs and --seconds must be at least 1")
+    if a.interval is not None and not 0.1 <= a.interval <= 60:
+        p.error("--interval must be between 0.1 and 60 seconds (iperf3's range)")
     if a.matrix and not a.only:
         a.only = "real-links"
     if a.matrix and not a.tag:
@@ -335,6 +339,7 @@ def run_scenario(args, procs, tb, sc, workdir, log, entry):
 def main(argv):
     args = parse_args(argv)
     loadmod.CONGESTION = args.cc
+    loadmod.INTERVAL = args.interval
     if os.geteuid() != 0:
         print("perf: needs root (network namespaces)", file=sys.stderr)
         return EXIT_USAGE

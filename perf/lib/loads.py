@@ -32,11 +32,17 @@ def _wait_listening(tb, port, server, seconds=5.0):
 # TCP congestion control of the TCP loads (iperf3 -C), None = the namespace's default (bbr on this kernel).
 CONGESTION = None
 
+# iperf3's report interval in seconds (-i); None = its default, 1 s. Shorter intervals also record the first stream's
+# window and smoothed RTT per interval (intervals_tcp), for slow starts and loss episodes.
+INTERVAL = None
+
 
 def _client_args(load, target, seconds, omit, port):
     args = ["iperf3", "-c", target, "-p", str(port), "-t", str(seconds), "-J", "--connect-timeout", "3000"]
     if load.proto == "tcp" and CONGESTION:
         args += ["-C", CONGESTION]
+    if INTERVAL:
+        args += ["-i", f"{INTERVAL:g}"]
     if load.proto == "tcp":
         if omit:   # skip slow start; not for UDP, where --omit breaks iperf3 3.12's loss accounting
             args += ["-O", str(omit)]
@@ -79,13 +85,25 @@ def parse_iperf(load, data):
 
 
 def _intervals_mbit(data):
-    """The sending rate of each 1 s interval in Mbit/s as the iperf3 client reports it, the omitted ones included,
+    """The sending rate of each interval (1 s unless --interval) in Mbit/s as the iperf3 client reports it, the omitted ones included,
     so a run's dips (a loss episode, a step, an outage) can be read from the results."""
     out = []
     for interval in data.get("intervals", []):
         total = interval.get("sum", {})
         if "bits_per_second" in total:
             out.append(round(total["bits_per_second"] / 1e6, 2))
+    return out
+
+
+def _intervals_tcp(data):
+    """Per interval: [Mbit/s of all streams, retransmits, window KB, smoothed RTT ms] — the last three of the first
+    stream, as the sender's kernel reported them at the interval's end."""
+    out = []
+    for interval in data.get("intervals", []):
+        streams = interval.get("streams") or [{}]
+        first = streams[0]
+        out.append([round(interval.get("sum", {}).get("bits_per_second", 0) / 1e6, 1), first.get("retransmits", 0),
+                    first.get("snd_cwnd", 0) // 1000, round(first.get("rtt", 0) / 1000, 1)])
     return out
 
 
@@ -151,6 +169,8 @@ def measure(procs, tb, load, target, seconds, daemons=(), omit=0, port=IPERF_POR
                 metrics[f"cpu_{side}_s"] = cpu_after[side] - cpu_before[side]
         raw = {"cpu_utilization_percent": data.get("end", {}).get("cpu_utilization_percent"),
                "intervals_mbit": _intervals_mbit(data)}
+        if INTERVAL and load.proto == "tcp":
+            raw["intervals_tcp"] = _intervals_tcp(data)
         return metrics, raw
     finally:
         _end_server(procs, server)   # -1: the server exits after its one test

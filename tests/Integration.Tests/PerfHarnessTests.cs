@@ -103,7 +103,7 @@ public class PerfHarnessTests
         try
         {
             ProcResult r = Proc.Run(TimeSpan.FromMinutes(5), "bash", RunScript, "--only", string.Join(',', scenarios), "--loads", "tcp1,short256k",
-                "--runs", "1", "--seconds", "3", "--out", dir.Path, "--prefix", prefix, "--mptfast", binary, "--tag", "rl");
+                "--runs", "1", "--seconds", "3", "--interval", "0.5", "--out", dir.Path, "--prefix", prefix, "--mptfast", binary, "--tag", "rl");
 
             foreach (char ns in "abe")
             {
@@ -125,6 +125,13 @@ public class PerfHarnessTests
                     JsonElement ab = s.GetProperty("linkemu").GetProperty(path).GetProperty("ab");
                     Assert.True(ab.GetProperty("forwarded").GetInt64() > 100, $"{s.GetProperty("name")} path {path}: {ab}");
                 }
+
+                // --interval 0.5: the TCP load's half-second intervals, each with the sender's window and RTT.
+                JsonElement[] detailed = s.GetProperty("iperf3_cpu").EnumerateArray()
+                    .Where(raw => raw.ValueKind == JsonValueKind.Object && raw.TryGetProperty("intervals_tcp", out _)).ToArray();
+                Assert.True(detailed.Length == 1, $"{s.GetProperty("name")}: one TCP load with intervals_tcp expected: {s}");
+                JsonElement[] intervals = detailed[0].GetProperty("intervals_tcp").EnumerateArray().ToArray();
+                Assert.True(intervals.Length >= 5 && intervals.All(i => i[2].GetInt32() > 0 && i[3].GetDouble() > 0), $"{s.GetProperty("name")}: {detailed[0]}");
 
                 Assert.Equal(65536, s.GetProperty("config").GetProperty("link_specs").GetProperty("2").GetProperty("queue_bytes").GetInt32());
             }

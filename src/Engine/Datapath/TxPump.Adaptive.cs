@@ -34,10 +34,17 @@ public sealed partial class TxPump
     /// </summary>
     internal const double RetainBelowBytesPerSecond = 125_000_000;
 
-    /// <summary>... and while the peer receives at least this much (bytes/s, 1 Mbit/s, all paths): pings and keepalive-level
-    /// traffic are not kept — each kept packet holds a pool slot whose memory stays resident once touched, and a server's
-    /// hundred idle connections would have touched thousands (issue 15: 170 KiB per idle connection).</summary>
+    /// <summary>... and while the connection carries at least this much (bytes/s, 1 Mbit/s, all paths): pings and
+    /// keepalive-level traffic are not kept — each kept packet holds a pool slot whose memory stays resident once touched,
+    /// and a server's hundred idle connections would have touched thousands (issue 15: 170 KiB per idle connection).
+    /// Counted by this thread as it sends (<see cref="SendingBulk"/>), not from the peer's estimates: those say what was
+    /// delivered a probe interval and a round trip ago, and a fresh tunnel's first transfer had sent hundreds of packets
+    /// unkept before they did — 100 + 100 Mbit/s with 1 % loss on path 2: in three of four first transfers the inner
+    /// TCP lost one of them and left slow start at a 60–140 KB window, and took the rest of a 20-s run to grow back.</summary>
     internal const double RetainAboveBytesPerSecond = 125_000;
+
+    /// <summary>Window over which <see cref="SendingBulk"/> counts a connection's bytes (µs).</summary>
+    internal const long SendWindowMicros = 100_000;
 
     private readonly LossReportQueue _lossReports = new();
     private readonly LossReportQueue _giveUps = new();
@@ -47,6 +54,10 @@ public sealed partial class TxPump
     private readonly long[] _lastLossReport;
     private readonly uint[][][] _pathSequences;
     private readonly bool[] _retaining;
+    private readonly bool[] _retainWhileSending;
+    private readonly long[] _sendWindowStart;
+    private readonly long[] _sendWindowBytes;
+    private readonly long[] _sendPreviousBytes;
     private readonly int[] _touched;
     private readonly long[] _touchedRound;
     private int _touchedCount;
@@ -123,9 +134,40 @@ public sealed partial class TxPump
             delivered += a.DeliveredOf(p);
         }
 
-        lossy |= rates < RetainBelowBytesPerSecond && delivered >= RetainAboveBytesPerSecond;
-        _retaining[ci] = _retained is not null && lossy && c.SendsPathSequence;
+        bool keepable = _retained is not null && c.SendsPathSequence;
+        bool slow = rates < RetainBelowBytesPerSecond;
+        _retaining[ci] = keepable && (lossy || (slow && delivered >= RetainAboveBytesPerSecond));
+        _retainWhileSending[ci] = keepable && slow;
     }
+
+    /// <summary>
+    /// Counts <paramref name="bytes"/> read from the TUN for connection <paramref name="ci"/> now (before they are sent,
+    /// so that a transfer's very first burst is kept too), for <see cref="SendingBulk"/>.
+    /// </summary>
+    private void CountSending(int ci, int bytes)
+    {
+        if (!_retainWhileSending[ci])
+        {
+            return;
+        }
+
+        long elapsed = _nowMicros - _sendWindowStart[ci];
+        if (elapsed >= SendWindowMicros)
+        {
+            _sendPreviousBytes[ci] = elapsed < 2 * SendWindowMicros ? _sendWindowBytes[ci] : 0;
+            _sendWindowBytes[ci] = 0;
+            _sendWindowStart[ci] = _nowMicros;
+        }
+
+        _sendWindowBytes[ci] += bytes;
+    }
+
+    /// <summary>Connection <paramref name="ci"/> read at least <see cref="RetainAboveBytesPerSecond"/> ×
+    /// <see cref="SendWindowMicros"/> from the TUN in this window and the one before it (<see cref="CountSending"/>): a
+    /// transfer's first burst (an initial window of ten segments) is past it, a ping or a keepalive-level exchange
+    /// never.</summary>
+    private bool SendingBulk(int ci) =>
+        _sendWindowBytes[ci] + _sendPreviousBytes[ci] >= (long)(RetainAboveBytesPerSecond * SendWindowMicros / 1e6);
 
     /// <summary>
     /// The path for one packet of <paramref name="bytes"/> (no offload): the port map's if it is OK (MPT-SPEC §6.4, B05),
@@ -194,7 +236,7 @@ public sealed partial class TxPump
     /// per-path sequence number (the oldest kept ones go back instead).</summary>
     private void ReleaseSent(int ci, int path, PacketBatch batch, int count)
     {
-        if (!_retaining[ci])
+        if (!_retaining[ci] && !(_retainWhileSending[ci] && SendingBulk(ci)))
         {
             for (int k = 0; k < count; k++)
             {

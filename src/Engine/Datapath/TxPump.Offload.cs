@@ -64,6 +64,7 @@ public sealed partial class TxPump
                 plan = new TcpSegmentPlan(version, 0, packet.Length, packet.Length, 0, 1);
             }
 
+            CountSending(ci, packet.Length);
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
             int mapped = PathScheduler.MappedPath(packet, c.PortMap, ok); // MPT-SPEC §6.4: a super-packet is one flow

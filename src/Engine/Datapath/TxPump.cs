@@ -93,6 +93,10 @@ public sealed partial class TxPump : IDisposable
         _seenEstimates = new int[Math.Max(paths, 1)];
         _lastLossReport = new long[connections.Length];
         _retaining = new bool[connections.Length];
+        _retainWhileSending = new bool[connections.Length];
+        _sendWindowStart = new long[connections.Length];
+        _sendWindowBytes = new long[connections.Length];
+        _sendPreviousBytes = new long[connections.Length];
         _touched = new int[connections.Length];
         _touchedRound = new long[connections.Length];
         _pathSequences = new uint[connections.Length][][];
@@ -230,6 +234,7 @@ public sealed partial class TxPump : IDisposable
             uint ok = c.OkMask;
             int offset = _in.OffsetOf(i);
             int length = _in.LengthOf(i);
+            CountSending(ci, length);
             int path = PacketPath(c, PathScheduler.MappedPath(packet, c.PortMap, ok), ok, length + GreCodec.MaxEncodedHeaderLength);
             if (path < 0)
             {
