@@ -110,6 +110,8 @@ public sealed partial class TxPump
         PeerFeatures peer = c.Peer;
         if ((peer & PeerFeatures.MptFast) == 0)
         {
+            _retaining[ci] = false;
+            _retainWhileSending[ci] = false;
             return;
         }
 

@@ -100,6 +100,35 @@ public class AdaptiveSchedulerTests
         }
     }
 
+    [Fact]
+    public void A_short_transfer_after_a_bulk_one_stays_on_the_faster_path_and_a_new_bulk_one_spreads_again()
+    {
+        // DSL + LTE; a bulk load saturates the DSL path, so its learnt rate is its capacity and its virtual queue
+        // decides. 0.3 s after the load ends a 256 KB transfer comes at once (1 Gbit/s for 2 ms): on the 5 ms path it
+        // is all delivered within ~26 ms, and a part sent on the 40 ms path would hold everything behind it at the
+        // receiver — each round of a short transfer would take the slow path's delay (135 ms instead of 70 measured).
+        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000));
+        sim.Scheduler.ReceiverReorders = true;
+        sim.OfferedPerMicro = 110.0 / 8;
+        sim.Run(3 * Second);
+        Assert.True(sim.Scheduler.IsSaturated(0, sim.Now));
+
+        sim.OfferedPerMicro = 0;
+        sim.Run(3_300_000);
+        sim.OfferedPerMicro = 1000.0 / 8;
+        sim.Run(3_302_000);
+        sim.OfferedPerMicro = 0;
+        sim.Run(3_600_000);
+        long[] burst = sim.DeliveredBytes(3_300_000, 3_600_000);
+        Assert.True(burst[0] >= 250_000 && burst[1] == 0, $"path shares {burst[0]} / {burst[1]}");
+
+        // A new bulk load passes the transfer-start allowance within a round trip: both paths carry it again.
+        sim.OfferedPerMicro = 110.0 / 8;
+        sim.Run(5 * Second);
+        long[] bulk = sim.DeliveredBytes(4 * Second, 5 * Second);
+        Assert.True(Mbit(bulk[1], Second) > 5, $"the LTE path carries {Mbit(bulk[1], Second):0.0} Mbit/s of the bulk");
+    }
+
     [Theory]
     [InlineData(false, 0)]
     [InlineData(true, 1)]
