@@ -43,8 +43,6 @@ public sealed partial class TxPump
     /// TCP lost one of them and left slow start at a 60–140 KB window, and took the rest of a 20-s run to grow back.</summary>
     internal const double RetainAboveBytesPerSecond = 125_000;
 
-    /// <summary>Window over which <see cref="SendingBulk"/> counts a connection's bytes (µs).</summary>
-    internal const long SendWindowMicros = 100_000;
 
     private readonly LossReportQueue _lossReports = new();
     private readonly LossReportQueue _giveUps = new();
@@ -55,9 +53,7 @@ public sealed partial class TxPump
     private readonly uint[][][] _pathSequences;
     private readonly bool[] _retaining;
     private readonly bool[] _retainWhileSending;
-    private readonly long[] _sendWindowStart;
-    private readonly long[] _sendWindowBytes;
-    private readonly long[] _sendPreviousBytes;
+    private readonly RecentBytes[] _reading;
     private readonly int[] _touched;
     private readonly long[] _touchedRound;
     private int _touchedCount;
@@ -153,23 +149,15 @@ public sealed partial class TxPump
             return;
         }
 
-        long elapsed = _nowMicros - _sendWindowStart[ci];
-        if (elapsed >= SendWindowMicros)
-        {
-            _sendPreviousBytes[ci] = elapsed < 2 * SendWindowMicros ? _sendWindowBytes[ci] : 0;
-            _sendWindowBytes[ci] = 0;
-            _sendWindowStart[ci] = _nowMicros;
-        }
-
-        _sendWindowBytes[ci] += bytes;
+        _reading[ci].Add(_nowMicros, bytes);
     }
 
-    /// <summary>Connection <paramref name="ci"/> read at least <see cref="RetainAboveBytesPerSecond"/> ×
-    /// <see cref="SendWindowMicros"/> from the TUN in this window and the one before it (<see cref="CountSending"/>): a
+    /// <summary>Connection <paramref name="ci"/> read at least <see cref="RetainAboveBytesPerSecond"/> × 100 ms from the
+    /// TUN in the last 100–200 ms (<see cref="CountSending"/>, <see cref="RecentBytes"/>): a
     /// transfer's first burst (an initial window of ten segments) is past it, a ping or a keepalive-level exchange
     /// never.</summary>
     private bool SendingBulk(int ci) =>
-        _sendWindowBytes[ci] + _sendPreviousBytes[ci] >= (long)(RetainAboveBytesPerSecond * SendWindowMicros / 1e6);
+        _reading[ci].Total(_nowMicros) >= RetainAboveBytesPerSecond * RecentBytes.WindowMicros / 1e6;
 
     /// <summary>
     /// The path for one packet of <paramref name="bytes"/> (no offload): the port map's if it is OK (MPT-SPEC §6.4, B05),

@@ -2,6 +2,7 @@ using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Mapping;
+using MptFast.Engine.Measurement;
 using MptFast.Engine.Offload;
 using MptFast.Engine.Runtime;
 using MptFast.Engine.Scheduling;
@@ -94,9 +95,7 @@ public sealed partial class TxPump : IDisposable
         _lastLossReport = new long[connections.Length];
         _retaining = new bool[connections.Length];
         _retainWhileSending = new bool[connections.Length];
-        _sendWindowStart = new long[connections.Length];
-        _sendWindowBytes = new long[connections.Length];
-        _sendPreviousBytes = new long[connections.Length];
+        _reading = new RecentBytes[connections.Length];
         _touched = new int[connections.Length];
         _touchedRound = new long[connections.Length];
         _pathSequences = new uint[connections.Length][][];

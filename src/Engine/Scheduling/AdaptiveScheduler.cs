@@ -102,9 +102,6 @@ public sealed class AdaptiveScheduler
     /// <summary>How long the longest queue a path showed is remembered (<see cref="IsCongested"/>).</summary>
     public const long QueueMemoryMicros = 10_000_000;
 
-    /// <summary>Window over which <see cref="NewTransfer"/> counts the bytes sent on the fastest path.</summary>
-    public const long RecentWindowMicros = 100_000;
-
     /// <summary>Loss episodes at a short queue (<see cref="OnLossReported"/>) within <see cref="QueueMemoryMicros"/> that
     /// make a path's losses random rather than tail drops.</summary>
     public const int RandomLossEpisodes = 3;
@@ -407,8 +404,7 @@ public sealed class AdaptiveScheduler
     public void Charge(int path, int bytes)
     {
         ref PathState p = ref _paths[path];
-        RollWindow(ref p, p.DrainedAt);
-        p.WindowBytes += bytes;
+        p.Recent.Add(p.DrainedAt, bytes);
 
         p.Backlog += bytes;
         p.Offered += bytes;
@@ -458,7 +454,7 @@ public sealed class AdaptiveScheduler
 
     /// <summary>
     /// <paramref name="path"/>, the fastest, was charged less than <paramref name="spread"/> (the delay difference to
-    /// the next path, <see cref="FastestPath"/>) × its rate in this <see cref="RecentWindowMicros"/> and the one before:
+    /// the next path, <see cref="FastestPath"/>) × its rate in the last 100–200 ms (<see cref="RecentBytes"/>):
     /// the start of a transfer, or a short one. Once the fastest path was saturated its learnt rate is its capacity and
     /// <see cref="Choose(uint, int, long, bool)"/> fills it by its virtual queue; a burst that did not fit the short
     /// queue then went to the slower path, and each round of a short transfer waited for it at the receiver — DSL + LTE,
@@ -468,23 +464,8 @@ public sealed class AdaptiveScheduler
     /// period as the test broke bulk transfers — their queue on it empties often — and its idle gap missed short ones,
     /// whose handshake ends the gap before the data comes.)
     /// </summary>
-    private bool NewTransfer(int path, long spread, long nowMicros)
-    {
-        ref PathState p = ref _paths[path];
-        RollWindow(ref p, nowMicros);
-        return p.WindowBytes + p.PreviousWindowBytes < p.Rate * spread / 1e6;
-    }
-
-    private static void RollWindow(ref PathState p, long nowMicros)
-    {
-        long elapsed = nowMicros - p.WindowStart;
-        if (elapsed >= RecentWindowMicros)
-        {
-            p.PreviousWindowBytes = elapsed < 2 * RecentWindowMicros ? p.WindowBytes : 0;
-            p.WindowBytes = 0;
-            p.WindowStart = nowMicros;
-        }
-    }
+    private bool NewTransfer(int path, long spread, long nowMicros) =>
+        _paths[path].Recent.Total(nowMicros) < _paths[path].Rate * spread / 1e6;
 
     /// <summary><paramref name="path"/> was saturated within <see cref="QueueMemoryMicros"/> before
     /// <paramref name="nowMicros"/>: its queue grew while it was fed about what it delivered, so its learnt rate is its
@@ -540,9 +521,7 @@ public sealed class AdaptiveScheduler
         public double Delivered;
         public double Backlog;
         public long DrainedAt;
-        public long WindowStart;
-        public double WindowBytes;
-        public double PreviousWindowBytes;
+        public RecentBytes Recent;
         public double Offered;
         public long AdjustedAt;
     }
