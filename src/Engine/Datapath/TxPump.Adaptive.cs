@@ -43,7 +43,6 @@ public sealed partial class TxPump
     /// TCP lost one of them and left slow start at a 60–140 KB window, and took the rest of a 20-s run to grow back.</summary>
     internal const double RetainAboveBytesPerSecond = 125_000;
 
-
     private readonly LossReportQueue _lossReports = new();
     private readonly LossReportQueue _giveUps = new();
     private readonly RetransmitStore? _retained;
@@ -173,7 +172,7 @@ public sealed partial class TxPump
 
         if (path >= 0)
         {
-            c.Adaptive.Charge(path, bytes);
+            c.Adaptive.Charge(path, bytes, _nowMicros);
         }
 
         return path;
@@ -362,7 +361,7 @@ public sealed partial class TxPump
         PathCounters counters = c.Paths[path].Counters;
         counters.Tx.Packets++;
         counters.Tx.Bytes += length;
-        c.Adaptive.Charge(path, length);
+        c.Adaptive.Charge(path, length, _nowMicros);
     }
 
     private void FlushBatch(int ci, int path)

@@ -71,7 +71,7 @@ public sealed partial class TxPump
             if (mapped >= 0)
             {
                 EmitSegments(c, ci, mapped, packet, header.IsGso, plan, 0, plan.SegmentCount);
-                c.Adaptive.Charge(mapped, packet.Length);
+                c.Adaptive.Charge(mapped, packet.Length, _nowMicros);
                 continue;
             }
 
@@ -99,7 +99,7 @@ public sealed partial class TxPump
                 int bytes = n * (plan.HeaderLength + greLength);
                 bytes += Math.Min(plan.PayloadLength - (k * plan.SegmentPayload), n * plan.SegmentPayload);
                 scheduler.ChargeBurst(path, bytes);
-                c.Adaptive.Charge(path, bytes);
+                c.Adaptive.Charge(path, bytes, _nowMicros);
                 EmitSegments(c, ci, path, packet, header.IsGso, plan, k, n);
                 k += n;
                 if (n > 1 && c.SendSequence && c.Paths.Length > 1)

@@ -344,7 +344,6 @@ public sealed class AdaptiveScheduler
             }
 
             ref PathState p = ref _paths[i];
-            Drain(ref p, nowMicros);
             double perMicro = p.Rate / 1e6;
             double serialisation = segmentBytes / perMicro;
             double wait = i == unproven ? MeasuredWait(ref p, nowMicros) : ExpectedWait(ref p, nowMicros);
@@ -400,12 +399,12 @@ public sealed class AdaptiveScheduler
         return (int)Math.Clamp(bytes / Math.Max(segmentBytes, 1), 1, Math.Max(limit, 1));
     }
 
-    /// <summary>Charges <paramref name="bytes"/> sent on <paramref name="path"/> to its virtual queue.</summary>
-    public void Charge(int path, int bytes)
+    /// <summary>Charges <paramref name="bytes"/> sent on <paramref name="path"/> at <paramref name="nowMicros"/> to its virtual
+    /// queue and its recent bytes (<see cref="NewTransfer"/>).</summary>
+    public void Charge(int path, int bytes, long nowMicros)
     {
         ref PathState p = ref _paths[path];
-        p.Recent.Add(p.DrainedAt, bytes);
-
+        p.Recent.Add(nowMicros, bytes);
         p.Backlog += bytes;
         p.Offered += bytes;
     }

@@ -221,7 +221,7 @@ public class AdaptiveSchedulerTests
 
         // 30 ms of path 1's learnt rate just sent there: the scheduler expects a 30 ms wait, the measurement has not seen
         // it yet. No room: the tail drop is the inner TCP's.
-        scheduler.Charge(1, 75_000);
+        scheduler.Charge(1, 75_000, now);
         Assert.False(scheduler.IsCongested(1));
         Assert.False(scheduler.HasRoom(1, now));
         Assert.Equal(0u, scheduler.RepairPaths(0, 0b11, now));
@@ -299,12 +299,12 @@ public class AdaptiveSchedulerTests
         Assert.Equal(2_000_000, s.RateOf(0));
 
         // Busy (offered 1.5 MB/s ≥ 0.6 × 2 MB/s) without a queue: × 1.25, up to 1.25 × the most delivered.
-        s.Charge(0, 30_000);
+        s.Charge(0, 30_000, t);
         s.Observe(0, At(queue: 0, delivered: 1_500_000, max: 2_000_000), t += 20_000);
         Assert.Equal(2_500_000, s.RateOf(0));
 
         // Less than MinAdjustMicros since the last adjustment: nothing changes.
-        s.Charge(0, 100_000);
+        s.Charge(0, 100_000, t);
         s.Observe(0, At(queue: 0, delivered: 1_500_000, max: 2_000_000), t + 10_000);
         Assert.Equal(2_500_000, s.RateOf(0));
 
@@ -323,17 +323,17 @@ public class AdaptiveSchedulerTests
         Assert.False(s.IsSaturated(0, t + AdaptiveScheduler.QueueMemoryMicros + 1));
 
         // Queued but fed less than 0.9 × delivered (a queue draining): unchanged. 35,999 bytes in 20 ms = 1.79995 MB/s.
-        s.Charge(0, 35_999);
+        s.Charge(0, 35_999, t);
         s.Observe(0, At(queue: 5_000, delivered: 2_000_000, max: 2_000_000), t += 20_000);
         Assert.Equal(2_000_000, s.RateOf(0));
 
         // Exactly 0.9 ×: saturated. At most halved per step: delivered 0.5 MB/s gives 1 MB/s.
-        s.Charge(0, 9_000);
+        s.Charge(0, 9_000, t);
         s.Observe(0, At(queue: 5_000, delivered: 500_000, max: 2_000_000), t += 20_000);
         Assert.Equal(1_000_000, s.RateOf(0));
 
         // A queue exactly at the threshold is no queue: busy growth, capped by InitialRate when little was delivered.
-        s.Charge(0, 12_000);
+        s.Charge(0, 12_000, t);
         s.Observe(0, At(queue: 2_000, delivered: 600_000, max: 600_000), t += 20_000);
         Assert.Equal(AdaptiveScheduler.InitialRate, s.RateOf(0));
 
@@ -342,7 +342,7 @@ public class AdaptiveSchedulerTests
         Assert.Equal(3_000_000, s.RateOf(0));
 
         // Not busy (offered < 0.6 × rate) and no queue: unchanged.
-        s.Charge(0, 35_000);
+        s.Charge(0, 35_000, t);
         s.Observe(0, At(queue: 0, delivered: 1_000_000, max: 3_000_000), t += 20_000);
         Assert.Equal(3_000_000, s.RateOf(0));
     }
@@ -463,7 +463,7 @@ public class AdaptiveSchedulerTests
             {
                 uint usable = s.Usable(0b11, now);
                 int path = s.Choose(usable, 1400, now);
-                s.Charge(path, s.BurstSegments(path, 1400) * 1400);
+                s.Charge(path, s.BurstSegments(path, 1400) * 1400, now);
                 s.Observe(0, e with { Version = e.Version + ++version }, now);
                 now += 10;
             }

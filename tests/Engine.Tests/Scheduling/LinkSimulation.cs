@@ -174,7 +174,7 @@ internal sealed class LinkSimulation
             }
 
             int n = Math.Min(Scheduler.BurstSegments(path, Segment), (int)(_credit / Segment));
-            Scheduler.Charge(path, n * Segment);
+            Scheduler.Charge(path, n * Segment, Now);
             for (int k = 0; k < n; k++)
             {
                 SendData(path);
