@@ -10,16 +10,19 @@ namespace MptFast.Engine.Reorder;
 /// Two parts. <b>The spread</b>: the slowest path's worst peer-to-here delay of the last second against the fastest
 /// path's current one, plus four jitters and a margin — when a gap's packet is on the slowest path, that is how late it
 /// comes — and, while per-path losses are reported, a retransmission's round trip on top (and as the floor).
-/// <b>The cap</b>: never more than the paths' <i>base</i> delay spread plus <see cref="QueuedHoldMicros"/> (or one and
-/// a half of the fastest path's minimum round trip, if longer). The spread grows with the queues the inner TCP builds
-/// (on 100 + 100 Mbit/s, 1/1 ms, 1 % loss on one path it reached 90 ms), and a gap whose repair waits behind those
-/// queues, or never comes, then stopped the inner TCP's ACK clock for that long. Past the cap a late packet is
-/// delivered late instead: the inner TCP takes it as reordering (RACK, undone by DSACK) and keeps sending. Measured on
-/// that set (CUBIC, fraction of the link rates, medians): 0.888 → 0.919 with one stream in a 3-run A/B
-/// (perf/results/ab-2026-12-05-hold), 0.882 → 0.891 with one and 0.904 → 0.924 with four streams between two reference
-/// matrices (…-real-links-cubic-5 and -6). Delay-unequal paths keep their whole base difference; the other sets did
-/// not change, except perhaps DSL + LTE, whose cap (74 ms) is below what the uncapped bound reached: 0.899 → 0.889 in
-/// a 5-run A/B, inside its run-to-run spread.
+/// <b>The cap</b>: never more than the paths' <i>base</i> delay spread × 5/4 plus an allowance for queues, jitter and
+/// a repair — <see cref="QueuedHoldMicros"/> where the base delays differ, <see cref="EqualDelayHoldMicros"/> where they
+/// do not (within <see cref="EqualDelayMicros"/>) — or one and a half of the fastest path's minimum round trip, if
+/// longer. The spread grows with the queues the inner TCP builds (on 100 + 100 Mbit/s, 1/1 ms, 1 % loss on one path
+/// it reached 90 ms), and a gap whose repair waits behind those queues, or never comes, then stopped the inner TCP's
+/// ACK clock for that long. Past the cap a late packet is delivered late instead: the inner TCP takes it as
+/// reordering (RACK, undone by DSACK) and keeps sending — with SACK its window keeps moving, where a held gap stops
+/// it. Measured on that set (CUBIC, fraction of the link rates): uncapped 0.879–0.890 (perf/results/ab-2026-12-05-hold);
+/// a 30 ms allowance bimodal, 5 of 13 runs at 0.87–0.90 and the rest at 0.91–0.92; 15 ms 13 of 13 runs at
+/// 0.911–0.926, with more packets delivered out of order (about 5 %) and a few more inner retransmissions
+/// (perf/results/ab-2026-12-06-hold15). Where the delays differ the hold also covers the scheduler's error in
+/// equalising the paths' queues from a picture a slower path's round trip old: there 15 ms cost (200 + 200 Mbit/s at
+/// 2/10 ms: 8 × the inner retransmissions, two runs of nine at 0.88–0.90; DSL + LTE lower), so those keep 30 ms.
 /// </remarks>
 public struct HoldBounds
 {
@@ -28,6 +31,13 @@ public struct HoldBounds
 
     /// <summary>What the cap allows beyond the base delay spread for queues, jitter and a repair.</summary>
     public const long QueuedHoldMicros = 30_000;
+
+    /// <summary>The same on paths of equal base delay: there only a repair is waited for, and behind the inner TCP's
+    /// queues it comes too late to be worth a stall.</summary>
+    public const long EqualDelayHoldMicros = 15_000;
+
+    /// <summary>Base delays this close count as equal (the scheduler's own threshold for "the delays differ").</summary>
+    public const long EqualDelayMicros = 2_000;
 
     private long _earliest;
     private long _latest;
@@ -82,7 +92,9 @@ public struct HoldBounds
 
         // Generous: a gap that fills costs only its wait, one given up too early costs the inner TCP reordering.
         long spread = ((_latest - _earliest) * 5 / 4) + (4 * _jitter) + MarginMicros + retransmission;
-        long cap = ((_baseLatest - _baseEarliest) * 5 / 4) + Math.Max(QueuedHoldMicros, _fastestMinRtt * 3 / 2);
+        long baseSpread = _baseLatest - _baseEarliest;
+        long allowance = baseSpread > EqualDelayMicros ? QueuedHoldMicros : EqualDelayHoldMicros;
+        long cap = (baseSpread * 5 / 4) + Math.Max(allowance, _fastestMinRtt * 3 / 2);
         return (retransmission, Math.Min(spread, cap));
     }
 }

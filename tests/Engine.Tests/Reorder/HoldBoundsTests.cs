@@ -36,9 +36,9 @@ public class HoldBoundsTests
     public void While_losses_are_recovered_a_repairs_round_trip_is_added_and_is_the_floor()
     {
         (long floor, long max) = Bounds(1_000, recovering: true,
-            Path(1_000, 0, 0, 500, 4_000, 2_000), Path(1_000, 0, 0, 500, 4_000, 2_000));
-        // Repair: tolerance 1 + 1.5 × 4 + margin 5 = 12 ms; spread 0 + 2 + 5 + 12 = 19 ms.
-        Assert.Equal((12_000L, 19_000L), (floor, max));
+            Path(1_000, 0, 0, 0, 2_000, 2_000), Path(1_000, 0, 0, 0, 2_000, 2_000));
+        // Repair: tolerance 1 + 1.5 × 2 + margin 5 = 9 ms; spread 0 + 0 + 5 + 9 = 14 ms (under the cap of 15 ms).
+        Assert.Equal((9_000L, 14_000L), (floor, max));
     }
 
     [Fact]
@@ -46,14 +46,27 @@ public class HoldBoundsTests
     {
         // 100 + 100 Mbit/s, 1/1 ms, 1 % loss on one path, under one CUBIC stream: queues of 10 and 20 ms that swung to
         // 50 ms in the last second, 3 ms jitter, 25 ms round trips. The spread would be 50 + 12 + 5 + 43.5 = 110.5 ms;
-        // the cap is the base spread (0) + 30 ms. The floor (the repair's round trip) is above it: AdaptiveHold clamps.
+        // the cap is the base spread (0) + 15 ms. The floor (the repair's round trip) is above it: AdaptiveHold clamps.
         (long floor, long max) = Bounds(1_000, recovering: true,
             Path(1_000, 10_000, 50_000, 3_000, 25_000, 2_000), Path(1_000, 20_000, 50_000, 3_000, 25_000, 2_000));
-        Assert.Equal((43_500L, HoldBounds.QueuedHoldMicros), (floor, max));
+        Assert.Equal((43_500L, HoldBounds.EqualDelayHoldMicros), (floor, max));
 
         var hold = new AdaptiveHold(0, 100_000);
         hold.SetBounds(floor, max, measured: true);
-        Assert.Equal((30_000L, 30_000L), (hold.FloorTicks, hold.MaxTicks));
+        Assert.Equal((15_000L, 15_000L), (hold.FloorTicks, hold.MaxTicks));
+    }
+
+    [Fact]
+    public void Base_delays_within_two_ms_count_as_equal_and_get_the_shorter_allowance()
+    {
+        // Queues swollen as above, so the cap decides. 1 and 3 ms: equal (2 ms apart): 2 × 5/4 + 15 = 17.5 ms.
+        // 1 and 3.001 ms: different: 2.001 × 5/4 + 30 = 32.5 ms.
+        (_, long equal) = Bounds(1_000, recovering: true,
+            Path(1_000, 10_000, 50_000, 3_000, 25_000, 2_000), Path(3_000, 20_000, 50_000, 3_000, 25_000, 6_000));
+        (_, long unequal) = Bounds(1_000, recovering: true,
+            Path(1_000, 10_000, 50_000, 3_000, 25_000, 2_000), Path(3_001, 20_000, 50_000, 3_000, 25_000, 6_000));
+        Assert.Equal(2_000 * 5 / 4 + HoldBounds.EqualDelayHoldMicros, equal);
+        Assert.Equal(2_001 * 5 / 4 + HoldBounds.QueuedHoldMicros, unequal);
     }
 
     [Fact]
@@ -69,7 +82,7 @@ public class HoldBoundsTests
     public void Long_paths_allow_a_repair_of_one_and_a_half_base_round_trips()
     {
         // Two 300 ms one-way (satellite) paths: a repair cannot come back sooner than a base round trip, so the queue
-        // allowance is 1.5 × 600 ms, not 30 ms.
+        // allowance is 1.5 × 600 ms, not 15 ms.
         (_, long max) = Bounds(1_000, recovering: true,
             Path(300_000, 5_000, 20_000, 1_000, 650_000, 600_000), Path(300_000, 0, 10_000, 1_000, 650_000, 600_000));
         Assert.Equal(900_000L, max);
