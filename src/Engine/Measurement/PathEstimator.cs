@@ -26,6 +26,10 @@ public readonly record struct PathEstimate(
     /// <summary>At least one echo arrived: round-trip time and forward delay are known.</summary>
     public bool IsValid => Version > 0;
 
+    /// <summary>Base one-way delays this close count as equal: the scheduler then has no fastest path to fill first
+    /// (<c>AdaptiveScheduler.FastestPath</c>) and the reorder hold no delay difference to bridge (<c>HoldBounds</c>).</summary>
+    public const long EqualDelayMicros = 2_000;
+
     /// <summary>Loss as a fraction.</summary>
     public double Loss => LossPpm / 1e6;
 

@@ -12,7 +12,7 @@ namespace MptFast.Engine.Reorder;
 /// comes — and, while per-path losses are reported, a retransmission's round trip on top (and as the floor).
 /// <b>The cap</b>: never more than the paths' <i>base</i> delay spread × 5/4 plus an allowance for queues, jitter and
 /// a repair — <see cref="QueuedHoldMicros"/> where the base delays differ, <see cref="EqualDelayHoldMicros"/> where they
-/// do not (within <see cref="EqualDelayMicros"/>) — or one and a half of the fastest path's minimum round trip, if
+/// do not (within <see cref="PathEstimate.EqualDelayMicros"/>) — or one and a half of the fastest path's minimum round trip, if
 /// longer. The spread grows with the queues the inner TCP builds (on 100 + 100 Mbit/s, 1/1 ms, 1 % loss on one path
 /// it reached 90 ms), and a gap whose repair waits behind those queues, or never comes, then stopped the inner TCP's
 /// ACK clock for that long. Past the cap a late packet is delivered late instead: the inner TCP takes it as
@@ -35,9 +35,6 @@ public struct HoldBounds
     /// <summary>The same on paths of equal base delay: there only a repair is waited for, and behind the inner TCP's
     /// queues it comes too late to be worth a stall.</summary>
     public const long EqualDelayHoldMicros = 15_000;
-
-    /// <summary>Base delays this close count as equal (the scheduler's own threshold for "the delays differ").</summary>
-    public const long EqualDelayMicros = 2_000;
 
     private long _earliest;
     private long _latest;
@@ -93,7 +90,7 @@ public struct HoldBounds
         // Generous: a gap that fills costs only its wait, one given up too early costs the inner TCP reordering.
         long spread = ((_latest - _earliest) * 5 / 4) + (4 * _jitter) + MarginMicros + retransmission;
         long baseSpread = _baseLatest - _baseEarliest;
-        long allowance = baseSpread > EqualDelayMicros ? QueuedHoldMicros : EqualDelayHoldMicros;
+        long allowance = baseSpread > PathEstimate.EqualDelayMicros ? QueuedHoldMicros : EqualDelayHoldMicros;
         long cap = (baseSpread * 5 / 4) + Math.Max(allowance, _fastestMinRtt * 3 / 2);
         return (retransmission, Math.Min(spread, cap));
     }

@@ -411,7 +411,7 @@ public sealed class AdaptiveScheduler
 
     /// <summary>
     /// The usable path with the shortest base delay when every other usable path's base delay is longer by more than
-    /// <see cref="QueueTargetMicros"/> (<paramref name="spread"/>: by how much the next one is), else -1.
+    /// <see cref="PathEstimate.EqualDelayMicros"/> (<paramref name="spread"/>: by how much the next one is), else -1.
     /// <para>While it has not been saturated (<see cref="IsSaturated"/>) its learnt rate is only a lower bound — it starts
     /// at <see cref="InitialRate"/>, grows by <see cref="ProbeGain"/> per measurement while busy, at most to
     /// <see cref="ProbeHeadroom"/> × what it delivered, slower than a TCP slow start — and <see cref="Choose(uint, int, long, bool)"/>
@@ -448,7 +448,7 @@ public sealed class AdaptiveScheduler
         }
 
         spread = fastest >= 0 && next != long.MaxValue ? next - _paths[fastest].Base : 0;
-        return spread > QueueTargetMicros ? fastest : -1;
+        return spread > PathEstimate.EqualDelayMicros ? fastest : -1;
     }
 
     /// <summary>

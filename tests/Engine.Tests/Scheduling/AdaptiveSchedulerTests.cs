@@ -61,11 +61,7 @@ public class AdaptiveSchedulerTests
         // 110 Mbit/s offered on DSL + LTE saturates the DSL path: its learnt rate is then its capacity, and its virtual
         // queue decides (both paths carry data). After 11 s of silence the saturation is forgotten: a new ramp stays on
         // the DSL path again until that shows a queue.
-        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000));
-        sim.Scheduler.ReceiverReorders = true;
-        sim.OfferedPerMicro = 110.0 / 8;
-        sim.Run(3 * Second);
-        Assert.True(sim.Scheduler.IsSaturated(0, sim.Now));
+        LinkSimulation sim = SaturatedDslLte();
         long[] bulk = sim.DeliveredBytes(2 * Second, 3 * Second);
         Assert.True(Mbit(bulk[1], Second) > 5, $"the LTE path carries {Mbit(bulk[1], Second):0.0} Mbit/s of the bulk");
 
@@ -89,6 +85,18 @@ public class AdaptiveSchedulerTests
         Assert.True(bytes[1] >= 0.1 * (bytes[0] + bytes[1]) && bytes[0] >= 0.1 * (bytes[0] + bytes[1]), $"path shares {bytes[0]} / {bytes[1]}");
     }
 
+    /// <summary>DSL + LTE (100 Mbit/s at 5 ms, 20 at 40 ms) to a reordering receiver after 3 s of 110 Mbit/s offered:
+    /// the DSL path saturated, its learnt rate its capacity.</summary>
+    private static LinkSimulation SaturatedDslLte()
+    {
+        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000));
+        sim.Scheduler.ReceiverReorders = true;
+        sim.OfferedPerMicro = 110.0 / 8;
+        sim.Run(3 * Second);
+        Assert.True(sim.Scheduler.IsSaturated(0, sim.Now));
+        return sim;
+    }
+
     /// <summary>Runs <paramref name="sim"/> from <paramref name="from"/> to <paramref name="to"/> with the offered rate
     /// doubling every 50 ms from 1 Mbit/s up to <paramref name="peakMbit"/>.</summary>
     private static void Ramp(LinkSimulation sim, long from, long to, double peakMbit)
@@ -107,11 +115,7 @@ public class AdaptiveSchedulerTests
         // decides. 0.3 s after the load ends a 256 KB transfer comes at once (1 Gbit/s for 2 ms): on the 5 ms path it
         // is all delivered within ~26 ms, and a part sent on the 40 ms path would hold everything behind it at the
         // receiver — each round of a short transfer would take the slow path's delay (135 ms instead of 70 measured).
-        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000));
-        sim.Scheduler.ReceiverReorders = true;
-        sim.OfferedPerMicro = 110.0 / 8;
-        sim.Run(3 * Second);
-        Assert.True(sim.Scheduler.IsSaturated(0, sim.Now));
+        LinkSimulation sim = SaturatedDslLte();
 
         sim.OfferedPerMicro = 0;
         sim.Run(3_300_000);
