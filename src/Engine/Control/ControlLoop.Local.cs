@@ -40,6 +40,10 @@ public sealed partial class ControlLoop
     {
         _readable.Clear();
         _readable.Add(_command);
+        if (_links.Events is { } events)
+        {
+            _readable.Add(events);
+        }
         if (_local is not null)
         {
             _readable.AddRange(_local.Sockets);

@@ -163,6 +163,12 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
                     break;
                 }
 
+                if (readable == _links.Events)
+                {
+                    _links.TakeEvents(); // the next tick's link check sees the change
+                    continue;
+                }
+
                 if (readable != _command)
                 {
                     ServeLocal(readable);

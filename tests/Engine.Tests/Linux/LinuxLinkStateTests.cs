@@ -34,3 +34,64 @@ public class LinuxLinkStateTests
         Assert.Equal(3, readings);
     }
 }
+
+/// <summary>Link events (rtnetlink RTMGRP_LINK) keep the link monitor's readings current without polling sysfs: inside a
+/// throw-away namespace, a veth pair's carrier coming and going reaches the reading through <see cref="LinuxLinkState.TakeEvents"/>
+/// alone (sysfs there shows the test's own namespace, where the pair does not exist).</summary>
+public class LinuxLinkEventTests
+{
+    [RootFact]
+    public void A_carrier_change_reaches_the_reading_through_the_event_socket()
+    {
+        using var ns = NetworkNamespace.Create($"mptfast-links-{Environment.ProcessId}");
+        using LinuxLinkState links = ns.Run(() => new LinuxLinkState()); // its netlink socket lives in the namespace
+        Assert.NotNull(links.Events);
+        Assert.Null(links.IsUpAndRunning("mfla")); // not in this process's sysfs: unknown until an event says otherwise
+
+        ns.Links.Run("link", "add", "mfla", "type", "veth", "peer", "name", "mflb").ThrowIfFailed();
+        ns.Links.SetUp("mfla").ThrowIfFailed();
+        ns.Links.SetUp("mflb").ThrowIfFailed();
+        Assert.True(WaitFor(links, "mfla", true), "mfla up and running after both ends came up");
+
+        ns.Links.SetDown("mflb").ThrowIfFailed(); // mfla stays up but loses its carrier
+        Assert.True(WaitFor(links, "mfla", false), "mfla not running once its peer went down");
+
+        ns.Links.SetUp("mflb").ThrowIfFailed();
+        Assert.True(WaitFor(links, "mfla", true), "mfla running again");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        links.TakeEvents();
+        _ = links.IsUpAndRunning("mfla");
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Without_events_the_reading_is_polled_as_before()
+    {
+        using var links = new LinuxLinkState(events: false);
+        Assert.Null(links.Events);
+        links.TakeEvents(); // nothing to take: no effect
+        Assert.True(links.IsUpAndRunning("lo"));
+    }
+
+    /// <summary>Waits (up to 5 s) for the event socket and takes its events until <paramref name="name"/> reads
+    /// <paramref name="expected"/>.</summary>
+    private static bool WaitFor(LinuxLinkState links, string name, bool expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (links.Events!.Poll(100_000, System.Net.Sockets.SelectMode.SelectRead))
+            {
+                links.TakeEvents();
+            }
+
+            if (links.IsUpAndRunning(name) == expected)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
