@@ -214,10 +214,11 @@ public sealed partial class RxPump : IDisposable
             return;
         }
 
-        _wake.Reset();
         _wakeTicks = Stopwatch.GetTimestamp();
 
-        // Issue 15: only the connections with a readable socket are visited (epoll reports the ready ones).
+        // Issue 15: only the connections with a readable socket are visited (epoll reports the ready ones), and the
+        // wake event is read only when epoll reported it (level-triggered: one signalled later is reported next time)
+        // — read unconditionally it was an empty read per round, an eighth of a 20 Mbit/s sender's system calls.
         _ready.Clear();
         for (int i = 0; i < ready; i++)
         {
@@ -226,6 +227,10 @@ public sealed partial class RxPump : IDisposable
             {
                 _rounds.SetReadable((int)token - 1, true);
                 _ready.MarkSocket((int)token - 1);
+            }
+            else
+            {
+                _wake.Reset();
             }
         }
 
