@@ -60,6 +60,79 @@ public sealed class InMemoryPeerTests
         Assert.Equal(PathStatus.Down, pair.B.Daemon.Statuses[0][0]);
     }
 
+    /// <summary>
+    /// Issue 15: a server busy with a hundred creates answered a client's first create so late that the client had
+    /// already sent it again; the late round 4 (authentic, with the first handshake's token) then counted as a failed
+    /// authentication of the retry, which ended with code 3 — not retried — instead of "no answer". Now it is ignored
+    /// as stale, the retry that gets no answer is retried once more, and the server answers that one with the
+    /// connection it made.
+    /// </summary>
+    [Fact]
+    public void A_late_answer_to_an_earlier_create_does_not_fail_the_retried_create()
+    {
+        var pair = new PeerPair(ControlFixtures.Daemon("ipv4-a", 2), ControlFixtures.Daemon("ipv4-b", 2, withConnection: false), seed: 40);
+        CreateClientOutcome? done = null;
+        pair.A.Create.Start("tunnel.conf", pair.Clock.Now, o => done = o);
+
+        // First create: rounds 1–3 pass and the server creates, but its round 4 is late.
+        Exchange(pair, pair.A, pair.B);
+        Exchange(pair, pair.B, pair.A);
+        Exchange(pair, pair.A, pair.B);
+        List<(byte[] Data, IPEndPoint To)> late = [.. pair.B.Out.Sent];
+        pair.B.Out.Sent.Clear();
+        Assert.Single(pair.B.Daemon.Created);
+
+        // Every resent round 3 and its answer is lost; then the create is sent again, and that one is lost too — only
+        // the first create's late round 4 reaches the client, during the second create.
+        GiveUp(pair);
+        Assert.Equal(1, pair.A.Create.Retries);
+        foreach ((byte[] data, IPEndPoint to) in late)
+        {
+            Assert.True(pair.A.Engine.HandleReply(data, pair.B.SourceFor(to), pair.Clock.Advance(1)));
+        }
+
+        GiveUp(pair);
+        Assert.Null(done); // not failed with code 3: sent a third time
+        Assert.Equal(2, pair.A.Create.Retries);
+
+        pair.A.Engine.Tick(pair.Clock.Advance(HandshakeInitiator.RetryIntervalMs)); // the third create's round 1 again
+        pair.Pump();
+        Assert.NotNull(done);
+        Assert.Equal(CreateClientStatus.Created, done.Status);
+        Assert.Single(pair.B.Daemon.Created);
+    }
+
+    /// <summary>Delivers what <paramref name="from"/> queued to <paramref name="to"/>'s responder, queueing its answers.</summary>
+    private static void Exchange(PeerPair pair, Peer from, Peer to)
+    {
+        var batch = from.Out.Sent.ToList();
+        from.Out.Sent.Clear();
+        foreach ((byte[] data, IPEndPoint dest) in batch)
+        {
+            long now = pair.Clock.Advance(1);
+            if (!to.Engine.HandleReply(data, from.SourceFor(dest), now))
+            {
+                ResponderResult r = to.Responder.Respond(data, from.SourceFor(dest), now);
+                if (r.Reply is not null)
+                {
+                    to.Out.Send(r.Reply, from.SourceFor(dest));
+                }
+            }
+        }
+    }
+
+    /// <summary>Lets the client's current handshake run out of attempts with everything it sends lost.</summary>
+    private static void GiveUp(PeerPair pair)
+    {
+        for (int i = 0; i < HandshakeInitiator.MaxAttempts; i++)
+        {
+            pair.A.Out.Sent.Clear();
+            pair.A.Engine.Tick(pair.Clock.Advance(HandshakeInitiator.RetryIntervalMs));
+        }
+
+        pair.A.Out.Sent.Clear(); // the next attempt's first send is lost too
+    }
+
     /// <summary>One side: daemon state, engine, responder, notifier and create client over a queue transport.</summary>
     internal sealed class Peer
     {

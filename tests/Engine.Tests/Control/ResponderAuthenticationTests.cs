@@ -125,6 +125,29 @@ public sealed class ResponderAuthenticationTests
         Assert.Equal(4, initiator.Outcome!.Code);
     }
 
+    [Theory]
+    [InlineData(ControlAuthType.Sha256, HandshakeCodes.NoAnswer)] // the digest proves it ours: a late answer to another handshake
+    [InlineData(ControlAuthType.Random, HandshakeCodes.AuthFailed)] // the token is the only proof: a wrong one fails it
+    public void An_authentic_round_4_with_another_handshakes_token_is_stale_under_sha256(ControlAuthType type, byte expected)
+    {
+        var transport = new RecordingTransport();
+        var initiator = new HandshakeInitiator(HandshakeRequest.ForConnection(
+            ControlFixtures.Running("ipv4-a", authType: (int)type), ControlCommand.PathStatusChange, 0x80, ControlMessages.Path1Body(), ControlFixtures.B0.Address));
+        var clock = new FakeClock();
+        initiator.Start(transport, clock.Now);
+        Assert.Equal(ReplyDisposition.Advanced, initiator.OnReply(Reply(2, 7, type, ControlMessages.CaptureKey, ControlMessages.Announce(32)), ControlFixtures.B0, transport, clock.Now));
+
+        Assert.Equal(ReplyDisposition.Ignored, initiator.OnReply(Reply(4, 8, type, ControlMessages.CaptureKey, [], result: 0), ControlFixtures.B0, transport, clock.Now));
+        for (int i = 0; i < HandshakeInitiator.MaxAttempts; i++)
+        {
+            initiator.Tick(transport, clock.Advance(HandshakeInitiator.RetryIntervalMs));
+        }
+
+        Assert.Equal(HandshakePhase.Completed, initiator.Phase);
+        Assert.Equal(expected, initiator.Outcome!.Code);
+        Assert.Equal(1, initiator.StaleReplies);
+    }
+
     [Fact]
     public void Responder_rejects_a_round_3_with_another_token_for_auth_type_1()
     {

@@ -7,8 +7,9 @@ namespace MptFast.Engine.Control.Protocol;
 /// The initiator side of one four-round handshake as a state machine (MPT-SPEC §4.5, F75, F82): never blocks,
 /// driven by <see cref="Start"/>, <see cref="OnReply"/> and <see cref="Tick"/> with an injected clock in milliseconds.
 /// Fixes of the original: replies are matched by peer address, command, round and tunnel addresses (B39/B40);
-/// a forged or stale reply does not end the handshake — it is remembered and only decides the code (3 or 9)
-/// when no good reply arrives within the 6 attempts.
+/// a forged or stale reply does not end the handshake — a forged one is remembered and only decides the code (3 or 9)
+/// when no good reply arrives within the 6 attempts; an authentic (SHA-256) answer to another handshake of ours is
+/// ignored (<see cref="StaleReplies"/>).
 /// </summary>
 public sealed class HandshakeInitiator
 {
@@ -25,6 +26,7 @@ public sealed class HandshakeInitiator
     private long _deadline;
     private bool _sawBadAuth;
     private bool _sawWrongRound;
+    private int _staleReplies;
 
     /// <summary>Creates the state machine; nothing is sent before <see cref="Start"/>.</summary>
     public HandshakeInitiator(HandshakeRequest request)
@@ -44,6 +46,9 @@ public sealed class HandshakeInitiator
 
     /// <summary>Sends of the current round so far.</summary>
     public int Attempts => _attempts;
+
+    /// <summary>Authentic round-4 replies that answered another handshake (a token this one never received).</summary>
+    public int StaleReplies => _staleReplies;
 
     /// <summary>Builds and sends round 1: token 0, body = LE length of the round-3 body (§4.2, B42).</summary>
     public void Start(IControlTransport transport, long now)
@@ -96,11 +101,21 @@ public sealed class HandshakeInitiator
         }
 
         // MPT-SPEC §4.4: verify with our own auth type; a reply with another type cannot be authentic (B44).
-        if (reply.AuthType != Request.AuthType
-            || ControlAuth.Verify(datagram, Request.AuthType, Request.Key) != ControlAuthStatus.Ok
-            || (reply.Round == 4 && HasToken && !_tokens.Contains(reply.Token)))
+        if (reply.AuthType != Request.AuthType || ControlAuth.Verify(datagram, Request.AuthType, Request.Key) != ControlAuthStatus.Ok)
         {
             _sawBadAuth = true;
+            return ReplyDisposition.Ignored;
+        }
+
+        if (reply.Round == 4 && HasToken && !_tokens.Contains(reply.Token))
+        {
+            // Not an answer to this handshake. With SHA-256 the digest proved it authentic: a late answer to an earlier
+            // handshake of ours — a create sent again while the server, busy with a hundred others, was still answering
+            // the first (issue 15). That is no failed authentication, and counted as one it ended the retried create
+            // with code 3 instead of "no answer", which the create client retries. With auth type 1 the token is the
+            // only proof, so a wrong one is a failed authentication.
+            _sawBadAuth |= Request.AuthType != ControlAuthType.Sha256;
+            _staleReplies++;
             return ReplyDisposition.Ignored;
         }
 
