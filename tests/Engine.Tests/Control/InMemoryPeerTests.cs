@@ -75,9 +75,9 @@ public sealed class InMemoryPeerTests
         pair.A.Create.Start("tunnel.conf", pair.Clock.Now, o => done = o);
 
         // First create: rounds 1–3 pass and the server creates, but its round 4 is late.
-        Exchange(pair, pair.A, pair.B);
-        Exchange(pair, pair.B, pair.A);
-        Exchange(pair, pair.A, pair.B);
+        pair.Deliver(pair.A, pair.B);
+        pair.Deliver(pair.B, pair.A);
+        pair.Deliver(pair.A, pair.B);
         List<(byte[] Data, IPEndPoint To)> late = [.. pair.B.Out.Sent];
         pair.B.Out.Sent.Clear();
         Assert.Single(pair.B.Daemon.Created);
@@ -100,25 +100,6 @@ public sealed class InMemoryPeerTests
         Assert.NotNull(done);
         Assert.Equal(CreateClientStatus.Created, done.Status);
         Assert.Single(pair.B.Daemon.Created);
-    }
-
-    /// <summary>Delivers what <paramref name="from"/> queued to <paramref name="to"/>'s responder, queueing its answers.</summary>
-    private static void Exchange(PeerPair pair, Peer from, Peer to)
-    {
-        var batch = from.Out.Sent.ToList();
-        from.Out.Sent.Clear();
-        foreach ((byte[] data, IPEndPoint dest) in batch)
-        {
-            long now = pair.Clock.Advance(1);
-            if (!to.Engine.HandleReply(data, from.SourceFor(dest), now))
-            {
-                ResponderResult r = to.Responder.Respond(data, from.SourceFor(dest), now);
-                if (r.Reply is not null)
-                {
-                    to.Out.Send(r.Reply, from.SourceFor(dest));
-                }
-            }
-        }
     }
 
     /// <summary>Lets the client's current handshake run out of attempts with everything it sends lost.</summary>
@@ -183,7 +164,8 @@ public sealed class InMemoryPeerTests
             }
         }
 
-        private void Deliver(Peer from, Peer to)
+        /// <summary>Delivers what <paramref name="from"/> queued to <paramref name="to"/> (one hop), queueing its answers.</summary>
+        public void Deliver(Peer from, Peer to)
         {
             var batch = from.Out.Sent.ToList();
             from.Out.Sent.Clear();
