@@ -1,3 +1,4 @@
+using MptFast.Engine.Control;
 using MptFast.Engine.Daemon;
 
 namespace MptFast.Engine.Tests.Linux;
@@ -75,8 +76,8 @@ public class LinuxLinkEventTests
     }
 
     /// <summary>Waits (up to 5 s) for the event socket and takes its events until <paramref name="name"/> reads
-    /// <paramref name="expected"/>.</summary>
-    private static bool WaitFor(LinuxLinkState links, string name, bool expected)
+    /// <paramref name="expected"/> — through <see cref="ILinkState"/>, as the control loop does.</summary>
+    private static bool WaitFor(ILinkState links, string name, bool expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (DateTime.UtcNow < deadline)
