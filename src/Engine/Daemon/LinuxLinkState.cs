@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 using MptFast.Engine.Control;
 using MptFast.Engine.Datapath.Linux;
@@ -35,7 +36,6 @@ public sealed class LinuxLinkState : ILinkState, IDisposable
     /// <summary>How long one reading is used while link events keep it current.</summary>
     public const int ResyncMilliseconds = 1000;
 
-    private const int IffUp = 0x1;
     private const int IfNameSize = 16;
     private const int EventBufferSize = 32 * 1024;
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -143,7 +143,7 @@ public sealed class LinuxLinkState : ILinkState, IDisposable
 
                     foreach (Entry e in _entries.Values)
                     {
-                        e.At = long.MinValue / 2; // events were lost: read every interface anew
+                        e.At = Entry.Unread; // events were lost: read every interface anew
                     }
 
                     continue;
@@ -162,15 +162,11 @@ public sealed class LinuxLinkState : ILinkState, IDisposable
                         continue;
                     }
 
-                    for (int i = 0; i < reader.Name.Length; i++)
-                    {
-                        name[i] = (char)reader.Name[i];
-                    }
-
-                    if (_byName.TryGetValue(name[..reader.Name.Length], out Entry? entry))
+                    int length = Encoding.Latin1.GetChars(reader.Name, name);
+                    if (_byName.TryGetValue(name[..length], out Entry? entry))
                     {
                         entry.State = reader.Deleted ? null : reader.UpAndRunning;
-                        entry.At = reader.Deleted ? long.MinValue / 2 : now;
+                        entry.At = reader.Deleted ? Entry.Unread : now;
                     }
                 }
             }
@@ -217,7 +213,10 @@ public sealed class LinuxLinkState : ILinkState, IDisposable
 
         public bool? State { get; set; }
 
-        public long At { get; set; } = long.MinValue / 2;
+        /// <summary><see cref="At"/> of a reading that must be taken anew at the next call.</summary>
+        public const long Unread = long.MinValue / 2;
+
+        public long At { get; set; } = Unread;
 
         public bool? Read()
         {
@@ -237,7 +236,7 @@ public sealed class LinuxLinkState : ILinkState, IDisposable
                 return null;
             }
 
-            if ((flags & IffUp) == 0)
+            if ((flags & LinkEventReader.Up) == 0)
             {
                 return false;
             }
