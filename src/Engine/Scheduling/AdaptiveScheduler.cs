@@ -8,10 +8,12 @@ namespace MptFast.Engine.Scheduling;
 /// path on which its first segment is expected to arrive first:
 /// <code>
 ///   arrival(i) = wait(i) + base(i) + segment / rate(i) + loss(i) · lossCost(i)
-///   wait(i)    = max(backlog(i) / rate(i), measured forward queueing delay(i))
+///   wait(i)    = backlog(i) / rate(i)
 /// </code>
 /// where backlog(i) is a virtual queue (bytes sent on the path, drained at rate(i)) and base(i) the path's base
-/// one-way delay (the common clock offset cancels out in the comparison). rate(i) is learnt, no weights needed: it
+/// one-way delay (the common clock offset cancels out in the comparison). The measured forward queueing delay is not a
+/// wait (see <see cref="ExpectedWait"/>): it says whether the path is saturated, which sets rate(i), and it bounds the
+/// virtual queue. rate(i) is learnt, no weights needed: it
 /// grows by <see cref="ProbeGain"/> per measurement while the path is kept busy without its queue growing, and falls
 /// to the rate the peer received when the path's queueing delay says it is saturated — so it follows capacity
 /// changes within a few probe intervals. A path whose probes stopped coming back (<see cref="StaleAfterMicros"/>) is
@@ -85,9 +87,6 @@ public sealed class AdaptiveScheduler
 
     public int PathCount => _paths.Length;
 
-    /// <summary>The expected wait on a path is the larger of the virtual queue and the measured one.</summary>
-    public bool UseMeasuredQueue { get; set; } = true;
-
     /// <summary>The peer puts received packets back in sequence order (it said so in its probes): paths need not
     /// queue to keep arrivals in order, see <see cref="Choose"/>.</summary>
     public bool ReceiverReorders { get; set; }
@@ -133,7 +132,7 @@ public sealed class AdaptiveScheduler
     /// <summary>
     /// <paramref name="path"/> has room for a repair: not congested (<see cref="IsCongested"/>) by its measured queue nor
     /// by the wait the scheduler expects in front of a packet sent there now (<see cref="Choose(uint, int, long, bool)"/>:
-    /// its virtual queue at the learnt rate, or what is left of the measured one). The measured queue alone called a path with room
+    /// its virtual queue at the learnt rate). The measured queue alone called a path with room
     /// that the scheduler itself fed less than its share because its learnt rate said it was full (DSL + LTE: the LTE
     /// path's measured queue stayed short, the DSL path's tail drops were repaired there — 2 % of the packets, run
     /// after run — and the inner TCP never learnt that the tunnel was full).
@@ -346,7 +345,7 @@ public sealed class AdaptiveScheduler
             ref PathState p = ref _paths[i];
             double perMicro = p.Rate / 1e6;
             double serialisation = segmentBytes / perMicro;
-            double wait = i == unproven ? MeasuredWait(ref p, nowMicros) : ExpectedWait(ref p, nowMicros);
+            double wait = i == unproven ? 0 : ExpectedWait(ref p, nowMicros);
             double arrival = wait + p.Base + serialisation + (p.Loss * LossCostMicros);
             if (arrival < bestArrival)
             {
@@ -415,8 +414,8 @@ public sealed class AdaptiveScheduler
     /// <para>While it has not been saturated (<see cref="IsSaturated"/>) its learnt rate is only a lower bound — it starts
     /// at <see cref="InitialRate"/>, grows by <see cref="ProbeGain"/> per measurement while busy, at most to
     /// <see cref="ProbeHeadroom"/> × what it delivered, slower than a TCP slow start — and <see cref="Choose(uint, int, long, bool)"/>
-    /// counts only its measured queue, not the virtual one at that rate: the fastest path takes every burst until it
-    /// shows a queue. With the virtual queue a 64 KB burst at the 10 Mbit/s starting rate was 50 ms "queued": on
+    /// counts no wait on it, not the virtual queue at that rate: the fastest path takes every burst until it is
+    /// saturated (shows a queue while fed about what it delivers). With the virtual queue a 64 KB burst at the 10 Mbit/s starting rate was 50 ms "queued": on
     /// DSL + LTE (100 + 20 Mbit/s, 5/40 ms) a 256 KiB upload sent part of each round on the 40 ms path and took 217 ms
     /// instead of 70 (kernel MPTCP: 75), and on a fresh tunnel the inner CUBIC, its round trip jumping from 11 to 45 ms,
     /// left slow start (HyStart) at a 60–100 KB window and needed 2 s to reach the links' rate. Only the fastest path:
@@ -475,17 +474,21 @@ public sealed class AdaptiveScheduler
         return p.Saturated && nowMicros - p.SaturatedAt <= QueueMemoryMicros;
     }
 
-    /// <summary>The measured queue left in front of a packet sent on the path now (µs): the last measurement less what
-    /// has drained since it was taken.</summary>
-    private static double MeasuredWait(ref PathState p, long nowMicros) => Math.Max(0, p.Queue - (nowMicros - p.SeenAt));
-
-    /// <summary>The wait in front of a packet sent on the path now (µs): the virtual queue, unless the last measurement
-    /// found more (less what has drained since it was taken).</summary>
+    /// <summary>
+    /// The wait in front of a packet sent on the path now (µs): its virtual queue at the learnt rate. Not the measured
+    /// queue: a probe's forward queueing delay is the queue it found when it was sent, and by the time its echo comes
+    /// back — a round trip later, the probe's own wait included — all of that queue has left the link; what was sent
+    /// since is in the virtual queue. Taken as a wait (the larger of it and the virtual queue, less the time since the
+    /// echo came), a sample a round trip old made the paths take turns: on DSL + LTE the 40-ms path, 30 ms queued a
+    /// round trip earlier, was skipped until it ran dry while the DSL path overfilled, and the next sample turned it
+    /// around — both queues swinging between 0 and 35 ms every few hundred ms, one TCP stream at 0.89 of the links'
+    /// capacity, 0.93 without the sample (ab-2026-12-06-age). The measurement still sets the learnt rate
+    /// (<see cref="Observe"/>: a saturated path's rate falls to what it delivered) and bounds the virtual queue.
+    /// </summary>
     private double ExpectedWait(ref PathState p, long nowMicros)
     {
         Drain(ref p, nowMicros);
-        double wait = p.Backlog / (p.Rate / 1e6);
-        return UseMeasuredQueue ? Math.Max(wait, MeasuredWait(ref p, nowMicros)) : wait;
+        return p.Backlog / (p.Rate / 1e6);
     }
 
     private static void Drain(ref PathState p, long nowMicros)

@@ -38,6 +38,25 @@ public class AdaptiveSchedulerTests
     }
 
     [Theory]
+    [InlineData(800_000)]
+    [InlineData(1_200_000)]
+    public void A_window_limited_transport_over_DSL_and_LTE_keeps_both_links_busy(long window)
+    {
+        // DSL + LTE (100 Mbit/s at 5 ms, 20 at 40 ms, 50 ms buffers) to a reordering receiver, and an inner transport
+        // whose window lies between the bandwidth-delay product at the slow path's round trip (120 Mbit/s × 45 ms,
+        // 675 KB) and that plus the buffers (1.4 MB): enough to keep both links busy all the time. Its ACK clock follows
+        // the in-sequence delivery, as an inner TCP's does through the receiver's reorder buffer.
+        var sim = new LinkSimulation(new Link(100, 5_000), new Link(20, 40_000)) { WindowBytes = window };
+        sim.Scheduler.ReceiverReorders = true;
+        sim.Run(10 * Second);
+
+        long[] bytes = sim.DeliveredBytes(4 * Second, 10 * Second);
+        double dsl = Mbit(bytes[0], 6 * Second);
+        double lte = Mbit(bytes[1], 6 * Second);
+        Assert.True(dsl >= 0.97 * 100 && lte >= 0.95 * 20, $"DSL {dsl:0.0}, LTE {lte:0.0} Mbit/s");
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void A_transfer_ramping_up_on_a_fresh_tunnel_stays_on_the_faster_path_while_it_has_capacity(bool receiverReorders)
@@ -143,14 +162,36 @@ public class AdaptiveSchedulerTests
         // receiver that reorders absorbs the delay difference, so the segment goes where the least waits in front of it.
         var scheduler = new AdaptiveScheduler([1, 1]) { ReceiverReorders = receiverReorders };
         const long now = 1_000_000;
-        scheduler.Observe(0, Estimate(baseMicros: 5_000, queueMicros: 30_000, rate: 12_500_000), now);
-        scheduler.Observe(1, Estimate(baseMicros: 40_000, queueMicros: 10_000, rate: 2_500_000), now);
+        Saturated(scheduler, 0, baseMicros: 5_000, queueMicros: 30_000, rate: 12_500_000, now);
+        Saturated(scheduler, 1, baseMicros: 40_000, queueMicros: 10_000, rate: 2_500_000, now);
+        scheduler.Charge(0, 375_000, now); // 30 ms at 100 Mbit/s
+        scheduler.Charge(1, 25_000, now);  // 10 ms at 20 Mbit/s
         Assert.Equal(3u, scheduler.Usable(3, now));
         Assert.Equal(expected, scheduler.Choose(3, 1400, now));
 
-        // A path with a short queue is still filled first, whatever the receiver does: path 1 drained.
-        scheduler.Observe(1, Estimate(baseMicros: 40_000, queueMicros: 0, rate: 2_500_000, version: 2), now);
-        Assert.Equal(receiverReorders ? 1 : 0, scheduler.Choose(3, 1400, now));
+        // A path with a short queue is still filled first, whatever the receiver does: 10 ms later path 1 has drained
+        // (path 0 has 20 ms left, arriving at 25 ms: still the earliest).
+        Assert.Equal(receiverReorders ? 1 : 0, scheduler.Choose(3, 1400, now + 10_000));
+    }
+
+    [Fact]
+    public void A_measured_queue_is_not_a_wait_in_front_of_the_next_burst()
+    {
+        // DSL + LTE to a reordering receiver, the DSL path with 20 ms of its learnt rate just sent (its virtual queue).
+        // The LTE path's last probe found 30 ms of queue: the queue it waited in when it was sent, a round trip (80 ms
+        // and more) before its echo came back — all of it has left the link since, and nothing was sent there. The LTE
+        // path is empty and takes the burst; counting the sample as a wait kept it idle until the next sample while
+        // the DSL queue grew, and made the paths take turns.
+        var scheduler = new AdaptiveScheduler([1, 1]) { ReceiverReorders = true };
+        const long now = 1_000_000;
+        Saturated(scheduler, 0, baseMicros: 5_000, queueMicros: 5_000, rate: 12_500_000, now);
+        Saturated(scheduler, 1, baseMicros: 40_000, queueMicros: 30_000, rate: 2_500_000, now);
+        scheduler.Charge(0, 250_000, now);
+        Assert.Equal(1, scheduler.Choose(3, 1400, now));
+
+        // What was sent on the LTE path since counts: 25 ms of it, and the DSL path (20 ms) has less in front.
+        scheduler.Charge(1, 62_500, now);
+        Assert.Equal(0, scheduler.Choose(3, 1400, now));
     }
 
     [Fact]
@@ -365,6 +406,18 @@ public class AdaptiveSchedulerTests
             Scheduler.Observe(0, Estimate(baseMicros: 1_000, queueMicros: q0, rate: 12_500_000, version: _version), Now);
             Scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: q1, rate: 12_500_000, version: _version++), Now);
         }
+    }
+
+    /// <summary>Makes <paramref name="path"/> saturated at <paramref name="now"/> (its learnt rate is its capacity,
+    /// <paramref name="rate"/>): measured 20 ms earlier, fed its rate since, and now found <paramref name="queueMicros"/>
+    /// queued. Its virtual queue is empty: what it was fed has drained.</summary>
+    private static void Saturated(AdaptiveScheduler scheduler, int path, long baseMicros, long queueMicros, long rate, long now)
+    {
+        scheduler.Observe(path, Estimate(baseMicros, queueMicros: 0, rate), now - 20_000);
+        scheduler.Charge(path, (int)(rate / 50), now - 20_000);
+        scheduler.Observe(path, Estimate(baseMicros, queueMicros, rate, version: 2), now);
+        Assert.True(scheduler.IsSaturated(path, now));
+        Assert.Equal(0, scheduler.BacklogOf(path), 3);
     }
 
     private static PathEstimate Estimate(long baseMicros, long queueMicros, long rate, int version = 1) =>

@@ -43,8 +43,17 @@ internal sealed class LinkSimulation
 
     public long ProbeInterval { get; init; } = 20_000;
 
-    /// <summary>Bytes per µs the source offers (may change during a run).</summary>
+    /// <summary>Bytes per µs the source offers (may change during a run); see <see cref="WindowBytes"/>.</summary>
     public double OfferedPerMicro { get; set; }
+
+    /// <summary>
+    /// When above 0, the source is a window-limited transport instead of a fixed rate: it keeps at most this many bytes
+    /// unacknowledged, and the peer acknowledges what it has in sequence (the reordering receiver's delivery) over the
+    /// quickest reverse direction — the ACK clock of an inner TCP whose window is this size. A segment the links drop
+    /// counts as received one path delay later (as the tunnel's repair would make it); <see cref="Link.Dropped"/> says
+    /// how many were.
+    /// </summary>
+    public long WindowBytes { get; set; }
 
     /// <summary>Paths that may carry data (bit i = path i OK), as the liveness monitor would say.</summary>
     public uint OkMask { get; set; } = uint.MaxValue;
@@ -160,9 +169,15 @@ internal sealed class LinkSimulation
 
     private double _credit;
 
+    private readonly HashSet<long> _outOfOrder = [];
+    private long _receiveNext;
+    private long _acknowledged;
+
     private void SourceTick()
     {
-        _credit += OfferedPerMicro * SourceTickMicros;
+        _credit = WindowBytes > 0
+            ? Math.Max(0, WindowBytes - ((_nextSeq - _acknowledged) * Segment))
+            : _credit + (OfferedPerMicro * SourceTickMicros);
         while (_credit >= Segment)
         {
             uint usable = Scheduler.Usable(OkMask, Now);
@@ -197,8 +212,39 @@ internal sealed class LinkSimulation
                 Peer[path].RxPackets++;
                 Peer[path].RxBytes += Segment;
                 Deliveries.Add(new Delivery(seq, path, arrival));
+                Receive(seq);
             });
         }
+        else if (WindowBytes > 0)
+        {
+            At(Now + Links[path].DelayMicros, () => Receive(seq));
+        }
+    }
+
+    /// <summary>The peer has <paramref name="seq"/>: what it holds in sequence is acknowledged to the source after the
+    /// quickest reverse delay (window-limited source only).</summary>
+    private void Receive(long seq)
+    {
+        if (WindowBytes <= 0)
+        {
+            return;
+        }
+
+        if (seq == _receiveNext)
+        {
+            _receiveNext++;
+            while (_outOfOrder.Remove(_receiveNext))
+            {
+                _receiveNext++;
+            }
+        }
+        else if (seq > _receiveNext)
+        {
+            _outOfOrder.Add(seq);
+        }
+
+        long acknowledged = _receiveNext;
+        At(Now + Links.Min(l => l.ReverseDelayMicros), () => _acknowledged = Math.Max(_acknowledged, acknowledged));
     }
 
     private void SenderProbe(int path)
