@@ -103,66 +103,6 @@ internal sealed class LinkSimulation
         return bytes;
     }
 
-    /// <summary>Of the packets that arrived in [from, to), the share that arrived more than
-    /// <paramref name="toleranceMicros"/> after a packet with a higher sequence number (what a receiver without
-    /// reordering hands to TCP as reordering).</summary>
-    public double LateShare(long from, long to, long toleranceMicros)
-    {
-        var byArrival = Deliveries.Where(d => d.Arrival < to).OrderBy(d => d.Arrival).ToList();
-        var firstHigher = new SortedDictionary<long, long>(); // not needed beyond the running maximum
-        long highest = -1;
-        long highestArrival = 0;
-        int late = 0;
-        int total = 0;
-
-        // A packet is late by (its arrival − the arrival of the first packet with a higher sequence number).
-        var arrivalOfSeq = new Dictionary<long, long>();
-        var prefixFirstAbove = new List<(long Seq, long Arrival)>();
-        foreach (Delivery d in byArrival)
-        {
-            if (d.Sequence > highest)
-            {
-                highest = d.Sequence;
-                highestArrival = d.Arrival;
-                prefixFirstAbove.Add((d.Sequence, d.Arrival));
-            }
-
-            if (d.Arrival < from)
-            {
-                continue;
-            }
-
-            total++;
-            if (d.Sequence < highest)
-            {
-                // The first arrival of a sequence number above d's: binary search the running maxima.
-                int lo = 0, hi = prefixFirstAbove.Count - 1;
-                while (lo < hi)
-                {
-                    int mid = (lo + hi) / 2;
-                    if (prefixFirstAbove[mid].Seq > d.Sequence)
-                    {
-                        hi = mid;
-                    }
-                    else
-                    {
-                        lo = mid + 1;
-                    }
-                }
-
-                if (d.Arrival - prefixFirstAbove[lo].Arrival > toleranceMicros)
-                {
-                    late++;
-                }
-            }
-        }
-
-        _ = firstHigher;
-        _ = highestArrival;
-        _ = arrivalOfSeq;
-        return total == 0 ? 0 : (double)late / total;
-    }
-
     private void At(long time, Action action) => _events.Enqueue(action, (time, _order++));
 
     private const long SourceTickMicros = 100;
