@@ -13,10 +13,9 @@ namespace MptFast.Engine.Scheduling;
 /// where backlog(i) is a virtual queue (bytes sent on the path, drained at rate(i)) and base(i) the path's base
 /// one-way delay (the common clock offset cancels out in the comparison). The measured forward queueing delay is not a
 /// wait (see <see cref="ExpectedWait"/>): it says whether the path is saturated, which sets rate(i), and it bounds the
-/// virtual queue. rate(i) is learnt, no weights needed: it
-/// grows by <see cref="ProbeGain"/> per measurement while the path is kept busy without its queue growing, and falls
-/// to the rate the peer received when the path's queueing delay says it is saturated — so it follows capacity
-/// changes within a few probe intervals. A path whose probes stopped coming back (<see cref="StaleAfterMicros"/>) is
+/// virtual queue. rate(i) is learnt, no weights needed: it grows by <see cref="ProbeGain"/> per measurement while the
+/// path is kept busy without its queue growing, and falls to the rate the peer received when the path's queueing delay
+/// says it is saturated — so it follows capacity changes within a few probe intervals. A path whose probes stopped coming back (<see cref="StaleAfterMicros"/>) is
 /// left alone until they return: a silent failure costs well under a second instead of the dead timer. Transmit
 /// thread only; no allocation.
 /// </summary>
@@ -411,18 +410,19 @@ public sealed class AdaptiveScheduler
     /// <summary>
     /// The usable path with the shortest base delay when every other usable path's base delay is longer by more than
     /// <see cref="PathEstimate.EqualDelayMicros"/> (<paramref name="spread"/>: by how much the next one is), else -1.
-    /// <para>While it has not been saturated (<see cref="IsSaturated"/>) its learnt rate is only a lower bound — it starts
-    /// at <see cref="InitialRate"/>, grows by <see cref="ProbeGain"/> per measurement while busy, at most to
-    /// <see cref="ProbeHeadroom"/> × what it delivered, slower than a TCP slow start — and <see cref="Choose(uint, int, long, bool)"/>
-    /// counts no wait on it, not the virtual queue at that rate: the fastest path takes every burst until it is
-    /// saturated (shows a queue while fed about what it delivers). With the virtual queue a 64 KB burst at the 10 Mbit/s starting rate was 50 ms "queued": on
-    /// DSL + LTE (100 + 20 Mbit/s, 5/40 ms) a 256 KiB upload sent part of each round on the 40 ms path and took 217 ms
-    /// instead of 70 (kernel MPTCP: 75), and on a fresh tunnel the inner CUBIC, its round trip jumping from 11 to 45 ms,
-    /// left slow start (HyStart) at a 60–100 KB window and needed 2 s to reach the links' rate. Only the fastest path:
-    /// a slower one filled by its measured queue is overfilled during its longer feedback delay (the 40 ms path's
-    /// buffer overflowed, and the inner CUBIC's window stayed at that loss for seconds). Only when the delays differ:
-    /// on paths of about equal delay a burst on the other path costs no wait at the receiver, and with the nearest
-    /// delays' order flipping on measurement noise the unshaped two-path tunnel measured a tenth lower.</para>
+    /// <para>While it has not been saturated (<see cref="IsSaturated"/>) its learnt rate is only a lower bound — it
+    /// starts at <see cref="InitialRate"/>, grows by <see cref="ProbeGain"/> per measurement while busy, at most to
+    /// <see cref="ProbeHeadroom"/> × what it delivered, slower than a TCP slow start — and
+    /// <see cref="Choose(uint, int, long, bool)"/> expects no wait on it (not its virtual queue at that rate): the fastest path takes every burst
+    /// until it is saturated (shows a queue while fed about what it delivers). With the virtual queue a 64 KB burst at
+    /// the 10 Mbit/s starting rate was 50 ms "queued": on DSL + LTE (100 + 20 Mbit/s, 5/40 ms) a 256 KiB upload sent
+    /// part of each round on the 40 ms path and took 217 ms instead of 70 (kernel MPTCP: 75), and on a fresh tunnel the
+    /// inner CUBIC, its round trip jumping from 11 to 45 ms, left slow start (HyStart) at a 60–100 KB window and needed
+    /// 2 s to reach the links' rate. Only the fastest path: a slower one filled by its measured queue is overfilled
+    /// during its longer feedback delay (the 40 ms path's buffer overflowed, and the inner CUBIC's window stayed at
+    /// that loss for seconds). Only when the delays differ: on paths of about equal delay a burst on the other path
+    /// costs no wait at the receiver, and with the nearest delays' order flipping on measurement noise the unshaped
+    /// two-path tunnel measured a tenth lower.</para>
     /// </summary>
     private int FastestPath(uint usable, out long spread)
     {
