@@ -15,9 +15,9 @@ namespace MptFast.Engine.Scheduling;
 /// wait (see <see cref="ExpectedWait"/>): it says whether the path is saturated, which sets rate(i), and it bounds the
 /// virtual queue. rate(i) is learnt, no weights needed: it grows by <see cref="ProbeGain"/> per measurement while the
 /// path is kept busy without its queue growing, and falls to the rate the peer received when the path's queueing delay
-/// says it is saturated — so it follows capacity changes within a few probe intervals. A path whose probes stopped coming back (<see cref="StaleAfterMicros"/>) is
-/// left alone until they return: a silent failure costs well under a second instead of the dead timer. Transmit
-/// thread only; no allocation.
+/// says it is saturated — so it follows capacity changes within a few probe intervals. A path whose probes stopped
+/// coming back (<see cref="StaleAfterMicros"/>) is left alone until they return: a silent failure costs well under a
+/// second instead of the dead timer. Transmit thread only; no allocation.
 /// </summary>
 public sealed class AdaptiveScheduler
 {

@@ -47,7 +47,9 @@ public sealed class HandshakeInitiator
     /// <summary>Sends of the current round so far.</summary>
     public int Attempts => _attempts;
 
-    /// <summary>Authentic round-4 replies that answered another handshake (a token this one never received).</summary>
+    /// <summary>Round-4 replies that passed <see cref="ControlAuth.Verify"/> with a token this handshake never received:
+    /// under SHA-256 late answers to another handshake of ours, ignored; under auth type 1 (the token its only proof)
+    /// counted here and as a failed authentication too.</summary>
     public int StaleReplies => _staleReplies;
 
     /// <summary>Builds and sends round 1: token 0, body = LE length of the round-3 body (§4.2, B42).</summary>
