@@ -168,7 +168,7 @@ public sealed partial class RxPump
     /// can neither forge nor replay one. A path that is down takes the next authentic probe whatever its time (the peer
     /// may have restarted with a smaller clock).
     /// </summary>
-    private static bool Authentic(PathRuntime p, in ProbeTrailer probe, ReadOnlySpan<byte> signed, ReadOnlySpan<byte> key)
+    private static bool Authentic(PathRuntime p, in ProbeTrailer probe, ReadOnlySpan<byte> signed, HmacSha256 key)
     {
         PathMeasurement m = p.Measurement;
         if ((probe.Flags & ProbeFlags.Authenticated) == 0

@@ -46,7 +46,7 @@ public sealed class ConnectionRuntime
     {
         Index = index;
         Config = config;
-        ProbeKey = config.AuthType == 2 ? ControlAuth.DeriveKey(config.AuthKey) : null;
+        ProbeKey = config.AuthType == 2 ? new HmacSha256(ControlAuth.DeriveKey(config.AuthKey)) : null;
         Paths = paths;
         PortMap = portMap;
         LocalTunnel = localTunnel;
@@ -90,7 +90,7 @@ public sealed class ConnectionRuntime
 
     /// <summary>The control key K (MPT-SPEC §4.4) when the connection authenticates with SHA-256: its probes carry a MAC
     /// with it, and only probes with a valid one are taken (<see cref="ProbeCodec"/>). Null otherwise.</summary>
-    public byte[]? ProbeKey { get; }
+    public HmacSha256? ProbeKey { get; }
 
     public PathRuntime[] Paths { get; }
 

@@ -80,15 +80,15 @@ public static class KeepaliveCodec
 
     /// <summary>
     /// Writes a probe: the keepalive of <see cref="TryWrite"/> followed by the trailer <paramref name="probe"/> with
-    /// <paramref name="losses"/>, and when the trailer's flags say Authenticated its MAC with <paramref name="key"/> (the
-    /// 32-byte control key). False when the destination is too small, the version is not 4/6, or the flag and the key
-    /// disagree.
+    /// <paramref name="losses"/>, and when the trailer's flags say Authenticated its MAC with <paramref name="key"/> (an
+    /// HMAC with the 32-byte control key; null without authentication). False when the destination is too small, the
+    /// version is not 4/6, or the flag and the key disagree.
     /// </summary>
     public static bool TryWriteProbe(Span<byte> destination, byte ipVersion, Address16 localTunnel, Address16 remoteTunnel,
-        in ProbeTrailer probe, ReadOnlySpan<LossRange> losses, ReadOnlySpan<byte> key, out int written)
+        in ProbeTrailer probe, ReadOnlySpan<LossRange> losses, HmacSha256? key, out int written)
     {
         written = 0;
-        if (((probe.Flags & ProbeFlags.Authenticated) != 0) != !key.IsEmpty)
+        if (((probe.Flags & ProbeFlags.Authenticated) != 0) != (key is not null))
         {
             return false;
         }
@@ -105,7 +105,7 @@ public static class KeepaliveCodec
         }
 
         written = keepalive + trailer;
-        if (!key.IsEmpty)
+        if (key is not null)
         {
             ProbeCodec.Sign(destination[(keepalive - CommandLength)..written], key);
         }

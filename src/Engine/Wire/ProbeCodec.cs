@@ -161,26 +161,26 @@ public static class ProbeCodec
 
     /// <summary>
     /// Writes the MAC at the end of <paramref name="probe"/> — a keepalive's 40-byte command part followed by an
-    /// authenticated trailer, MAC included (its bytes are overwritten) — with the 32-byte control key.
+    /// authenticated trailer, MAC included (its bytes are overwritten) — with the HMAC of the 32-byte control key.
     /// </summary>
-    public static void Sign(Span<byte> probe, ReadOnlySpan<byte> key)
+    public static void Sign(Span<byte> probe, HmacSha256 key)
     {
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, probe[..^MacLength], mac);
+        Span<byte> mac = stackalloc byte[HmacSha256.MacLength];
+        key.Compute(probe[..^MacLength], mac);
         mac[..MacLength].CopyTo(probe[^MacLength..]);
     }
 
     /// <summary>True when the MAC ending <paramref name="probe"/> (command part + authenticated trailer) is right for
     /// <paramref name="key"/>; compared in constant time.</summary>
-    public static bool Verify(ReadOnlySpan<byte> probe, ReadOnlySpan<byte> key)
+    public static bool Verify(ReadOnlySpan<byte> probe, HmacSha256 key)
     {
         if (probe.Length < MacLength)
         {
             return false;
         }
 
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, probe[..^MacLength], mac);
+        Span<byte> mac = stackalloc byte[HmacSha256.MacLength];
+        key.Compute(probe[..^MacLength], mac);
         return CryptographicOperations.FixedTimeEquals(mac[..MacLength], probe[^MacLength..]);
     }
 

@@ -108,7 +108,7 @@ public class PortFollowTests
         Assert.Equal(KeepaliveCodec.PacketLength + ProbeCodec.Length(0, authenticated: true), n);
         Assert.Equal(KeepaliveStatus.Ok, KeepaliveCodec.Decode(buffer.AsSpan(0, n), out KeepaliveMessage m));
         Assert.True((m.Probe!.Value.Flags & ProbeFlags.Authenticated) != 0);
-        Assert.True(ProbeCodec.Verify(buffer.AsSpan(GreCodec.BaseHeaderLength, n - GreCodec.BaseHeaderLength), ControlAuth.DeriveKey(Key)));
+        Assert.True(ProbeCodec.Verify(buffer.AsSpan(GreCodec.BaseHeaderLength, n - GreCodec.BaseHeaderLength), new HmacSha256(ControlAuth.DeriveKey(Key))));
     }
 
     private static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Build(int authType)
@@ -125,7 +125,7 @@ public class PortFollowTests
     {
         var trailer = new ProbeTrailer(key is null ? ProbeFlags.None : ProbeFlags.Authenticated, 0, txMicros, 0, 0, 0, 0, 0, 0, 0);
         byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
-        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, 4, Remote, Local, trailer, [], key ?? [], out int n));
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, 4, Remote, Local, trailer, [], key is null ? null : new HmacSha256(key), out int n));
         return buffer[..n];
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MptFast.Engine.Wire;
 using MptFast.Tests.Common;
 
@@ -88,32 +89,35 @@ public class ProbeCodecTests
         byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
         ProbeTrailer probe = Sample with { Flags = Sample.Flags | ProbeFlags.Authenticated };
 
-        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, probe, Losses, key, out int written));
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, probe, Losses, new HmacSha256(key), out int written));
 
         Assert.Equal(KeepaliveCodec.PacketLength + ProbeCodec.Length(2) + ProbeCodec.MacLength, written);
         Assert.Equal(KeepaliveStatus.Ok, KeepaliveCodec.Decode(buffer.AsSpan(0, written), out KeepaliveMessage message));
         Assert.Equal(probe with { LossRanges = 2 }, message.Probe);
         // The MAC covers the 40-byte command part (tunnel pair) and the trailer, not the GRE header.
         ReadOnlySpan<byte> signed = buffer.AsSpan(KeepaliveCodec.PacketLength - KeepaliveCodec.CommandLength, written - GreCodec.BaseHeaderLength);
-        Assert.True(ProbeCodec.Verify(signed, key));
+        Assert.True(ProbeCodec.Verify(signed, new HmacSha256(key)));
+        // The wire format: the first 16 bytes of HMAC-SHA-256 with the control key, as the platform computes it (what
+        // every earlier MptFast sends and checks).
+        Assert.Equal(HMACSHA256.HashData(key, signed[..^ProbeCodec.MacLength])[..ProbeCodec.MacLength], signed[^ProbeCodec.MacLength..].ToArray());
         byte[] otherKey = (byte[])key.Clone();
         otherKey[31] ^= 1;
-        Assert.False(ProbeCodec.Verify(signed, otherKey));
+        Assert.False(ProbeCodec.Verify(signed, new HmacSha256(otherKey)));
         for (int i = 0; i < signed.Length; i++)
         {
             byte[] changed = signed.ToArray();
             changed[i] ^= 0x20;
-            Assert.False(ProbeCodec.Verify(changed, key), $"a flipped byte {i} still verified");
+            Assert.False(ProbeCodec.Verify(changed, new HmacSha256(key)), $"a flipped byte {i} still verified");
         }
     }
 
     [Fact]
     public void A_probe_with_the_authenticated_flag_needs_a_key_and_one_without_it_takes_none()
     {
-        byte[] key = new byte[ControlAuth.KeyLength];
+        var key = new HmacSha256(new byte[ControlAuth.KeyLength]);
         byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
         var pair = new Address16();
-        Assert.False(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample with { Flags = ProbeFlags.Authenticated }, [], [], out _));
+        Assert.False(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample with { Flags = ProbeFlags.Authenticated }, [], null, out _));
         Assert.False(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample, [], key, out _));
         // Without the MAC's 16 bytes the length no longer fits the flag: not a probe.
         Assert.True(KeepaliveCodec.TryWriteProbe(buffer, 4, pair, pair, Sample with { Flags = ProbeFlags.Authenticated }, [], key, out int n));
@@ -128,7 +132,7 @@ public class ProbeCodecTests
         TunnelSide sender = WireVectors.Side(WireVectors.KeepaliveSender("keepalive-ipv4-a-to-b"));
         byte[] buffer = new byte[ProbeCodec.MaxPacketLength];
 
-        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, Sample, Losses, [], out int written));
+        Assert.True(KeepaliveCodec.TryWriteProbe(buffer, sender.IpVer, sender.IpLocal, sender.IpRemote, Sample, Losses, null, out int written));
 
         Assert.Equal(KeepaliveCodec.PacketLength + ProbeCodec.Length(2), written);
         Assert.Equal(keepalive, buffer[..KeepaliveCodec.PacketLength]);
