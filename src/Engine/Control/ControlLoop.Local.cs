@@ -10,6 +10,7 @@ namespace MptFast.Engine.Control;
 public sealed partial class ControlLoop
 {
     private readonly List<Socket> _readable = [];
+    private readonly List<Socket> _candidates = [];
     private LocalControlSocket? _local;
     private ControlAccessPolicy _policy = new(null);
     private long _udpCliRefused;
@@ -35,28 +36,27 @@ public sealed partial class ControlLoop
         _policy = policy;
     }
 
-    // One tick's wait on the command port and the local sockets together.
-    private List<Socket> PollReadable()
+    /// <summary>One wait of at most <paramref name="timeoutMs"/> on the command port, the link monitor's events and the
+    /// local sockets together, ended early by <see cref="Post"/> and <see cref="Stop"/> (<see cref="IControlWait"/>);
+    /// the readable sockets.</summary>
+    private List<Socket> PollReadable(int timeoutMs)
     {
         _readable.Clear();
-        _readable.Add(_command);
+        _candidates.Clear();
+        _candidates.Add(_command);
         if (_links.Events is { } events)
         {
-            _readable.Add(events);
+            _candidates.Add(events);
         }
+
         if (_local is not null)
         {
-            _readable.AddRange(_local.Sockets);
+            _candidates.AddRange(_local.Sockets);
         }
 
         try
         {
-            Socket.Select(_readable, null, null, _tickMs * 1000);
-        }
-        catch (SocketException e)
-        {
-            Log.Debug($"control poll: {e.SocketErrorCode}");
-            _readable.Clear();
+            _wait.Wait(_candidates, timeoutMs, _readable);
         }
         catch (ObjectDisposedException)
         {

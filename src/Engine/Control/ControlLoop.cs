@@ -13,8 +13,8 @@ using MptFast.Engine.Wire;
 namespace MptFast.Engine.Control;
 
 /// <summary>
-/// The control thread: keepalives, dead-path detection and link monitoring every
-/// <see cref="LivenessMonitor.TickPeriodMs"/> (<see cref="LivenessMonitor"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
+/// The control thread: keepalives, dead-path detection and link monitoring (<see cref="LivenessMonitor"/>; it wakes
+/// when a timer is due, see <see cref="WaitMs"/>), the command socket (MPT-SPEC §4.1) with local CLI requests (§4.8, executed by
 /// <see cref="CommandExecutor"/>) and the peer control protocol (§4.5–§4.7: replies to our handshakes go to the
 /// <see cref="HandshakeEngine"/>, requests to the <see cref="ControlResponder"/>), the periodic drop report, and
 /// work posted from other threads (SIGHUP reload). Handshakes never block: they advance on datagrams and ticks.
@@ -35,6 +35,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     private readonly CreateClient _creates;
     private readonly CommandExecutor _executor;
     private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly IControlWait _wait;
     private readonly byte[] _receive = new byte[65536];
     private readonly byte[] _send = new byte[65536];
     private readonly byte[] _probe = new byte[ProbeCodec.MaxPacketLength];
@@ -50,8 +51,10 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
 
     /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on), serving
     /// <paramref name="daemon"/>'s commands and <paramref name="peers"/>' control protocol over the running
-    /// <paramref name="connections"/>.</summary>
-    public ControlLoop(IDaemonCommands daemon, IControlConnections peers, IReadOnlyList<ConnectionRuntime> connections, Socket command, ILinkState links)
+    /// <paramref name="connections"/>; it waits with <paramref name="wait"/> (owned from now on; default
+    /// <see cref="SelectControlWait"/>).</summary>
+    public ControlLoop(IDaemonCommands daemon, IControlConnections peers, IReadOnlyList<ConnectionRuntime> connections, Socket command, ILinkState links,
+        IControlWait? wait = null)
     {
         ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(peers);
@@ -59,6 +62,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
         _daemon = daemon;
         _links = links;
         _command = command;
+        _wait = wait ?? new SelectControlWait();
         CommandPort = (ushort)((IPEndPoint)_command.LocalEndPoint!).Port;
         _responder = new ControlResponder(peers, CryptoControlTokenSource.Instance);
         _engine = new HandshakeEngine(this);
@@ -130,7 +134,11 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     }
 
     /// <summary>Runs <paramref name="work"/> on the control thread at its next tick (thread-safe).</summary>
-    public void Post(Action work) => _posted.Enqueue(work);
+    public void Post(Action work)
+    {
+        _posted.Enqueue(work);
+        _wait.Wake();
+    }
 
     public void Run()
     {
@@ -143,8 +151,10 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             _notifier.Tick(NowMs());
             _announcer.Tick(NowMs());
             _heap.Tick(_connections, NowMs());
+            bool posted = false;
             while (_posted.TryDequeue(out Action? work))
             {
+                posted = true;
                 try
                 {
                     work();
@@ -156,7 +166,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             }
 
             ReportDrops(now);
-            foreach (Socket readable in PollReadable())
+            foreach (Socket readable in PollReadable(WaitMs(posted)))
             {
                 if (_stopping)
                 {
@@ -188,7 +198,47 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
         }
     }
 
-    public void Stop() => _stopping = true;
+    public void Stop()
+    {
+        _stopping = true;
+        _wait.Wake();
+    }
+
+    /// <summary>Longest wait while a path carries traffic that the path announcer watches for silence
+    /// (<see cref="PathAnnouncer.BusySilenceMs"/>: a third of it).</summary>
+    public const int BusyWaitMs = (int)(PathAnnouncer.BusySilenceMs / 3);
+
+    /// <summary>Longest wait when no timer is due sooner: the link monitor's safety net reads sysfs once a second, and
+    /// an idle path's announcement waits for 1.3 keepalive intervals of silence.</summary>
+    public const int QuietWaitMs = 500;
+
+    /// <summary>
+    /// How long the thread may wait for a datagram before a timer needs it (issue 15: timers by what is due, not a
+    /// fixed tick per daemon — a hundred idle client daemons ticking every 50 ms took a fifth of a core between them):
+    /// until the liveness monitor's next keepalive or dead timer, on the tick period's grid and at least
+    /// <see cref="LivenessMonitor.MinTickMs"/>; at most the tick period while a handshake or a notification retry runs,
+    /// a path waits for a keepalive to come back up, or posted work ran (<paramref name="posted"/>: a reload may have
+    /// made paths whose timers the last tick did not see); at most <see cref="BusyWaitMs"/> while a watched path
+    /// carries traffic, <see cref="QuietWaitMs"/> otherwise.
+    /// </summary>
+    private int WaitMs(bool posted)
+    {
+        int cap = posted || _liveness.AwaitsKeepalive || _engine.ActiveCount > 0 || _notifier.PendingRetries > 0
+            ? _tickMs
+            : _announcer.WatchesTraffic ? BusyWaitMs : QuietWaitMs;
+        long due = _liveness.NextDueTicks;
+        if (due == long.MaxValue)
+        {
+            return cap;
+        }
+
+        // Rounded up to the tick period's grid: a server's paths fall due at scattered times, and one wake per slot
+        // serves all of them (each at most a tick period late, as with the fixed tick) instead of one per path.
+        long slot = Math.Max(1, _tickMs * Stopwatch.Frequency / 1000);
+        long wakeAt = ((due / slot) + 1) * slot;
+        long ms = ((wakeAt - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency) + 1;
+        return (int)Math.Clamp(ms, LivenessMonitor.MinTickMs, Math.Max(cap, LivenessMonitor.MinTickMs));
+    }
 
     private static long NowMs() => Environment.TickCount64;
 
@@ -419,6 +469,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     {
         _command.Dispose();
         _local?.Dispose();
+        _wait.Dispose();
         (_links as IDisposable)?.Dispose(); // its open sysfs files
     }
 }

@@ -76,8 +76,21 @@ public sealed class LivenessMonitor
         }
     }
 
+    /// <summary>
+    /// After a <see cref="Tick"/>: the earliest time (Stopwatch ticks) at which a timer of the last tick's paths falls
+    /// due — a keepalive to send, a dead timer to expire — or <see cref="long.MaxValue"/> when none runs. A dead timer's
+    /// time can only move later (a keepalive arriving in between restarts it), so ticking at it never misses one.
+    /// </summary>
+    public long NextDueTicks { get; private set; } = long.MaxValue;
+
+    /// <summary>After a <see cref="Tick"/>: a path is down and waits for a keepalive to come back up, which only a tick
+    /// notices (the receive thread stamps the arrival) — the caller keeps ticking at <see cref="TickPeriodMs"/>.</summary>
+    public bool AwaitsKeepalive { get; private set; }
+
     public void Tick(IReadOnlyList<ConnectionRuntime> connections, long now, ILivenessActions actions)
     {
+        long next = long.MaxValue;
+        bool awaits = false;
         foreach (ConnectionRuntime c in connections)
         {
             bool changed = false;
@@ -86,6 +99,7 @@ public sealed class LivenessMonitor
                 changed |= CheckLink(c, p, now, actions);
                 changed |= CheckKeepalive(c, p, now, actions);
                 SendKeepaliveIfDue(c, p, now, actions);
+                next = Math.Min(next, NextDue(p, ref awaits));
             }
 
             if (changed)
@@ -93,6 +107,27 @@ public sealed class LivenessMonitor
                 c.RecomputeOkMask();
             }
         }
+
+        NextDueTicks = next;
+        AwaitsKeepalive = awaits;
+    }
+
+    private long NextDue(PathRuntime p, ref bool awaits)
+    {
+        PathStatus s = p.Status;
+        long next = long.MaxValue;
+        if (p.Config.KeepaliveMs > 0 && (s == PathStatus.Ok || s == PathStatus.Down))
+        {
+            next = p.NextKeepaliveTicks;
+        }
+
+        if (s == PathStatus.Ok && p.Config.DeadMs > 0)
+        {
+            next = Math.Min(next, p.LastKeepaliveTicks + Ticks(p.Config.DeadMs) + 1);
+        }
+
+        awaits |= s == PathStatus.Down;
+        return next;
     }
 
     private static bool CheckLink(ConnectionRuntime c, PathRuntime p, long now, ILivenessActions actions)

@@ -159,7 +159,7 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             _commands = new DaemonControl(this, commandPort);
-            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState()) { CliOverUdp = i.CliUdp };
+            _control = new ControlLoop(_commands, _commands, _connections, command, new LinuxLinkState(), new PollControlWait()) { CliOverUdp = i.CliUdp };
             OpenLocalControl(i, _control);
         }
         catch

@@ -65,6 +65,9 @@ internal sealed class LivenessHarness : ILivenessActions
     /// <summary>One liveness tick at the current time.</summary>
     public void Tick() => _monitor.Tick([Connection], Now, this);
 
+    /// <summary>The monitor (its next-due time after a tick).</summary>
+    public LivenessMonitor Monitor => _monitor;
+
     /// <summary>Ticks every <paramref name="stepMs"/> for <paramref name="durationMs"/> (the first tick one step from now).</summary>
     public void Run(long durationMs, long stepMs = 10)
     {

@@ -247,4 +247,48 @@ public class LivenessMonitorTests
 
         Assert.InRange(h.Changes.Single().At - Start, 301, 300 + tick);
     }
+
+    [Fact]
+    public void Ticking_only_when_a_timer_is_due_keeps_every_keepalive_and_dead_timer_on_time()
+    {
+        // The control loop waits until NextDueTicks (issue 15). The peer's keepalives arrive on path 0 every 100 ms, 5 ms
+        // after ours; path 1 hears nothing and must go down one tick after its 300 ms dead time.
+        var h = new LivenessHarness(Ms(100, 300), Ms(100, 300));
+        int ticks = 0;
+        long nextPeer = Start + 5;
+        while (h.Now <= Start + 1000)
+        {
+            h.Tick();
+            ticks++;
+            long due = h.Monitor.NextDueTicks;
+            Assert.True(due > h.Now, $"a tick at {h.Now} left a timer due at {due}");
+            while (nextPeer <= due)
+            {
+                h.Advance(nextPeer - h.Now);
+                h.Receive(0);
+                nextPeer += 100;
+            }
+
+            h.Advance(due - h.Now);
+        }
+
+        long[] every100 = [.. Enumerable.Range(0, 11).Select(i => Start + (i * 100L))];
+        Assert.Equal(every100, h.SentOn(0));
+        Assert.Equal(every100, h.SentOn(1)); // a down path keeps sending them (0x80, §3.6)
+        Assert.Equal([(1, PathStatus.Ok, PathStatus.Down, StatusOrigin.DeadTimer, Start + 301)], h.Changes);
+        Assert.Equal(PathStatus.Ok, h.Path(0).Status);
+        // A down path waits for the peer's keepalive, which only a tick sees: the loop must keep ticking for it.
+        Assert.True(h.Monitor.AwaitsKeepalive);
+        // The keepalives (both paths' fall due together) and the dead timer: not a tick every 10 ms (100 of them).
+        Assert.InRange(ticks, 11, 20);
+    }
+
+    [Fact]
+    public void Without_keepalives_or_dead_timers_nothing_is_ever_due()
+    {
+        var h = new LivenessHarness(Ms(0, 0), Ms(0, 0));
+        h.Tick();
+        Assert.Equal(long.MaxValue, h.Monitor.NextDueTicks);
+        Assert.False(h.Monitor.AwaitsKeepalive);
+    }
 }

@@ -72,6 +72,7 @@ public sealed class PathAnnouncer
     /// <summary>Samples every path's receive counters and announces the paths that fell silent.</summary>
     public void Tick(long now)
     {
+        bool watching = false;
         for (int ci = 0; ci < _connections.Count; ci++)
         {
             ConnectionConfig c = _connections.Connection(ci);
@@ -109,9 +110,17 @@ public sealed class PathAnnouncer
                 {
                     Announce(ci, c, p, now);
                 }
+
+                watching |= w.Busy;
             }
         }
+
+        WatchesTraffic = watching;
     }
+
+    /// <summary>After a <see cref="Tick"/>: a path it watches carried traffic in the last second, so its silence counts
+    /// after <see cref="BusySilenceMs"/> — the caller ticks often enough to see it.</summary>
+    public bool WatchesTraffic { get; private set; }
 
     /// <summary>
     /// Connection <paramref name="connection"/> is being deleted here (<c>mpt delete</c>): tells the peer, over the

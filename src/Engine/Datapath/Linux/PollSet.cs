@@ -20,6 +20,12 @@ public sealed unsafe class PollSet
     /// <summary>Descriptors in the set.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Descriptors the set can hold.</summary>
+    public int Capacity => _fds.Length;
+
+    /// <summary>Empties the set (the next <see cref="Add"/> is index 0).</summary>
+    public void Clear() => Count = 0;
+
     /// <summary>Adds <paramref name="fd"/> and returns its index for <see cref="ReadyEvents"/>.</summary>
     public int Add(int fd, PollEvents events = PollEvents.Readable)
     {
