@@ -126,9 +126,9 @@ public class TxRoundBenchmarks
 
         public TunCounters Counters { get; } = new();
 
-        public int ReadBatch(PacketBatch batch)
+        public int ReadBatch(PacketBatch batch, int limit = int.MaxValue)
         {
-            int n = Math.Min(PacketsPerRound, batch.EnsureSlots(batch.Capacity));
+            int n = Math.Min(Math.Min(PacketsPerRound, limit), batch.EnsureSlots(batch.Capacity));
             for (int i = 0; i < n; i++)
             {
                 Packet.CopyTo(batch.SlotSpan(i)[PacketPool.Headroom..]);

@@ -14,9 +14,10 @@ public interface ITunDevice : IDisposable
     /// <summary>Traffic and error counters, written by the owning threads (reads and writes count separately).</summary>
     TunCounters Counters { get; }
 
-    /// <summary>Reads packets without blocking until none is pending or the batch is full; each lands at
+    /// <summary>Reads packets without blocking until none is pending, the batch is full or <paramref name="limit"/> were
+    /// read (at the limit it stops without the read that would have found the device empty); each lands at
     /// <see cref="PacketPool.Headroom"/>. Sets and returns <see cref="PacketBatch.Count"/>.</summary>
-    int ReadBatch(PacketBatch batch);
+    int ReadBatch(PacketBatch batch, int limit = int.MaxValue);
 
     /// <summary>Writes entries [start, start + count), one packet per write; failures are counted, not thrown.
     /// Returns how many were consumed (written or dropped); fewer than <paramref name="count"/> only on EAGAIN.</summary>

@@ -32,6 +32,14 @@ public sealed partial class TxPump : IDisposable
     /// <summary>Batches moved per wake-up before polling again (bounds the loop; poll returns at once while data waits).</summary>
     internal const int MaxBatchesPerWake = 16;
 
+    /// <summary>
+    /// After a wake-up that read one packet the next reads one and no more (<see cref="RunOnce"/>), except every this
+    /// many, which reads until the TUN is empty to find out whether the rate grew.
+    /// </summary>
+    internal const int DrainEveryWakes = 8;
+
+    private int _singleWakes; // consecutive wake-ups that read one packet
+
     private readonly ITunDevice _tun;
     private readonly ConnectionRuntime[] _connections;
     private readonly ConnectionMatcher _matcher;
@@ -195,13 +203,19 @@ public sealed partial class TxPump : IDisposable
             return 0;
         }
 
+        // A wake-up reads until the TUN is empty, and the read that finds it empty is a system call of its own. At a few
+        // packets per wake-up — a client at tens of Mbit/s, a hundred of them on a server (issue 15) — it was a quarter of
+        // the thread's calls (poll, read, the empty read, send). After a wake-up that found one packet the next reads one
+        // and returns to poll, which returns at once if more came; every DrainEveryWakes-th drains again, and a drain that
+        // finds more than one packet ends the single reads: a rate that grew costs at most that many extra polls.
+        bool single = _singleWakes != 0;
         int total = 0;
         int n;
         int batches = 0;
         do
         {
             _in.EnsureSlots(_in.Capacity);
-            n = _tun.ReadBatch(_in);
+            n = _tun.ReadBatch(_in, single ? 1 : _in.Capacity);
             if (n > 0)
             {
                 BeginRound();
@@ -218,7 +232,8 @@ public sealed partial class TxPump : IDisposable
                 total += n;
             }
         }
-        while (n == _in.Capacity && ++batches < MaxBatchesPerWake && !_stopping);
+        while (!single && n == _in.Capacity && ++batches < MaxBatchesPerWake && !_stopping);
+        _singleWakes = total > 1 ? 0 : total == 1 ? (_singleWakes + 1) % DrainEveryWakes : _singleWakes;
         return total;
     }
 

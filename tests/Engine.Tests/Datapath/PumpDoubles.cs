@@ -36,9 +36,9 @@ internal sealed class ReplayTun : ITunDevice
 
     public TunCounters Counters { get; } = new();
 
-    public int ReadBatch(PacketBatch batch)
+    public int ReadBatch(PacketBatch batch, int limit = int.MaxValue)
     {
-        int n = Math.Min(PerRead, batch.EnsureSlots(batch.Capacity));
+        int n = Math.Min(Math.Min(PerRead, limit), batch.EnsureSlots(batch.Capacity));
         for (int i = 0; i < n; i++)
         {
             byte[] packet = _packets[_read++ % _packets.Length];

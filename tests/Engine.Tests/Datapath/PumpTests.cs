@@ -3,6 +3,7 @@ using System.Net;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Datapath.Memory;
 using MptFast.Engine.Mapping;
 using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
@@ -86,6 +87,51 @@ public class PumpTests
         Assert.Equal(0, Sent(1));
         Assert.Equal(read / 2, Sent(2));
         Assert.Equal(0, pump.DropNoConnection);
+    }
+
+    [Fact]
+    public void A_slow_sender_costs_no_empty_tun_read_per_wake_up_and_a_burst_brings_draining_back()
+    {
+        // Issue 15: at a few packets per wake-up the drain's last read, which finds the TUN empty, was a system call
+        // per wake-up. MemoryTunDevice counts those reads.
+        var (connection, sockets) = Connection(0, weights: [1, 1]);
+        using var tun = new MemoryTunDevice();
+        using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
+        byte[] packet = Icmp(LocalTunnel, RemoteTunnel);
+
+        for (int i = 0; i < 81; i++)
+        {
+            tun.Inject(packet);
+            Assert.Equal(1, pump.RunOnce(0));
+        }
+
+        Assert.Equal(81, sockets[0].Sent + sockets[1].Sent);
+        Assert.Equal(1 + (80 / TxPump.DrainEveryWakes), tun.EmptyReads); // the first wake-up and every 8th drain
+
+        // 20 packets queued at once while single reads are on: one per wake-up until the next draining one takes the
+        // rest, and from then on a wake-up takes everything queued.
+        for (int i = 0; i < 20; i++)
+        {
+            tun.Inject(packet);
+        }
+
+        int wakes = 0;
+        int read = 0;
+        while (tun.PendingReads > 0 && wakes < 100)
+        {
+            read += pump.RunOnce(0);
+            wakes++;
+        }
+
+        Assert.Equal(20, read);
+        Assert.Equal(TxPump.DrainEveryWakes, wakes);
+        for (int i = 0; i < 3; i++)
+        {
+            tun.Inject(packet);
+        }
+
+        Assert.Equal(3, pump.RunOnce(0));
+        Assert.Equal(104, sockets[0].Sent + sockets[1].Sent);
     }
 
     [Fact]

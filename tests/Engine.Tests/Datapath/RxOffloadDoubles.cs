@@ -99,7 +99,7 @@ internal sealed class RecordingTun : ITunDevice
 
     public TunCounters Counters { get; } = new();
 
-    public int ReadBatch(PacketBatch batch)
+    public int ReadBatch(PacketBatch batch, int limit = int.MaxValue)
     {
         batch.Count = 0;
         return 0;

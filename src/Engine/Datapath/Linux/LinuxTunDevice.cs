@@ -139,13 +139,14 @@ public sealed unsafe class LinuxTunDevice : ITunDevice
     }
 
     /// <inheritdoc/>
-    public int ReadBatch(PacketBatch batch)
+    public int ReadBatch(PacketBatch batch, int limit = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(batch);
         int vnet = Capabilities.VnetHeader ? TunCapabilities.VnetHeaderSize : 0;
         int capacity = batch.Pool.PacketCapacity + vnet;
         int count = 0;
-        while (count < batch.Capacity)
+        int most = Math.Min(batch.Capacity, limit);
+        while (count < most)
         {
             if (batch.EnsureSlots(count + 1) <= count)
             {

@@ -33,6 +33,9 @@ public sealed class MemoryTunDevice : ITunDevice
     /// <summary>Packets written and not yet taken.</summary>
     public int WrittenCount => _written.Count;
 
+    /// <summary>Reads that found the device empty: the system calls a real TUN's drain would have spent on EAGAIN.</summary>
+    public long EmptyReads { get; private set; }
+
     /// <summary>Packets injected and not yet read.</summary>
     public int PendingReads => _toRead.Count;
 
@@ -47,13 +50,20 @@ public sealed class MemoryTunDevice : ITunDevice
     public bool TryTakeWritten(out byte[] packet) => _written.TryDequeue(out packet!);
 
     /// <inheritdoc/>
-    public int ReadBatch(PacketBatch batch)
+    public int ReadBatch(PacketBatch batch, int limit = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(batch);
         _ready.Reset(); // reset before draining: a packet queued after this re-signals
         int count = 0;
-        while (count < batch.Capacity && !_toRead.IsEmpty)
+        int most = Math.Min(batch.Capacity, limit);
+        while (count < most)
         {
+            if (_toRead.IsEmpty)
+            {
+                EmptyReads++; // where a real TUN's last read finds nothing (EAGAIN)
+                break;
+            }
+
             if (batch.EnsureSlots(count + 1) <= count)
             {
                 Counters.Read.PoolExhausted++;
