@@ -12,9 +12,10 @@ issue's targets, in one run:
             RSS per connection above a 1-client baseline measured the same way first
   restart   `mptfast save` on the server, the server restarted from the saved files: connections listed, seconds
             until every client pings again
-  aggregate one TCP stream per client at once (iperf3), unshaped: sum vs 1 client with 1 stream; CPU seconds of the
-            server daemon, the client daemons, the iperf3s and the whole machine over each load; and the same two
-            loads without the tunnel (to the server's path 0 address): what 100 small flows cost this machine anyway
+  aggregate one TCP stream per client at once (iperf3), unshaped: sum vs 1 client with 1 stream, counted on the
+            server's links over one window in which every stream runs (frames, outer headers included); CPU seconds
+            of the server daemon, the client daemons, the iperf3s and the whole machine over that window; and the
+            same two loads without the tunnel (to the server's path 0 address): what 100 small flows cost anyway
   fairness  the same on links shaped to --shape Mbit/s: every client within +-20 % of the mean
 
 Writes OUT/star-<date>-<host>.json and .md. Every process is ended by PID; the namespaces are removed at the end.
@@ -24,7 +25,6 @@ import argparse
 import datetime
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -149,12 +149,6 @@ def machine_busy_seconds():
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def children_cpu_seconds():
-    """User + system CPU seconds of this process's waited-for children (the iperf3s, once reaped)."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def daemons_cpu_seconds(daemons):
     total = 0.0
     for d in daemons:
@@ -163,42 +157,72 @@ def daemons_cpu_seconds(daemons):
     return total
 
 
+def link_rx_bytes(star, clients):
+    """Bytes the server namespace has received on each client's two links so far (/proc/net/dev there, interfaces
+    c<i>p0 and c<i>p1: whole frames, the tunnel's outer headers included), one figure per client."""
+    out = star.exec_("s", "cat", "/proc/net/dev", timeout=30).stdout
+    rx = {}
+    for line in out.splitlines()[2:]:
+        name, _, fields = line.partition(":")
+        rx[name.strip()] = int(fields.split()[0])
+    return [sum(rx.get(f"{c.side}p{k}", 0) for k in (0, 1)) for c in clients]
+
+
+RAMP_LIMIT_S = 120   # longest wait for every client's stream to be under way
+
+
 def tcp_each(procs, star, clients, seconds, server_pid=None, cost=None, target=SERVER_TUNNEL):
     """One TCP stream per client at once to target (the server's tunnel address, or SERVER_PATH0 for the load
-    without a tunnel); returns received Mbit/s per client. With cost (a dict), fills it with the CPU seconds over the
-    load of the server daemon (server_pid), the client daemons together, the iperf3s together and the whole machine
-    (busy), so the rest (softirq work outside any of them, the harness) can be told apart."""
-    children0 = children_cpu_seconds()
+    without a tunnel); returns Mbit/s per client over ONE common window of `seconds`, measured on the server's links.
+
+    Launching a hundred iperf3s through `ip netns exec` takes seconds (10-15 s on a slow VM), so each client's own
+    report covered a different window: the first ran while the rest were still starting, the last nearly alone. Here
+    the streams run until every client's links carry data, then the bytes the server received on each client's two
+    links (outer frames) are counted over the same window, and the streams are stopped. With cost (a dict), fills it
+    with the CPU seconds over that window of the server daemon (server_pid), the client daemons together, the iperf3s
+    together and the whole machine (busy), so the rest (softirq work outside any of them, the harness) can be told
+    apart, and the ramp (seconds until every stream was under way)."""
     servers = [procs.start(["ip", "netns", "exec", star.ns("s"), "iperf3", "-s", "-1", "-p", str(5201 + i), "-B", target])
                for i in range(len(clients))]
     time.sleep(1.0)
-    clients0 = daemons_cpu_seconds(clients) if cost is not None else None
-    cpu0, busy0, t0 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
-    runs = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), "iperf3", "-c", target, "-p", str(5201 + i),
-                              "-t", str(seconds), "-O", "1", "-J"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    started = time.monotonic()
+    runs = [procs.start(["ip", "netns", "exec", star.ns(c.side), "iperf3", "-c", target, "-p", str(5201 + i),
+                         "-t", str(seconds + RAMP_LIMIT_S + 30)])
             for i, c in enumerate(clients)]
-    rates = []
-    for p in runs:
-        out, _ = p.communicate(timeout=seconds + 60)
-        try:
-            rates.append(json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e6)
-        except (ValueError, KeyError):
-            rates.append(0.0)
-    if cost is not None:
-        cpu1, busy1, t1 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
-        cost["load_s"] = round(t1 - t0, 2)
-        cost["machine_busy_s"] = round(busy1 - busy0, 2)
-        cost["client_daemons_cpu_s"] = round(daemons_cpu_seconds(clients) - clients0, 2)
-        if cpu0 is not None and cpu1 is not None:
-            cost["server_cpu_s"] = round(cpu1 - cpu0, 2)
-            gbytes = sum(rates) * seconds / 8 / 1e3
-            # Server CPU per gigabyte carried (the -O 1 omitted second is not in the rates; a small overestimate).
-            cost["server_cpu_s_per_gb"] = round((cpu1 - cpu0) / gbytes, 3) if gbytes > 0 else None
-    for s in servers:
-        procs.stop(s, grace=2.0)
-    if cost is not None:
-        # Every iperf3 (client and server) has been reaped by now; their CPU includes the second before the load.
-        cost["iperf3_cpu_s"] = round(children_cpu_seconds() - children0, 2)
+    try:
+        # Under way: every client's links received more than a full-size frame per 100 ms since the last look.
+        last = link_rx_bytes(star, clients)
+        waiting = set(range(len(clients)))
+        while waiting and time.monotonic() - started < RAMP_LIMIT_S:
+            time.sleep(0.5)
+            now = link_rx_bytes(star, clients)
+            waiting = {i for i in waiting if now[i] - last[i] < 5 * 1500}
+            last = now
+        ramp = time.monotonic() - started
+        iperfs = [p.pid for p in servers + runs]
+        clients0 = daemons_cpu_seconds(clients) if cost is not None else None
+        iperf0 = sum(cpu_seconds(pid) or 0.0 for pid in iperfs)
+        cpu0, busy0, t0 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds(), time.monotonic()
+        bytes0 = link_rx_bytes(star, clients)
+        time.sleep(seconds)
+        bytes1 = link_rx_bytes(star, clients)
+        t1 = time.monotonic()
+        rates = [(b1 - b0) * 8 / (t1 - t0) / 1e6 for b0, b1 in zip(bytes0, bytes1)]
+        if cost is not None:
+            cpu1, busy1 = (cpu_seconds(server_pid) if server_pid else None), machine_busy_seconds()
+            cost["ramp_s"] = round(ramp, 2)
+            cost["clients_not_under_way"] = len(waiting)
+            cost["load_s"] = round(t1 - t0, 2)
+            cost["machine_busy_s"] = round(busy1 - busy0, 2)
+            cost["client_daemons_cpu_s"] = round(daemons_cpu_seconds(clients) - clients0, 2)
+            cost["iperf3_cpu_s"] = round(sum(cpu_seconds(pid) or 0.0 for pid in iperfs) - iperf0, 2)
+            if cpu0 is not None and cpu1 is not None:
+                cost["server_cpu_s"] = round(cpu1 - cpu0, 2)
+                gbytes = sum(bytes1) / 1e9 - sum(bytes0) / 1e9
+                cost["server_cpu_s_per_gb"] = round((cpu1 - cpu0) / gbytes, 3) if gbytes > 0 else None
+    finally:
+        for p in runs + servers:
+            procs.stop(p, grace=2.0)
     return rates
 
 

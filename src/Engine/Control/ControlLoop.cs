@@ -51,18 +51,19 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
 
     /// <summary>The loop over a command socket from <see cref="BindCommandSocket"/> (it owns it from now on), serving
     /// <paramref name="daemon"/>'s commands and <paramref name="peers"/>' control protocol over the running
-    /// <paramref name="connections"/>; it waits with <paramref name="wait"/> (owned from now on; default
-    /// <see cref="SelectControlWait"/>).</summary>
+    /// <paramref name="connections"/>; it waits with <paramref name="wait"/> (owned from now on; the daemon's is
+    /// <c>Daemon.PollControlWait</c>).</summary>
     public ControlLoop(IDaemonCommands daemon, IControlConnections peers, IReadOnlyList<ConnectionRuntime> connections, Socket command, ILinkState links,
-        IControlWait? wait = null)
+        IControlWait wait)
     {
         ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(wait);
         _daemon = daemon;
         _links = links;
         _command = command;
-        _wait = wait ?? new SelectControlWait();
+        _wait = wait;
         CommandPort = (ushort)((IPEndPoint)_command.LocalEndPoint!).Port;
         _responder = new ControlResponder(peers, CryptoControlTokenSource.Instance);
         _engine = new HandshakeEngine(this);
