@@ -47,6 +47,12 @@ public sealed class PathMeasurement
     /// <summary>Receive thread: when the next fast probe is due (Stopwatch ticks).</summary>
     public long NextProbeTicks { get; set; }
 
+    /// <summary>When the last fast probe went out (Stopwatch ticks; receive thread).</summary>
+    public long LastProbeTicks { get; set; }
+
+    /// <summary>The path's data packets, both directions, when the last fast probe went out (receive thread).</summary>
+    public long PacketsAtProbe { get; set; }
+
     /// <summary>Counters, one section per writer thread.</summary>
     public MeasurementCounters Counters { get; } = new();
 
