@@ -35,7 +35,8 @@ public sealed partial class RxPump
     /// after <see cref="MaxProbeGapIntervals"/> probe intervals: a path carrying a few packets per interval was sent more
     /// probes than data — in the star run (100 clients at ~1 Mbit/s each) 95 probes a second per client against 45
     /// data packets, and the server received as many probes as data packets (issue 15). From 4 packets per 20 ms
-    /// (2.4 Mbit/s of full-size packets) nothing changes.
+    /// (2.4 Mbit/s of full-size packets) nothing changes; a path that is down (0x80, carrying nothing) is probed every
+    /// interval, so that the first probe after it heals brings it back as before.
     /// </summary>
     internal const int MinPacketsPerProbe = 4;
 
@@ -326,7 +327,8 @@ public sealed partial class RxPump
                     if (now >= m.NextProbeTicks)
                     {
                         long packets = Volatile.Read(ref p.Counters.Tx.Packets) + p.Counters.Rx.Packets;
-                        if (packets - m.PacketsAtProbe >= MinPacketsPerProbe || now - m.LastProbeTicks >= MaxProbeGapIntervals * interval)
+                        if (p.Status == Config.PathStatus.Down || packets - m.PacketsAtProbe >= MinPacketsPerProbe
+                            || now - m.LastProbeTicks >= MaxProbeGapIntervals * interval)
                         {
                             Send(c, p, nowMicros, []);
                             m.LastProbeTicks = now;
