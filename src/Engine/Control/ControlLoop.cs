@@ -134,7 +134,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
         ReportBaseline();
     }
 
-    /// <summary>Runs <paramref name="work"/> on the control thread at its next tick (thread-safe).</summary>
+    /// <summary>Runs <paramref name="work"/> on the control thread (thread-safe): the thread's wait ends at once.</summary>
     public void Post(Action work)
     {
         _posted.Enqueue(work);

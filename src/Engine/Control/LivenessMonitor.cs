@@ -17,7 +17,8 @@ namespace MptFast.Engine.Control;
 /// the path runs without keepalives (B30). Manual and configured down states are never lifted here.</item>
 /// </list>
 /// Intervals are <see cref="PathConfig.KeepaliveMs"/> and <see cref="PathConfig.DeadMs"/>: the original's whole seconds
-/// (§3.7), or MptFast's <c>keepalive_msec</c>/<c>dead_time_msec</c>; the caller ticks every <see cref="TickPeriodMs"/>.
+/// (§3.7), or MptFast's <c>keepalive_msec</c>/<c>dead_time_msec</c>; the caller ticks at <see cref="NextDueTicks"/>
+/// (within <see cref="TickPeriodMs"/>), and every <see cref="TickPeriodMs"/> while <see cref="AwaitsKeepalive"/>.
 /// </summary>
 public sealed class LivenessMonitor
 {

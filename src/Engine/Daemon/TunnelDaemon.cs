@@ -83,7 +83,7 @@ public sealed class TunnelDaemon : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on the control thread at its next tick (thread-safe; e.g. SIGHUP's reload).</summary>
+    /// <summary>Runs <paramref name="work"/> on the control thread, which it wakes (thread-safe; e.g. SIGHUP's reload).</summary>
     public void Post(Action work) => Control.Post(work);
 
     /// <summary>The daemon's state now, for the status views.</summary>
