@@ -9,9 +9,10 @@ using MptFast.Engine.Datapath.Linux;
 namespace MptFast.Engine.Daemon;
 
 /// <summary>
-/// Link state, MTU, addresses and routes (MPT-SPEC §9.2, §9.3), done by running iproute2's <c>ip</c> — not rtnetlink.
-/// Why: these are setup-time operations (a handful per connection start), <c>ip</c> is present wherever TUN devices
-/// are, and its error texts are what operators know. Each call runs <c>ip</c> directly with an argument array (no
+/// Link state, MTU, addresses and routes (MPT-SPEC §9.2, §9.3). Link state, MTU and addresses by running iproute2's
+/// <c>ip</c>: setup-time operations, <c>ip</c> is present wherever TUN devices are, and its error texts are what
+/// operators know. Routes in the daemon's own namespace over rtnetlink (<see cref="RouteNetlink"/>, same semantics and
+/// error texts): they change while it runs, at every remote create and NAT move (issue 15). Each call runs <c>ip</c> directly with an argument array (no
 /// shell, so addresses and names cannot inject anything), captures stderr into a <see cref="LinkCommandResult"/>, and
 /// never throws for a failed command (call <see cref="LinkCommandResult.ThrowIfFailed"/>). <see cref="Process"/> with
 /// an explicit argument list is NativeAOT-safe.
@@ -138,6 +139,22 @@ public sealed class LinkConfigurator
         {
             args.Add("dev");
             args.Add(Checked(device));
+        }
+
+        // Routes change while the daemon runs (every remote create, every NAT move): over rtnetlink in this namespace,
+        // with ip's semantics and error texts (RouteNetlink); ip itself for another namespace or what netlink refuses.
+        if (NetworkNamespace is null)
+        {
+            RouteNetlink.Verb change = verb switch
+            {
+                "add" => RouteNetlink.Verb.Add,
+                "replace" => RouteNetlink.Verb.Replace,
+                _ => RouteNetlink.Verb.Delete,
+            };
+            if (RouteNetlink.Change(change, destination, via, device, "rtnetlink: route " + string.Join(' ', args.Skip(2))) is { } done)
+            {
+                return done;
+            }
         }
 
         return Run([.. args]);

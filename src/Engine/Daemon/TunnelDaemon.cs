@@ -286,8 +286,9 @@ public sealed class TunnelDaemon : IDisposable
                 CloseConnection(c, kept);
             }
 
+            double allMs = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
             Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
-                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms");
+                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms, {allMs:0.0} ms with routes and closing");
             TrimHeap();
             return null;
         }
