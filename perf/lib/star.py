@@ -1,6 +1,7 @@
 """One server, many clients (issue 15): the star run of the perf harness.
 
   perf/star.sh [--clients N] [--seconds S] [--idle S] [--shape MBIT] [--nat I:K ...] [--out DIR] [--prefix P]
+               [--client-args ARGS] [--server-args ARGS]
 
 Builds scripts/star-testbed.sh (one server namespace, N client namespaces, two paths each, masquerading NAT where
 --nat says), starts one MptFast server with accept_remote = 1 and N MptFast clients, and measures against the
@@ -25,6 +26,7 @@ import argparse
 import datetime
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -94,14 +96,14 @@ def bring_up(args, procs, star, workdir, log):
     star.up()
     sdir = os.path.join(workdir, "server")
     star.config(sdir, "server")
-    server = Daemon(procs, star, "s", args.mptfast, sdir, os.path.join(workdir, "server.log"), [])
+    server = Daemon(procs, star, "s", args.mptfast, sdir, os.path.join(workdir, "server.log"), shlex.split(args.server_args))
     server.wait_ready()
     launched = time.monotonic()
     clients = []
     for i in range(1, star.clients + 1):
         cdir = os.path.join(workdir, f"c{i}")
         star.config(cdir, "client", i)
-        clients.append(Daemon(procs, star, f"c{i}", args.mptfast, cdir, os.path.join(workdir, f"c{i}.log"), []))
+        clients.append(Daemon(procs, star, f"c{i}", args.mptfast, cdir, os.path.join(workdir, f"c{i}.log"), shlex.split(args.client_args)))
     for c in clients:
         c.wait_ready(60)
     started = time.monotonic()
@@ -233,7 +235,7 @@ def save_and_restart(args, procs, star, server, workdir, log):
     saved = [f for f in os.listdir(os.path.join(server.confdir, "connections")) if f.startswith("peer_") and f.endswith(".conf")]
     server.stop()
     restarted = time.monotonic()
-    server = Daemon(procs, star, "s", args.mptfast, server.confdir, os.path.join(workdir, "server-restarted.log"), [])
+    server = Daemon(procs, star, "s", args.mptfast, server.confdir, os.path.join(workdir, "server-restarted.log"), shlex.split(args.server_args))
     server.wait_ready(60)
     status = server.status()
     not_pinging = ping_all(star, 60)
@@ -261,6 +263,8 @@ def main(argv):
     ap.add_argument("--idle", type=int, default=20, help="seconds of idle CPU measurement")
     ap.add_argument("--shape", type=int, default=10, help="Mbit/s per client link for the fairness load (0: skip)")
     ap.add_argument("--reorder", default="0", help="reorder_window of server template and clients (a number, or auto)")
+    ap.add_argument("--client-args", default="", help="extra arguments of every client's `mptfast run` (e.g. --single-thread)")
+    ap.add_argument("--server-args", default="", help="extra arguments of the server's `mptfast run`")
     ap.add_argument("--nat", action="append", default=[], help="client:path behind masquerading NAT (repeatable)")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "results"))
     ap.add_argument("--prefix", default="mfstar")
@@ -273,7 +277,8 @@ def main(argv):
         print(msg, flush=True)
 
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "host": socket.gethostname(),
-              "load_average_start": os.getloadavg(), "clients": args.clients, "nat": args.nat, "reorder_window": args.reorder}
+              "load_average_start": os.getloadavg(), "clients": args.clients, "nat": args.nat, "reorder_window": args.reorder,
+              "client_args": args.client_args, "server_args": args.server_args}
     try:
         log("baseline: 1 client")
         star = Star(args.prefix, 1, [])

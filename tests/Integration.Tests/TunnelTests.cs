@@ -242,3 +242,9 @@ public class TunnelTestsWithoutOffload : TunnelTests
 {
     protected override string[] DaemonArgs => ["--no-offload"];
 }
+
+/// <summary>Every tunnel test again with <c>mptfast run --single-thread</c> (both directions on one datapath thread).</summary>
+public class TunnelTestsSingleThread : TunnelTests
+{
+    protected override string[] DaemonArgs => ["--single-thread"];
+}

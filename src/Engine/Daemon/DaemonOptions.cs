@@ -6,6 +6,10 @@ public sealed record DaemonOptions
     /// <summary>Use UDP GSO/GRO and TUN offloads when the kernel has them.</summary>
     public bool Offload { get; init; } = true;
 
+    /// <summary>Both datapath directions on one thread (<c>run --single-thread</c>, <see cref="Datapath.SingleThreadDatapath"/>):
+    /// one wake-up per ACK instead of two at low rates, at most one core for the tunnel.</summary>
+    public bool SingleThread { get; init; }
+
     /// <summary>Socket send/receive buffer size per path (SO_SNDBUF/SO_RCVBUF, forced when root).</summary>
     public int SocketBufferBytes { get; init; } = 4 << 20;
 

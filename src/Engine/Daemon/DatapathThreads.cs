@@ -8,7 +8,7 @@ namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// The two datapath threads over one connection set: the transmit pump (TUN → paths) and the receive pump (paths →
-/// TUN), each on its own thread. <see cref="Start"/> builds both over the connections, <see cref="Stop"/> ends and
+/// TUN), each on its own thread — or both on one (<see cref="DaemonOptions.SingleThread"/>, <see cref="SingleThreadDatapath"/>). <see cref="Start"/> builds both over the connections, <see cref="Stop"/> ends and
 /// disposes them; a rebuild is Stop, new connections, Start. The pumps' counters continue across rebuilds
 /// (<see cref="Counters"/>). Called by the daemon on start-up, shutdown and the control thread's rebuilds.
 /// </summary>
@@ -42,7 +42,11 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
     /// <summary>The running pump threads by name with the turns of their loops (empty while stopped): the input of the
     /// <see cref="DatapathWatchdog"/>.</summary>
     public (string Thread, long Iterations)[] LoopIterations() =>
-        _tx is { } tx && _rx is { } rx ? [(TxThreadName, tx.LoopIterations), (RxThreadName, rx.LoopIterations)] : [];
+        _tx is { } tx && _rx is { } rx
+            ? options.SingleThread
+                ? [(SingleThreadDatapath.ThreadName, rx.LoopIterations)]
+                : [(TxThreadName, tx.LoopIterations), (RxThreadName, rx.LoopIterations)]
+            : [];
 
     /// <summary>The pump threads' names (as <c>ps -L</c> and the logs show them).</summary>
     public const string TxThreadName = "mptfast-tx", RxThreadName = "mptfast-rx";
@@ -62,6 +66,14 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         Log.Info(options.Offload
             ? $"receive offloads: UDP GRO on {groPaths} of {connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
             : "receive offloads: off (--no-offload)");
+        if (options.SingleThread)
+        {
+            (TxPump tx, RxPump rx) = (_tx, _rx);
+            SingleThreadDatapath.Join(rx, tx, tun);
+            _rxThread = DaemonThread.Start(SingleThreadDatapath.ThreadName, () => SingleThreadDatapath.Run(rx, tx), ThreadPriority.AboveNormal);
+            return;
+        }
+
         _txThread = DaemonThread.Start(TxThreadName, _tx.Run, ThreadPriority.AboveNormal);
         _rxThread = DaemonThread.Start(RxThreadName, _rx.Run, ThreadPriority.AboveNormal);
     }

@@ -142,7 +142,7 @@ public sealed partial class RxPump : IDisposable
         _toTun = new int[PacketBatch.MaxPackets];
         _writer = new TunWriter(tun, offload.TcpCoalescing);
         _wake = new WakeEvent();
-        _epoll = new EpollSet(Math.Min(_sockets.Length + 1, 1024));
+        _epoll = new EpollSet(Math.Min(_sockets.Length + 1, 1024) + 2); // + WatchAlso's two
         _epoll.Add(_wake.Fd, 0);
         for (int i = 0; i < _sockets.Length; i++)
         {
@@ -199,10 +199,27 @@ public sealed partial class RxPump : IDisposable
         while (!_stopping)
         {
             RunOnce(WaitMilliseconds());
-            _loopIterations++; // see TxPump.LoopIterations
-            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
+            EndIteration(start);
         }
     }
+
+    /// <summary>Counts a turn of the loop that drives this pump and publishes what the thread allocated since
+    /// <paramref name="start"/> (its <c>GC.GetAllocatedBytesForCurrentThread</c> when the loop began).</summary>
+    internal void EndIteration(long start)
+    {
+        _loopIterations++; // see TxPump.LoopIterations
+        Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
+    }
+
+    /// <summary><see cref="Stop"/> was called.</summary>
+    internal bool Stopping => _stopping;
+
+    /// <summary>Token of the descriptors watched for another pump (<see cref="WatchAlso"/>).</summary>
+    internal const ulong ForeignToken = ulong.MaxValue;
+
+    /// <summary>Ends this pump's wait also when <paramref name="fd"/> becomes readable; the pump reads nothing from it
+    /// (<see cref="SingleThreadDatapath"/>: the TUN and the transmit pump's wake event). At most two.</summary>
+    internal void WatchAlso(int fd) => _epoll.Add(fd, ForeignToken);
 
     /// <summary>One iteration: wait up to <paramref name="timeoutMs"/>, drain readable sockets, expire the reorder
     /// buffers, write to the TUN. (Tests drive the pump with it on their own thread.)</summary>
@@ -223,6 +240,11 @@ public sealed partial class RxPump : IDisposable
         for (int i = 0; i < ready; i++)
         {
             ulong token = _epoll.Token(i);
+            if (token == ForeignToken)
+            {
+                continue; // the other direction's (single datapath thread): it reads it after this turn
+            }
+
             if (token != 0)
             {
                 _rounds.SetReadable((int)token - 1, true);
@@ -354,7 +376,9 @@ public sealed partial class RxPump : IDisposable
         return next;
     }
 
-    private int WaitMilliseconds()
+    /// <summary>How long the next wait may last: until the next probe, reorder deadline or delay line is due, at most a
+    /// second.</summary>
+    internal int WaitMilliseconds()
     {
         long now = Stopwatch.GetTimestamp();
         long next = NextProbeDue();

@@ -174,10 +174,24 @@ public sealed partial class TxPump : IDisposable
         while (!_stopping)
         {
             RunOnce(1000);
-            _loopIterations++; // the watchdog's sign that the thread turns (at least once per second, idle or not)
-            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
+            EndIteration(start);
         }
     }
+
+    /// <summary>Counts a turn of the loop that drives this pump and publishes what the thread allocated since
+    /// <paramref name="start"/> (its <c>GC.GetAllocatedBytesForCurrentThread</c> when the loop began).</summary>
+    internal void EndIteration(long start)
+    {
+        _loopIterations++; // the watchdog's sign that the thread turns (at least once per second, idle or not)
+        Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - start);
+    }
+
+    /// <summary><see cref="Stop"/> was called.</summary>
+    internal bool Stopping => _stopping;
+
+    /// <summary>The event that wakes this pump (loss reports, stop): another pump's wait watches it on the single
+    /// datapath thread.</summary>
+    internal int WakeFd => _wake.Fd;
 
     /// <summary>One iteration: wait up to <paramref name="timeoutMs"/> for the TUN, then move everything pending.
     /// Returns the number of packets read. (Tests drive the pump with it on their own thread.)</summary>

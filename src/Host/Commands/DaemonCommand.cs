@@ -29,6 +29,7 @@ internal static class DaemonCommand
         string dir = DefaultConfDir;
         bool noStdin = false;
         bool offload = true;
+        bool singleThread = false;
         string? interfaceCommand = null;
         System.Net.IPEndPoint? metrics = null;
         var reader = new ArgReader(args);
@@ -42,6 +43,7 @@ internal static class DaemonCommand
                 case "--log-level": Program.SetLogLevel(reader.Value(a)); break;
                 case "--log-format": Program.SetLogFormat(reader.Value(a)); break;
                 case "--no-offload": offload = false; break;
+                case "--single-thread": singleThread = true; break;
                 case "--interface-command": interfaceCommand = reader.Value(a); break;
                 case "--metrics":
                     string at = reader.Value(a);
@@ -92,6 +94,7 @@ internal static class DaemonCommand
             daemon = TunnelDaemon.Start(loaded.Config, new DaemonOptions
             {
                 Offload = offload,
+                SingleThread = singleThread,
                 BakedPortMap = CompiledPortMaps.ForFile,
                 ConfigDirectory = Path.GetFullPath(dir),
                 InterfaceCommand = interfaceCommand,

@@ -49,7 +49,7 @@ internal static class Help
 
     public const string Run = """
         Usage: mptfast run [-c DIR] [-d] [--log-level LEVEL] [--log-format text|json] [--no-offload]
-                           [--metrics ADDR:PORT] [--interface-command PROG]
+                           [--single-thread] [--metrics ADDR:PORT] [--interface-command PROG]
                mptsrv [-d]
 
         Runs the tunnel daemon in the foreground: creates the TUN interface of DIR/interface.conf, sets its
@@ -69,6 +69,9 @@ internal static class Help
                               Under systemd (stderr is the journal) lines start with their syslog
                               priority (<3> error ... <7> debug) instead of the time
           --no-offload        do not use UDP GSO/GRO or TUN offloads even when the kernel has them
+          --single-thread     move both directions on one thread: one wake-up per ACK instead of
+                              two, for many tunnels on one machine or a small router at tens of
+                              Mbit/s; at most one core for the tunnel (default: a thread each way)
           --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone:
                               127.0.0.1; [ADDR]:PORT for IPv6); overrides interface.conf's
                               metrics_listen. Off unless one of them is given
