@@ -8,7 +8,8 @@ namespace MptFast.Engine.Daemon;
 
 /// <summary>
 /// The two datapath threads over one connection set: the transmit pump (TUN → paths) and the receive pump (paths →
-/// TUN), each on its own thread — or both on one (<see cref="DaemonOptions.SingleThread"/>, <see cref="SingleThreadDatapath"/>). <see cref="Start"/> builds both over the connections, <see cref="Stop"/> ends and
+/// TUN), each on its own thread — or both on one (<see cref="DaemonOptions.SingleThread"/>,
+/// <see cref="SingleThreadDatapath"/>). <see cref="Start"/> builds both over the connections, <see cref="Stop"/> ends and
 /// disposes them; a rebuild is Stop, new connections, Start. The pumps' counters continue across rebuilds
 /// (<see cref="Counters"/>). Called by the daemon on start-up, shutdown and the control thread's rebuilds.
 /// </summary>

@@ -12,9 +12,10 @@ namespace MptFast.Engine.Daemon;
 /// Link state, MTU, addresses and routes (MPT-SPEC §9.2, §9.3). Link state, MTU and addresses by running iproute2's
 /// <c>ip</c>: setup-time operations, <c>ip</c> is present wherever TUN devices are, and its error texts are what
 /// operators know. Routes in the daemon's own namespace over rtnetlink (<see cref="RouteNetlink"/>, same semantics and
-/// error texts): they change while it runs, at every remote create and NAT move (issue 15). Each call runs <c>ip</c> directly with an argument array (no
-/// shell, so addresses and names cannot inject anything), captures stderr into a <see cref="LinkCommandResult"/>, and
-/// never throws for a failed command (call <see cref="LinkCommandResult.ThrowIfFailed"/>). <see cref="Process"/> with
+/// error texts): they change while it runs, at every remote create and NAT move (issue 15). Each <c>ip</c> call runs it
+/// directly with an argument array (no shell, so addresses and names cannot inject anything), captures stderr into a
+/// <see cref="LinkCommandResult"/>, and never throws for a failed command (call
+/// <see cref="LinkCommandResult.ThrowIfFailed"/>). <see cref="Process"/> with
 /// an explicit argument list is NativeAOT-safe.
 /// </summary>
 /// <remarks>Unlike the original (which ignored script failures and only set the MTU with an IPv4 address), every

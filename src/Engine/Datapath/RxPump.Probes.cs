@@ -303,7 +303,8 @@ public sealed partial class RxPump
         }
 
         long nowMicros = MonotonicClock.ToMicros(now);
-        long next = long.MaxValue;
+        long next = long.MaxValue; // when the thread must wake for a probe or a loss report
+        long eligible = long.MaxValue; // from when a wake for anything else should look (a probe may be due by then)
         foreach (ConnectionRuntime c in _connections)
         {
             if ((c.Peer & PeerFeatures.MptFast) == 0)
@@ -324,9 +325,9 @@ public sealed partial class RxPump
                 bool alive = p.Status is Config.PathStatus.Ok or Config.PathStatus.Down;
                 if (interval > 0 && alive && p.Config.KeepaliveMs > 0)
                 {
+                    long packets = Volatile.Read(ref p.Counters.Tx.Packets) + p.Counters.Rx.Packets;
                     if (now >= m.NextProbeTicks)
                     {
-                        long packets = Volatile.Read(ref p.Counters.Tx.Packets) + p.Counters.Rx.Packets;
                         if (p.Status == Config.PathStatus.Down || packets - m.PacketsAtProbe >= MinPacketsPerProbe
                             || now - m.LastProbeTicks >= MaxProbeGapIntervals * interval)
                         {
@@ -338,7 +339,14 @@ public sealed partial class RxPump
                         m.NextProbeTicks = now + interval;
                     }
 
-                    next = Math.Min(next, m.NextProbeTicks);
+                    // Issue 15: the timer wakes the thread for a path only when its probe will go out then — a path that
+                    // is down, one that has carried MinPacketsPerProbe since its last probe, or at the longest gap. A
+                    // path with fewer packets is looked at again when the thread wakes for traffic anyway (a busy path's
+                    // ACKs or data wake it every few packets): before, a client at ~1 Mbit/s woke 50 times a second per
+                    // path to find that no probe was due.
+                    bool certain = p.Status == Config.PathStatus.Down || packets - m.PacketsAtProbe >= MinPacketsPerProbe;
+                    eligible = Math.Min(eligible, m.NextProbeTicks);
+                    next = Math.Min(next, certain ? m.NextProbeTicks : Math.Max(m.NextProbeTicks, m.LastProbeTicks + (MaxProbeGapIntervals * interval)));
                 }
 
                 if (m.PeerPathIndex >= 0 && m.Losses.HasPending && m.Losses.NextDueMicros <= nowMicros && reports < _losses.Length)
@@ -353,6 +361,7 @@ public sealed partial class RxPump
                 if (m.Losses.HasPending)
                 {
                     next = Math.Min(next, MonotonicClock.FromMicros(m.Losses.NextDueMicros));
+                    eligible = Math.Min(eligible, next);
                 }
             }
 
@@ -364,7 +373,7 @@ public sealed partial class RxPump
         }
 
         _nextProbeDueTicks = next;
-        _nextProbeScanTicks = Math.Min(next, now + ProbeScanGapTicks);
+        _nextProbeScanTicks = Math.Min(Math.Min(next, eligible), now + ProbeScanGapTicks);
         WakeTransmitForReports();
     }
 

@@ -30,6 +30,46 @@ public class ProbeRateTests
         Assert.True(busy >= 2 * quiet, $"busy path: {busy} probes, quiet path: {quiet}");
     }
 
+    [Fact]
+    public void The_receive_thread_wakes_for_a_quiet_paths_probe_only_at_the_longest_gap()
+    {
+        var (c, sockets) = PumpTests.Connection(0, weights: [1, 1], customize: (pc, _) => pc with { KeepaliveTime = 1 });
+        c.Peer = PeerFeatures.MptFast;
+        using var tun = new ReplayTun(PumpTests.Icmp(IPAddress.Parse("198.19.0.2"), IPAddress.Parse("198.19.0.1")));
+        using var pump = new RxPump(tun, [c], 2048);
+        int interval = c.Config.ProbeIntervalMs;
+
+        // The connection carries data (one packet, then nothing): both paths get their first probe at once, and then
+        // their wake-up is the longest gap away — not the next interval, at which no probe would go out.
+        c.Paths[0].Counters.Tx.Packets++;
+        int wait = 0;
+        long sinceProbe = long.MaxValue;
+        for (int attempt = 0; attempt < 5 && sinceProbe >= interval / 2; attempt++)
+        {
+            long before = sockets[0].Sent;
+            var clock = Stopwatch.StartNew();
+            Thread.Sleep(RxPump.MaxProbeGapIntervals * interval); // past the gap: the probe goes out at the next scan
+            while (sockets[0].Sent == before && clock.ElapsedMilliseconds < 2_000)
+            {
+                pump.RunOnce(0);
+            }
+
+            var afterProbe = Stopwatch.StartNew();
+            wait = pump.WaitMilliseconds();
+            sinceProbe = afterProbe.ElapsedMilliseconds;
+        }
+
+        Assert.True(sinceProbe < interval / 2, "the test thread was descheduled for too long on every attempt");
+        Assert.True(wait >= (RxPump.MaxProbeGapIntervals * interval) - sinceProbe - 2,
+            $"a quiet path's next wake-up after its probe: {wait} ms (interval {interval} ms)");
+
+        // The path carries packets again: once a scan sees MinPacketsPerProbe of them, its next interval is a wake-up.
+        c.Paths[0].Counters.Tx.Packets += RxPump.MinPacketsPerProbe;
+        Thread.Sleep(interval / 2 + 1); // past the scan gap (10 ms): the next RunOnce looks at the paths
+        pump.RunOnce(0);
+        Assert.True(pump.WaitMilliseconds() <= interval + 1, $"a busy path's next wake-up: {pump.WaitMilliseconds()} ms");
+    }
+
     private static long Run(RxPump pump, TimeSpan length, Action eachRound, ReplaySocket socket)
     {
         long before = socket.Sent;
