@@ -3,6 +3,7 @@ using MptFast.Engine.Buffers;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Datapath.Linux;
+using MptFast.Engine.Runtime;
 
 namespace MptFast.Engine.Tests.Datapath;
 
@@ -20,10 +21,8 @@ public class SingleThreadTests
         byte[] ack = PumpTests.Icmp(PumpTests.RemoteTunnel, PumpTests.LocalTunnel);
         sockets[0].PerReceive = 1;
         sockets[0].Feed([RxOffloadTests.Gre(ack, withSequence: false, sequence: 0)]); // readable for good: one per turn
-        using var tun = new AnsweringTun(PumpTests.Icmp(PumpTests.LocalTunnel, PumpTests.RemoteTunnel));
-        using var tx = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
-        using var rx = new RxPump(tun, [connection], 2048, default, tx);
-        SingleThreadDatapath.Join(rx, tx, tun);
+        using var pumps = new Pumps(connection);
+        (AnsweringTun tun, TxPump tx, RxPump rx) = (pumps.Tun, pumps.Tx, pumps.Rx);
 
         for (int i = 0; i < 20; i++)
         {
@@ -57,10 +56,8 @@ public class SingleThreadTests
     public void The_wait_ends_for_the_tun_and_for_the_transmit_pumps_wake_event()
     {
         var (connection, sockets) = PumpTests.Connection(0, weights: [1, 1]);
-        using var tun = new AnsweringTun(PumpTests.Icmp(PumpTests.LocalTunnel, PumpTests.RemoteTunnel));
-        using var tx = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
-        using var rx = new RxPump(tun, [connection], 2048, default, tx);
-        SingleThreadDatapath.Join(rx, tx, tun);
+        using var pumps = new Pumps(connection);
+        (AnsweringTun tun, TxPump tx, RxPump rx) = (pumps.Tun, pumps.Tx, pumps.Rx);
 
         // Nothing on the sockets: a wait without a time limit ends only for what Join added (or the receive pump's Stop,
         // which ends a wait that would otherwise hang the test).
@@ -93,10 +90,8 @@ public class SingleThreadTests
     public void Both_pumps_count_the_turns_of_the_one_loop()
     {
         var (connection, _) = PumpTests.Connection(0, weights: [1, 1]);
-        using var tun = new AnsweringTun(PumpTests.Icmp(PumpTests.LocalTunnel, PumpTests.RemoteTunnel));
-        using var tx = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
-        using var rx = new RxPump(tun, [connection], 2048, default, tx);
-        SingleThreadDatapath.Join(rx, tx, tun);
+        using var pumps = new Pumps(connection);
+        (AnsweringTun tun, TxPump tx, RxPump rx) = (pumps.Tun, pumps.Tx, pumps.Rx);
         var thread = new Thread(() => SingleThreadDatapath.Run(rx, tx));
         thread.Start();
         for (int i = 0; i < 5; i++)
@@ -109,6 +104,31 @@ public class SingleThreadTests
         Assert.True(thread.Join(5_000), "the loop did not end after the receive pump's Stop");
         Assert.True(rx.LoopIterations > 0, "no turn counted");
         Assert.Equal(rx.LoopIterations, tx.LoopIterations); // the watchdog sees the one thread turn through either
+    }
+
+    /// <summary>Both pumps of one connection over an <see cref="AnsweringTun"/>, joined for one thread.</summary>
+    private sealed class Pumps : IDisposable
+    {
+        public Pumps(ConnectionRuntime connection)
+        {
+            Tun = new AnsweringTun(PumpTests.Icmp(PumpTests.LocalTunnel, PumpTests.RemoteTunnel));
+            Tx = new TxPump(Tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048);
+            Rx = new RxPump(Tun, [connection], 2048, default, Tx);
+            SingleThreadDatapath.Join(Rx, Tx, Tun);
+        }
+
+        public AnsweringTun Tun { get; }
+
+        public TxPump Tx { get; }
+
+        public RxPump Rx { get; }
+
+        public void Dispose()
+        {
+            Rx.Dispose();
+            Tx.Dispose();
+            Tun.Dispose();
+        }
     }
 
     /// <summary>A TUN whose "kernel" answers every packet written to it with one packet to read (what the inner TCP does
