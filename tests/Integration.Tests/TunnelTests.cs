@@ -247,4 +247,16 @@ public class TunnelTestsWithoutOffload : TunnelTests
 public class TunnelTestsSingleThread : TunnelTests
 {
     protected override string[] DaemonArgs => ["--single-thread"];
+
+    [Fact]
+    public void The_daemon_runs_one_datapath_thread_and_says_so()
+    {
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]), daemonArgs: DaemonArgs);
+        t.Ping('a', v6: false);
+        string[] threads = [.. Directory.GetDirectories($"/proc/{t.A.Pid}/task").Select(d => File.ReadAllText(Path.Combine(d, "comm")).Trim())];
+        Assert.Contains("mptfast-dp", threads);
+        Assert.DoesNotContain("mptfast-tx", threads);
+        Assert.DoesNotContain("mptfast-rx", threads);
+        Assert.Contains("both directions on one thread (mptfast-dp, --single-thread)", t.A.Log, StringComparison.Ordinal);
+    }
 }

@@ -64,9 +64,10 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         var rxOffload = new RxOffload(options.Offload, options.Offload && tun is LinuxTunDevice { Capabilities.VnetHeader: true });
         _rx = new RxPump(tun, connections, slotSize, rxOffload, _tx);
         int groPaths = connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));
-        Log.Info(options.Offload
+        Log.Info((options.Offload
             ? $"receive offloads: UDP GRO on {groPaths} of {connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
-            : "receive offloads: off (--no-offload)");
+            : "receive offloads: off (--no-offload)")
+            + (options.SingleThread ? $"; both directions on one thread ({SingleThreadDatapath.ThreadName}, --single-thread)" : ""));
         if (options.SingleThread)
         {
             (TxPump tx, RxPump rx) = (_tx, _rx);
