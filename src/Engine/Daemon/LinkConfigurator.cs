@@ -67,15 +67,15 @@ public sealed class LinkConfigurator
     /// <summary><c>ip route add DEST/LEN [via GW] [dev NAME]</c>; fails with "File exists" if present
     /// (see <see cref="LinkCommandResult.AlreadyExists"/>). A /32 or /128 destination is a host route.</summary>
     public LinkCommandResult AddRoute(IpPrefix destination, IPAddress? via = null, string? device = null) =>
-        Route("add", destination, via, device);
+        Route(RouteNetlink.Verb.Add, destination, via, device);
 
     /// <summary><c>ip route replace …</c>: adds or overwrites the route.</summary>
     public LinkCommandResult ReplaceRoute(IpPrefix destination, IPAddress? via = null, string? device = null) =>
-        Route("replace", destination, via, device);
+        Route(RouteNetlink.Verb.Replace, destination, via, device);
 
     /// <summary><c>ip route del DEST/LEN [via GW] [dev NAME]</c>.</summary>
     public LinkCommandResult DeleteRoute(IpPrefix destination, IPAddress? via = null, string? device = null) =>
-        Route("del", destination, via, device);
+        Route(RouteNetlink.Verb.Delete, destination, via, device);
 
     /// <summary>Runs <c>ip</c> with the given arguments (prefixed by <c>-n NAME</c> when a namespace is set).</summary>
     public LinkCommandResult Run(params string[] arguments)
@@ -126,10 +126,16 @@ public sealed class LinkConfigurator
         }
     }
 
-    private LinkCommandResult Route(string verb, IpPrefix destination, IPAddress? via, string? device)
+    private LinkCommandResult Route(RouteNetlink.Verb verb, IpPrefix destination, IPAddress? via, string? device)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var args = new List<string>(8) { Family(destination.Address), "route", verb, Prefix(destination) };
+        string ipVerb = verb switch
+        {
+            RouteNetlink.Verb.Add => "add",
+            RouteNetlink.Verb.Replace => "replace",
+            _ => "del",
+        };
+        var args = new List<string>(8) { Family(destination.Address), "route", ipVerb, Prefix(destination) };
         if (via is not null)
         {
             args.Add("via");
@@ -144,18 +150,10 @@ public sealed class LinkConfigurator
 
         // Routes change while the daemon runs (every remote create, every NAT move): over rtnetlink in this namespace,
         // with ip's semantics and error texts (RouteNetlink); ip itself for another namespace or what netlink refuses.
-        if (NetworkNamespace is null)
+        if (NetworkNamespace is null
+            && RouteNetlink.Change(verb, destination, via, device, "rtnetlink: route " + string.Join(' ', args.Skip(2))) is { } done)
         {
-            RouteNetlink.Verb change = verb switch
-            {
-                "add" => RouteNetlink.Verb.Add,
-                "replace" => RouteNetlink.Verb.Replace,
-                _ => RouteNetlink.Verb.Delete,
-            };
-            if (RouteNetlink.Change(change, destination, via, device, "rtnetlink: route " + string.Join(' ', args.Skip(2))) is { } done)
-            {
-                return done;
-            }
+            return done;
         }
 
         return Run([.. args]);

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using MptFast.Engine.Config;
+using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
 
 namespace MptFast.Engine.Daemon;
@@ -187,26 +188,14 @@ internal static class RouteNetlink
 
             // The acknowledgement carries the request back (or, with extended acks, more): room for both.
             Span<byte> reply = stackalloc byte[4096];
+            var poll = new PollSet(1);
+            poll.Add(fd);
             long deadline = Environment.TickCount64 + ReplyTimeoutMs;
-            while (true)
+            for (long left = ReplyTimeoutMs; left > 0; left = deadline - Environment.TickCount64)
             {
-                var poll = new PollFd { Fd = fd, Events = 1 /* POLLIN */ };
-                int wait = (int)Math.Max(0, deadline - Environment.TickCount64);
-                int ready = Libc.Poll(&poll, 1, wait);
-                if (ready == 0)
+                if (poll.Wait((int)left) == 0)
                 {
-                    return new LinkCommandResult(-1, "timed out", commandLine);
-                }
-
-                if (ready < 0)
-                {
-                    Errno e = LinuxError.Last;
-                    if (e == Errno.EINTR)
-                    {
-                        continue;
-                    }
-
-                    return Failed(e, commandLine);
+                    continue; // a timeout or a signal: the deadline decides
                 }
 
                 nint n;
@@ -231,6 +220,8 @@ internal static class RouteNetlink
                     return errno == 0 ? new LinkCommandResult(0, "", commandLine) : Failed((Errno)errno, commandLine);
                 }
             }
+
+            return new LinkCommandResult(-1, "timed out", commandLine);
         }
         finally
         {

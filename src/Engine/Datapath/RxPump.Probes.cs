@@ -304,7 +304,7 @@ public sealed partial class RxPump
 
         long nowMicros = MonotonicClock.ToMicros(now);
         long next = long.MaxValue; // when the thread must wake for a probe or a loss report
-        long eligible = long.MaxValue; // from when a wake for anything else should look (a probe may be due by then)
+        long eligible = long.MaxValue; // from when a wake for anything else should look: the earliest probe or report time
         foreach (ConnectionRuntime c in _connections)
         {
             if ((c.Peer & PeerFeatures.MptFast) == 0)
@@ -325,28 +325,29 @@ public sealed partial class RxPump
                 bool alive = p.Status is Config.PathStatus.Ok or Config.PathStatus.Down;
                 if (interval > 0 && alive && p.Config.KeepaliveMs > 0)
                 {
+                    // A probe is due by the path's traffic when it is down or carried MinPacketsPerProbe since the
+                    // last one, otherwise at the longest gap.
                     long packets = Volatile.Read(ref p.Counters.Tx.Packets) + p.Counters.Rx.Packets;
+                    bool due = p.Status == Config.PathStatus.Down || packets - m.PacketsAtProbe >= MinPacketsPerProbe;
                     if (now >= m.NextProbeTicks)
                     {
-                        if (p.Status == Config.PathStatus.Down || packets - m.PacketsAtProbe >= MinPacketsPerProbe
-                            || now - m.LastProbeTicks >= MaxProbeGapIntervals * interval)
+                        if (due || now - m.LastProbeTicks >= MaxProbeGapIntervals * interval)
                         {
                             Send(c, p, nowMicros, []);
                             m.LastProbeTicks = now;
                             m.PacketsAtProbe = packets;
+                            due = p.Status == Config.PathStatus.Down; // the packets are counted from here again
                         }
 
                         m.NextProbeTicks = now + interval;
                     }
 
-                    // Issue 15: the timer wakes the thread for a path only when its probe will go out then — a path that
-                    // is down, one that has carried MinPacketsPerProbe since its last probe, or at the longest gap. A
-                    // path with fewer packets is looked at again when the thread wakes for traffic anyway (a busy path's
-                    // ACKs or data wake it every few packets): before, a client at ~1 Mbit/s woke 50 times a second per
-                    // path to find that no probe was due.
-                    bool certain = p.Status == Config.PathStatus.Down || packets - m.PacketsAtProbe >= MinPacketsPerProbe;
+                    // Issue 15: the timer wakes the thread for a path only when its probe will go out then (due, or at
+                    // the longest gap). A path with fewer packets is looked at again when the thread wakes for traffic
+                    // anyway (a busy path's ACKs or data wake it every few packets): before, a client at ~1 Mbit/s woke
+                    // 50 times a second per path to find that no probe was due.
                     eligible = Math.Min(eligible, m.NextProbeTicks);
-                    next = Math.Min(next, certain ? m.NextProbeTicks : Math.Max(m.NextProbeTicks, m.LastProbeTicks + (MaxProbeGapIntervals * interval)));
+                    next = Math.Min(next, due ? m.NextProbeTicks : Math.Max(m.NextProbeTicks, m.LastProbeTicks + (MaxProbeGapIntervals * interval)));
                 }
 
                 if (m.PeerPathIndex >= 0 && m.Losses.HasPending && m.Losses.NextDueMicros <= nowMicros && reports < _losses.Length)
@@ -360,8 +361,9 @@ public sealed partial class RxPump
 
                 if (m.Losses.HasPending)
                 {
-                    next = Math.Min(next, MonotonicClock.FromMicros(m.Losses.NextDueMicros));
-                    eligible = Math.Min(eligible, next);
+                    long reportDue = MonotonicClock.FromMicros(m.Losses.NextDueMicros);
+                    next = Math.Min(next, reportDue);
+                    eligible = Math.Min(eligible, reportDue);
                 }
             }
 
@@ -373,7 +375,7 @@ public sealed partial class RxPump
         }
 
         _nextProbeDueTicks = next;
-        _nextProbeScanTicks = Math.Min(Math.Min(next, eligible), now + ProbeScanGapTicks);
+        _nextProbeScanTicks = Math.Min(eligible, now + ProbeScanGapTicks); // eligible ≤ next: each wake time comes at or after one of its
         WakeTransmitForReports();
     }
 
