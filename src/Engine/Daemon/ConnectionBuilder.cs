@@ -48,8 +48,9 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
             var key = new SocketKey(local, localPort, pc.RemoteAddress, c.RemotePort, device);
             if (reuse.Take(key) is { } previous)
             {
-                path.Socket = previous.Socket; // same endpoints: the socket (and its queued datagrams) carries on
-                path.ContinueFrom(previous);
+                // Same endpoints: the socket (and its queued datagrams) carries on; the path's live state is carried
+                // over by Continue, while the datapath is paused.
+                path.Socket = previous.Socket;
                 reuse.Previous[path] = previous;
             }
             else
@@ -124,9 +125,10 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
         return list;
     }
 
-    /// <summary>Carries counters, sequence and liveness over to the rebuilt connection <paramref name="c"/> and decides
-    /// each path's status: OK after a restart (MPT-SPEC §8.3), the runtime status where the configured one did not change
-    /// (reload), else the configured one.</summary>
+    /// <summary>Carries counters, sequence, measurements and liveness over to the rebuilt connection <paramref name="c"/>
+    /// and its paths that took over a socket, and decides each path's status: OK after a restart (MPT-SPEC §8.3), the
+    /// runtime status where the configured one did not change (reload), else the configured one. The datapath threads
+    /// write most of that state: they must be paused.</summary>
     public static void Continue(ConnectionRuntime c, ConnectionRuntime? previous, SocketReuse reuse, bool restart, long now)
     {
         if (previous is not null)
@@ -136,6 +138,12 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
 
         foreach (PathRuntime p in c.Paths)
         {
+            PathRuntime? before = reuse.Previous.GetValueOrDefault(p);
+            if (before is not null)
+            {
+                p.ContinueFrom(before);
+            }
+
             if (restart)
             {
                 // MPT-SPEC §8.3: restart sets every path OK; B33: with a fresh dead-timer grace.
@@ -145,7 +153,7 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
                 p.NextKeepaliveTicks = now;
                 p.StatusChangedTicks = now;
             }
-            else if (reuse.Previous.TryGetValue(p, out PathRuntime? before) && before.Config.Status == p.Config.Status)
+            else if (before is not null && before.Config.Status == p.Config.Status)
             {
                 p.Status = before.Status; // reload: the configured value did not change, the runtime state stands
             }

@@ -9,19 +9,45 @@ namespace MptFast.Engine.Daemon;
 /// <summary>
 /// The two datapath threads over one connection set: the transmit pump (TUN → paths) and the receive pump (paths →
 /// TUN), each on its own thread — or both on one (<see cref="DaemonOptions.SingleThread"/>,
-/// <see cref="SingleThreadDatapath"/>). <see cref="Start"/> builds both over the connections, <see cref="Stop"/> ends and
-/// disposes them; a rebuild is Stop, new connections, Start. The pumps' counters continue across rebuilds
-/// (<see cref="Counters"/>). Called by the daemon on start-up, shutdown and the control thread's rebuilds.
+/// <see cref="SingleThreadDatapath"/>). The threads outlive the pumps: a rebuild builds the next pumps while the
+/// running ones go on (<see cref="Prepare"/>), parks the threads between two turns of their loops (<see cref="Pause"/>),
+/// carries the connections' live state over, and hands the threads the new pumps (<see cref="Resume"/>). The pumps'
+/// counters continue across rebuilds (<see cref="Counters"/>). Called by the daemon on start-up, shutdown and the
+/// control thread's rebuilds.
 /// </summary>
+/// <remarks>
+/// Issue 15: a rebuild used to stop and join both threads, build the pumps (packet pools, epoll sets) and start two new
+/// threads, all with every tunnel of the daemon stopped — 2–5 ms on an idle machine, 10–90 ms on a loaded one (a new
+/// thread waits for a core like anything else), once for every client a server creates. Now the pause is two threads
+/// finishing their turn and the state copy.
+/// </remarks>
 internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int mtu)
 {
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
     private TxPump? _tx;
     private RxPump? _rx;
-    private Thread? _txThread;
-    private Thread? _rxThread;
+    private PumpThread? _txThread;
+    private PumpThread? _rxThread;
+    private bool _paused = true;
 
     // Counters of pumps replaced by a rebuild.
     private CounterSnapshot _retired = new();
+
+    /// <summary>Pumps built for a connection set, not yet running (<see cref="Prepare"/>, <see cref="Resume"/>).</summary>
+    internal sealed class Pumps(TxPump tx, RxPump rx)
+    {
+        public TxPump Tx { get; } = tx;
+
+        public RxPump Rx { get; } = rx;
+
+        /// <summary>Disposes pumps that will not run (a rebuild that failed after <see cref="Prepare"/>).</summary>
+        public void Discard()
+        {
+            Tx.Dispose();
+            Rx.Dispose();
+        }
+    }
 
     /// <summary>Both pumps' counters since the daemon started (zeros before the first start).</summary>
     public CounterSnapshot Counters()
@@ -52,52 +78,106 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
     /// <summary>The pump threads' names (as <c>ps -L</c> and the logs show them).</summary>
     public const string TxThreadName = "mptfast-tx", RxThreadName = "mptfast-rx";
 
+    /// <summary>The datapath threads' managed ids (null where none runs): the same across rebuilds.</summary>
+    internal (int? Tx, int? Rx) ThreadIds => (_txThread?.ManagedThreadId, _rxThread?.ManagedThreadId);
+
     /// <summary>Bytes allocated by the running transmit and receive threads since they started (0 in the steady state).</summary>
     public (long Tx, long Rx) AllocatedBytes => (_tx?.AllocatedBytes ?? 0, _rx?.AllocatedBytes ?? 0);
 
-    /// <summary>Builds the transmit and receive pumps over <paramref name="connections"/> and starts their threads.</summary>
+    /// <summary>Builds the transmit and receive pumps over <paramref name="connections"/> and starts the threads on them.</summary>
     public void Start(ConnectionRuntime[] connections)
+    {
+        Pause();
+        Resume(Prepare(connections));
+    }
+
+    /// <summary>Builds the pumps over <paramref name="connections"/> without running them; the pumps running now go on.
+    /// The pumps read only the connections' configuration and shape here, so the connections' live state may be carried
+    /// over afterwards (while <see cref="Pause"/>d).</summary>
+    public Pumps Prepare(ConnectionRuntime[] connections)
     {
         var matcher = ConnectionMatcher.FromConfigs([.. connections.Select(c => c.Config)]);
         int slotSize = SlotSize(mtu);
-        _tx = new TxPump(tun, connections, matcher, slotSize, segmentationOffload: options.Offload);
+        var tx = new TxPump(tun, connections, matcher, slotSize, segmentationOffload: options.Offload);
         var rxOffload = new RxOffload(options.Offload, options.Offload && tun is LinuxTunDevice { Capabilities.VnetHeader: true });
-        _rx = new RxPump(tun, connections, slotSize, rxOffload, _tx);
+        var rx = new RxPump(tun, connections, slotSize, rxOffload, tx);
+        if (options.SingleThread)
+        {
+            SingleThreadDatapath.Join(rx, tx, tun);
+        }
+
         int groPaths = connections.Sum(c => c.Paths.Count(p => p.Socket!.Capabilities.GroSupported));
         Log.Info((options.Offload
             ? $"receive offloads: UDP GRO on {groPaths} of {connections.Sum(c => c.Paths.Length)} path(s), TCP coalescing toward the TUN {(rxOffload.TcpCoalescing ? "on" : "off (no vnet header)")}"
             : "receive offloads: off (--no-offload)")
             + (options.SingleThread ? $"; both directions on one thread ({SingleThreadDatapath.ThreadName}, --single-thread)" : ""));
-        if (options.SingleThread)
+        return new Pumps(tx, rx);
+    }
+
+    /// <summary>Ends the running pumps' loops and waits until their threads are parked between two turns; nothing moves
+    /// until <see cref="Resume"/>. Nothing to do when already paused.</summary>
+    public void Pause()
+    {
+        if (_paused)
         {
-            (TxPump tx, RxPump rx) = (_tx, _rx);
-            SingleThreadDatapath.Join(rx, tx, tun);
-            _rxThread = DaemonThread.Start(SingleThreadDatapath.ThreadName, () => SingleThreadDatapath.Run(rx, tx), ThreadPriority.AboveNormal);
             return;
         }
 
-        _txThread = DaemonThread.Start(TxThreadName, _tx.Run, ThreadPriority.AboveNormal);
-        _rxThread = DaemonThread.Start(RxThreadName, _rx.Run, ThreadPriority.AboveNormal);
+        _tx?.Stop();
+        _rx?.Stop();
+        foreach (PumpThread? t in (PumpThread?[])[_txThread, _rxThread])
+        {
+            if (t is not null && !t.WaitParked(StopTimeout))
+            {
+                Log.Warn($"{t.Name} did not stop within {StopTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        _paused = true;
+    }
+
+    /// <summary>Runs <paramref name="next"/> on the datapath threads (started the first time) in place of the paused
+    /// pumps, whose counters are kept and which are disposed once the threads run the new ones.</summary>
+    public void Resume(Pumps next)
+    {
+        if (!_paused)
+        {
+            throw new InvalidOperationException("Resume without Pause");
+        }
+
+        (TxPump? oldTx, RxPump? oldRx) = (_tx, _rx);
+        _retired = Counters();
+        (_tx, _rx) = (next.Tx, next.Rx);
+        if (options.SingleThread)
+        {
+            (TxPump tx, RxPump rx) = (next.Tx, next.Rx);
+            Hand(ref _rxThread, SingleThreadDatapath.ThreadName, () => SingleThreadDatapath.Run(rx, tx));
+        }
+        else
+        {
+            Hand(ref _txThread, TxThreadName, next.Tx.Run);
+            Hand(ref _rxThread, RxThreadName, next.Rx.Run);
+        }
+
+        _paused = false;
+        oldTx?.Dispose();
+        oldRx?.Dispose();
     }
 
     /// <summary>Stops the pump threads and disposes the pumps (the TUN device and the path sockets stay open); their
     /// counters are kept. With <paramref name="final"/>, logs what the receive offloads did.</summary>
     public void Stop(bool final = false)
     {
-        _tx?.Stop();
-        _rx?.Stop();
-        foreach (Thread? t in (Thread?[])[_txThread, _rxThread])
-        {
-            if (t is not null && !t.Join(TimeSpan.FromSeconds(5)))
-            {
-                Log.Warn($"{t.Name} did not stop within 5 s");
-            }
-        }
-
+        Pause();
         if (final && _rx is { } rx && options.Offload)
         {
             Log.Info($"receive offloads: {rx.GroMessages} GRO messages carried {rx.GroDatagrams} datagrams; {rx.SuperPackets} TCP super-packets carried {rx.CoalescedSegments} segments; "
                 + $"{rx.GroSlotShortages} GRO slot shortages, {rx.CopiedViews} datagrams copied out of GRO messages");
+        }
+
+        foreach (PumpThread? t in (PumpThread?[])[_txThread, _rxThread])
+        {
+            t?.Exit(StopTimeout);
         }
 
         _retired = Counters();
@@ -106,7 +186,135 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         (_tx, _rx, _txThread, _rxThread) = (null, null, null, null);
     }
 
+    // Gives the parked thread its next loop; a thread that did not park (stuck in a call for StopTimeout) is left behind
+    // and a new one started in its place, as a stuck thread was before the threads outlived their pumps.
+    private static void Hand(ref PumpThread? thread, string name, Action body)
+    {
+        if (thread is null || !thread.Parked)
+        {
+            thread = new PumpThread(name);
+        }
+
+        thread.Run(body);
+    }
+
     private static int SlotSize(int mtu) => Math.Max(2048, ((mtu + Buffers.PacketPool.Headroom + 64 + 63) / 64) * 64);
+}
+
+/// <summary>
+/// A datapath thread that runs one pump loop after another: <see cref="Run"/> hands it a loop, which runs until the
+/// pump is stopped; then the thread parks until the next (<see cref="DatapathThreads"/>: a rebuild does not make
+/// threads).
+/// </summary>
+internal sealed class PumpThread
+{
+    private readonly object _lock = new(); // Monitor.Wait/Pulse, so not a System.Threading.Lock
+    private Action? _body;
+    private bool _exit;
+    private readonly Thread _thread;
+
+    public PumpThread(string name)
+    {
+        Name = name;
+        _thread = DaemonThread.Start(name, Loop, ThreadPriority.AboveNormal);
+    }
+
+    public string Name { get; }
+
+    public int ManagedThreadId => _thread.ManagedThreadId;
+
+    /// <summary>The thread has not ended (<see cref="Exit"/>).</summary>
+    public bool IsAlive => _thread.IsAlive;
+
+    /// <summary>No loop is running (the last one returned).</summary>
+    public bool Parked
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _body is null;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on the thread; it must be <see cref="Parked"/>.</summary>
+    public void Run(Action body)
+    {
+        lock (_lock)
+        {
+            if (_body is not null || _exit)
+            {
+                throw new InvalidOperationException($"{Name} is not parked");
+            }
+
+            _body = body;
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Waits until the running loop returned (its pump was stopped); false after <paramref name="timeout"/>.</summary>
+    public bool WaitParked(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_lock)
+        {
+            while (_body is not null)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(_lock, (int)left))
+                {
+                    return _body is null;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Ends the thread once its loop returned (waits at most <paramref name="timeout"/>).</summary>
+    public void Exit(TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            _exit = true;
+            Monitor.PulseAll(_lock);
+        }
+
+        if (!_thread.Join(timeout))
+        {
+            Log.Warn($"{Name} did not stop within {timeout.TotalSeconds:0} s");
+        }
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            Action body;
+            lock (_lock)
+            {
+                while (_body is null && !_exit)
+                {
+                    Monitor.Wait(_lock);
+                }
+
+                if (_body is null)
+                {
+                    return;
+                }
+
+                body = _body;
+            }
+
+            body();
+            lock (_lock)
+            {
+                _body = null;
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
 }
 
 /// <summary>The daemon's threads: a failure in one ends the process (it must not run on half a tunnel).</summary>

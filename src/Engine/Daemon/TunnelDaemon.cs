@@ -189,13 +189,15 @@ public sealed class TunnelDaemon : IDisposable
     }
 
     /// <summary>
-    /// Replaces the running connections by <paramref name="desired"/> (identity = file name; MPT-SPEC §9.10, §4.7). The
-    /// transmit and receive threads are stopped, the connections rebuilt — reusing each path socket whose endpoints did
-    /// not change, keeping path counters, liveness and the sequence counter where a connection continues, keeping the TUN
-    /// device — and the pumps started again. The pause is the time to build the runtime objects (no <c>ip</c> call in it:
-    /// routes are updated after the restart), milliseconds, so established TCP streams survive. Paths of connections
-    /// named by <paramref name="restart"/> become OK (§8.3 <c>mpt restart</c>); other continuing paths keep their runtime
-    /// status unless their configured status changed. Returns null on success, else why nothing changed. Control thread.
+    /// Replaces the running connections by <paramref name="desired"/> (identity = file name; MPT-SPEC §9.10, §4.7),
+    /// reusing each path socket whose endpoints did not change, keeping path counters, measurements, liveness and the
+    /// sequence counter where a connection continues, keeping the TUN device and the datapath threads. The new
+    /// connections and pumps are built while the running ones go on; the datapath pauses only to carry the live state
+    /// over and switch (no <c>ip</c> call, no socket opened, no thread made in it: routes are updated after), so a server
+    /// creating a client's connection barely disturbs the others. Only when a new socket needs the local port of one
+    /// that goes away is the old one closed, and the datapath paused, first. Paths of connections named by
+    /// <paramref name="restart"/> become OK (§8.3 <c>mpt restart</c>); other continuing paths keep their runtime status
+    /// unless their configured status changed. Returns null on success, else why nothing changed. Control thread.
     /// </summary>
     internal string? Apply(IReadOnlyList<ConnectionConfig> desired, Func<string, bool> restart, bool fallback = true)
     {
@@ -208,7 +210,6 @@ public sealed class TunnelDaemon : IDisposable
 
             ConnectionRuntime[] old = _connections;
             long started = Stopwatch.GetTimestamp();
-            _datapath.Stop();
             HashSet<SocketKey> wanted;
             try
             {
@@ -216,15 +217,19 @@ public sealed class TunnelDaemon : IDisposable
             }
             catch (DaemonStartException e)
             {
-                _datapath.Start(_connections);
                 return e.Message;
             }
 
-            // Sockets nobody wants any more are closed first, so a changed path may bind the same local port.
             var reuse = new SocketReuse(_builder.ReusableSockets(old));
-            foreach ((SocketKey key, PathRuntime path) in reuse.Candidates.ToArray())
+            (SocketKey Key, PathRuntime Path)[] unwanted = [.. reuse.Candidates.Where(k => !wanted.Contains(k.Key))];
+            var kept = new HashSet<SocketKey>(reuse.Candidates.Select(k => k.Key));
+            bool portTaken = wanted.Any(w => w.LocalPort != 0 && !kept.Contains(w) && unwanted.Any(u => u.Key.LocalPort == w.LocalPort));
+            if (portTaken)
             {
-                if (!wanted.Contains(key))
+                // A changed path binds a port a socket that goes away still holds: close those first, with the datapath
+                // (which reads them) paused.
+                _datapath.Pause();
+                foreach ((SocketKey key, PathRuntime path) in unwanted)
                 {
                     path.Socket!.Dispose();
                     path.Socket = null;
@@ -233,17 +238,25 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             var next = new ConnectionRuntime[desired.Count];
+            DatapathThreads.Pumps pumps;
             try
             {
                 for (int i = 0; i < next.Length; i++)
                 {
                     next[i] = _builder.Open(i, desired[i], reuse);
                 }
+
+                pumps = _datapath.Prepare(next);
             }
             catch (Exception e) when (e is DaemonStartException or SocketException or IOException or InvalidOperationException or ArgumentException)
             {
                 reuse.DisposeOpened();
                 Log.Error($"reconfiguration failed: {e.Message}");
+                if (!portTaken)
+                {
+                    return e.Message + "; the running connections were kept";
+                }
+
                 if (!fallback)
                 {
                     _connections = [];
@@ -255,7 +268,10 @@ public sealed class TunnelDaemon : IDisposable
                 return e.Message + (again is null ? "; the previous connections were restored" : "; restoring the previous connections failed too: " + again);
             }
 
-            long now = Stopwatch.GetTimestamp();
+            long built = Stopwatch.GetTimestamp();
+            _datapath.Pause();
+            long paused = Stopwatch.GetTimestamp();
+            long now = paused;
             var previousByFile = new Dictionary<string, ConnectionRuntime>(StringComparer.Ordinal);
             foreach (ConnectionRuntime c in old)
             {
@@ -268,11 +284,11 @@ public sealed class TunnelDaemon : IDisposable
             }
 
             _connections = next;
-            _datapath.Start(_connections);
-            double pauseMs = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
+            _datapath.Resume(pumps);
+            long resumed = Stopwatch.GetTimestamp();
             _control?.SetConnections(next);
 
-            var kept = new HashSet<IPathSocket>(next.SelectMany(c => c.Paths).Select(p => p.Socket!));
+            var keptSockets = new HashSet<IPathSocket>(next.SelectMany(c => c.Paths).Select(p => p.Socket!));
             foreach (ConnectionRuntime c in next)
             {
                 if (!previousByFile.TryGetValue(c.Config.FileName, out ConnectionRuntime? before) || !_routes.Carry(before, c))
@@ -283,12 +299,15 @@ public sealed class TunnelDaemon : IDisposable
 
             foreach (ConnectionRuntime c in old)
             {
-                CloseConnection(c, kept);
+                CloseConnection(c, keptSockets);
             }
 
-            double allMs = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
+            // The pause: from the end of the old pumps' loops to the new ones' start (with portTaken it began before the
+            // build).
+            double pauseMs = Ms(portTaken ? started : built, resumed);
             Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
-                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms, {allMs:0.0} ms with routes and closing");
+                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms (threads parked in {Ms(built, paused):0.0}), " +
+                $"built in {Ms(started, built):0.0} ms, {Ms(started, Stopwatch.GetTimestamp()):0.0} ms with routes and closing");
             TrimHeap();
             return null;
         }
@@ -301,6 +320,8 @@ public sealed class TunnelDaemon : IDisposable
     /// objects are ~20 (issue 15). A few milliseconds for a heap of this size, once per rebuild.
     /// </summary>
     private static void TrimHeap() => IdleHeapTrimmer.Trim();
+
+    private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>Installs the routes of <paramref name="c"/> again (a path's peer moved; under the rebuild lock).</summary>
     internal void ReinstallRoutes(ConnectionRuntime c)
