@@ -309,6 +309,32 @@ public class ControlTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_reload_that_gives_a_paths_local_port_a_new_peer_closes_the_old_socket_first_and_the_tunnel_comes_back()
+    {
+        // The rebuild builds the next connections while the datapath runs, except where a new socket takes the local port
+        // of one that goes away (same local port, another peer): that one is closed first, with the datapath paused (with
+        // SO_REUSEADDR both could be bound, but the kernel would hand the port's datagrams to one of them at random).
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false });
+        t.Ping('a', v6: false);
+        string file = Path.Combine(t.A.ConfDir, "connections", "tunnel.conf");
+        string original = File.ReadAllText(file);
+        Match port = Regex.Match(original, @"remote_port\s*=\s*(\d+)");
+        Assert.True(port.Success, original);
+        int other = int.Parse(port.Groups[1].Value, CultureInfo.InvariantCulture) + 7;
+        File.WriteAllText(file, original.Replace(port.Value, $"remote_port = {other}", StringComparison.Ordinal));
+
+        AssertCli(t.A.Cli("reload", "tunnel.conf"), 0, "reload tunnel.conf", t.A);
+        t.A.WaitForLog("0 path socket(s) reused, 2 opened", TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("reconfiguration failed", t.A.Log, StringComparison.Ordinal);
+
+        File.WriteAllText(file, original);
+        AssertCli(t.A.Cli("reload", "tunnel.conf"), 0, "reload tunnel.conf", t.A);
+        Assert.DoesNotContain("reconfiguration failed", t.A.Log, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Matches(t.A.Log, @"0 path socket\(s\) reused, 2 opened").Count);
+        t.Ping('a', v6: false);
+    }
+
+    [Fact]
     public void Command_port_zero_binds_an_ephemeral_port_that_the_connections_carry()
     {
         static void Ephemeral(string dir, char side)
