@@ -129,9 +129,16 @@ def bring_up(args, procs, star, workdir, log):
         "server_connections": len(status.get("connections", [])),
         "server_connections_from": status.get("counted_from", "status --json"),
     }
+    # What the creates cost the tunnels already running: the server's datapath pauses (binaries since 2026-12-07).
+    datapath = status.get("tunnel", {}).get("datapath", {})
+    if "pauses" in datapath:
+        timing["server_datapath_pauses"] = datapath["pauses"]
+        timing["server_datapath_paused_ms"] = round(datapath["paused_us"] / 1000, 1)
     log(f"  {star.clients} client(s): created and pinging in {timing['create_to_ping_s']} s "
         f"({timing['launch_to_ping_s']} s from launch); {len(failed)} create(s) failed, {len(not_pinging)} not pinging, "
-        f"server lists {timing['server_connections']} connection(s)")
+        f"server lists {timing['server_connections']} connection(s)"
+        + (f"; its datapath paused {timing['server_datapath_paused_ms']} ms in {timing['server_datapath_pauses']} rebuild(s)"
+           if "server_datapath_pauses" in timing else ""))
     return server, clients, timing
 
 

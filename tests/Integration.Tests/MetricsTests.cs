@@ -152,6 +152,13 @@ public class MetricsTests
         foreach (JsonProperty p in group.EnumerateObject())
         {
             int dropped = p.Name.IndexOf("dropped_", StringComparison.Ordinal);
+            if (p.Name.EndsWith("_us", StringComparison.Ordinal))
+            {
+                // A sum of durations (the datapath's paused_us): a counter in seconds.
+                e[$"{prefix}{p.Name[..^3]}_seconds_total{{{labels}}}"] = p.Value.GetDouble() * 1e-6;
+                continue;
+            }
+
             string series = dropped >= 0
                 ? $"{prefix}{p.Name[..(dropped + 7)]}_total{{{(labels.Length > 0 ? labels + "," : "")}reason=\"{p.Name[(dropped + 8)..]}\"}}"
                 : $"{prefix}{p.Name}_total{{{labels}}}";

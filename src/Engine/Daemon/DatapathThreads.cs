@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MptFast.Engine.Classify;
 using MptFast.Engine.Datapath;
 using MptFast.Engine.Datapath.Linux;
@@ -34,6 +35,11 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
     // Counters of pumps replaced by a rebuild.
     private CounterSnapshot _retired = new();
 
+    // Rebuilds' pauses: from Pause to the new pumps running (control thread only, as Pause, Resume and Counters).
+    private long _pauseStarted;
+    private long _pauses;
+    private long _pausedTicks;
+
     /// <summary>Pumps built for a connection set, not yet running (<see cref="Prepare"/>, <see cref="Resume"/>).</summary>
     internal sealed class Pumps(TxPump tx, RxPump rx)
     {
@@ -49,8 +55,14 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         }
     }
 
-    /// <summary>Both pumps' counters since the daemon started (zeros before the first start).</summary>
-    public CounterSnapshot Counters()
+    /// <summary>Both pumps' counters since the daemon started (zeros before the first start), and the rebuilds' pauses:
+    /// <c>pauses</c> (how often the datapath stopped to switch to a new connection set) and <c>paused_us</c> (for how
+    /// long in all).</summary>
+    public CounterSnapshot Counters() => PumpCounters()
+        .Add("pauses", _pauses)
+        .Duration("paused_us", _pausedTicks * 1_000_000 / Stopwatch.Frequency);
+
+    private CounterSnapshot PumpCounters()
     {
         var live = new CounterSnapshot();
         if (_tx is { } tx)
@@ -123,6 +135,7 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
             return;
         }
 
+        _pauseStarted = Stopwatch.GetTimestamp();
         _tx?.Stop();
         _rx?.Stop();
         foreach (PumpThread? t in (PumpThread?[])[_txThread, _rxThread])
@@ -146,7 +159,7 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         }
 
         (TxPump? oldTx, RxPump? oldRx) = (_tx, _rx);
-        _retired = Counters();
+        _retired = PumpCounters();
         (_tx, _rx) = (next.Tx, next.Rx);
         if (options.SingleThread)
         {
@@ -160,6 +173,13 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         }
 
         _paused = false;
+        if (_pauseStarted != 0)
+        {
+            _pauses++;
+            _pausedTicks += Stopwatch.GetTimestamp() - _pauseStarted;
+            _pauseStarted = 0;
+        }
+
         oldTx?.Dispose();
         oldRx?.Dispose();
     }
@@ -180,7 +200,8 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
             t?.Exit(StopTimeout);
         }
 
-        _retired = Counters();
+        _retired = PumpCounters();
+        _pauseStarted = 0; // stopped for good, not a pause
         _tx?.Dispose();
         _rx?.Dispose();
         (_tx, _rx, _txThread, _rxThread) = (null, null, null, null);

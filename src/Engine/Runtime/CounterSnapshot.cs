@@ -16,6 +16,10 @@ public enum CounterKind : byte
 
     /// <summary>A level measured now (a queue length, a delay, a rate, handshakes under way).</summary>
     Gauge,
+
+    /// <summary>Only grows: a sum of durations in the unit its name ends with (<c>_us</c>, <c>_ms</c>); rendered as
+    /// <c>..._seconds_total</c>.</summary>
+    Duration,
 }
 
 /// <summary>
@@ -62,6 +66,9 @@ public sealed class CounterSnapshot : IReadOnlyList<Counter>
 
     /// <summary>Adds a level that goes up and down (not a count of events): metrics show it as a gauge.</summary>
     public CounterSnapshot Gauge(string name, long value) => Add(name, value, CounterKind.Gauge);
+
+    /// <summary>Adds a time that only grows (the sum of durations), in the unit its name ends with.</summary>
+    public CounterSnapshot Duration(string name, long value) => Add(name, value, CounterKind.Duration);
 
     private CounterSnapshot Add(string name, long value, CounterKind kind)
     {

@@ -89,7 +89,7 @@ internal sealed class MetricFamilies
                 }
                 else
                 {
-                    Add(d.Family, "gauge", help, labels, (c.Value * d.Scale).ToString(CultureInfo.InvariantCulture));
+                    Add(d.Family, d.Counter ? "counter" : "gauge", help, labels, (c.Value * d.Scale).ToString(CultureInfo.InvariantCulture));
                 }
             }
         }
@@ -103,7 +103,7 @@ internal sealed class MetricFamilies
         s_derived.GetOrAdd((prefix, published, kind), static key =>
         {
             (string name, double scale) = BaseUnit(Sanitize(key.Name));
-            bool counter = key.Kind == CounterKind.Counter && !IsLevel(key.Name);
+            bool counter = (key.Kind == CounterKind.Counter && !IsLevel(key.Name)) || key.Kind == CounterKind.Duration;
             int dropped = name.IndexOf("dropped_", StringComparison.Ordinal);
             return dropped >= 0 && counter
                 ? new Derived(key.Prefix + name[..(dropped + "dropped".Length)] + "_total", Labels("reason", name[(dropped + "dropped_".Length)..]), 1, true)

@@ -47,6 +47,10 @@ public class DatapathThreadsTests
             Assert.Equal(paused, Sent(firstSockets));
             Assert.Equal(ids, threads.ThreadIds);
             Assert.True(threads.Counters()[singleThread ? "rx_loop_iterations" : "tx_loop_iterations"] > loops, "counters continue across the rebuild");
+
+            // The pause is counted: once, and at least as long as the test kept the threads parked.
+            Assert.Equal(1, threads.Counters()["pauses"]);
+            Assert.InRange(threads.Counters()["paused_us"], 50_000, 10_000_000);
         }
         finally
         {

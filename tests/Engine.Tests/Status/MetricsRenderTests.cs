@@ -46,7 +46,8 @@ public sealed class MetricsRenderTests
     {
         // Measured values published with Add (as a count would be) are still levels: their units say so.
         var counters = new CounterSnapshot().Add("rtt_us", 1500).Gauge("loss_ppm", 2500).Gauge("hold_ms", 20)
-            .Add("delivered_bytes_per_second", 1_000_000).Add("probes_received", 42).Add("dropped_late", 3).Gauge("queue_packets", 5);
+            .Add("delivered_bytes_per_second", 1_000_000).Add("probes_received", 42).Add("dropped_late", 3).Gauge("queue_packets", 5)
+            .Duration("paused_us", 1_500_000);
         var m = new MetricFamilies();
         m.Snapshot(counters, "mptfast_path_", "path=\"0\"", "x");
         var sb = new System.Text.StringBuilder();
@@ -63,6 +64,10 @@ public sealed class MetricsRenderTests
         Assert.Contains("# TYPE mptfast_path_rtt_seconds gauge\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE mptfast_path_delivered_bytes_per_second gauge\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE mptfast_path_probes_received_total counter\n", text, StringComparison.Ordinal);
+
+        // A sum of durations is a counter, in seconds.
+        Assert.Equal("1.5", s["mptfast_path_paused_seconds_total{path=\"0\"}"]);
+        Assert.Contains("# TYPE mptfast_path_paused_seconds_total counter\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
