@@ -36,12 +36,14 @@ LINK_SETS = [
 #   reorder  - an original-style config with the reorder window on
 #   adaptive - MptFast's defaults: adaptive scheduler, reorder_window = auto, loss recovery
 #   equalize - the defaults plus equalize_delay = 1 (delay-equalised delivery, for delay-based congestion control)
+#   acks     - the defaults plus equalize_delay = acks (only the inner TCP's acknowledgements held, to the slowest path)
 VARIANTS = {
     "static": {"reorder_window": 0},
     "weighted": {"reorder_window": 0, "scheduler": "weighted"},
     "reorder": {"reorder_window": 1000, "max_buffdelay_msec": 100},
     "adaptive": {"reorder_window": "auto"},
     "equalize": {"reorder_window": "auto", "equalize_delay": 1},
+    "acks": {"reorder_window": "auto", "equalize_delay": "acks"},
 }
 
 

@@ -159,4 +159,32 @@ public class RealLinksTests
         Assert.True(datapath.GetProperty("rx_equalized").GetInt64() > 0, datapath.ToString());
         Assert.Equal(0, datapath.GetProperty("rx_equalize_overflows").GetInt64());
     }
+    [Fact]
+    public void With_equalize_delay_acks_only_the_acknowledgements_are_held_to_the_slowest_path_and_a_bbr_transfer_is_byte_exact()
+    {
+        using var t = new TunnelFixture(Adaptive with { ConnectionExtra = "equalize_delay = acks" }, [new LinkSpec(10, 1), new LinkSpec(10, 25)]);
+        t.Ping('a', v6: false);
+        WaitMeasured(t);
+
+        // Acknowledgements wait for the slowest path: over the 1 ms path ~24 ms, over the 25 ms path not at all.
+        foreach (char side in "ab")
+        {
+            t.WaitForPath(side, 0, p => p.GetProperty("measurement").GetProperty("equalize_hold_us").GetInt64() is > 18_000 and < 30_000,
+                TimeSpan.FromSeconds(10), "a hold of about 24 ms on the fast path");
+            Assert.Equal(0, Measurement(t.Daemon(side).Status(), 1, "equalize_hold_us"));
+        }
+
+        // An idle ping is not an acknowledgement: it keeps the fast path's delay (~2 ms; held, it would take 50 or more).
+        ProcResult ping = t.Testbed.Exec('a', TimeSpan.FromSeconds(20), "ping", "-4", "-c", "5", "-i", "0.2", "-w", "10", TunnelSpec.TunnelAddress('b'));
+        Assert.True(ping.ExitCode == 0, ping.All);
+        double min = double.Parse(ping.Stdout.Split("min/avg/max/mdev = ")[1].Split('/')[0], CultureInfo.InvariantCulture);
+        Assert.InRange(min, 0, 15);
+
+        // BBR's data goes from a to b; b's acknowledgements come back over the fast path and wait at a.
+        var (sent, received) = t.Transfer(5_000_000, timeoutSeconds: 60, congestionControl: "bbr");
+        Assert.Equal(sent, received);
+        JsonElement datapath = t.A.Status().GetProperty("tunnel").GetProperty("datapath");
+        Assert.True(datapath.GetProperty("rx_acks_held").GetInt64() > 0, datapath.ToString());
+        Assert.Equal(0, datapath.GetProperty("rx_equalized").GetInt64());
+    }
 }

@@ -76,6 +76,13 @@ public sealed record ConnectionConfig
     /// mean. Needs a reorder window and an MptFast peer (its probes measure the delays).</summary>
     public bool EqualizeDelay { get; init; }
 
+    /// <summary>Acknowledgement hold (<c>equalize_delay = acks</c>): the receiver holds the inner TCP's pure ACKs (and
+    /// SYN-ACKs) that came over a path faster than the slowest usable one for the difference (at most
+    /// <see cref="MaxBuffDelayMs"/>), so the inner flow's minimum round trip covers the slowest path, as
+    /// <see cref="EqualizeDelay"/> does, while data, pings and every other packet keep their path's delay. Needs an
+    /// MptFast peer (its probes measure the delays).</summary>
+    public bool EqualizeAcks { get; init; }
+
     /// <summary>Default of <see cref="ProbeIntervalMs"/>.</summary>
     public const int DefaultProbeIntervalMs = 20;
 

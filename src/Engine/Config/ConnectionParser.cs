@@ -64,7 +64,7 @@ public static class ConnectionParser
         int maxBuffDelay = c.Int("max_buffdelay_msec", 0, 0, 65535);
         bool lossRecovery = c.Int("loss_recovery", 1, 0, 1) == 1;
         int probeInterval = c.Int("probe_interval_msec", ConnectionConfig.DefaultProbeIntervalMs, 0, 1000);
-        bool equalizeDelay = c.Int("equalize_delay", 0, 0, 1) == 1;
+        (bool equalizeDelay, bool equalizeAcks) = ReadEqualize(c);
         if (equalizeDelay && reorderWindow == 0)
         {
             diag.Warn(c.LineOf("equalize_delay"), "equalize_delay", "delay equalisation needs sequence numbers: reorder_window = 0 turns it off");
@@ -84,7 +84,7 @@ public static class ConnectionParser
             diag.Warn(c.LineOf("scheduler"), "scheduler",
                 "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so the weighted list is used");
         }
-        if (equalizeDelay && reorderWindow > 0 && unmeasured)
+        if (((equalizeDelay && reorderWindow > 0) || equalizeAcks) && unmeasured)
         {
             diag.Warn(c.LineOf("equalize_delay"), "equalize_delay",
                 "delay equalisation measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so nothing is held");
@@ -112,6 +112,7 @@ public static class ConnectionParser
             Scheduler = scheduler,
             LossRecovery = lossRecovery,
             EqualizeDelay = equalizeDelay,
+            EqualizeAcks = equalizeAcks,
             ProbeIntervalMs = probeInterval,
             AuthType = authType,
             AuthKey = authKey,
@@ -119,6 +120,25 @@ public static class ConnectionParser
             Networks = networks.ToEquatableArray(),
         };
         return new ConfigParseResult<ConnectionConfig>(config, diag.SortedErrors(), diag.SortedWarnings());
+    }
+
+    /// <summary><c>equalize_delay</c>: 0, 1 (hold every packet of the faster paths) or <c>acks</c> (hold only the inner
+    /// TCP's acknowledgements).</summary>
+    private static (bool All, bool Acks) ReadEqualize(SectionReader c)
+    {
+        string? value = c.Raw("equalize_delay")?.Trim();
+        if (value is not null && value.Equals("acks", StringComparison.OrdinalIgnoreCase))
+        {
+            return (false, true);
+        }
+
+        if (value is null || value == "0" || value == "1")
+        {
+            return (value == "1", false);
+        }
+
+        c.Diagnostics.Error(c.LineOf("equalize_delay"), "equalize_delay", "'" + value + "' is not 0, 1 or acks");
+        return (false, false);
     }
 
     private static SchedulerMode ReadScheduler(SectionReader c)

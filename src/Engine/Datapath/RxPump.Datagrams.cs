@@ -73,6 +73,11 @@ public sealed partial class RxPump
             TrackPathSequence(p, frame.Key);
         }
 
+        if (_ackDue is not null && c.Config.EqualizeAcks && p.EqualizeTicks > 0 && InnerTcp.IsBareAcknowledgement(_store.Data(handle)))
+        {
+            _ackDue[handle] = _wakeTicks + p.EqualizeTicks; // held on its way to the TUN (QueueToTun), after the reorder buffer
+        }
+
         if (c.Reorder is { } reorder && frame.HasSequence)
         {
             // A line that still holds packets takes the path's next ones too (even with no hold left): a path's

@@ -101,7 +101,8 @@ public sealed partial class RxPump
     /// </summary>
     private void UpdateEqualization(ConnectionRuntime c, PathRuntime updated)
     {
-        if (_lines[c.Index] is null)
+        bool acks = c.Config.EqualizeAcks;
+        if (_lines[c.Index] is null && !acks)
         {
             return;
         }
@@ -109,6 +110,7 @@ public sealed partial class RxPump
         // One reading of each path (at most 20 per connection) for the mean and the holds alike.
         Span<PathEstimate> estimates = stackalloc PathEstimate[c.Paths.Length];
         long sum = 0;
+        long slowest = 0;
         int usable = 0;
         for (int i = 0; i < estimates.Length; i++)
         {
@@ -117,11 +119,14 @@ public sealed partial class RxPump
             if (estimates[i].IsValid)
             {
                 sum += estimates[i].ReverseBaseMicros;
+                slowest = Math.Max(slowest, estimates[i].ReverseBaseMicros);
                 usable++;
             }
         }
 
-        long target = usable > 0 ? sum / usable : 0;
+        // Acknowledgements wait for the slowest path: the data's own round trip stays as it is, so only holding the
+        // acknowledgements for the whole difference makes the inner flow's minimum round trip cover the slowest path.
+        long target = acks ? slowest : usable > 0 ? sum / usable : 0;
         long max = c.Config.MaxBuffDelayMs * 1000L;
         for (int i = 0; i < estimates.Length; i++)
         {

@@ -9,10 +9,41 @@ public sealed partial class RxPump
 {
     private void QueueToTun(int handle)
     {
+        if (_ackDue is not null && _ackDue[handle] != 0)
+        {
+            // equalize_delay = acks: an acknowledgement from a faster path waits here, after the reorder buffer, so
+            // nothing behind it in sequence waits for it.
+            long due = _ackDue[handle];
+            _ackDue[handle] = 0;
+            if (due > _wakeTicks && _ackLine!.TryAdd(0, handle, due))
+            {
+                _acksHeld++;
+                return;
+            }
+        }
+
         _toTun[_toTunCount++] = handle;
         if (_toTunCount == _toTun.Length)
         {
             FlushTun();
+        }
+    }
+
+    /// <summary>Queues the held acknowledgements due by <paramref name="dueBy"/> for the TUN.</summary>
+    private void ReleaseAcks(long dueBy)
+    {
+        if (_ackLine is null)
+        {
+            return;
+        }
+
+        while (_ackLine.TryTakeDue(dueBy, out _, out int handle))
+        {
+            _toTun[_toTunCount++] = handle;
+            if (_toTunCount == _toTun.Length)
+            {
+                FlushTun();
+            }
         }
     }
 
@@ -38,7 +69,15 @@ public sealed partial class RxPump
     {
         public void Deliver(int handle) => pump.QueueToTun(handle);
 
-        public void Drop(int handle, ReorderDrop reason) => pump._store.Release(handle);
+        public void Drop(int handle, ReorderDrop reason)
+        {
+            if (pump._ackDue is { } due)
+            {
+                due[handle] = 0;
+            }
+
+            pump._store.Release(handle);
+        }
     }
 
     /// <summary>The TUN queue's handles as packets for the writer.</summary>

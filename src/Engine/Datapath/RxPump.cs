@@ -40,7 +40,10 @@ public sealed partial class RxPump : IDisposable
     private readonly ReadySet _ready;
     private readonly TxPump? _transmit;
     private readonly DelayLine[]?[] _lines; // per connection and path, with equalize_delay only
+    private readonly long[]? _ackDue;       // per store handle: when a held acknowledgement may go (0: not held)
+    private readonly DelayLine? _ackLine;   // held acknowledgements (equalize_delay = acks), after the reorder buffer
     private long _equalized;
+    private long _acksHeld;
     private long _equalizeOverflows;
     private volatile bool _stopping;
 
@@ -139,6 +142,13 @@ public sealed partial class RxPump : IDisposable
 
         // As many views as datagram slots: the merger, the reorder buffers, the TUN queue and one batch at most.
         _store = new PacketStore(_pool, _groPool, _pool.SlotCount);
+        if (connections.Any(c => c.Config.EqualizeAcks && c.Paths.Length > 1))
+        {
+            // equalize_delay = acks: one line for every held acknowledgement (a handle is in it at most once).
+            _ackDue = new long[_store.HandleCount];
+            _ackLine = new DelayLine(_store.HandleCount);
+        }
+
         _toTun = new int[PacketBatch.MaxPackets];
         _writer = new TunWriter(tun, offload.TcpCoalescing);
         _wake = new WakeEvent();
@@ -191,6 +201,7 @@ public sealed partial class RxPump : IDisposable
         .Add("rx_gro_slot_shortages", GroSlotShortages)
         .Add("rx_copied_datagrams", CopiedViews)
         .Add("rx_equalized", ref _equalized)
+        .Add("rx_acks_held", ref _acksHeld)
         .Add("rx_equalize_overflows", ref _equalizeOverflows);
 
     public void Run()
@@ -274,6 +285,7 @@ public sealed partial class RxPump : IDisposable
         }
 
         ExpireReorder();
+        ReleaseAcks(Stopwatch.GetTimestamp());
         FlushTun();
         SendProbes(Stopwatch.GetTimestamp());
     }
@@ -387,6 +399,8 @@ public sealed partial class RxPump : IDisposable
             next = Math.Min(next, NextDue(_ready.Holding(i)));
         }
 
+        next = Math.Min(next, _ackLine?.NextDue ?? long.MaxValue);
+
         if (next == long.MaxValue)
         {
             return 1000;
@@ -415,6 +429,7 @@ public sealed partial class RxPump : IDisposable
             c.Reorder?.Flush(ref sink);
         }
 
+        ReleaseAcks(long.MaxValue);
         FlushTun();
         foreach (ConnectionRuntime c in _connections)
         {

@@ -91,6 +91,7 @@ public static class StatusJson
         w.WriteString("scheduler", k.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
         w.WriteBoolean("loss_recovery", k.LossRecovery);
         w.WriteBoolean("equalize_delay", k.EqualizeDelay);
+        w.WriteBoolean("equalize_acks", k.EqualizeAcks);
         w.WriteString("peer", (c.Peer & PeerFeatures.MptFast) != 0 ? "mptfast" : "unknown");
         if (c.ReorderHoldMicros is { } hold)
         {

@@ -33,6 +33,21 @@ public class SchedulingConfigTests
         Assert.True(Parse(ConfigWriter.WriteConnection(c, ConnectionFormat.Full)).GetValueOrThrow().EqualizeDelay);
     }
 
+    [Theory]
+    [InlineData("equalize_delay = acks")]
+    [InlineData("equalize_delay = ACKS ")]
+    public void Equalize_delay_acks_holds_only_acknowledgements_and_is_written_back(string line)
+    {
+        ConnectionConfig c = Parse(ConfigText.Connection(line)).GetValueOrThrow();
+        Assert.True(c.EqualizeAcks);
+        Assert.False(c.EqualizeDelay);
+        Assert.Contains("equalize_delay   = acks\n", ConfigWriter.WriteConnection(c, ConnectionFormat.Full), StringComparison.Ordinal);
+        Assert.True(Parse(ConfigWriter.WriteConnection(c, ConnectionFormat.Full)).GetValueOrThrow().EqualizeAcks);
+        Assert.Contains(Warnings(ConfigText.Connection(line)),
+            w => w.StartsWith("tunnel.conf:9: equalize_delay: delay equalisation measures the paths with probes", StringComparison.Ordinal));
+        Assert.False(Parse(ConfigText.Connection("equalize_delay = 0")).GetValueOrThrow().EqualizeAcks);
+    }
+
     [Fact]
     public void An_explicit_window_means_what_it_meant_to_the_original()
     {
@@ -62,7 +77,8 @@ public class SchedulingConfigTests
     [InlineData("scheduler = fastest", "tunnel.conf:9: scheduler: 'fastest' is not a scheduler (adaptive or weighted)")]
     [InlineData("loss_recovery = 2", "tunnel.conf:9: loss_recovery: value 2 is out of range 0-1")]
     [InlineData("probe_interval_msec = 1001", "tunnel.conf:9: probe_interval_msec: value 1001 is out of range 0-1000")]
-    [InlineData("equalize_delay = yes", "tunnel.conf:9: equalize_delay: 'yes' is not a number")]
+    [InlineData("equalize_delay = yes", "tunnel.conf:9: equalize_delay: 'yes' is not 0, 1 or acks")]
+    [InlineData("equalize_delay = 2", "tunnel.conf:9: equalize_delay: '2' is not 0, 1 or acks")]
     [InlineData("reorder_window = sometimes", "tunnel.conf:9: reorder_window: 'sometimes' is not a number")]
     public void Bad_values_are_errors_that_name_file_line_and_key(string line, string error)
     {

@@ -264,7 +264,7 @@ public class PumpTests
     /// <paramref name="customize"/> may change each path's config (the port map is then built from the paths).</summary>
     internal static (ConnectionRuntime Connection, ReplaySocket[] Sockets) Connection(int reorderWindow, int[] weights,
         bool gso = false, Func<PathConfig, int, PathConfig>? customize = null, int index = 0, IPAddress? remoteTunnel = null,
-        bool equalizeDelay = false)
+        bool equalizeDelay = false, bool equalizeAcks = false)
     {
         remoteTunnel ??= RemoteTunnel;
         var paths = new List<PathConfig>();
@@ -297,6 +297,7 @@ public class PumpTests
             RemotePort = 23456,
             ReorderWindow = reorderWindow,
             EqualizeDelay = equalizeDelay,
+            EqualizeAcks = equalizeAcks,
             Paths = paths.ToEquatableArray(),
         };
         PortMapTable portMap = customize is null ? PortMapTable.Empty : PortMapTable.FromPaths(paths, null);
