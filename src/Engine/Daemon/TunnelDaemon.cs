@@ -179,6 +179,10 @@ public sealed class TunnelDaemon : IDisposable
         int paths = _connections.Sum(c => c.Paths.Length);
         Log.Write(LogLevel.Info, $"ready: {i.TunName} up, {_connections.Length} connection(s), {paths} path(s), command port {_control.CommandPort}, " +
             $"control socket {i.ControlSocket}", new LogFields("ready"));
+        if (CongestionControlHint.For(Config.Connections, CongestionControlHint.Read()) is { } hint)
+        {
+            Log.Info(hint);
+        }
         if (Options.Service.NotifySocket is { } notifySocket)
         {
             _service = new SystemdService(this, new ServiceNotifier(notifySocket), Options.Service.Watchdog);
@@ -308,16 +312,19 @@ public sealed class TunnelDaemon : IDisposable
             Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
                 $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms (threads parked in {Ms(built, paused):0.0}), " +
                 $"built in {Ms(started, built):0.0} ms, {Ms(started, Stopwatch.GetTimestamp()):0.0} ms with routes and closing");
-            TrimHeap();
+            // No heap trim here: a full compacting collection suspends the datapath threads too (1.3–2.6 ms per create in
+            // a 100-client star, more than the rebuild's own pause); the control thread's idle trimmer returns the
+            // rebuild's garbage to the system once the tunnels are quiet.
             return null;
         }
     }
 
     /// <summary>
-    /// A full compacting collection that gives the GC's free regions back to the kernel, after a start or a rebuild:
-    /// building a hundred connections leaves megabytes of garbage (parsed files, old runtimes) spread over 4 MiB
-    /// regions that the GC otherwise keeps committed — resident memory of ~60 KiB per idle connection where the live
-    /// objects are ~20 (issue 15). A few milliseconds for a heap of this size, once per rebuild.
+    /// A full compacting collection that gives the GC's free regions back to the kernel, after the start: building a
+    /// hundred connections leaves megabytes of garbage (parsed files, old runtimes) spread over 4 MiB regions that the
+    /// GC otherwise keeps committed — resident memory of ~60 KiB per idle connection where the live objects are ~20
+    /// (issue 15). After a rebuild the tunnels may be busy, and the collection stops their threads as well: the
+    /// control thread's <see cref="IdleHeapTrimmer"/> trims once the datapath is idle.
     /// </summary>
     private static void TrimHeap() => IdleHeapTrimmer.Trim();
 
