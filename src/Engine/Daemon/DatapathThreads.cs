@@ -150,7 +150,8 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
     }
 
     /// <summary>Runs <paramref name="next"/> on the datapath threads (started the first time) in place of the paused
-    /// pumps, whose counters are kept and which are disposed once the threads run the new ones.</summary>
+    /// pumps: what they hold is written to the TUN first, their counters are kept, and the rest of them (pools, epoll
+    /// sets) is freed once the threads run the new ones.</summary>
     public void Resume(Pumps next)
     {
         if (!_paused)
@@ -159,6 +160,7 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         }
 
         (TxPump? oldTx, RxPump? oldRx) = (_tx, _rx);
+        oldRx?.ReleaseHeld(); // before the new pumps write to the TUN (and may share a connection's reorder buffer)
         _retired = PumpCounters();
         (_tx, _rx) = (next.Tx, next.Rx);
         if (options.SingleThread)

@@ -42,6 +42,7 @@ public sealed partial class RxPump : IDisposable
     private readonly DelayLine[]?[] _lines; // per connection and path, with equalize_delay only
     private readonly long[]? _ackDue;       // per store handle: when a held acknowledgement may go (0: not held)
     private readonly DelayLine? _ackLine;   // held acknowledgements (equalize_delay = acks), after the reorder buffer
+    private bool _released; // ReleaseHeld ran
     private long _equalized;
     private long _acksHeld;
     private long _equalizeOverflows;
@@ -415,6 +416,28 @@ public sealed partial class RxPump : IDisposable
     /// reload or shutdown costs no packet that had arrived — and the buffers start afresh. (Call after the thread ended.)</summary>
     public void Dispose()
     {
+        ReleaseHeld();
+        _rx.Dispose();
+        _groRx?.Dispose();
+        _groPool?.Dispose();
+        _writer.Dispose();
+        _epoll.Dispose();
+        _wake.Dispose();
+        _pool.Dispose();
+    }
+
+    /// <summary>The first part of <see cref="Dispose"/>, once: what the pump holds (delay lines, reorder buffers, held
+    /// acknowledgements) is written to the TUN in order and the reorder buffers start afresh. A rebuild calls it while
+    /// the datapath is paused — the next pumps may write to the TUN, and run the same connections, as soon as it ends —
+    /// and frees the rest later. (Call after the thread ended.)</summary>
+    internal void ReleaseHeld()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
         var sink = new TunSink(this);
         for (int i = 0; i < _connections.Length; i++)
         {
@@ -435,13 +458,5 @@ public sealed partial class RxPump : IDisposable
         {
             c.Reorder?.Reset(ref sink);
         }
-
-        _rx.Dispose();
-        _groRx?.Dispose();
-        _groPool?.Dispose();
-        _writer.Dispose();
-        _epoll.Dispose();
-        _wake.Dispose();
-        _pool.Dispose();
     }
 }
