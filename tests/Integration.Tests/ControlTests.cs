@@ -309,6 +309,36 @@ public class ControlTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_reload_that_cannot_open_a_new_connection_keeps_the_running_ones_without_pausing_them()
+    {
+        // The next connections are built while the datapath runs: when one cannot open its socket (a local address the
+        // host does not have), nothing was stopped, and the running tunnel carries on.
+        using var t = new TunnelFixture(new TunnelSpec([new PathSpec(1), new PathSpec(2)]) { WithIpv6Connection = false });
+        t.Ping('a', v6: false);
+        long Pauses() => t.A.Status().GetProperty("tunnel").GetProperty("datapath").GetProperty("pauses").GetInt64();
+        long before = Pauses();
+        string dir = Path.Combine(t.A.ConfDir, "connections");
+        string extra = File.ReadAllText(Path.Combine(dir, "tunnel.conf"))
+            .Replace("name               = test4_a", "name               = extra", StringComparison.Ordinal)
+            .Replace("ip_remote          = 198.19.0.2", "ip_remote          = 198.19.0.9", StringComparison.Ordinal)
+            .Replace("198.18.1.1", "198.18.77.1", StringComparison.Ordinal); // path 0's private address: not on any interface
+        Assert.Contains("198.18.77.1", extra, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(dir, "extra.conf"), extra);
+
+        ProcResult r = t.A.Cli("reload");
+        Assert.True(r.ExitCode != 0, $"the reload did not fail: {r.All}\n{t.A.Log}");
+        Assert.Contains("the running connections were kept", r.All, StringComparison.Ordinal);
+        Assert.Equal(before, Pauses());
+        Assert.Equal(1, t.A.Status().GetProperty("connections").GetArrayLength());
+        t.Ping('a', v6: false);
+
+        File.Delete(Path.Combine(dir, "extra.conf"));
+        AssertCli(t.A.Cli("reload"), 0, "reload", t.A);
+        Assert.Equal(before + 1, Pauses());
+        t.Ping('a', v6: false);
+    }
+
+    [Fact]
     public void A_reload_that_gives_a_paths_local_port_a_new_peer_closes_the_old_socket_first_and_the_tunnel_comes_back()
     {
         // The rebuild builds the next connections while the datapath runs, except where a new socket takes the local port
