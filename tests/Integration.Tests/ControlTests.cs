@@ -356,6 +356,7 @@ public class ControlTests(ITestOutputHelper output)
         AssertCli(t.A.Cli("reload", "tunnel.conf"), 0, "reload tunnel.conf", t.A);
         t.A.WaitForLog("0 path socket(s) reused, 2 opened", TimeSpan.FromSeconds(10));
         Assert.DoesNotContain("reconfiguration failed", t.A.Log, StringComparison.Ordinal);
+        Assert.Contains("(before the build: a new socket takes the port of one that goes)", t.A.Log, StringComparison.Ordinal);
 
         File.WriteAllText(file, original);
         AssertCli(t.A.Cli("reload", "tunnel.conf"), 0, "reload tunnel.conf", t.A);

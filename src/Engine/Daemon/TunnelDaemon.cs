@@ -306,12 +306,14 @@ public sealed class TunnelDaemon : IDisposable
                 CloseConnection(c, keptSockets);
             }
 
-            // The pause: from the end of the old pumps' loops to the new ones' start (with portTaken it began before the
-            // build).
-            double pauseMs = Ms(portTaken ? started : built, resumed);
+            // The pause: from the request to stop the running pumps to the new ones' start (with portTaken it began
+            // before the build).
+            string pause = portTaken
+                ? $"{Ms(started, resumed):0.0} ms (before the build: a new socket takes the port of one that goes)"
+                : $"{Ms(built, resumed):0.0} ms (threads parked in {Ms(built, paused):0.0})";
             Log.Info($"connections rebuilt: {next.Length} connection(s), {reuse.Previous.Count} path socket(s) reused, " +
-                $"{reuse.Opened.Count} opened; datapath paused {pauseMs:0.0} ms (threads parked in {Ms(built, paused):0.0}), " +
-                $"built in {Ms(started, built):0.0} ms, {Ms(started, Stopwatch.GetTimestamp()):0.0} ms with routes and closing");
+                $"{reuse.Opened.Count} opened; datapath paused {pause}, built in {Ms(started, built):0.0} ms, " +
+                $"{Ms(started, Stopwatch.GetTimestamp()):0.0} ms with routes and closing");
             // No heap trim here: a full compacting collection suspends the datapath threads too (1.3–2.6 ms per create in
             // a 100-client star, more than the rebuild's own pause); the control thread's idle trimmer returns the
             // rebuild's garbage to the system once the tunnels are quiet.
