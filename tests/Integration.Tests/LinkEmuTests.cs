@@ -109,15 +109,18 @@ public class LinkEmuTests
     public void A_scheduled_outage_starts_and_ends_within_10_ms_of_its_times()
     {
         using Testbed tb = Testbed.Create(paths: 1, emulated: [new LinkSpec(0, 1) { Schedule = ["1s loss 100% for 1s"] }], v6: false);
-        long zero = tb.Link(1).RestartSchedule();
-        var got = TimedProbe(tb, count: 3000, intervalMs: 1, size: 100);   // 3 s, one datagram a millisecond
-        var receivedSeqs = got.Select(g => g.Seq).ToHashSet();
-        long firstLost = Enumerable.Range(0, 3000).First(s => !receivedSeqs.Contains(s));
-        long resumed = Enumerable.Range((int)firstLost, 3000 - (int)firstLost).First(s => receivedSeqs.Contains(s));
-        double start = SendMs(got, zero, firstLost - 1) + 1, end = SendMs(got, zero, resumed);
-        Assert.True(Math.Abs(start - 1000) <= 10, $"the outage began at {start:0.0} ms, expected 1000 ± 10");
-        Assert.True(Math.Abs(end - 2000) <= 10, $"the outage ended at {end:0.0} ms, expected 2000 ± 10");
-        Assert.True(got.Skip(got.FindIndex(g => g.Seq == resumed)).All(g => g.Seq >= resumed), "datagrams arrived out of order");
+        InOneOfThreeAttempts(() =>
+        {
+            long zero = tb.Link(1).RestartSchedule();
+            var got = TimedProbe(tb, count: 3000, intervalMs: 1, size: 100);   // 3 s, one datagram a millisecond
+            var receivedSeqs = got.Select(g => g.Seq).ToHashSet();
+            long firstLost = Enumerable.Range(0, 3000).First(s => !receivedSeqs.Contains(s));
+            long resumed = Enumerable.Range((int)firstLost, 3000 - (int)firstLost).First(s => receivedSeqs.Contains(s));
+            double start = SendMs(got, zero, firstLost - 1) + 1, end = SendMs(got, zero, resumed);
+            Assert.True(got.Skip(got.FindIndex(g => g.Seq == resumed)).All(g => g.Seq >= resumed), "datagrams arrived out of order");
+            return (Math.Abs(start - 1000) <= 10 && Math.Abs(end - 2000) <= 10,
+                $"the outage began at {start:0.0} ms and ended at {end:0.0} ms, expected 1000 ± 10 and 2000 ± 10");
+        });
     }
 
     [Fact]
@@ -126,17 +129,44 @@ public class LinkEmuTests
         // 1000-byte datagrams every 2 ms (4 Mbit/s) through 100 Mbit/s; at 1 s the rate drops to 2 Mbit/s, where each frame
         // takes 4.2 ms to serialize: from then on the one-way delay grows by ~2 ms per datagram.
         using Testbed tb = Testbed.Create(paths: 1, emulated: [new LinkSpec(100, 1) { Schedule = ["1s rate 2mbit"], Queue = "1mib" }], v6: false);
-        long zero = tb.Link(1).RestartSchedule();
-        var got = TimedProbe(tb, count: 750, intervalMs: 2, size: 1000);
-        double baseline = got.Take(100).Min(g => g.OneWayMs);
-        // The change is where the queue starts to grow for good: the first datagram from which on 20 in a row are slower
-        // than the baseline by 2 ms (a lone late one is the shared machine's scheduling, not the link).
-        int first = Enumerable.Range(0, got.Count - 20).First(i => got.Skip(i).Take(20).All(g => g.OneWayMs > baseline + 2));
-        double at = (got[first].SentNs - zero) / 1e6;
-        // It was sent at most one interval (2 ms) after the change, or just before it while still being serialized.
-        Assert.True(Math.Abs(at - 1000) <= 10, $"the first datagram slowed by the new rate was sent at {at:0.0} ms, expected 1000 ± 10 " +
-            $"(baseline {baseline:0.00} ms; around it: {string.Join(' ', got.Skip(Math.Max(0, first - 3)).Take(6).Select(g => $"{(g.SentNs - zero) / 1e6:0.0}:{g.OneWayMs:0.00}"))})");
-        Assert.True(got[^1].OneWayMs > 100, $"the queue never grew at 2 Mbit/s: last one-way delay {got[^1].OneWayMs:0.0} ms");
+        InOneOfThreeAttempts(() =>
+        {
+            long zero = tb.Link(1).RestartSchedule(); // back to 100 Mbit/s: the last attempt's queue drains at once
+            var got = TimedProbe(tb, count: 750, intervalMs: 2, size: 1000);
+            double baseline = got.Take(100).Min(g => g.OneWayMs);
+            // The change is where the queue starts to grow for good: the first datagram from which on 20 in a row are
+            // slower than the baseline by 2 ms (a lone late one is the shared machine's scheduling, not the link).
+            int first = Enumerable.Range(0, got.Count - 20).First(i => got.Skip(i).Take(20).All(g => g.OneWayMs > baseline + 2));
+            double at = (got[first].SentNs - zero) / 1e6;
+            Assert.True(got[^1].OneWayMs > 100, $"the queue never grew at 2 Mbit/s: last one-way delay {got[^1].OneWayMs:0.0} ms");
+            // It was sent at most one interval (2 ms) after the change, or just before it while still being serialized.
+            return (Math.Abs(at - 1000) <= 10, $"the first datagram slowed by the new rate was sent at {at:0.0} ms, expected 1000 ± 10 " +
+                $"(baseline {baseline:0.00} ms; around it: {string.Join(' ', got.Skip(Math.Max(0, first - 3)).Take(6).Select(g => $"{(g.SentNs - zero) / 1e6:0.0}:{g.OneWayMs:0.00}"))})");
+        });
+    }
+
+    /// <summary>
+    /// A schedule step's timing, measured up to three times: the first attempt within the bound passes, and a failure
+    /// lists every attempt. On this 2-core VM a step was once 31 ms late in a full CI run, with the link's baseline
+    /// one-way delay at 5.3 ms where it is 1.1 ms on a quiet machine, and never in runs alone — the emulator's thread
+    /// can be kept off both cores for tens of milliseconds (the kernel tearing down the previous test's namespaces, a
+    /// steal); a late step in every attempt is the emulator's.
+    /// </summary>
+    private static void InOneOfThreeAttempts(Func<(bool Ok, string Detail)> attempt)
+    {
+        var details = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            (bool ok, string detail) = attempt();
+            if (ok)
+            {
+                return;
+            }
+
+            details.Add(detail);
+        }
+
+        Assert.Fail("in all three attempts: " + string.Join("; ", details));
     }
 
     private static double[] Rtts(string pingOutput) =>
