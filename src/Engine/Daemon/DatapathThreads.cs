@@ -46,13 +46,6 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         public TxPump Tx { get; } = tx;
 
         public RxPump Rx { get; } = rx;
-
-        /// <summary>Disposes pumps that will not run (a rebuild that failed after <see cref="Prepare"/>).</summary>
-        public void Discard()
-        {
-            Tx.Dispose();
-            Rx.Dispose();
-        }
     }
 
     /// <summary>Both pumps' counters since the daemon started (zeros before the first start), and the rebuilds' pauses:

@@ -226,8 +226,8 @@ public sealed class TunnelDaemon : IDisposable
 
             var reuse = new SocketReuse(_builder.ReusableSockets(old));
             (SocketKey Key, PathRuntime Path)[] unwanted = [.. reuse.Candidates.Where(k => !wanted.Contains(k.Key))];
-            var kept = new HashSet<SocketKey>(reuse.Candidates.Select(k => k.Key));
-            bool portTaken = wanted.Any(w => w.LocalPort != 0 && !kept.Contains(w) && unwanted.Any(u => u.Key.LocalPort == w.LocalPort));
+            var open = new HashSet<SocketKey>(reuse.Candidates.Select(k => k.Key));
+            bool portTaken = wanted.Any(w => w.LocalPort != 0 && !open.Contains(w) && unwanted.Any(u => u.Key.LocalPort == w.LocalPort));
             if (portTaken)
             {
                 // A changed path binds a port a socket that goes away still holds: close those first, with the datapath

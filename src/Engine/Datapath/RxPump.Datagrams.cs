@@ -1,4 +1,5 @@
 using MptFast.Engine.Buffers;
+using MptFast.Engine.Offload;
 using MptFast.Engine.Reorder;
 using MptFast.Engine.Runtime;
 using MptFast.Engine.Wire;
@@ -73,7 +74,7 @@ public sealed partial class RxPump
             TrackPathSequence(p, frame.Key);
         }
 
-        if (_ackDue is not null && c.Config.EqualizeAcks && p.EqualizeTicks > 0 && InnerTcp.IsBareAcknowledgement(_store.Data(handle)))
+        if (_ackDue is not null && c.Config.EqualizeAcks && p.EqualizeTicks > 0 && TcpSegment.IsBareAcknowledgement(_store.Data(handle)))
         {
             _ackDue[handle] = _wakeTicks + p.EqualizeTicks; // held on its way to the TUN (QueueToTun), after the reorder buffer
         }

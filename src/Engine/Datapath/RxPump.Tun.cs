@@ -39,11 +39,7 @@ public sealed partial class RxPump
 
         while (_ackLine.TryTakeDue(dueBy, out _, out int handle))
         {
-            _toTun[_toTunCount++] = handle;
-            if (_toTunCount == _toTun.Length)
-            {
-                FlushTun();
-            }
+            QueueToTun(handle); // its due time was cleared when it went into the line
         }
     }
 

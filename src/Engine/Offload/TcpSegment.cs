@@ -31,7 +31,7 @@ public readonly record struct TcpSegment(TcpSegmentKind Kind, bool IsIPv6, int I
     int PayloadLength, uint Sequence, byte Flags)
 {
     /// <summary>TCP flag bits.</summary>
-    public const byte FlagFin = 0x01, FlagSyn = 0x02, FlagRst = 0x04, FlagPsh = 0x08, FlagAck = 0x10;
+    public const byte FlagFin = 0x01, FlagSyn = 0x02, FlagRst = 0x04, FlagPsh = 0x08, FlagAck = 0x10, FlagUrg = 0x20;
 
     /// <summary>IP + TCP header bytes (hdr_len of the virtio header).</summary>
     public int HeaderLength => IpHeaderLength + TcpHeaderLength;
@@ -87,6 +87,27 @@ public readonly record struct TcpSegment(TcpSegmentKind Kind, bool IsIPv6, int I
             ? TcpSegmentKind.Candidate
             : TcpSegmentKind.Barrier;
         return new TcpSegment(kind, v6, ipHeader, tcpHeader, payload, seq, flags);
+    }
+
+    /// <summary>True for a TCP segment (in the form <see cref="Parse"/> reads; bytes after the IP packet's own length are
+    /// ignored) that carries no payload and only acknowledges: ACK set, with or without SYN (a SYN-ACK, the first round
+    /// trip the sender measures), no FIN, RST or URG — what an acknowledgement hold (<c>equalize_delay = acks</c>)
+    /// delays. Anything else, or anything malformed, is not one.</summary>
+    public static bool IsBareAcknowledgement(ReadOnlySpan<byte> packet)
+    {
+        int length = packet.Length < 40 ? 0 : (packet[0] >> 4) switch
+        {
+            4 => BinaryPrimitives.ReadUInt16BigEndian(packet[2..]),
+            6 => 40 + BinaryPrimitives.ReadUInt16BigEndian(packet[4..]),
+            _ => 0,
+        };
+        if (length > packet.Length)
+        {
+            return false;
+        }
+
+        TcpSegment s = Parse(packet[..length]);
+        return s.Kind != TcpSegmentKind.NotTcp && s.PayloadLength == 0 && (s.Flags & (FlagAck | FlagFin | FlagRst | FlagUrg)) == FlagAck;
     }
 
     /// <summary>True when the IPv4 header checksum (if any) and the TCP checksum over the pseudo-header verify. A

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using MptFast.Engine.Datapath;
+using MptFast.Engine.Offload;
 using MptFast.Engine.Reorder;
 using MptFast.Engine.Wire;
 
@@ -27,40 +28,40 @@ public class AckHoldTests
     [InlineData(0, 0, false)]             // no ACK flag
     public void A_bare_acknowledgement_is_an_empty_tcp_segment_that_only_acknowledges(byte flags, int payload, bool expected)
     {
-        Assert.Equal(expected, InnerTcp.IsBareAcknowledgement(Tcp4(flags, payload)));
-        Assert.Equal(expected, InnerTcp.IsBareAcknowledgement(Tcp6(flags, payload)));
+        Assert.Equal(expected, TcpSegment.IsBareAcknowledgement(Tcp4(flags, payload)));
+        Assert.Equal(expected, TcpSegment.IsBareAcknowledgement(Tcp6(flags, payload)));
     }
 
     [Fact]
     public void Anything_else_or_anything_malformed_is_not_one()
     {
         byte[] ack = Tcp4(Ack, 0);
-        Assert.False(InnerTcp.IsBareAcknowledgement(PumpTests.Icmp(PumpTests.LocalTunnel, PumpTests.RemoteTunnel)));
-        Assert.False(InnerTcp.IsBareAcknowledgement(ack.AsSpan(0, 39)));          // shorter than its headers
+        Assert.False(TcpSegment.IsBareAcknowledgement(PumpTests.Icmp(PumpTests.LocalTunnel, PumpTests.RemoteTunnel)));
+        Assert.False(TcpSegment.IsBareAcknowledgement(ack.AsSpan(0, 39)));          // shorter than its headers
 
         byte[] udp = (byte[])ack.Clone();
         udp[9] = 17;
-        Assert.False(InnerTcp.IsBareAcknowledgement(udp));
+        Assert.False(TcpSegment.IsBareAcknowledgement(udp));
 
         byte[] fragment = (byte[])ack.Clone();
         BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(6), 0x2000); // more fragments
-        Assert.False(InnerTcp.IsBareAcknowledgement(fragment));
+        Assert.False(TcpSegment.IsBareAcknowledgement(fragment));
 
         byte[] longer = (byte[])ack.Clone();
         BinaryPrimitives.WriteUInt16BigEndian(longer.AsSpan(2), 60);       // total length beyond the packet
-        Assert.False(InnerTcp.IsBareAcknowledgement(longer));
+        Assert.False(TcpSegment.IsBareAcknowledgement(longer));
 
         byte[] badOffset = (byte[])ack.Clone();
         badOffset[20 + 12] = 0x40;                                          // TCP header of 16 bytes
-        Assert.False(InnerTcp.IsBareAcknowledgement(badOffset));
+        Assert.False(TcpSegment.IsBareAcknowledgement(badOffset));
 
         byte[] padded = new byte[ack.Length + 6];                           // Ethernet-style padding after the IP packet
         ack.CopyTo(padded, 0);
-        Assert.True(InnerTcp.IsBareAcknowledgement(padded));
+        Assert.True(TcpSegment.IsBareAcknowledgement(padded));
 
         byte[] v6 = Tcp6(Ack, 0);
         v6[6] = 0;                                                          // an extension header first
-        Assert.False(InnerTcp.IsBareAcknowledgement(v6));
+        Assert.False(TcpSegment.IsBareAcknowledgement(v6));
     }
 
     [Fact]
