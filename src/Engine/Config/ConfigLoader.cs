@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace MptFast.Engine.Config;
 
 /// <summary>
@@ -25,6 +27,7 @@ public static class ConfigLoader
 
         string connectionsDir = Path.Combine(confDir, "connections");
         var connections = new List<ConnectionConfig>();
+        var pairs = new Dictionary<(IPAddress Local, IPAddress Remote), (ConnectionConfig Connection, string File)>();
         foreach (string file in ConnectionFiles(connectionsDir))
         {
             if (TryRead(file, errors, out string? text))
@@ -37,6 +40,7 @@ public static class ConfigLoader
                         WarnTunnelAddressMismatch(connection, iface, file, LineOf(text, "connection", "ip_local"), warnings);
                     }
 
+                    WarnSameTunnelPair(connection, iface, file, text, pairs, warnings);
                     connections.Add(connection);
                 }
             }
@@ -103,16 +107,40 @@ public static class ConfigLoader
     }
 
     // B73 / MPT-SPEC §5.9: the tunnel address in interface.conf and the connection's ip_local should agree
-    // (the original replaces an IPv4 ip_local with [tun_0] ipv4_addr at start).
+    // (the original replaces an IPv4 ip_local with [tun_0] ipv4_addr at start, and so does ConnectionBuilder).
     private static void WarnTunnelAddressMismatch(ConnectionConfig connection, InterfaceConfig iface, string file, int line, List<ConfigWarning> warnings)
     {
         IpPrefix? tunnel = connection.IpVer == 6 ? iface.Ipv6Address : iface.Ipv4Address;
         if (tunnel is not null && !tunnel.Address.Equals(connection.IpLocal))
         {
-            string key = connection.IpVer == 6 ? "ipv6_addr" : "ipv4_addr";
-            warnings.Add(new ConfigWarning(file, line, "ip_local",
-                "ip_local " + connection.IpLocal + " differs from the tunnel's " + key + " " + tunnel.Address + " in interface.conf"));
+            warnings.Add(new ConfigWarning(file, line, "ip_local", connection.IpVer == 6
+                ? "ip_local " + connection.IpLocal + " differs from the tunnel's ipv6_addr " + tunnel.Address + " in interface.conf"
+                : "ip_local " + connection.IpLocal + " is replaced by the tunnel's ipv4_addr " + tunnel.Address +
+                  " from interface.conf (as the original does: one daemon, one IPv4 tunnel address)"));
         }
+    }
+
+    /// <summary>
+    /// Two connections with the same tunnel pair (the local address as the daemon uses it, see
+    /// <see cref="WarnTunnelAddressMismatch"/>, and <c>ip_remote</c>) cannot both work: every packet for that remote
+    /// address leaves through the first, and the peer tells connections apart by their pair (MPT-SPEC §4.7: a second
+    /// create is refused as existing). Accepted as the original accepts it, but said, at the later file's
+    /// <c>ip_remote</c>. A daemon that should bond several sites to one server gives each site its own daemon.
+    /// </summary>
+    private static void WarnSameTunnelPair(ConnectionConfig connection, InterfaceConfig? iface, string file, string text,
+        Dictionary<(IPAddress Local, IPAddress Remote), (ConnectionConfig Connection, string File)> pairs, List<ConfigWarning> warnings)
+    {
+        IPAddress local = connection.IpVer != 6 && iface?.Ipv4Address is { } v4 ? v4.Address : connection.IpLocal;
+        if (pairs.TryGetValue((local, connection.IpRemote), out (ConnectionConfig Connection, string File) first))
+        {
+            warnings.Add(new ConfigWarning(file, LineOf(text, "connection", "ip_remote"), "ip_remote",
+                "connection '" + connection.Name + "' has the same tunnel pair " + local + " -> " + connection.IpRemote +
+                " as '" + first.Connection.Name + "' (" + Path.GetFileName(first.File) + "): packets to " + connection.IpRemote +
+                " all leave through the first, and the peer cannot tell the two apart"));
+            return;
+        }
+
+        pairs.Add((local, connection.IpRemote), (connection, file));
     }
 
     private static T? Collect<T>(ConfigParseResult<T> result, List<ConfigError> errors, List<ConfigWarning> warnings)

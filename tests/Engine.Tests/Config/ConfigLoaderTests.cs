@@ -112,7 +112,47 @@ public class ConfigLoaderTests
 
         Assert.Empty(result.Errors);
         Assert.Contains(
-            Path.Combine(dir.ConnectionsPath, "tunnel.conf") + ":4: ip_local: ip_local 198.19.0.1 differs from the tunnel's ipv4_addr 198.19.0.9 in interface.conf",
+            Path.Combine(dir.ConnectionsPath, "tunnel.conf") + ":4: ip_local: ip_local 198.19.0.1 is replaced by the tunnel's ipv4_addr 198.19.0.9 from interface.conf (as the original does: one daemon, one IPv4 tunnel address)",
             result.Warnings.Select(w => w.ToString()));
+    }
+
+    [Fact]
+    public void Two_connections_with_the_same_tunnel_pair_are_a_warning_at_the_later_ip_remote()
+    {
+        // b.conf's ip_local differs, but the daemon uses the tunnel's IPv4 address for both: the same pair.
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface());
+        dir.WriteConnection("a.conf", ConfigText.Connection());
+        dir.WriteConnection("b.conf", ConfigText.Connection()
+            .Replace("name = t\n", "name = second\n", StringComparison.Ordinal)
+            .Replace("ip_local = 198.19.0.1", "ip_local = 198.19.0.7", StringComparison.Ordinal)
+            .Replace("198.18.1.1", "198.18.1.7", StringComparison.Ordinal)
+            .Replace("198.18.2.1", "198.18.2.7", StringComparison.Ordinal));
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(2, result.Config!.Connections.Count);
+        Assert.Contains(
+            Path.Combine(dir.ConnectionsPath, "b.conf") + ":5: ip_remote: connection 'second' has the same tunnel pair 198.19.0.1 -> 198.19.0.2 " +
+            "as 't' (a.conf): packets to 198.19.0.2 all leave through the first, and the peer cannot tell the two apart",
+            result.Warnings.Select(w => w.ToString()));
+    }
+
+    [Fact]
+    public void Connections_to_different_remote_tunnel_addresses_are_no_warning()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface());
+        dir.WriteConnection("a.conf", ConfigText.Connection());
+        dir.WriteConnection("b.conf", ConfigText.Connection()
+            .Replace("ip_remote = 198.19.0.2", "ip_remote = 198.19.0.3", StringComparison.Ordinal)
+            .Replace("198.18.1.1", "198.18.1.7", StringComparison.Ordinal)
+            .Replace("198.18.2.1", "198.18.2.7", StringComparison.Ordinal));
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
     }
 }
