@@ -19,7 +19,8 @@
 #     client i                   198.19.1.i/16
 #
 # Commands:
-#   up --clients N [--nat I:K]... [--shape MBIT]   build it (MBIT: tbf on every client link, both directions)
+#   up --clients N [--nat I:K]... [--shape MBIT]   build it (MBIT: tbf on every client link, both directions; 0.5 is
+#                                                  500 kbit/s)
 #   down                                           kill what runs in the namespaces and remove them (idempotent)
 #   shape MBIT                                     tbf MBIT on every client link, both directions (0: none)
 #   natmove I K                                    give client I's NAT on path K its other outside address: the old
@@ -34,7 +35,7 @@
 set -euo pipefail
 
 PREFIX=${STAR_PREFIX:-mfs}
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 [[ ${1:-} == --prefix ]] && { PREFIX=$2; shift 2; }
 cmd=${1:-help}; shift || true
@@ -52,9 +53,13 @@ down() {
     done
 }
 
-shape() { # ns dev mbit
-    [[ $3 -gt 0 ]] && ip -n "$1" link set "$2" up && tc -n "$1" qdisc replace dev "$2" root tbf rate "${3}mbit" burst 64kb latency 50ms
-    return 0
+is_rate() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "star: '$1' is not a rate in Mbit/s (e.g. 10 or 0.5)" >&2; exit 2; }; }
+
+shape() { # ns dev mbit (0: none; fractions allowed)
+    is_rate "$3"
+    awk -v r="$3" 'BEGIN { exit !(r > 0) }' || return 0
+    ip -n "$1" link set "$2" up
+    tc -n "$1" qdisc replace dev "$2" root tbf rate "${3}mbit" burst 64kb latency 50ms
 }
 
 up() {
@@ -68,6 +73,7 @@ up() {
         esac
     done
     [[ $n -ge 1 && $n -le 250 ]] || { echo "up: --clients 1..250" >&2; exit 2; }
+    is_rate "$shape_mbit"
     down
     ip netns add "$ns_s"
     ip -n "$ns_s" link set lo up
@@ -118,6 +124,7 @@ NFT
 
 shape_all() { # mbit
     local ns dev
+    is_rate "$1"
     for ns in $(ip netns list | awk '{print $1}' | grep -E "^${PREFIX}c[0-9]+$"); do
         for dev in p0 p1; do
             tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null || true

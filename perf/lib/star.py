@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -61,7 +62,7 @@ class Star(Testbed):
         self._tb("config", directory, role, *([str(i)] if i else []), "--reorder", str(self.reorder))
 
     def shape_all(self, mbit):
-        self._tb("shape", str(mbit), timeout=300)
+        self._tb("shape", f"{mbit:g}", timeout=300)
 
 
 def rss_kib(pid):
@@ -93,6 +94,9 @@ def ping_all(star, seconds=30):
 
 def bring_up(args, procs, star, workdir, log):
     """Server and clients running, every client created and pinging. Returns (server daemon, clients, timings)."""
+    # A fresh configuration: a server directory of an earlier run (same PERF_WORKDIR) holds the peer_*.conf its
+    # `save` wrote, and a server started with those has every connection before any create.
+    shutil.rmtree(workdir, ignore_errors=True)
     star.up()
     sdir = os.path.join(workdir, "server")
     star.config(sdir, "server")
@@ -268,7 +272,7 @@ def main(argv):
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--seconds", type=int, default=10, help="length of each TCP load")
     ap.add_argument("--idle", type=int, default=20, help="seconds of idle CPU measurement")
-    ap.add_argument("--shape", type=int, default=10, help="Mbit/s per client link for the fairness load (0: skip)")
+    ap.add_argument("--shape", type=float, default=10, help="Mbit/s per client link for the fairness load (0: skip; 0.5 is 500 kbit/s)")
     ap.add_argument("--reorder", default="0", help="reorder_window of server template and clients (a number, or auto)")
     ap.add_argument("--client-args", default="", help="extra arguments of every client's `mptfast run` (e.g. --single-thread)")
     ap.add_argument("--server-args", default="", help="extra arguments of the server's `mptfast run`")
