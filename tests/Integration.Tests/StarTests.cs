@@ -77,6 +77,18 @@ public class StarTests(ITestOutputHelper output)
             server.WaitUntil(() => server.Status().GetProperty("connections").GetArrayLength() == Clients - 1, TimeSpan.FromSeconds(10), "the server frees client 1's connection");
             Assert.Equal(1, Control(server, "connections_deleted_by_peer"));
             Assert.True(File.Exists(Path.Combine(serverDir, "connections", "peer_198_19_1_1.conf.disabled")));
+
+            // Client 1 comes back. The restarted server's template starts over at its file's port while the restored
+            // connections hold theirs: the new create takes a port none of them binds (two sockets on one port would
+            // split its datagrams and take another client's tunnel down), and every tunnel still pings.
+            string c1 = Path.Combine(dir.Sub("c1"), "connections");
+            File.Move(Path.Combine(c1, "tunnel.conf.disabled"), Path.Combine(c1, "tunnel.conf"));
+            AssertOk(clients[1].Cli("reload", "tunnel.conf"), clients[1]);
+            AssertOk(clients[1].Cli("create", "tunnel.conf"), clients[1]);
+            int[] ports = [.. server.Status().GetProperty("connections").EnumerateArray().Select(c => c.GetProperty("local_port").GetInt32())];
+            Assert.Equal(Clients, ports.Length);
+            Assert.True(ports.Distinct().Count() == Clients, "data ports: " + string.Join(' ', ports) + "\n--- server:\n" + server.Log);
+            PingAll(star, clients, server);
         }
         finally
         {

@@ -206,6 +206,36 @@ public sealed class CreateTests
         Assert.Equal(ControlFixtures.Daemon("ipv4-b").Template!.LocalPort, b.Template!.LocalPort); // the next create keeps the port
     }
 
+    // After a restart from `mptfast save` the template starts over at its file's port while the restored connections
+    // hold theirs: a create must not bind a port one of them binds (two sockets on one port split its datagrams, B85).
+    [Fact]
+    public void A_create_skips_the_ports_running_connections_bind()
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", withConnection: false);
+        b.Template = b.Template! with { LocalPort = 50000 };
+        ConnectionConfig restored = ControlFixtures.Running("ipv4-b");
+        b.Add(restored with { IpRemote = IPAddress.Parse("198.19.0.77"), LocalPort = 50000 });
+        b.Add(restored with { IpRemote = IPAddress.Parse("198.19.0.78"), LocalPort = 50001 });
+
+        ConnectionConfig c = RunCreate(b, ControlFixtures.Running("ipv4-a"), WireVectors.CaptureKey).Created!;
+
+        Assert.Equal(50002, c.LocalPort);
+        Assert.Equal(50003, b.Template!.LocalPort);
+    }
+
+    [Fact]
+    public void The_free_port_search_skips_the_command_port_and_keeps_an_ephemeral_port()
+    {
+        FakeConnections b = ControlFixtures.Daemon("ipv4-b", withConnection: false);
+        b.Add(ControlFixtures.Running("ipv4-b") with { LocalPort = 60457 });
+
+        Assert.Equal(60458, CreateServer.FreeLocalPort(b, 60456, commandPort: 60456));
+        Assert.Equal(30001, CreateServer.FreeLocalPort(b, 30001, commandPort: 60456));
+        Assert.Equal(0, CreateServer.FreeLocalPort(b, 0, commandPort: 60456));
+        b.Add(ControlFixtures.Running("ipv4-b") with { LocalPort = ushort.MaxValue });
+        Assert.Equal(0, CreateServer.FreeLocalPort(b, ushort.MaxValue, commandPort: 60456)); // none left: ephemeral
+    }
+
     private static (ResponderResult Reply, ConnectionConfig? Created) RunCreate(FakeConnections b, ConnectionConfig peer, byte[] key)
     {
         byte[] text = Encoding.ASCII.GetBytes(ConfigWriter.WriteConnection(peer, ConnectionFormat.Original));

@@ -77,6 +77,10 @@ internal static class CreateServer
             return (HandshakeCodes.StartFailed, []);
         }
 
+        // The template's port, or the next one no running connection binds: after a restart from `mptfast save` the
+        // template starts over at its file's port while the saved connections still hold theirs, and two sockets on
+        // one address and port split the datagrams between them (B85) — the older tunnel would go dark.
+        template = template with { LocalPort = FreeLocalPort(connections, template.LocalPort, peerState.CommandPort) };
         ConnectionConfig created = ConnectionMerge.Merge(peer, template, localTunnel, peerState.CommandPort) with
         {
             FileName = ConnectionMerge.CreatedFileName(peer.IpLocal),
@@ -105,6 +109,33 @@ internal static class CreateServer
         }
 
         return (HandshakeCodes.Ok, Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(created, ConnectionFormat.Original)));
+    }
+
+    /// <summary><paramref name="from"/>, or the first port above it that no running connection binds and that is not
+    /// the command port; 0 (ephemeral: the reply carries the bound port) stays 0, and so does a search that runs out of
+    /// ports.</summary>
+    internal static ushort FreeLocalPort(IControlConnections connections, ushort from, ushort commandPort)
+    {
+        if (from == 0)
+        {
+            return 0;
+        }
+
+        var taken = new HashSet<ushort> { commandPort };
+        for (int i = 0; i < connections.Count; i++)
+        {
+            taken.Add(connections.Connection(i).LocalPort);
+        }
+
+        for (int port = from; port <= ushort.MaxValue; port++)
+        {
+            if (!taken.Contains((ushort)port))
+            {
+                return (ushort)port;
+            }
+        }
+
+        return 0;
     }
 
     // The request came over the requester's path viaPath from that path's address (NAT: its mapping).
