@@ -323,6 +323,19 @@ public class ControlTests(ITestOutputHelper output)
             .Replace("ip_remote          = 198.19.0.2", "ip_remote          = 198.19.0.9", StringComparison.Ordinal)
             .Replace("198.18.1.1", "198.18.77.1", StringComparison.Ordinal); // path 0's private address: not on any interface
         Assert.Contains("198.18.77.1", extra, StringComparison.Ordinal);
+
+        // With tunnel.conf's data port, extra.conf's path 1 would bind what tunnel.conf's path 1 binds: refused before
+        // any socket is opened (B85), beside the running connections, which the check of one file cannot see.
+        File.WriteAllText(Path.Combine(dir, "extra.conf"), extra);
+        ProcResult shared = t.A.Cli("reload", "extra.conf");
+        Assert.True(shared.ExitCode != 0, $"the reload did not fail: {shared.All}\n{t.A.Log}");
+        Assert.Contains("extra.conf path_1 binds 198.18.2.1 port", shared.All, StringComparison.Ordinal);
+        Assert.Contains("as tunnel.conf path_1 does", shared.All, StringComparison.Ordinal);
+        Assert.Equal(before, Pauses());
+
+        // Its own data port, and the reload fails opening the socket of path 0.
+        extra = System.Text.RegularExpressions.Regex.Replace(extra, @"(?m)^local_port(\s*)= \d+", "local_port$1= 23999");
+        Assert.Contains("= 23999", extra, StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(dir, "extra.conf"), extra);
 
         ProcResult r = t.A.Cli("reload");

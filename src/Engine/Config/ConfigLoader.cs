@@ -28,6 +28,7 @@ public static class ConfigLoader
         string connectionsDir = Path.Combine(confDir, "connections");
         var connections = new List<ConnectionConfig>();
         var pairs = new Dictionary<(IPAddress Local, IPAddress Remote), (ConnectionConfig Connection, string File)>();
+        var bound = new Dictionary<(string Address, ushort Port), (ConnectionConfig Connection, string File, int Path)>();
         foreach (string file in ConnectionFiles(connectionsDir))
         {
             if (TryRead(file, errors, out string? text))
@@ -41,6 +42,7 @@ public static class ConfigLoader
                     }
 
                     WarnSameTunnelPair(connection, iface, file, text, pairs, warnings);
+                    CheckSharedSockets(connection, file, text, bound, errors);
                     connections.Add(connection);
                 }
             }
@@ -141,6 +143,43 @@ public static class ConfigLoader
         }
 
         pairs.Add((local, connection.IpRemote), (connection, file));
+    }
+
+    /// <summary>
+    /// MPT-SPEC B85 across paths and connections: every path binds its own socket on (private address, the connection's
+    /// <c>local_port</c>), and two sockets on one address and port split the datagrams that arrive there between them —
+    /// each path then drops its sibling's as coming from an unknown sender, and both tunnels fail. An error at the later
+    /// path's <c>private_ipaddr</c>. An IPv4 path without an address binds its interface's address, so two of them on
+    /// one interface collide too; <c>local_port = 0</c> (ephemeral) never does.
+    /// </summary>
+    private static void CheckSharedSockets(ConnectionConfig connection, string file, string text,
+        Dictionary<(string Address, ushort Port), (ConnectionConfig Connection, string File, int Path)> bound, List<ConfigError> errors)
+    {
+        if (connection.LocalPort == 0)
+        {
+            return;
+        }
+
+        for (int i = 0; i < connection.Paths.Count; i++)
+        {
+            PathConfig path = connection.Paths[i];
+            string address = path.IpVer != 6 && path.PrivateAddress.Equals(IPAddress.Any)
+                ? "the address of " + path.InterfaceName
+                : path.PrivateAddress.ToString();
+            if (bound.TryAdd((address, connection.LocalPort), (connection, file, i)))
+            {
+                continue;
+            }
+
+            (ConnectionConfig firstConnection, string firstFile, int firstPath) = bound[(address, connection.LocalPort)];
+            string first = "path_" + firstPath.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + (ReferenceEquals(firstConnection, connection) ? "" : " of '" + firstConnection.Name + "' (" + Path.GetFileName(firstFile) + ")");
+            string section = "path_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            int line = LineOf(text, section, "private_ipaddr") is > 0 and int l ? l : LineOf(text, section, "interface_name");
+            errors.Add(new ConfigError(file, line, "private_ipaddr",
+                section + " binds " + address + " port " + connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture) +
+                " as " + first + " does: two sockets on one address and port split the datagrams between them (B85); give one of them another private_ipaddr or local_port"));
+        }
     }
 
     private static T? Collect<T>(ConfigParseResult<T> result, List<ConfigError> errors, List<ConfigWarning> warnings)

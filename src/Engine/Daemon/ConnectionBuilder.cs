@@ -92,15 +92,27 @@ internal sealed class ConnectionBuilder(InterfaceConfig tunnel, DaemonOptions op
     }
 
     /// <summary>The sockets <paramref name="desired"/> needs (throws <see cref="DaemonStartException"/> when an address
-    /// cannot be resolved).</summary>
+    /// cannot be resolved, or when two paths would bind one address and port: MPT-SPEC B85, the two sockets would split
+    /// the datagrams arriving there and each path drop its sibling's — what the config check cannot see, a reload or a
+    /// create beside the running connections, or an address taken from an interface).</summary>
     public HashSet<SocketKey> WantedSockets(IReadOnlyList<ConnectionConfig> desired)
     {
         var wanted = new HashSet<SocketKey>();
+        var bound = new Dictionary<(IPAddress Local, ushort Port), string>();
         foreach (ConnectionConfig c in desired)
         {
-            foreach (PathConfig p in c.Paths)
+            for (int i = 0; i < c.Paths.Count; i++)
             {
-                wanted.Add(new SocketKey(ResolveLocal(c, p), c.LocalPort, p.RemoteAddress, c.RemotePort, Device(p)));
+                PathConfig p = c.Paths[i];
+                IPAddress local = ResolveLocal(c, p);
+                string which = $"{c.FileName} path_{i}";
+                if (c.LocalPort != 0 && !bound.TryAdd((local, c.LocalPort), which))
+                {
+                    throw new DaemonStartException($"{which} binds {local} port {c.LocalPort} as {bound[(local, c.LocalPort)]} does: "
+                        + "two sockets on one address and port split the datagrams between them (B85)");
+                }
+
+                wanted.Add(new SocketKey(local, c.LocalPort, p.RemoteAddress, c.RemotePort, Device(p)));
             }
         }
 

@@ -67,8 +67,8 @@ public class ConfigLoaderTests
     {
         using var dir = new TempConfDir();
         dir.WriteInterface(ConfigText.Interface());
-        dir.WriteConnection("b.conf", ConfigText.Connection());
-        dir.WriteConnection("B.conf", ConfigText.Connection());
+        dir.WriteConnection("b.conf", ConfigText.Connection().Replace("local_port = 23456", "local_port = 23457", StringComparison.Ordinal));
+        dir.WriteConnection("B.conf", ConfigText.Connection().Replace("local_port = 23456", "local_port = 23458", StringComparison.Ordinal));
         dir.WriteConnection("a.conf", ConfigText.Connection());
         dir.WriteConnection("x.conf.disabled", "garbage");
         dir.WriteConnection("y.CONF", "garbage");
@@ -154,5 +154,47 @@ public class ConfigLoaderTests
 
         Assert.Empty(result.Errors);
         Assert.Empty(result.Warnings);
+    }
+
+    [Fact]
+    public void Two_paths_binding_one_address_and_port_are_an_error_at_the_later_private_ipaddr()
+    {
+        // B85: a.conf's path_0 and b.conf's path_0 bind 198.18.1.1:23456; b.conf's path_1 binds path_0's address too.
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface());
+        dir.WriteConnection("a.conf", ConfigText.Connection());
+        dir.WriteConnection("b.conf", ConfigText.Connection()
+            .Replace("ip_remote = 198.19.0.2", "ip_remote = 198.19.0.3", StringComparison.Ordinal)
+            .Replace("198.18.2.1", "198.18.1.1", StringComparison.Ordinal));
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Null(result.Config);
+        Assert.Equal(
+            [
+                Path.Combine(dir.ConnectionsPath, "b.conf") + ":14: private_ipaddr: path_0 binds 198.18.1.1 port 23456 as path_0 of 't' (a.conf) does: " +
+                "two sockets on one address and port split the datagrams between them (B85); give one of them another private_ipaddr or local_port",
+                Path.Combine(dir.ConnectionsPath, "b.conf") + ":21: private_ipaddr: path_1 binds 198.18.1.1 port 23456 as path_0 of 't' (a.conf) does: " +
+                "two sockets on one address and port split the datagrams between them (B85); give one of them another private_ipaddr or local_port",
+            ],
+            result.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Paths_on_one_address_with_different_ports_or_an_ephemeral_port_are_fine()
+    {
+        using var dir = new TempConfDir();
+        dir.WriteInterface(ConfigText.Interface());
+        dir.WriteConnection("a.conf", ConfigText.Connection());
+        dir.WriteConnection("b.conf", ConfigText.Connection()
+            .Replace("ip_remote = 198.19.0.2", "ip_remote = 198.19.0.3", StringComparison.Ordinal)
+            .Replace("local_port = 23456", "local_port = 23457", StringComparison.Ordinal));
+        dir.WriteConnection("c.conf", ConfigText.Connection()
+            .Replace("ip_remote = 198.19.0.2", "ip_remote = 198.19.0.4", StringComparison.Ordinal)
+            .Replace("local_port = 23456", "local_port = 0", StringComparison.Ordinal));
+
+        ConfigLoadResult result = ConfigLoader.Load(dir.Path);
+
+        Assert.Empty(result.Errors);
     }
 }
