@@ -206,6 +206,37 @@ public sealed class CreateTests
         Assert.Equal(ControlFixtures.Daemon("ipv4-b").Template!.LocalPort, b.Template!.LocalPort); // the next create keeps the port
     }
 
+    // The §4.7 table predates MptFast's own keys: each side keeps its own (the template's on the server, the client's
+    // own connection on the client); a create used to reset them to the defaults, reorder_window = auto included.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Merge_keeps_the_local_sides_own_keys_and_reorder_auto(bool peerAuto)
+    {
+        ConnectionConfig local = ControlFixtures.Running("ipv4-b") with
+        {
+            Scheduler = SchedulerMode.Weighted, LossRecovery = false, EqualizeAcks = true, ProbeIntervalMs = 50,
+            ReorderWindow = peerAuto ? 64 : ConnectionConfig.MaxReorderWindow, ReorderAuto = !peerAuto,
+        };
+        ConnectionConfig peer = ControlFixtures.Running("ipv4-a") with
+        {
+            EqualizeDelay = true, ProbeIntervalMs = 0,
+            ReorderWindow = peerAuto ? ConnectionConfig.MaxReorderWindow : 64, ReorderAuto = peerAuto,
+        };
+
+        ConnectionConfig m = ConnectionMerge.Merge(peer, local, IPAddress.Parse("198.19.0.2"), 60456);
+
+        Assert.Equal(SchedulerMode.Weighted, m.Scheduler);
+        Assert.False(m.LossRecovery);
+        Assert.True(m.EqualizeAcks);
+        Assert.False(m.EqualizeDelay);
+        Assert.Equal(50, m.ProbeIntervalMs);
+        Assert.Equal(ConnectionConfig.MaxReorderWindow, m.ReorderWindow);
+        Assert.True(m.ReorderAuto);
+        Assert.False(ConnectionMerge.Merge(peer with { ReorderAuto = false, ReorderWindow = 64 }, local with { ReorderAuto = false, ReorderWindow = 64 },
+            IPAddress.Parse("198.19.0.2"), 60456).ReorderAuto);
+    }
+
     // After a restart from `mptfast save` the template starts over at its file's port while the restored connections
     // hold theirs: a create must not bind a port one of them binds (two sockets on one port split its datagrams, B85).
     [Fact]

@@ -56,7 +56,16 @@ public static class ConnectionMerge
             RemoteCmdPort = peer.LocalCmdPort,
             Status = local.Status,
             ReorderWindow = Math.Max(peer.ReorderWindow, local.ReorderWindow),
+            // auto is the largest window with the hold from the measured delays: kept when the larger side asked for it.
+            ReorderAuto = (peer.ReorderAuto || local.ReorderAuto) && Math.Max(peer.ReorderWindow, local.ReorderWindow) == ConnectionConfig.MaxReorderWindow,
             MaxBuffDelayMs = local.MaxBuffDelayMs,
+            // MptFast's own keys (the table predates them) say how this side sends and receives: the template's on the
+            // server, the connection's own on the client — never the defaults (a create used to drop them).
+            Scheduler = local.Scheduler,
+            LossRecovery = local.LossRecovery,
+            EqualizeDelay = local.EqualizeDelay,
+            EqualizeAcks = local.EqualizeAcks,
+            ProbeIntervalMs = local.ProbeIntervalMs,
             AuthType = peer.AuthType,
             AuthKey = local.AuthKey,
             Paths = paths.ToEquatableArray(),
