@@ -101,6 +101,52 @@ public class StarTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void A_client_with_auto_create_gets_its_tunnel_without_a_create_command_and_again_after_the_server_lost_it()
+    {
+        using var star = new StarTestbed(1);
+        using var dir = new TempDir();
+        string serverDir = star.WriteServer(dir.Sub("server"));
+        var server = DaemonProcess.Start(star.Server, serverDir);
+        DaemonProcess? client = null;
+        try
+        {
+            string clientDir = star.WriteClient(dir.Sub("c1"), 1);
+            string file = Path.Combine(clientDir, "connections", "tunnel.conf");
+            File.WriteAllText(file, File.ReadAllText(file).Replace("[connection]\n", "[connection]\nauto_create        = 1\n", StringComparison.Ordinal));
+            Assert.Contains("auto_create", File.ReadAllText(file), StringComparison.Ordinal);
+            client = DaemonProcess.Start(star.Client(1), clientDir);
+
+            // Nobody runs create: the daemon asks for it when it loads the connection.
+            PingWithin(star, client, server, 20);
+            Assert.Equal(1, server.Status().GetProperty("connections").GetArrayLength());
+            Assert.Equal(1, Control(client, "auto_creates"));
+
+            // The server restarts without `save`: it has no connection for the client any more. The client's paths die
+            // (dead time 3 s), and after 10 s of every path down it asks again.
+            Assert.Equal(0, server.Stop());
+            server.Dispose();
+            server = DaemonProcess.Start(star.Server, serverDir);
+            Assert.Equal(0, server.Status().GetProperty("connections").GetArrayLength());
+            PingWithin(star, client, server, 45);
+            Assert.Equal(1, server.Status().GetProperty("connections").GetArrayLength());
+            Assert.Equal(2, Control(client, "auto_creates"));
+            Assert.Equal(0, Control(client, "auto_creates_failed"));
+            Assert.Contains("asking the peer to create the connection again (auto_create)", client.Log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            client?.Dispose();
+            server.Dispose();
+        }
+    }
+
+    private static void PingWithin(StarTestbed star, DaemonProcess client, DaemonProcess server, int seconds)
+    {
+        ProcResult ping = star.Exec(star.Client(1), TimeSpan.FromSeconds(seconds + 10), "ping", "-4", "-c", "1", "-w", seconds.ToString(CultureInfo.InvariantCulture), StarTestbed.ServerTunnel);
+        Assert.True(ping.ExitCode == 0, $"no ping within {seconds} s: {ping.All}\n--- client:\n{client.Log}\n--- server:\n{server.Log}");
+    }
+
     private static ProcResult[] Parallel(int n, Func<int, ProcResult> run)
     {
         var tasks = new Task<ProcResult>[n];

@@ -21,7 +21,7 @@ internal static class ConfigKeys
         "auth_type", "auth_key",
 
         // MptFast's own (the original ignores keys it does not read, MPT-SPEC §5.2).
-        "scheduler", "loss_recovery", "probe_interval_msec", "equalize_delay",
+        "scheduler", "loss_recovery", "probe_interval_msec", "equalize_delay", "auto_create",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static readonly FrozenSet<string> Path = new[]

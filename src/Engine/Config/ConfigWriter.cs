@@ -60,6 +60,10 @@ public static class ConfigWriter
             Line(w, "loss_recovery", c.LossRecovery ? "1" : "0");
             Line(w, "probe_interval_msec", Int(c.ProbeIntervalMs));
             Line(w, "equalize_delay", c.EqualizeAcks ? "acks" : c.EqualizeDelay ? "1" : "0");
+            if (c.AutoCreate)
+            {
+                Line(w, "auto_create", "1");
+            }
         }
 
         w.Append('\n').Append(PathsComment).Append('\n');

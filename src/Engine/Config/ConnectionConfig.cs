@@ -90,6 +90,10 @@ public sealed record ConnectionConfig
     /// <c>probe_interval_msec</c>); 0 = probes only with the keepalives.</summary>
     public int ProbeIntervalMs { get; init; } = DefaultProbeIntervalMs;
 
+    /// <summary>Ask the peer to create this connection's mirror by itself: when loaded, and again when every path has
+    /// been down a while (MptFast key <c>auto_create</c>, default off; issue 15).</summary>
+    public bool AutoCreate { get; init; }
+
     public int AuthType { get; init; }
 
     public string AuthKey { get; init; } = DefaultAuthKey;

@@ -65,6 +65,11 @@ public static class ConnectionParser
         bool lossRecovery = c.Int("loss_recovery", 1, 0, 1) == 1;
         int probeInterval = c.Int("probe_interval_msec", ConnectionConfig.DefaultProbeIntervalMs, 0, 1000);
         (bool equalizeDelay, bool equalizeAcks) = ReadEqualize(c);
+        bool autoCreate = c.Int("auto_create", 0, 0, 1) == 1;
+        if (autoCreate && (permission & 1) == 0)
+        {
+            diag.Warn(c.LineOf("auto_create"), "auto_create", "permission has no bit 0 (send), so this side may not ask for a create: nothing is created");
+        }
         if (equalizeDelay && reorderWindow == 0)
         {
             diag.Warn(c.LineOf("equalize_delay"), "equalize_delay", "delay equalisation needs sequence numbers: reorder_window = 0 turns it off");
@@ -114,6 +119,7 @@ public static class ConnectionParser
             EqualizeDelay = equalizeDelay,
             EqualizeAcks = equalizeAcks,
             ProbeIntervalMs = probeInterval,
+            AutoCreate = autoCreate,
             AuthType = authType,
             AuthKey = authKey,
             Paths = paths.ToEquatableArray(),

@@ -33,6 +33,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
     private readonly PathStatusNotifier _notifier;
     private readonly PathAnnouncer _announcer;
     private readonly CreateClient _creates;
+    private readonly AutoCreator _autoCreate;
     private readonly CommandExecutor _executor;
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly IControlWait _wait;
@@ -71,6 +72,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
         _notifier.Notified += OnNotified;
         _announcer = new PathAnnouncer(peers, _engine);
         _creates = new CreateClient(peers, _engine, _announcer);
+        _autoCreate = new AutoCreator(peers, _creates, NowMs);
         _executor = new CommandExecutor(daemon, _notifier, _creates, NowMs, _announcer);
         SetConnections(connections);
         LivenessMonitor.ResetLiveness(_connections, Stopwatch.GetTimestamp());
@@ -113,6 +115,8 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             .Add("path_announcements_sent", _announcer.Sent)
             .Add("path_announcements_acknowledged", _announcer.Acknowledged)
             .Add("create_retries", _creates.Retries)
+            .Add("auto_creates", _autoCreate.Started)
+            .Add("auto_creates_failed", _autoCreate.Failed)
             .Add("cli_udp_ignored", UdpCliRefused)
             .Add("cli_socket_refused", LocalRefused),
         ControlCounters.Rejections(_responder.Rejected));
@@ -151,6 +155,7 @@ public sealed partial class ControlLoop : IDisposable, ILivenessActions, IContro
             _engine.Tick(NowMs());
             _notifier.Tick(NowMs());
             _announcer.Tick(NowMs());
+            _autoCreate.Tick(NowMs());
             _heap.Tick(_connections, NowMs());
             bool posted = false;
             while (_posted.TryDequeue(out Action? work))

@@ -2,7 +2,7 @@ using MptFast.Engine.Config;
 
 namespace MptFast.Engine.Tests.Config;
 
-/// <summary>MptFast's own connection keys: scheduler, reorder_window = auto, loss_recovery, probe_interval_msec, equalize_delay.</summary>
+/// <summary>MptFast's own connection keys: scheduler, reorder_window = auto, loss_recovery, probe_interval_msec, equalize_delay, auto_create.</summary>
 public class SchedulingConfigTests
 {
     private static ConfigParseResult<ConnectionConfig> Parse(string text) => ConnectionParser.Parse(text, "tunnel.conf");
@@ -46,6 +46,24 @@ public class SchedulingConfigTests
         Assert.Contains(Warnings(ConfigText.Connection(line)),
             w => w.StartsWith("tunnel.conf:9: equalize_delay: delay equalisation measures the paths with probes", StringComparison.Ordinal));
         Assert.False(Parse(ConfigText.Connection("equalize_delay = 0")).GetValueOrThrow().EqualizeAcks);
+    }
+
+    [Fact]
+    public void Auto_create_is_off_by_default_read_written_back_only_when_on_and_warned_without_send_permission()
+    {
+        Assert.False(Parse(ConfigText.Connection()).GetValueOrThrow().AutoCreate);
+        Assert.DoesNotContain("auto_create", ConfigWriter.WriteConnection(Parse(ConfigText.Connection()).GetValueOrThrow(), ConnectionFormat.Full), StringComparison.Ordinal);
+
+        ConnectionConfig c = Parse(ConfigText.Connection("auto_create = 1")).GetValueOrThrow();
+        Assert.True(c.AutoCreate);
+        Assert.Empty(Warnings(ConfigText.Connection("auto_create = 1")));
+        Assert.Contains("auto_create      = 1\n", ConfigWriter.WriteConnection(c, ConnectionFormat.Full), StringComparison.Ordinal);
+        Assert.DoesNotContain("auto_create", ConfigWriter.WriteConnection(c, ConnectionFormat.Original), StringComparison.Ordinal); // never in a create body
+        Assert.True(Parse(ConfigWriter.WriteConnection(c, ConnectionFormat.Full)).GetValueOrThrow().AutoCreate);
+
+        Assert.Contains("tunnel.conf:9: auto_create: permission has no bit 0 (send), so this side may not ask for a create: nothing is created",
+            Warnings(ConfigText.Connection("auto_create = 1\npermission = 2")));
+        Assert.Contains("tunnel.conf:9: auto_create: value 2 is out of range 0-1", Errors(ConfigText.Connection("auto_create = 2")));
     }
 
     [Fact]

@@ -173,6 +173,7 @@ public sealed class CreateClient
             // Step 5: keep the local file name and networks; the key stays the local one (B53).
             FileName = local.FileName,
             Networks = local.Networks,
+            AutoCreate = local.AutoCreate,
         };
 
         // Our deviation from the table: cmd_default and port maps are purely local and kept, not dropped.
