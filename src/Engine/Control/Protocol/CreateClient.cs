@@ -101,7 +101,7 @@ public sealed class CreateClient
 
         // §4.7 step 1/3: the save format (starts with a ≥ 5-character comment line) without the key (B53), and the
         // extension's comment line (view-on-exists, the path it travels over), which an original server skips.
-        byte[] body = Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(c, ConnectionFormat.Original) + (SendsExtension ? CreateExtension.Line(via) : ""));
+        byte[] body = Encoding.UTF8.GetBytes(ConfigWriter.WriteConnection(c, ConnectionFormat.Original) + (SendsExtension ? CreateExtension.Line(via, c) : ""));
         var request = HandshakeRequest.ForConnection(c, ControlCommand.ConnectionCreate, 0, body, c.Paths[via].RemoteAddress);
         Send(request, fileName, c, attempt: 1, now, onDone);
         return null;
@@ -176,12 +176,17 @@ public sealed class CreateClient
             AutoCreate = local.AutoCreate,
         };
 
-        // Our deviation from the table: cmd_default and port maps are purely local and kept, not dropped.
+        // Our deviation from the table: cmd_default, port maps and the millisecond liveness keys are kept, not dropped.
         PathConfig[] paths = [.. merged.Paths];
         for (int i = 0; i < paths.Length; i++)
         {
             PathConfig own = local.Paths[i];
-            paths[i] = paths[i] with { CmdDefault = own.CmdDefault, TcpSrc = own.TcpSrc, TcpDst = own.TcpDst, UdpSrc = own.UdpSrc, UdpDst = own.UdpDst, WindowSize = own.WindowSize };
+            paths[i] = paths[i] with
+            {
+                CmdDefault = own.CmdDefault, TcpSrc = own.TcpSrc, TcpDst = own.TcpDst, UdpSrc = own.UdpSrc, UdpDst = own.UdpDst, WindowSize = own.WindowSize,
+                // MptFast's millisecond liveness keys, which the original's text cannot carry back: this side's own.
+                KeepaliveMsec = own.KeepaliveMsec, DeadTimeMsec = own.DeadTimeMsec,
+            };
         }
 
         merged = merged with { Paths = paths.ToEquatableArray() };

@@ -87,6 +87,15 @@ internal static class CreateServer
             Networks = ConnectionMerge.CreatedNetworks(peer),
             AuthKey = template.AuthKey, // B53: the key the requester had to prove, never one from the wire
         };
+        if (CreateExtension.TryReadTimings(text, peer.Paths.Count, out int[] keepaliveMs, out int[] deadMs))
+        {
+            // The requester's millisecond liveness, as the table takes its keepalive_time and dead_time.
+            created = created with
+            {
+                Paths = created.Paths.Select((p, i) => p with { KeepaliveMsec = keepaliveMs[i], DeadTimeMsec = deadMs[i] }).ToEquatableArray(),
+            };
+        }
+
         if (created.Paths.Count == 0 || !ConnectionMerge.PathFamiliesAgree(created) || !IsValidConnectionFile(created))
         {
             return (HandshakeCodes.BadRequest, []);
