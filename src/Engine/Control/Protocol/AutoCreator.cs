@@ -25,14 +25,13 @@ internal sealed class AutoCreator(IControlConnections connections, CreateClient 
     public const long RecheckMs = 10_000;
 
     private readonly Dictionary<string, State> _states = new(StringComparer.Ordinal);
+    private long _generation; // of Tick: a state not seen in the last one belongs to a file no longer loaded
 
     /// <summary>Creates started.</summary>
     public long Started { get; private set; }
 
     /// <summary>Creates that failed or got no answer.</summary>
     public long Failed { get; private set; }
-
-    private long _generation;
 
     /// <summary>Starts the creates that are due.</summary>
     public void Tick(long now)
