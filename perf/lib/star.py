@@ -1,14 +1,16 @@
 """One server, many clients (issue 15): the star run of the perf harness.
 
   perf/star.sh [--clients N] [--seconds S] [--idle S] [--shape MBIT] [--nat I:K ...] [--out DIR] [--prefix P]
-               [--client-args ARGS] [--server-args ARGS]
+               [--client-args ARGS] [--server-args ARGS] [--auto-create]
 
 Builds scripts/star-testbed.sh (one server namespace, N client namespaces, two paths each, masquerading NAT where
 --nat says), starts one MptFast server with accept_remote = 1 and N MptFast clients, and measures against the
 issue's targets, in one run:
 
   create    every client runs `mptfast create tunnel.conf` at once; seconds until every tunnel passes ping
-            (from the moment the creates start, and from the moment the client daemons were launched)
+            (from the moment the creates start, and from the moment the client daemons were launched); with
+            --auto-create the clients' connections have auto_create = 1 and nobody runs create (the launch figure
+            is the one that counts)
   idle      server CPU (% of one core) and RSS over --idle seconds with N connections x 2 paths and 1 s keepalives;
             RSS per connection above a 1-client baseline measured the same way first
   restart   `mptfast save` on the server, the server restarted from the saved files: connections listed, seconds
@@ -107,14 +109,23 @@ def bring_up(args, procs, star, workdir, log):
     for i in range(1, star.clients + 1):
         cdir = os.path.join(workdir, f"c{i}")
         star.config(cdir, "client", i)
+        if args.auto_create:
+            conf = os.path.join(cdir, "connections", "tunnel.conf")
+            with open(conf, encoding="utf-8") as f:
+                text = f.read()
+            with open(conf, "w", encoding="utf-8") as f:
+                f.write(text.replace("[connection]\n", "[connection]\nauto_create        = 1\n", 1))
         clients.append(Daemon(procs, star, f"c{i}", args.mptfast, cdir, os.path.join(workdir, f"c{i}.log"), shlex.split(args.client_args)))
     for c in clients:
         c.wait_ready(60)
     started = time.monotonic()
-    creates = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), args.mptfast, "-c", c.confdir, "create", "tunnel.conf"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for c in clients]
-    wait_all(creates, 120)
-    failed = [(i + 1, p.stdout.read().strip()) for i, p in enumerate(creates) if p.returncode != 0]
+    if args.auto_create:
+        failed = []  # each daemon asked for its create when it loaded the connection (auto_create = 1)
+    else:
+        creates = [subprocess.Popen(["ip", "netns", "exec", star.ns(c.side), args.mptfast, "-c", c.confdir, "create", "tunnel.conf"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for c in clients]
+        wait_all(creates, 120)
+        failed = [(i + 1, p.stdout.read().strip()) for i, p in enumerate(creates) if p.returncode != 0]
     not_pinging = ping_all(star)
     done = time.monotonic()
     status = server.status()
@@ -277,6 +288,9 @@ def main(argv):
     ap.add_argument("--client-args", default="", help="extra arguments of every client's `mptfast run` (e.g. --single-thread)")
     ap.add_argument("--server-args", default="", help="extra arguments of the server's `mptfast run`")
     ap.add_argument("--nat", action="append", default=[], help="client:path behind masquerading NAT (repeatable)")
+    ap.add_argument("--auto-create", action="store_true",
+                    help="clients with auto_create = 1: no `mptfast create`, each daemon asks for its connection at start "
+                         "(create time counts from the daemons' launch)")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "results"))
     ap.add_argument("--prefix", default="mfstar")
     ap.add_argument("--mptfast", default=os.environ.get("MPTFAST_BIN", os.path.join(ROOT, "artifacts", "bin", "mptfast")))
@@ -289,7 +303,7 @@ def main(argv):
 
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "host": socket.gethostname(),
               "load_average_start": os.getloadavg(), "clients": args.clients, "nat": args.nat, "reorder_window": args.reorder,
-              "client_args": args.client_args, "server_args": args.server_args}
+              "client_args": args.client_args, "server_args": args.server_args, "auto_create": args.auto_create}
     try:
         log("baseline: 1 client")
         star = Star(args.prefix, 1, [])
