@@ -1,4 +1,5 @@
 using System.Globalization;
+using MptFast.Engine.Config;
 
 namespace MptFast.Engine.Control.Protocol;
 
@@ -31,7 +32,7 @@ public static class CreateExtension
 
     /// <summary>The comment line for <paramref name="c"/>'s request over path <paramref name="viaPath"/>: with every
     /// path's millisecond keepalive interval and dead time when any path configures them.</summary>
-    public static string Line(int viaPath, Config.ConnectionConfig c)
+    public static string Line(int viaPath, ConnectionConfig c)
     {
         ArgumentNullException.ThrowIfNull(c);
         if (!c.Paths.Any(p => p.KeepaliveMsec is not null || p.DeadTimeMsec is not null))
