@@ -54,6 +54,28 @@ public class UdpPathSocketLoopbackTests
         Assert.Equal(64, receiver.Counters.Receive.Datagrams);
     }
 
+    // With SO_REUSEADDR Linux counts other SO_REUSEADDR sockets' ports as free, so bind(0) handed out ports already
+    // held on the same address (25 in 1,000 binds here) and the two sockets split the datagrams: a loopback test lost
+    // all of its to a concurrently running one. An ephemeral path socket goes without it, and gets a port of its own.
+    [Fact]
+    public void Ephemeral_path_sockets_on_one_address_never_share_a_port()
+    {
+        var sockets = new List<LinuxUdpPathSocket>();
+        try
+        {
+            for (int i = 0; i < 600; i++)
+            {
+                sockets.Add(LinuxUdpPathSocket.Open(IPAddress.Loopback, 0, IPAddress.Loopback, 9, bufferBytes: 64 << 10));
+            }
+
+            Assert.Equal(sockets.Count, sockets.Select(s => s.LocalPort).Distinct().Count());
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
     [Fact]
     public void Datagram_longer_than_the_slot_is_flagged_truncated()
     {

@@ -8,7 +8,7 @@ using MptFast.Engine.Runtime;
 namespace MptFast.Engine.Datapath.Linux;
 
 /// <summary>
-/// A path's UDP socket on Linux: AF_INET6 dual-stack (IPV6_V6ONLY off, IPv4 as ::ffff:a.b.c.d), SO_REUSEADDR, bound to
+/// A path's UDP socket on Linux: AF_INET6 dual-stack (IPV6_V6ONLY off, IPv4 as ::ffff:a.b.c.d), SO_REUSEADDR (on a configured port), bound to
 /// (private address, local port) and sending every datagram to (remote address, remote port) — MPT-SPEC §2.1. Not
 /// connected: the kernel must not filter by source port, the receive side checks only the source address (§2.6).
 /// Batches move through recvmmsg/sendmmsg with the calling thread's prebuilt <see cref="MessageVector"/>.
@@ -148,7 +148,15 @@ public sealed unsafe class LinuxUdpPathSocket : IPathSocket
                 UdpSocketSetup.Check(Libc.SetIntOption(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 0), "IPV6_V6ONLY off", local, localPort);
             }
 
-            UdpSocketSetup.Check(Libc.SetIntOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1), "SO_REUSEADDR", local, localPort);
+            // SO_REUSEADDR as the original (§2.1) for a configured port, never for an ephemeral one: Linux then counts
+            // other SO_REUSEADDR sockets' ports as free, so bind(0) could hand out a port another path holds on the
+            // same address, and the two would split its datagrams (B85). A test that lost every datagram to a
+            // concurrently running test's socket found it.
+            if (localPort != 0)
+            {
+                UdpSocketSetup.Check(Libc.SetIntOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1), "SO_REUSEADDR", local, localPort);
+            }
+
             if (!string.IsNullOrEmpty(bindDevice))
             {
                 UdpSocketSetup.BindToDevice(fd, bindDevice, local, localPort);
