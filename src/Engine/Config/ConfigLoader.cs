@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 
 namespace MptFast.Engine.Config;
@@ -172,12 +173,12 @@ public static class ConfigLoader
             }
 
             (ConnectionConfig firstConnection, string firstFile, int firstPath) = bound[(address, connection.LocalPort)];
-            string first = "path_" + firstPath.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            string first = "path_" + firstPath.ToString(CultureInfo.InvariantCulture)
                 + (ReferenceEquals(firstConnection, connection) ? "" : " of '" + firstConnection.Name + "' (" + Path.GetFileName(firstFile) + ")");
-            string section = "path_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string section = "path_" + i.ToString(CultureInfo.InvariantCulture);
             int line = LineOf(text, section, "private_ipaddr") is > 0 and int l ? l : LineOf(text, section, "interface_name");
             errors.Add(new ConfigError(file, line, "private_ipaddr",
-                section + " binds " + address + " port " + connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture) +
+                section + " binds " + address + " port " + connection.LocalPort.ToString(CultureInfo.InvariantCulture) +
                 " as " + first + " does: two sockets on one address and port split the datagrams between them (B85); give one of them another private_ipaddr or local_port"));
         }
     }

@@ -21,6 +21,7 @@ public static class ConnectionMerge
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(localTunnel);
         int pathCount = Math.Min(peer.Paths.Count, local.Paths.Count);
+        int window = Math.Max(peer.ReorderWindow, local.ReorderWindow);
         var paths = new PathConfig[pathCount];
         for (int i = 0; i < pathCount; i++)
         {
@@ -55,9 +56,9 @@ public static class ConnectionMerge
             RemotePort = peer.LocalPort,
             RemoteCmdPort = peer.LocalCmdPort,
             Status = local.Status,
-            ReorderWindow = Math.Max(peer.ReorderWindow, local.ReorderWindow),
+            ReorderWindow = window,
             // auto is the largest window with the hold from the measured delays: kept when the larger side asked for it.
-            ReorderAuto = (peer.ReorderAuto || local.ReorderAuto) && Math.Max(peer.ReorderWindow, local.ReorderWindow) == ConnectionConfig.MaxReorderWindow,
+            ReorderAuto = (peer.ReorderAuto || local.ReorderAuto) && window == ConnectionConfig.MaxReorderWindow,
             MaxBuffDelayMs = local.MaxBuffDelayMs,
             // MptFast's own keys (the table predates them) say how this side sends and receives: the template's on the
             // server, the connection's own on the client — never the defaults (a create used to drop them).

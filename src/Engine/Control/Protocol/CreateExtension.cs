@@ -52,8 +52,8 @@ public static class CreateExtension
     {
         ArgumentNullException.ThrowIfNull(text);
         keepaliveMs = deadMs = [];
-        int at = text.IndexOf(Prefix, StringComparison.Ordinal);
-        if (at < 0 || (at > 0 && text[at - 1] != '\n'))
+        int at = FindLine(text);
+        if (at < 0)
         {
             return false;
         }
@@ -61,6 +61,13 @@ public static class CreateExtension
         int end = text.IndexOf('\n', at);
         string line = end < 0 ? text[at..] : text[at..end];
         return TryList(line, KeepaliveKey, paths, 255_000, out keepaliveMs) && TryList(line, DeadKey, paths, 65_535_000, out deadMs);
+    }
+
+    // Where the extension's line starts (a line of its own), or -1.
+    private static int FindLine(string text)
+    {
+        int at = text.IndexOf(Prefix, StringComparison.Ordinal);
+        return at < 0 || (at > 0 && text[at - 1] != '\n') ? -1 : at;
     }
 
     private static bool TryList(string line, string key, int count, int max, out int[] values)
@@ -98,8 +105,8 @@ public static class CreateExtension
     {
         ArgumentNullException.ThrowIfNull(text);
         viaPath = -1;
-        int at = text.IndexOf(Prefix, StringComparison.Ordinal);
-        if (at < 0 || (at > 0 && text[at - 1] != '\n'))
+        int at = FindLine(text);
+        if (at < 0)
         {
             return false;
         }
