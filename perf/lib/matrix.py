@@ -34,7 +34,8 @@ LINK_SETS = [
 #   static   - an original-style config (weights, reorder_window 0, no MptFast keys): MptFast schedules it adaptively
 #   weighted - the original's behaviour exactly (scheduler = weighted)
 #   reorder  - an original-style config with the reorder window on
-#   adaptive - MptFast's defaults: adaptive scheduler, reorder_window = auto, loss recovery
+#   adaptive - MptFast's defaults: adaptive scheduler, reorder_window = auto, loss recovery, equalize_delay = auto
+#   noequal  - the defaults with equalize_delay = 0 (nothing held; the default before equalize_delay = auto)
 #   equalize - the defaults plus equalize_delay = 1 (delay-equalised delivery, for delay-based congestion control)
 #   acks     - the defaults plus equalize_delay = acks (only the inner TCP's acknowledgements held, to the slowest path)
 VARIANTS = {
@@ -42,6 +43,7 @@ VARIANTS = {
     "weighted": {"reorder_window": 0, "scheduler": "weighted"},
     "reorder": {"reorder_window": 1000, "max_buffdelay_msec": 100},
     "adaptive": {"reorder_window": "auto"},
+    "noequal": {"reorder_window": "auto", "equalize_delay": 0},
     "equalize": {"reorder_window": "auto", "equalize_delay": 1},
     "acks": {"reorder_window": "auto", "equalize_delay": "acks"},
 }

@@ -167,4 +167,37 @@ public class RealLinksTests
         Assert.Equal(0, datapath.GetProperty(notHeld).GetInt64());
         Assert.Equal(0, datapath.GetProperty("rx_equalize_overflows").GetInt64());
     }
+
+    /// <summary>
+    /// <c>equalize_delay = auto</c>, the default: the acknowledgements of a flow are held only when its sender is a
+    /// socket of this host with a delay-based congestion control, looked up with sock_diag. A CUBIC transfer's are not
+    /// (looked up, found loss-based), a BBR transfer's are; pings are never held; both transfers are byte-exact.
+    /// </summary>
+    [Fact]
+    public void By_default_only_a_bbr_senders_acknowledgements_are_held()
+    {
+        using var t = new TunnelFixture(Adaptive, [new LinkSpec(10, 1), new LinkSpec(10, 25)]);
+        t.Ping('a', v6: false);
+        WaitMeasured(t);
+        t.WaitForPath('a', 0, p => p.GetProperty("measurement").GetProperty("equalize_hold_us").GetInt64() > 18_000,
+            TimeSpan.FromSeconds(10), "the fast path's acknowledgement hold (~24 ms)");
+
+        ProcResult ping = t.Testbed.Exec('a', TimeSpan.FromSeconds(20), "ping", "-4", "-c", "5", "-i", "0.2", "-w", "10", TunnelSpec.TunnelAddress('b'));
+        Assert.True(ping.ExitCode == 0, ping.All);
+        Assert.InRange(double.Parse(ping.Stdout.Split("min/avg/max/mdev = ")[1].Split('/')[0], CultureInfo.InvariantCulture), 0, 15);
+
+        var (sent, received) = t.Transfer(2_000_000, timeoutSeconds: 60, congestionControl: "cubic");
+        Assert.Equal(sent, received);
+        JsonElement cubic = t.A.Status().GetProperty("tunnel").GetProperty("datapath");
+        Assert.True(cubic.GetProperty("rx_ack_flow_lookups").GetInt64() > 0, cubic.ToString());
+        Assert.Equal(0, cubic.GetProperty("rx_ack_flows_delay_based").GetInt64());
+        Assert.Equal(0, cubic.GetProperty("rx_acks_held").GetInt64());
+
+        (sent, received) = t.Transfer(5_000_000, timeoutSeconds: 60, congestionControl: "bbr");
+        Assert.Equal(sent, received);
+        JsonElement bbr = t.A.Status().GetProperty("tunnel").GetProperty("datapath");
+        Assert.True(bbr.GetProperty("rx_ack_flows_delay_based").GetInt64() > 0, bbr.ToString());
+        Assert.True(bbr.GetProperty("rx_acks_held").GetInt64() > 0, bbr.ToString());
+        Assert.Equal(0, bbr.GetProperty("rx_ack_flow_lookups_deferred").GetInt64());
+    }
 }

@@ -59,7 +59,7 @@ public static class ConfigWriter
             Line(w, "scheduler", c.Scheduler == SchedulerMode.Adaptive ? "adaptive" : "weighted");
             Line(w, "loss_recovery", c.LossRecovery ? "1" : "0");
             Line(w, "probe_interval_msec", Int(c.ProbeIntervalMs));
-            Line(w, "equalize_delay", c.EqualizeAcks ? "acks" : c.EqualizeDelay ? "1" : "0");
+            Line(w, "equalize_delay", c.EqualizeKeyword);
             if (c.AutoCreate)
             {
                 Line(w, "auto_create", "1");

@@ -83,6 +83,23 @@ public sealed record ConnectionConfig
     /// MptFast peer (its probes measure the delays).</summary>
     public bool EqualizeAcks { get; init; }
 
+    /// <summary>The default of <c>equalize_delay</c> (<c>auto</c>): the acknowledgements <see cref="EqualizeAcks"/> would
+    /// hold, but only those of flows whose sender is a socket of this host with a delay-based congestion control (BBR),
+    /// looked up per flow; loss-based senders (CUBIC) and flows forwarded from other hosts are not held. Off when
+    /// <c>equalize_delay</c> is 0, 1 or acks.</summary>
+    public bool EqualizeAuto { get; init; } = true;
+
+    /// <summary><see cref="EqualizeAuto"/> in effect: neither <see cref="EqualizeDelay"/> nor <see cref="EqualizeAcks"/>
+    /// set.</summary>
+    public bool HoldsDelayBasedAcks => EqualizeAuto && !EqualizeAcks && !EqualizeDelay;
+
+    /// <summary>Whether the receiver holds acknowledgements at all (<see cref="EqualizeAcks"/> or
+    /// <see cref="HoldsDelayBasedAcks"/>).</summary>
+    public bool HoldsAcks => EqualizeAcks || HoldsDelayBasedAcks;
+
+    /// <summary>The <c>equalize_delay</c> value that gives this configuration.</summary>
+    public string EqualizeKeyword => EqualizeAcks ? "acks" : EqualizeDelay ? "1" : HoldsDelayBasedAcks ? "auto" : "0";
+
     /// <summary>Default of <see cref="ProbeIntervalMs"/>.</summary>
     public const int DefaultProbeIntervalMs = 20;
 

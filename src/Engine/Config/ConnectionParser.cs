@@ -64,7 +64,7 @@ public static class ConnectionParser
         int maxBuffDelay = c.Int("max_buffdelay_msec", 0, 0, 65535);
         bool lossRecovery = c.Int("loss_recovery", 1, 0, 1) == 1;
         int probeInterval = c.Int("probe_interval_msec", ConnectionConfig.DefaultProbeIntervalMs, 0, 1000);
-        (bool equalizeDelay, bool equalizeAcks) = ReadEqualize(c);
+        (bool equalizeDelay, bool equalizeAcks, bool equalizeAuto) = ReadEqualize(c);
         bool autoCreate = c.Int("auto_create", 0, 0, 1) == 1;
         if (autoCreate && (permission & 1) == 0)
         {
@@ -89,7 +89,7 @@ public static class ConnectionParser
             diag.Warn(c.LineOf("scheduler"), "scheduler",
                 "the adaptive scheduler measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so the weighted list is used");
         }
-        if (((equalizeDelay && reorderWindow > 0) || equalizeAcks) && unmeasured)
+        if (((equalizeDelay && reorderWindow > 0) || equalizeAcks || equalizeAuto) && c.Has("equalize_delay") && unmeasured)
         {
             diag.Warn(c.LineOf("equalize_delay"), "equalize_delay",
                 "delay equalisation measures the paths with probes, which go out with the keepalives: keepalive_time (and keepalive_msec) is 0 on every path, so nothing is held");
@@ -118,6 +118,7 @@ public static class ConnectionParser
             LossRecovery = lossRecovery,
             EqualizeDelay = equalizeDelay,
             EqualizeAcks = equalizeAcks,
+            EqualizeAuto = equalizeAuto,
             ProbeIntervalMs = probeInterval,
             AutoCreate = autoCreate,
             AuthType = authType,
@@ -128,23 +129,28 @@ public static class ConnectionParser
         return new ConfigParseResult<ConnectionConfig>(config, diag.SortedErrors(), diag.SortedWarnings());
     }
 
-    /// <summary><c>equalize_delay</c>: 0, 1 (hold every packet of the faster paths) or <c>acks</c> (hold only the inner
-    /// TCP's acknowledgements).</summary>
-    private static (bool All, bool Acks) ReadEqualize(SectionReader c)
+    /// <summary><c>equalize_delay</c>: <c>auto</c> (the default: hold the acknowledgements of this host's delay-based
+    /// senders), 0, 1 (hold every packet of the faster paths) or <c>acks</c> (hold every inner TCP acknowledgement).</summary>
+    private static (bool All, bool Acks, bool Auto) ReadEqualize(SectionReader c)
     {
         string? value = c.Raw("equalize_delay")?.Trim();
-        if (value is not null && value.Equals("acks", StringComparison.OrdinalIgnoreCase))
+        if (value is null || value.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            return (false, true);
+            return (false, false, true);
         }
 
-        if (value is null || value == "0" || value == "1")
+        if (value.Equals("acks", StringComparison.OrdinalIgnoreCase))
         {
-            return (value == "1", false);
+            return (false, true, false);
         }
 
-        c.Diagnostics.Error(c.LineOf("equalize_delay"), "equalize_delay", "'" + value + "' is not 0, 1 or acks");
-        return (false, false);
+        if (value == "0" || value == "1")
+        {
+            return (value == "1", false, false);
+        }
+
+        c.Diagnostics.Error(c.LineOf("equalize_delay"), "equalize_delay", "'" + value + "' is not auto, 0, 1 or acks");
+        return (false, false, true);
     }
 
     private static SchedulerMode ReadScheduler(SectionReader c)

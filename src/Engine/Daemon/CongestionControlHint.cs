@@ -6,7 +6,7 @@ namespace MptFast.Engine.Daemon;
 /// A start-up hint for hosts whose TCP uses BBR (this kernel's default on some distributions): over paths of unequal
 /// delay BBR keeps at most twice its bandwidth × the fastest path's round trip in flight, too little for the slower
 /// path, unless the receiver holds packets for it (<c>equalize_delay</c>; README, "Real links"). Logged once, for the
-/// multipath connections that hold nothing.
+/// multipath connections that hold nothing (<c>equalize_delay = 0</c>).
 /// </summary>
 internal static class CongestionControlHint
 {
@@ -23,7 +23,7 @@ internal static class CongestionControlHint
             return null;
         }
 
-        string[] names = [.. connections.Where(c => c.Paths.Count > 1 && !c.EqualizeDelay && !c.EqualizeAcks).Select(c => c.FileName)];
+        string[] names = [.. connections.Where(c => c.Paths.Count > 1 && !c.EqualizeDelay && !c.HoldsAcks).Select(c => c.FileName)];
         if (names.Length == 0)
         {
             return null;
@@ -31,8 +31,8 @@ internal static class CongestionControlHint
 
         string which = string.Join(", ", names.Take(NamedAtMost)) + (names.Length > NamedAtMost ? $" and {names.Length - NamedAtMost} more" : "");
         return $"this host's TCP congestion control is bbr: where the paths of {which} differ in delay, BBR's window follows the " +
-            "fastest path's round trip and leaves the slower path short; equalize_delay = 1 (or acks) in the connection, or CUBIC " +
-            "for the traffic entering the tunnel, fills both (README: Real links)";
+            "fastest path's round trip and leaves the slower path short; equalize_delay = auto (the default: this host's BBR senders), " +
+            "acks or 1 in the connection, or CUBIC for the traffic entering the tunnel, fills both (README: Real links)";
     }
 
     /// <summary>The host's default TCP congestion control, or null where it cannot be read.</summary>

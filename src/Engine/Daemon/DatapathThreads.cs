@@ -105,7 +105,9 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         int slotSize = SlotSize(mtu);
         var tx = new TxPump(tun, connections, matcher, slotSize, segmentationOffload: options.Offload);
         var rxOffload = new RxOffload(options.Offload, options.Offload && tun is LinuxTunDevice { Capabilities.VnetHeader: true });
-        var rx = new RxPump(tun, connections, slotSize, rxOffload, tx);
+        // equalize_delay = auto looks up this host's TCP senders (sock_diag, in the daemon's network namespace).
+        LinuxSocketCongestion? congestion = connections.Any(c => c.Config.HoldsDelayBasedAcks && c.Paths.Length > 1) ? OpenSocketCongestion() : null;
+        var rx = new RxPump(tun, connections, slotSize, rxOffload, tx, congestion);
         if (options.SingleThread)
         {
             SingleThreadDatapath.Join(rx, tx, tun);
@@ -118,6 +120,21 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
             + (options.SingleThread ? $"; both directions on one thread ({SingleThreadDatapath.ThreadName}, --single-thread)" : ""));
         return new Pumps(tx, rx);
     }
+
+    /// <summary>The sock_diag lookup of <c>equalize_delay = auto</c>, or null (said once) where the kernel refuses it.</summary>
+    private LinuxSocketCongestion? OpenSocketCongestion()
+    {
+        LinuxSocketCongestion? lookup = LinuxSocketCongestion.Open();
+        if (lookup is null && !_socketCongestionRefused)
+        {
+            _socketCongestionRefused = true;
+            Log.Warn("equalize_delay = auto: sock_diag refused, so no local sender's congestion control can be looked up and no acknowledgement is held (equalize_delay = acks holds them all)");
+        }
+
+        return lookup;
+    }
+
+    private bool _socketCongestionRefused;
 
     /// <summary>Ends the running pumps' loops and waits until their threads are parked between two turns; nothing moves
     /// until <see cref="Resume"/>. Nothing to do when already paused.</summary>

@@ -74,7 +74,7 @@ public sealed partial class RxPump
             TrackPathSequence(p, frame.Key);
         }
 
-        if (_ackDue is not null && c.Config.EqualizeAcks && p.EqualizeTicks > 0 && TcpSegment.IsBareAcknowledgement(_store.Data(handle)))
+        if (_ackDue is not null && p.EqualizeTicks > 0 && HoldsAcknowledgement(c.Config, _store.Data(handle)))
         {
             _ackDue[handle] = _wakeTicks + p.EqualizeTicks; // held on its way to the TUN (QueueToTun), after the reorder buffer
         }
@@ -101,6 +101,17 @@ public sealed partial class RxPump
         {
             QueueToTun(handle);
         }
+    }
+
+    /// <summary>equalize_delay = acks: every bare acknowledgement; auto: those of flows whose sender here is delay-based.</summary>
+    private bool HoldsAcknowledgement(Config.ConnectionConfig config, ReadOnlySpan<byte> packet)
+    {
+        if (config.EqualizeAcks)
+        {
+            return TcpSegment.IsBareAcknowledgement(packet);
+        }
+
+        return config.HoldsDelayBasedAcks && _ackFlows is not null && TcpSegment.IsBareAcknowledgement(packet) && _ackFlows.Holds(packet, _wakeTicks);
     }
 
     /// <summary>Puts a faster path's packet in its delay line (equalize_delay) until <paramref name="dueTicks"/>; a full

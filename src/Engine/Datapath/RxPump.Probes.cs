@@ -101,7 +101,7 @@ public sealed partial class RxPump
     /// </summary>
     private void UpdateEqualization(ConnectionRuntime c, PathRuntime updated)
     {
-        bool acks = c.Config.EqualizeAcks;
+        bool acks = c.Config.EqualizeAcks || (c.Config.HoldsDelayBasedAcks && _ackFlows is not null);
         if (_lines[c.Index] is null && !acks)
         {
             return;

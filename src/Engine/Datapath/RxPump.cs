@@ -41,7 +41,9 @@ public sealed partial class RxPump : IDisposable
     private readonly TxPump? _transmit;
     private readonly DelayLine[]?[] _lines; // per connection and path, with equalize_delay only
     private readonly long[]? _ackDue;       // per store handle: when a held acknowledgement may go (0: not held)
-    private readonly DelayLine? _ackLine;   // held acknowledgements (equalize_delay = acks), after the reorder buffer
+    private readonly DelayLine? _ackLine;   // held acknowledgements (equalize_delay = acks or auto), after the reorder buffer
+    private readonly AckHoldFlows? _ackFlows; // equalize_delay = auto: which flows' senders are delay-based
+    private readonly ISocketCongestion? _congestion;
     private bool _released; // ReleaseHeld ran
     private long _equalized;
     private long _acksHeld;
@@ -84,8 +86,11 @@ public sealed partial class RxPump : IDisposable
     internal const int DelayLineCapacity = 2048;
 
     /// <summary>A pump writing to <paramref name="tun"/> for <paramref name="connections"/>; <paramref name="slotSize"/>
-    /// bounds one datagram (larger ones are dropped as truncated, B04).</summary>
-    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default, TxPump? transmit = null)
+    /// bounds one datagram (larger ones are dropped as truncated, B04);
+    /// <paramref name="congestion"/> looks up the local senders' congestion control for <c>equalize_delay = auto</c>
+    /// (none: no flow is held in that mode); the pump disposes it.</summary>
+    public RxPump(ITunDevice tun, ConnectionRuntime[] connections, int slotSize, RxOffload offload = default, TxPump? transmit = null,
+        ISocketCongestion? congestion = null)
     {
         _connections = connections;
         _transmit = transmit;
@@ -143,11 +148,14 @@ public sealed partial class RxPump : IDisposable
 
         // As many views as datagram slots: the merger, the reorder buffers, the TUN queue and one batch at most.
         _store = new PacketStore(_pool, _groPool, _pool.SlotCount);
-        if (connections.Any(c => c.Config.EqualizeAcks && c.Paths.Length > 1))
+        _congestion = congestion;
+        bool auto = congestion is not null && connections.Any(c => c.Config.HoldsDelayBasedAcks && c.Paths.Length > 1);
+        if (auto || connections.Any(c => c.Config.EqualizeAcks && c.Paths.Length > 1))
         {
-            // equalize_delay = acks: one line for every held acknowledgement (a handle is in it at most once).
+            // equalize_delay = acks (or auto): one line for every held acknowledgement (a handle is in it at most once).
             _ackDue = new long[_store.HandleCount];
             _ackLine = new DelayLine(_store.HandleCount);
+            _ackFlows = auto ? new AckHoldFlows(congestion!) : null;
         }
 
         _toTun = new int[PacketBatch.MaxPackets];
@@ -203,6 +211,10 @@ public sealed partial class RxPump : IDisposable
         .Add("rx_copied_datagrams", CopiedViews)
         .Add("rx_equalized", ref _equalized)
         .Add("rx_acks_held", ref _acksHeld)
+        .Add("rx_ack_flow_lookups", _ackFlows?.Lookups ?? 0)
+        .Add("rx_ack_flows_delay_based", _ackFlows?.DelayBased ?? 0)
+        .Add("rx_ack_flows_not_local", _ackFlows?.NotFound ?? 0)
+        .Add("rx_ack_flow_lookups_deferred", _ackFlows?.Deferred ?? 0)
         .Add("rx_equalize_overflows", ref _equalizeOverflows);
 
     public void Run()
@@ -424,6 +436,7 @@ public sealed partial class RxPump : IDisposable
         _epoll.Dispose();
         _wake.Dispose();
         _pool.Dispose();
+        (_congestion as IDisposable)?.Dispose();
     }
 
     /// <summary>The first part of <see cref="Dispose"/>, once: what the pump holds (delay lines, reorder buffers, held

@@ -92,6 +92,7 @@ public static class StatusJson
         w.WriteBoolean("loss_recovery", k.LossRecovery);
         w.WriteBoolean("equalize_delay", k.EqualizeDelay);
         w.WriteBoolean("equalize_acks", k.EqualizeAcks);
+        w.WriteBoolean("equalize_auto", k.HoldsDelayBasedAcks);
         w.WriteString("peer", (c.Peer & PeerFeatures.MptFast) != 0 ? "mptfast" : "unknown");
         if (c.ReorderHoldMicros is { } hold)
         {

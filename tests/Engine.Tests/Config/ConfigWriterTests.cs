@@ -41,7 +41,7 @@ public class ConfigWriterTests
         string text = ConfigWriter.WriteConnection(Sample, ConnectionFormat.Full);
 
         Assert.Contains("auth_type        = 2\nauth_key         = \"secret;key\"\nscheduler        = adaptive\n" +
-            "loss_recovery    = 1\nprobe_interval_msec = 20\nequalize_delay   = 0\n\n####", text, StringComparison.Ordinal);
+            "loss_recovery    = 1\nprobe_interval_msec = 20\nequalize_delay   = auto\n\n####", text, StringComparison.Ordinal);
         Assert.Contains("public_ipaddr    = private_ipaddr\n", text, StringComparison.Ordinal);
         Assert.Contains("status           = 0\ncmd_default      = 1\ntcp_dst          = 80 8000-8080\n\n####", text, StringComparison.Ordinal);
         Assert.EndsWith(

@@ -22,6 +22,25 @@ public class SchedulingConfigTests
         Assert.True(c.LossRecovery);
         Assert.Equal(20, c.ProbeIntervalMs);
         Assert.False(c.EqualizeDelay);
+        Assert.True(c.HoldsDelayBasedAcks); // equalize_delay = auto
+        Assert.Empty(Warnings(ConfigText.Connection()));
+    }
+
+    [Theory]
+    [InlineData(null, "auto")]
+    [InlineData("equalize_delay = auto", "auto")]
+    [InlineData("equalize_delay = AUTO", "auto")]
+    [InlineData("equalize_delay = 0", "0")]
+    [InlineData("equalize_delay = 1", "1")]
+    [InlineData("equalize_delay = acks", "acks")]
+    public void Equalize_delay_auto_is_the_default_and_each_value_is_written_back_as_itself(string? line, string written)
+    {
+        ConnectionConfig c = Parse(line is null ? ConfigText.Connection() : ConfigText.Connection(line)).GetValueOrThrow();
+        Assert.Equal(written == "auto", c.HoldsDelayBasedAcks);
+        Assert.Equal(written is "auto" or "acks", c.HoldsAcks);
+        string text = ConfigWriter.WriteConnection(c, ConnectionFormat.Full);
+        Assert.Contains($"equalize_delay   = {written}\n", text, StringComparison.Ordinal);
+        Assert.Equal(c, Parse(text).GetValueOrThrow() with { FileName = c.FileName });
     }
 
     [Fact]
@@ -95,8 +114,8 @@ public class SchedulingConfigTests
     [InlineData("scheduler = fastest", "tunnel.conf:9: scheduler: 'fastest' is not a scheduler (adaptive or weighted)")]
     [InlineData("loss_recovery = 2", "tunnel.conf:9: loss_recovery: value 2 is out of range 0-1")]
     [InlineData("probe_interval_msec = 1001", "tunnel.conf:9: probe_interval_msec: value 1001 is out of range 0-1000")]
-    [InlineData("equalize_delay = yes", "tunnel.conf:9: equalize_delay: 'yes' is not 0, 1 or acks")]
-    [InlineData("equalize_delay = 2", "tunnel.conf:9: equalize_delay: '2' is not 0, 1 or acks")]
+    [InlineData("equalize_delay = yes", "tunnel.conf:9: equalize_delay: 'yes' is not auto, 0, 1 or acks")]
+    [InlineData("equalize_delay = 2", "tunnel.conf:9: equalize_delay: '2' is not auto, 0, 1 or acks")]
     [InlineData("reorder_window = sometimes", "tunnel.conf:9: reorder_window: 'sometimes' is not a number")]
     public void Bad_values_are_errors_that_name_file_line_and_key(string line, string error)
     {

@@ -105,6 +105,38 @@ public class AckHoldTests
     }
 
     [Fact]
+    public void By_default_only_the_acknowledgements_of_a_delay_based_local_sender_wait()
+    {
+        var (connection, sockets) = PumpTests.Connection(64, weights: [1, 1]); // equalize_delay = auto, the default
+        Assert.True(connection.Config.HoldsDelayBasedAcks);
+        connection.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
+        var lookup = new SocketCongestionTests.FakeCongestion { DelayBasedPort = 40000 };
+        using var tun = new ReplayTun(Tcp4(Ack, 0));
+        using var pump = new RxPump(tun, [connection], 2048, congestion: lookup);
+        sockets[0].PerReceive = 4;
+        sockets[0].Feed([Gre(SocketCongestionTests.Ack4(40000), 0), Gre(SocketCongestionTests.Ack4(40001), 1),
+            Gre(SocketCongestionTests.Ack4(40000), 2), Gre(SocketCongestionTests.Ack4(40001), 3)]);
+        pump.RunOnce(0);
+        sockets[0].Feed([]);
+        Assert.Equal(2, tun.Written);                  // the CUBIC flow's two went on
+        Assert.Equal(2, Counter(pump, "rx_acks_held")); // the BBR flow's two wait
+        Assert.Equal(2, Counter(pump, "rx_ack_flow_lookups"));
+        Assert.Equal(1, Counter(pump, "rx_ack_flows_delay_based"));
+        pump.ReleaseHeld();
+        Assert.Equal(4, tun.Written);
+
+        // Without a lookup (sock_diag refused) nothing is held in this mode.
+        var (plain, plainSockets) = PumpTests.Connection(64, weights: [1, 1]);
+        plain.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
+        using var plainTun = new ReplayTun(Tcp4(Ack, 0));
+        using var plainPump = new RxPump(plainTun, [plain], 2048);
+        plainSockets[0].PerReceive = 2;
+        plainSockets[0].Feed([Gre(SocketCongestionTests.Ack4(40000), 0), Gre(SocketCongestionTests.Ack4(40000), 1)]);
+        plainPump.RunOnce(0);
+        Assert.Equal(2, plainTun.Written);
+    }
+
+    [Fact]
     public void A_reload_or_shutdown_writes_the_held_acknowledgements_out_and_without_the_key_none_is_held()
     {
         var (connection, sockets) = PumpTests.Connection(64, weights: [1, 1], equalizeAcks: true);

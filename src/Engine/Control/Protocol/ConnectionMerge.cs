@@ -66,6 +66,7 @@ public static class ConnectionMerge
             LossRecovery = local.LossRecovery,
             EqualizeDelay = local.EqualizeDelay,
             EqualizeAcks = local.EqualizeAcks,
+            EqualizeAuto = local.EqualizeAuto,
             ProbeIntervalMs = local.ProbeIntervalMs,
             AuthType = peer.AuthType,
             AuthKey = local.AuthKey,
