@@ -110,7 +110,10 @@ public sealed partial class RxPump
         // One reading of each path (at most 20 per connection) for the mean and the holds alike.
         Span<PathEstimate> estimates = stackalloc PathEstimate[c.Paths.Length];
         long sum = 0;
-        long slowest = 0;
+        long slowest = long.MinValue;
+        long fastest = long.MaxValue;
+        long minRtt = long.MaxValue;
+        double rates = 0, rateRtt = 0;
         int usable = 0;
         for (int i = 0; i < estimates.Length; i++)
         {
@@ -118,15 +121,27 @@ public sealed partial class RxPump
             estimates[i] = p.Status == Config.PathStatus.Ok ? CurrentEstimate(p, updated) : default; // default: not valid
             if (estimates[i].IsValid)
             {
-                sum += estimates[i].ReverseBaseMicros;
-                slowest = Math.Max(slowest, estimates[i].ReverseBaseMicros);
+                PathEstimate e = estimates[i];
+                sum += e.ReverseBaseMicros;
+                slowest = Math.Max(slowest, e.ReverseBaseMicros);
+                fastest = Math.Min(fastest, e.ReverseBaseMicros);
+                minRtt = Math.Min(minRtt, e.MinRttMicros);
+                // The learnt forward rate (transmit thread's; an aligned double, read whole — a stale one only moves
+                // the hold a little). It keeps what a path carried when idle, so a short transfer after a bulk one
+                // finds the hold the bulk one needed, not the whole spread.
+                double rate = c.Adaptive.RateOf(i);
+                rates += rate;
+                rateRtt += rate * e.MinRttMicros;
                 usable++;
             }
         }
 
-        // Acknowledgements wait for the slowest path: the data's own round trip stays as it is, so only holding the
-        // acknowledgements for the whole difference makes the inner flow's minimum round trip cover the slowest path.
-        long target = acks ? slowest : usable > 0 ? sum / usable : 0;
+        // Acknowledgements wait beyond the fastest path for what a delay-based sender's window needs to fill every
+        // path (DelayLine.AckExtraMicros: the whole spread where the fast path is short, less where it carries most
+        // and its own round trip nearly suffices); the data's own round trip stays as it is.
+        long target = acks
+            ? (usable > 1 && minRtt > 0 && rates > 0 ? fastest + DelayLine.AckExtraMicros(rateRtt / rates, minRtt, slowest - fastest) : slowest)
+            : usable > 0 ? sum / usable : 0;
         long max = c.Config.MaxBuffDelayMs * 1000L;
         for (int i = 0; i < estimates.Length; i++)
         {

@@ -115,4 +115,27 @@ public sealed class DelayLine
     /// </summary>
     public static long HoldMicros(long targetBaseMicros, long baseMicros, long queueMicros, long maxMicros) =>
         Math.Clamp(targetBaseMicros - baseMicros - Math.Max(0, queueMicros), 0, Math.Max(0, maxMicros));
+
+    /// <summary>Margin of the acknowledgement hold over what a delay-based sender's window must cover
+    /// (<see cref="AckExtraMicros"/>).</summary>
+    public const double AckMargin = 1.5;
+
+    /// <summary>
+    /// How much longer than over the fastest path an acknowledgement should take (µs; equalize_delay = acks or auto),
+    /// from the paths' mean round trip weighted by their learnt forward rates (<paramref name="meanRttMicros"/>) and the
+    /// shortest round trip (<paramref name="minRttMicros"/>), at most <paramref name="spreadMicros"/> (the slowest
+    /// path's one-way delay over the fastest's). A BBR sender keeps 2 × bandwidth × its minimum round trip in flight;
+    /// with the acknowledgements coming back the fastest way and held h, its minimum is min + h and a segment's round
+    /// trip averages mean/2 + min/2 + h (out over its path, back over the fastest). To fill every path with a margin m:
+    /// 2 (min + h) ≥ m (mean/2 + min/2 + h), so h ≥ (m·mean/2 − (2 − m/2)·min) / (2 − m) = 1.5·mean − 2.5·min for
+    /// m = <see cref="AckMargin"/>. That is the whole spread where the fast path is short (10+10 Mbit/s at 1/25 ms) and
+    /// a few ms where the fast path carries most and its own round trip nearly suffices (DSL + LTE, 100+20 Mbit/s at
+    /// 5/40 ms: ~7.5 of 35 ms; holding all 35 doubled the window the links need and a short transfer's slow start ran on
+    /// the longest round trip, perf/results/ab-2026-12-07-auto).
+    /// </summary>
+    public static long AckExtraMicros(double meanRttMicros, long minRttMicros, long spreadMicros)
+    {
+        double extra = ((AckMargin * meanRttMicros / 2) - ((2 - (AckMargin / 2)) * minRttMicros)) / (2 - AckMargin);
+        return Math.Clamp((long)Math.Min(extra, long.MaxValue / 2), 0, Math.Max(0, spreadMicros));
+    }
 }

@@ -136,6 +136,22 @@ public class AckHoldTests
         Assert.Equal(2, plainTun.Written);
     }
 
+    [Theory]
+    [InlineData(10, 1, 10, 25, 24_000)]   // 10+10 Mbit/s at 1/25 ms: the whole spread (the formula asks for 34 ms)
+    [InlineData(15, 1, 5, 25, 16_000)]    // 15+5 at 1/25 ms: 1.5 × 14 − 2.5 × 2 ms
+    [InlineData(15, 25, 5, 1, 24_000)]    // 15+5 at 25/1 ms: the whole spread
+    [InlineData(100, 5, 20, 40, 7_500)]   // DSL + LTE: 1.5 × 21.7 − 2.5 × 10 ms, not 35
+    [InlineData(200, 2, 200, 10, 8_000)]  // 200+200 at 2/10 ms: the whole spread
+    [InlineData(100, 10, 100, 10, 0)]     // equal delays: nothing
+    public void Acknowledgements_wait_for_what_a_delay_based_senders_window_needs_at_most_the_spread(
+        double rate1, int delay1, double rate2, int delay2, long expectedMicros)
+    {
+        long rtt1 = delay1 * 2000L, rtt2 = delay2 * 2000L;
+        double mean = ((rate1 * rtt1) + (rate2 * rtt2)) / (rate1 + rate2);
+        long spread = Math.Abs(delay1 - delay2) * 1000L;
+        Assert.InRange(DelayLine.AckExtraMicros(mean, Math.Min(rtt1, rtt2), spread), expectedMicros - 100, expectedMicros + 100);
+    }
+
     [Fact]
     public void A_reload_or_shutdown_writes_the_held_acknowledgements_out_and_without_the_key_none_is_held()
     {
