@@ -5,8 +5,8 @@ namespace MptFast.Engine.Datapath;
 
 /// <summary>
 /// <c>equalize_delay = auto</c>: which inner TCP flows' acknowledgements are held — those whose sender is a socket of
-/// this host with a delay-based congestion control (BBR), looked up once per flow (<see cref="ISocketCongestion"/>)
-/// and remembered for <see cref="VerdictTicks"/>. A loss-based sender (CUBIC) gains nothing from the hold and would pay
+/// this host with a delay-based congestion control (BBR), looked up per flow (<see cref="ISocketCongestion"/>) and
+/// remembered for <see cref="FirstVerdictTicks"/>, then twice as long after each lookup, up to <see cref="VerdictTicks"/>. A loss-based sender (CUBIC) gains nothing from the hold and would pay
 /// for it in slow start (a 256 KiB transfer over DSL + LTE 78 → 246 ms, perf/results/ab-2026-12-07-acks), and a flow
 /// forwarded from another host cannot be looked up, so neither is held.
 /// </summary>
@@ -25,14 +25,21 @@ public sealed class AckHoldFlows
     /// <summary>Lookups at once after a quiet spell.</summary>
     public const int LookupBurst = 32;
 
-    /// <summary>How long a verdict holds before the flow is looked up again (its socket may be gone and the four-tuple
-    /// used again, or its congestion control changed).</summary>
+    /// <summary>How long a verdict holds at most before the flow is looked up again (its socket may be gone and the
+    /// four-tuple used again, or its congestion control changed).</summary>
     public static readonly long VerdictTicks = Stopwatch.Frequency * 10;
+
+    /// <summary>How long a new flow's first verdict holds; each later one of the same flow twice as long as the one
+    /// before, up to <see cref="VerdictTicks"/>. An application may choose its congestion control after connecting
+    /// (iperf3 -C does): the first lookup, at the SYN-ACK, finds the host's default, and holding CUBIC's
+    /// acknowledgements for 10 s on that answer cost a 20-s transfer half of them (perf/results/ab-2026-12-07-auto).</summary>
+    public static readonly long FirstVerdictTicks = Stopwatch.Frequency / 20;
 
     private readonly ISocketCongestion _lookup;
     private readonly TcpSocketId[] _ids = new TcpSocketId[Capacity];
     private readonly long[] _until = new long[Capacity]; // 0: empty
     private readonly bool[] _hold = new bool[Capacity];
+    private readonly long[] _period = new long[Capacity]; // how long the slot's verdict lasts (doubling per lookup)
     private readonly long _ticksPerLookup = Math.Max(1, Stopwatch.Frequency / LookupsPerSecond);
     private long _budgetTicks; // the bucket: the time from which lookups are paid (full = now - burst × interval)
     private long _lookups;
@@ -68,7 +75,8 @@ public sealed class AckHoldFlows
         }
 
         int slot = id.GetHashCode() & (Capacity - 1);
-        if (_until[slot] > now && _ids[slot] == id)
+        bool known = _until[slot] != 0 && _ids[slot] == id;
+        if (known && _until[slot] > now)
         {
             return _hold[slot];
         }
@@ -91,9 +99,11 @@ public sealed class AckHoldFlows
         bool hold = found == SocketCongestion.DelayBased;
         _delayBased += hold ? 1 : 0;
         _notFound += found == SocketCongestion.Unknown ? 1 : 0;
+        long period = known ? Math.Min(_period[slot] * 2, VerdictTicks) : FirstVerdictTicks;
         _ids[slot] = id;
         _hold[slot] = hold;
-        _until[slot] = now + VerdictTicks;
+        _period[slot] = period;
+        _until[slot] = now + period;
         return hold;
     }
 }
