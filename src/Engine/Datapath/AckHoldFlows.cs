@@ -6,9 +6,10 @@ namespace MptFast.Engine.Datapath;
 /// <summary>
 /// <c>equalize_delay = auto</c>: which inner TCP flows' acknowledgements are held — those whose sender is a socket of
 /// this host with a delay-based congestion control (BBR), looked up per flow (<see cref="ISocketCongestion"/>) and
-/// remembered for <see cref="FirstVerdictTicks"/>, then twice as long after each lookup, up to <see cref="VerdictTicks"/>. A loss-based sender (CUBIC) gains nothing from the hold and would pay
-/// for it in slow start (a 256 KiB transfer over DSL + LTE 78 → 246 ms, perf/results/ab-2026-12-07-acks), and a flow
-/// forwarded from another host cannot be looked up, so neither is held.
+/// remembered for <see cref="FirstVerdictTicks"/>, then twice as long after each lookup, up to
+/// <see cref="VerdictTicks"/>. A loss-based sender (CUBIC) gains nothing from the hold and would pay for it in slow start
+/// (a 256 KiB transfer over DSL + LTE 78 → 246 ms, perf/results/ab-2026-12-07-acks), and a flow forwarded from another
+/// host cannot be looked up, so neither is held.
 /// </summary>
 /// <remarks>Receive thread only. A fixed, direct-mapped table (a flow that collides replaces the other, which is looked
 /// up again when it comes back) and a token bucket of lookups (<see cref="LookupsPerSecond"/>, burst
@@ -62,7 +63,8 @@ public sealed class AckHoldFlows
     /// <summary>Lookups that found no socket of this host (forwarded flows; not held).</summary>
     public long NotFound => _notFound;
 
-    /// <summary>Acknowledgements of flows not yet looked up that went on unheld because the lookups were used up.</summary>
+    /// <summary>Acknowledgements whose flow was due for a lookup when the lookups were used up: a new flow's went on
+    /// unheld, a known flow's kept its last answer.</summary>
     public long Deferred => _deferred;
 
     /// <summary>True when the bare acknowledgement <paramref name="packet"/> (an IP packet) belongs to a flow whose local
@@ -90,7 +92,7 @@ public sealed class AckHoldFlows
         if (_budgetTicks + _ticksPerLookup > now)
         {
             _deferred++;
-            return false;
+            return known && _hold[slot];
         }
 
         _budgetTicks += _ticksPerLookup;

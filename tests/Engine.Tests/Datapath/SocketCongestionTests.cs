@@ -170,7 +170,23 @@ public class SocketCongestionTests
         Assert.Equal(AckHoldFlows.LookupBurst * 2, lookup.Calls);
 
         // A flow deferred is looked up once the budget allows: its acknowledgements are held from then on.
-        Assert.True(flows.Holds(Ack4(1), now + (Stopwatch.Frequency * 30)));
+        long later = now + (Stopwatch.Frequency * 30);
+        Assert.True(flows.Holds(Ack4(1), later));
+
+        // A known flow due for another lookup (its second answer lasted 100 ms) while a flood uses the lookups up keeps
+        // its last answer. (The flood's flows are kept out of its table slot, or one of them could take its place.)
+        long due = later + (2 * AckHoldFlows.FirstVerdictTicks);
+        foreach (int port in Enumerable.Range(5001, 100).Where(p => Slot(p) != Slot(1)))
+        {
+            flows.Holds(Ack4((ushort)port), due);
+        }
+
+        long deferred = flows.Deferred;
+        Assert.True(flows.Holds(Ack4(1), due));
+        Assert.Equal(deferred + 1, flows.Deferred);
+
+        static int Slot(int port) =>
+            (TcpSocketId.TryReadReceiver(Ack4((ushort)port), out TcpSocketId id) ? id.GetHashCode() : 0) & (AckHoldFlows.Capacity - 1);
     }
 
     [Fact]
