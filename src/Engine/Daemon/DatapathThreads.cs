@@ -106,7 +106,7 @@ internal sealed class DatapathThreads(ITunDevice tun, DaemonOptions options, int
         var tx = new TxPump(tun, connections, matcher, slotSize, segmentationOffload: options.Offload);
         var rxOffload = new RxOffload(options.Offload, options.Offload && tun is LinuxTunDevice { Capabilities.VnetHeader: true });
         // equalize_delay = auto looks up this host's TCP senders (sock_diag, in the daemon's network namespace).
-        LinuxSocketCongestion? congestion = connections.Any(c => c.Config.HoldsDelayBasedAcks && c.Paths.Length > 1) ? OpenSocketCongestion() : null;
+        LinuxSocketCongestion? congestion = RxPump.LooksUpSenders(connections) ? OpenSocketCongestion() : null;
         var rx = new RxPump(tun, connections, slotSize, rxOffload, tx, congestion);
         if (options.SingleThread)
         {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Daemon;
 
@@ -11,7 +12,7 @@ namespace MptFast.Engine.Daemon;
 internal ref struct LinkEventReader
 {
     /// <summary>sizeof(struct nlmsghdr).</summary>
-    internal const int HeaderLength = 16;
+    internal const int HeaderLength = NetlinkMessages.HeaderLength;
 
     /// <summary>sizeof(struct ifinfomsg).</summary>
     internal const int InfoLength = 16;
@@ -26,9 +27,9 @@ internal ref struct LinkEventReader
     /// <summary>IFF_LOWER_UP: the driver signals carrier (what sysfs's <c>carrier</c> file says).</summary>
     internal const uint LowerUp = 0x10000;
 
-    private ReadOnlySpan<byte> _rest;
+    private NetlinkMessages _messages;
 
-    public LinkEventReader(ReadOnlySpan<byte> datagram) => _rest = datagram;
+    public LinkEventReader(ReadOnlySpan<byte> datagram) => _messages = new NetlinkMessages(datagram);
 
     /// <summary>The current message's interface name (without its NUL).</summary>
     public ReadOnlySpan<byte> Name { get; private set; }
@@ -45,25 +46,12 @@ internal ref struct LinkEventReader
     /// <summary>Moves to the next link message; false at the end of the datagram or at a malformed message.</summary>
     public bool MoveNext()
     {
-        while (_rest.Length >= HeaderLength)
+        while (_messages.MoveNext())
         {
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(_rest);
-            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(_rest[4..]);
-            if (length < HeaderLength || length > (uint)_rest.Length)
-            {
-                _rest = default;
-                return false;
-            }
-
-            ReadOnlySpan<byte> message = _rest[HeaderLength..(int)length];
-            _rest = _rest[Math.Min(Align(length), _rest.Length)..];
-            if ((type != NewLink && type != DeleteLink) || message.Length < InfoLength)
-            {
-                continue;
-            }
-
-            ReadOnlySpan<byte> name = FindName(message[InfoLength..]);
-            if (name.IsEmpty)
+            ushort type = _messages.Type;
+            ReadOnlySpan<byte> message = _messages.Payload;
+            if ((type != NewLink && type != DeleteLink) || message.Length < InfoLength
+                || !NetlinkMessages.TryFindString(message[InfoLength..], Ifname, out ReadOnlySpan<byte> name) || name.IsEmpty)
             {
                 continue;
             }
@@ -76,31 +64,4 @@ internal ref struct LinkEventReader
 
         return false;
     }
-
-    /// <summary>The IFLA_IFNAME attribute's string among <paramref name="attributes"/>, or empty.</summary>
-    private static ReadOnlySpan<byte> FindName(ReadOnlySpan<byte> attributes)
-    {
-        while (attributes.Length >= 4)
-        {
-            ushort length = BinaryPrimitives.ReadUInt16LittleEndian(attributes);
-            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(attributes[2..]);
-            if (length < 4 || length > attributes.Length)
-            {
-                return default;
-            }
-
-            if ((type & 0x3FFF) == Ifname)
-            {
-                ReadOnlySpan<byte> value = attributes[4..length];
-                int end = value.IndexOf((byte)0);
-                return end < 0 ? value : value[..end];
-            }
-
-            attributes = attributes[Math.Min(Align(length), attributes.Length)..];
-        }
-
-        return default;
-    }
-
-    private static int Align(uint length) => (int)Math.Min((length + 3) & ~3u, int.MaxValue);
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using MptFast.Engine.Config;
 using MptFast.Engine.Datapath.Linux;
 using MptFast.Engine.Interop;
+using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Daemon;
 
@@ -41,7 +42,7 @@ internal static class RouteNetlink
     internal const ushort AttributeGateway = 5;
 
     /// <summary>sizeof(struct nlmsghdr) and sizeof(struct rtmsg).</summary>
-    internal const int HeaderLength = 16, RouteMessageLength = 12;
+    internal const int HeaderLength = NetlinkMessages.HeaderLength, RouteMessageLength = 12;
 
     /// <summary>The largest request: headers, two 16-byte addresses and an interface index, each attribute aligned.</summary>
     internal const int MaxRequestLength = HeaderLength + RouteMessageLength + (2 * (4 + 16)) + (4 + 4);
@@ -123,22 +124,13 @@ internal static class RouteNetlink
     /// </summary>
     public static int? ReadAcknowledgement(ReadOnlySpan<byte> reply, uint sequence)
     {
-        while (reply.Length >= HeaderLength)
+        var messages = new NetlinkMessages(reply);
+        while (messages.MoveNext())
         {
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(reply);
-            if (length < HeaderLength || length > (uint)reply.Length)
+            if (messages.Type == MessageError && messages.Sequence == sequence && messages.Payload.Length >= 4)
             {
-                return null;
+                return -BinaryPrimitives.ReadInt32LittleEndian(messages.Payload);
             }
-
-            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(reply[4..]);
-            uint seq = BinaryPrimitives.ReadUInt32LittleEndian(reply[8..]);
-            if (type == MessageError && seq == sequence && length >= HeaderLength + 4)
-            {
-                return -BinaryPrimitives.ReadInt32LittleEndian(reply[HeaderLength..]);
-            }
-
-            reply = reply[(int)Math.Min((length + 3) & ~3u, (uint)reply.Length)..];
         }
 
         return null;

@@ -149,7 +149,7 @@ public sealed partial class RxPump : IDisposable
         // As many views as datagram slots: the merger, the reorder buffers, the TUN queue and one batch at most.
         _store = new PacketStore(_pool, _groPool, _pool.SlotCount);
         _congestion = congestion;
-        bool auto = congestion is not null && connections.Any(c => c.Config.HoldsDelayBasedAcks && c.Paths.Length > 1);
+        bool auto = congestion is not null && LooksUpSenders(connections);
         if (auto || connections.Any(c => c.Config.EqualizeAcks && c.Paths.Length > 1))
         {
             // equalize_delay = acks (or auto): one line for every held acknowledgement (a handle is in it at most once).
@@ -168,6 +168,11 @@ public sealed partial class RxPump : IDisposable
             _epoll.Add(_sockets[i].Path.Socket!.Fd, (ulong)i + 1); // token 0 = the wake event, s + 1 = socket s
         }
     }
+
+    /// <summary>Whether a pump over <paramref name="connections"/> looks up the local senders' congestion control: a
+    /// multipath connection with <c>equalize_delay = auto</c> (the caller opens the lookup only then).</summary>
+    public static bool LooksUpSenders(ConnectionRuntime[] connections) =>
+        connections.Any(c => c.Config.HoldsDelayBasedAcks && c.Paths.Length > 1);
 
     /// <summary>Bytes allocated by the receive thread since its loop started (see <see cref="TxPump.AllocatedBytes"/>).</summary>
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);

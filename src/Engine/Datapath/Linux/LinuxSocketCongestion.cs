@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using MptFast.Engine.Interop;
 using MptFast.Engine.Offload;
+using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Datapath.Linux;
 
@@ -104,63 +105,36 @@ public sealed unsafe class LinuxSocketCongestion : ISocketCongestion, IDisposabl
     }
 
     /// <summary>Reads one datagram of answers: the name's length for the one to <paramref name="sequence"/>, -1 for an
-    /// error or no name, <see cref="int.MinValue"/> when it answers another request.</summary>
+    /// error, no name or a malformed datagram, <see cref="int.MinValue"/> when it answers another request.</summary>
     internal static int Answer(ReadOnlySpan<byte> datagram, uint sequence, Span<byte> name)
     {
-        while (datagram.Length >= 16)
+        var messages = new NetlinkMessages(datagram);
+        while (messages.MoveNext())
         {
-            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(datagram);
-            if (length < 16 || length > datagram.Length)
+            if (messages.Sequence == sequence)
             {
-                return -1;
+                return messages.Type == Libc.SOCK_DIAG_BY_FAMILY ? CongestionName(messages.Payload, name) : -1;
             }
-
-            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(datagram[8..]) == sequence)
-            {
-                return type == Libc.SOCK_DIAG_BY_FAMILY ? CongestionName(datagram[16..length], name) : -1;
-            }
-
-            datagram = datagram[Math.Min(datagram.Length, (length + 3) & ~3)..];
         }
 
-        return int.MinValue;
+        return messages.Malformed ? -1 : int.MinValue;
     }
 
     /// <summary>The INET_DIAG_CONG attribute after an inet_diag_msg, copied into <paramref name="name"/>.</summary>
     private static int CongestionName(ReadOnlySpan<byte> message, Span<byte> name)
     {
-        if (message.Length < Libc.InetDiagMessageSize)
+        if (message.Length < Libc.InetDiagMessageSize
+            || !NetlinkMessages.TryFindString(message[Libc.InetDiagMessageSize..], Libc.INET_DIAG_CONG, out ReadOnlySpan<byte> value))
         {
             return -1;
         }
 
-        ReadOnlySpan<byte> attributes = message[Libc.InetDiagMessageSize..];
-        while (attributes.Length >= 4)
-        {
-            int length = BinaryPrimitives.ReadUInt16LittleEndian(attributes);
-            if (length < 4 || length > attributes.Length)
-            {
-                return -1;
-            }
-
-            if (BinaryPrimitives.ReadUInt16LittleEndian(attributes[2..]) == Libc.INET_DIAG_CONG)
-            {
-                ReadOnlySpan<byte> value = attributes[4..length];
-                int end = value.IndexOf((byte)0);
-                value = end < 0 ? value : value[..end];
-                int n = Math.Min(value.Length, name.Length);
-                value[..n].CopyTo(name);
-                return n;
-            }
-
-            attributes = attributes[Math.Min(attributes.Length, (length + 3) & ~3)..];
-        }
-
-        return -1;
+        int n = Math.Min(value.Length, name.Length);
+        value[..n].CopyTo(name);
+        return n;
     }
 
-    private static void WriteAddress(bool v6, Wire.Address16 address, Span<byte> destination)
+    private static void WriteAddress(bool v6, Address16 address, Span<byte> destination)
     {
         Span<byte> bytes = stackalloc byte[16];
         address.WriteTo(bytes);
