@@ -179,8 +179,8 @@ public class RealLinksTests
         using var t = new TunnelFixture(Adaptive, [new LinkSpec(10, 1), new LinkSpec(10, 25)]);
         t.Ping('a', v6: false);
         WaitMeasured(t);
-        t.WaitForPath('a', 0, p => p.GetProperty("measurement").GetProperty("equalize_hold_us").GetInt64() > 18_000,
-            TimeSpan.FromSeconds(10), "the fast path's acknowledgement hold (~24 ms)");
+        Wait.Until(() => t.A.Status().GetProperty("connections")[0].GetProperty("ack_floor_us").GetInt64() > 18_000,
+            TimeSpan.FromSeconds(10), "the acknowledgement floor over the shortest round trip (~24 ms)");
 
         ProcResult ping = t.Testbed.Exec('a', TimeSpan.FromSeconds(20), "ping", "-4", "-c", "5", "-i", "0.2", "-w", "10", TunnelSpec.TunnelAddress('b'));
         Assert.True(ping.ExitCode == 0, ping.All);
@@ -198,6 +198,7 @@ public class RealLinksTests
         JsonElement bbr = t.A.Status().GetProperty("tunnel").GetProperty("datapath");
         Assert.True(bbr.GetProperty("rx_ack_flows_delay_based").GetInt64() > 0, bbr.ToString());
         Assert.True(bbr.GetProperty("rx_acks_held").GetInt64() > 0, bbr.ToString());
+        Assert.True(bbr.GetProperty("rx_ack_flows_timed").GetInt64() > 0, bbr.ToString()); // its send times recorded
         Assert.Equal(0, bbr.GetProperty("rx_ack_flow_lookups_deferred").GetInt64());
     }
 }

@@ -54,6 +54,9 @@ public sealed class AckHoldFlows
         _lookup = lookup;
     }
 
+    /// <summary>The table slot of the flow of local socket <paramref name="id"/> (also <see cref="SendTimes"/>').</summary>
+    public static int SlotOf(in TcpSocketId id) => id.GetHashCode() & (Capacity - 1);
+
     /// <summary>Lookups made.</summary>
     public long Lookups => _lookups;
 
@@ -69,14 +72,20 @@ public sealed class AckHoldFlows
 
     /// <summary>True when the bare acknowledgement <paramref name="packet"/> (an IP packet) belongs to a flow whose local
     /// sender is delay-based; <paramref name="now"/> in Stopwatch ticks.</summary>
-    public bool Holds(ReadOnlySpan<byte> packet, long now)
+    public bool Holds(ReadOnlySpan<byte> packet, long now) => Holds(packet, now, out _);
+
+    /// <inheritdoc cref="Holds(ReadOnlySpan{byte}, long)"/>
+    /// <param name="packet">The acknowledgement.</param>
+    /// <param name="now">Now, in Stopwatch ticks.</param>
+    /// <param name="id">The local socket it is for.</param>
+    public bool Holds(ReadOnlySpan<byte> packet, long now, out TcpSocketId id)
     {
-        if (!TcpSocketId.TryReadReceiver(packet, out TcpSocketId id))
+        if (!TcpSocketId.TryReadReceiver(packet, out id))
         {
             return false;
         }
 
-        int slot = id.GetHashCode() & (Capacity - 1);
+        int slot = SlotOf(id);
         bool known = _until[slot] != 0 && _ids[slot] == id;
         if (known && _until[slot] > now)
         {

@@ -74,9 +74,9 @@ public sealed partial class RxPump
             TrackPathSequence(p, frame.Key);
         }
 
-        if (_ackDue is not null && p.EqualizeTicks > 0 && HoldsAcknowledgement(c.Config, _store.Data(handle)))
+        if (_ackDue is not null && AckHoldTicks(c, p, _store.Data(handle)) is > 0 and long hold)
         {
-            _ackDue[handle] = _wakeTicks + p.EqualizeTicks; // held on its way to the TUN (QueueToTun), after the reorder buffer
+            _ackDue[handle] = _wakeTicks + hold; // held on its way to the TUN (QueueToTun), after the reorder buffer
         }
 
         if (c.Reorder is { } reorder && frame.HasSequence)
@@ -103,15 +103,29 @@ public sealed partial class RxPump
         }
     }
 
-    /// <summary>equalize_delay = acks: every bare acknowledgement; auto: those of flows whose sender here is delay-based.</summary>
-    private bool HoldsAcknowledgement(Config.ConnectionConfig config, ReadOnlySpan<byte> packet)
+    /// <summary>
+    /// How long the acknowledgement <paramref name="packet"/>, arrived on <paramref name="p"/>, waits (Stopwatch ticks; 0
+    /// = not at all). equalize_delay = acks: every bare acknowledgement from a faster path, that path's hold. auto: those
+    /// of flows whose sender here is delay-based, each until the round trip the sender measures from the newest segment it
+    /// acknowledges is its shortest plus the paths' forward delay spread (<see cref="SendTimes.HoldMicros"/>) — the round
+    /// trip its segments take when every path carries them, the fast path's waiting at the peer's reorder buffer.
+    /// </summary>
+    private long AckHoldTicks(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> packet)
     {
-        if (config.EqualizeAcks)
+        if (c.Config.EqualizeAcks)
         {
-            return TcpSegment.IsBareAcknowledgement(packet);
+            return p.EqualizeTicks > 0 && TcpSegment.IsBareAcknowledgement(packet) ? p.EqualizeTicks : 0;
         }
 
-        return config.HoldsDelayBasedAcks && _ackFlows is not null && TcpSegment.IsBareAcknowledgement(packet) && _ackFlows.Holds(packet, _wakeTicks);
+        long floor = c.AckFloorMicros;
+        if (floor <= 0 || !c.Config.HoldsDelayBasedAcks || _ackFlows is null || _sendTimes is null
+            || !TcpSegment.IsBareAcknowledgement(packet) || !_ackFlows.Holds(packet, _wakeTicks, out TcpSocketId id))
+        {
+            return 0;
+        }
+
+        _sendTimes.Track(id);
+        return MonotonicClock.FromMicros(_sendTimes.HoldMicros(packet, MonotonicClock.ToMicros(_wakeTicks), floor));
     }
 
     /// <summary>Puts a faster path's packet in its delay line (equalize_delay) until <paramref name="dueTicks"/>; a full

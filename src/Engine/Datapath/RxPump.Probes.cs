@@ -96,13 +96,15 @@ public sealed partial class RxPump
 
     /// <summary>
     /// equalize_delay: each usable path's hold is the mean of the usable paths' base delays (peer to here) minus its own
-    /// base delay and current queue, at most max_buffdelay (<see cref="DelayLine.HoldMicros"/>). A path without an
-    /// estimate yet, or not usable, is not held.
+    /// base delay and current queue, at most max_buffdelay (<see cref="DelayLine.HoldMicros"/>); with acks, the fastest
+    /// path's delay plus what a delay-based sender's window needs, less its own. A path without an estimate yet, or not
+    /// usable, is not held. auto: no path hold, but the connection's <see cref="ConnectionRuntime.AckFloorMicros"/>.
     /// </summary>
     private void UpdateEqualization(ConnectionRuntime c, PathRuntime updated)
     {
-        bool acks = c.Config.EqualizeAcks || (c.Config.HoldsDelayBasedAcks && _ackFlows is not null);
-        if (_lines[c.Index] is null && !acks)
+        bool acks = c.Config.EqualizeAcks;
+        bool auto = c.Config.HoldsDelayBasedAcks && _ackFlows is not null;
+        if (_lines[c.Index] is null && !acks && !auto)
         {
             return;
         }
@@ -113,6 +115,7 @@ public sealed partial class RxPump
         long slowest = long.MinValue;
         long fastest = long.MaxValue;
         long minRtt = long.MaxValue;
+        long forwardSlowest = long.MinValue, forwardFastest = long.MaxValue;
         double rates = 0, rateRtt = 0;
         int usable = 0;
         for (int i = 0; i < estimates.Length; i++)
@@ -126,6 +129,8 @@ public sealed partial class RxPump
                 slowest = Math.Max(slowest, e.ReverseBaseMicros);
                 fastest = Math.Min(fastest, e.ReverseBaseMicros);
                 minRtt = Math.Min(minRtt, e.MinRttMicros);
+                forwardSlowest = Math.Max(forwardSlowest, e.ForwardBaseMicros);
+                forwardFastest = Math.Min(forwardFastest, e.ForwardBaseMicros);
                 // The learnt forward rate (transmit thread's; an aligned double, read whole — a stale one only moves
                 // the hold a little). It keeps what a path carried when idle, so a short transfer after a bulk one
                 // finds the hold the bulk one needed, not the whole spread.
@@ -143,10 +148,17 @@ public sealed partial class RxPump
             ? (usable > 1 && minRtt > 0 && rates > 0 ? fastest + DelayLine.AckExtraMicros(rateRtt / rates, minRtt, slowest - fastest) : slowest)
             : usable > 0 ? sum / usable : 0;
         long max = c.Config.MaxBuffDelayMs * 1000L;
+        // equalize_delay = auto: how much longer than its shortest a BBR sender's round trip should measure — what its
+        // window needs (DelayLine.AckExtraMicros), at most the forward delay spread (the wait of the fast path's segments
+        // at the peer's reorder buffer); nothing when the delays are about equal (PathEstimate.EqualDelayMicros).
+        long forwardSpread = usable > 1 ? forwardSlowest - forwardFastest : 0;
+        c.AckFloorMicros = auto && forwardSpread > PathEstimate.EqualDelayMicros && minRtt > 0 && rates > 0
+            ? Math.Min(DelayLine.AckExtraMicros(rateRtt / rates, minRtt, forwardSpread), max)
+            : 0;
         for (int i = 0; i < estimates.Length; i++)
         {
             PathEstimate e = estimates[i];
-            c.Paths[i].EqualizeTicks = e.IsValid && usable > 1
+            c.Paths[i].EqualizeTicks = !auto && e.IsValid && usable > 1
                 ? MonotonicClock.FromMicros(DelayLine.HoldMicros(target, e.ReverseBaseMicros, e.ReverseQueueMicros, max))
                 : 0;
         }

@@ -43,6 +43,7 @@ public sealed partial class RxPump : IDisposable
     private readonly long[]? _ackDue;       // per store handle: when a held acknowledgement may go (0: not held)
     private readonly DelayLine? _ackLine;   // held acknowledgements (equalize_delay = acks or auto), after the reorder buffer
     private readonly AckHoldFlows? _ackFlows; // equalize_delay = auto: which flows' senders are delay-based
+    private readonly SendTimes? _sendTimes;   // and when their segments left (recorded by the transmit pump)
     private readonly ISocketCongestion? _congestion;
     private bool _released; // ReleaseHeld ran
     private long _equalized;
@@ -156,6 +157,11 @@ public sealed partial class RxPump : IDisposable
             _ackDue = new long[_store.HandleCount];
             _ackLine = new DelayLine(_store.HandleCount);
             _ackFlows = auto ? new AckHoldFlows(congestion!) : null;
+            _sendTimes = auto ? new SendTimes() : null;
+            if (_sendTimes is not null && transmit is not null)
+            {
+                transmit.SendTimes = _sendTimes;
+            }
         }
 
         _toTun = new int[PacketBatch.MaxPackets];
@@ -216,6 +222,7 @@ public sealed partial class RxPump : IDisposable
         .Add("rx_copied_datagrams", CopiedViews)
         .Add("rx_equalized", ref _equalized)
         .Add("rx_acks_held", ref _acksHeld)
+        .Add("rx_ack_flows_timed", _sendTimes?.Tracked ?? 0)
         .Add("rx_ack_flow_lookups", _ackFlows?.Lookups ?? 0)
         .Add("rx_ack_flows_delay_based", _ackFlows?.DelayBased ?? 0)
         .Add("rx_ack_flows_not_local", _ackFlows?.NotFound ?? 0)

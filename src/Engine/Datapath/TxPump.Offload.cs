@@ -33,6 +33,7 @@ public sealed partial class TxPump
             }
 
             Touch(ci);
+            SendTimes?.OnSent(packet, _nowMicros);
 
             int version = packet[0] >> 4;
             if (version != 4 && version != 6)

@@ -132,6 +132,10 @@ public sealed partial class TxPump : IDisposable
         _writable.Add(-1, PollEvents.Writable);
     }
 
+    /// <summary>equalize_delay = auto: where the send times of the flows whose acknowledgements the receive pump holds are
+    /// recorded (set before the pumps run; null: none).</summary>
+    public SendTimes? SendTimes { get; set; }
+
     /// <summary>Packets read from the TUN that belong to no connection (MPT-SPEC §2.7: dropped).</summary>
     public long DropNoConnection => Volatile.Read(ref _dropNoConnection);
 
@@ -270,6 +274,7 @@ public sealed partial class TxPump : IDisposable
             }
 
             Touch(ci);
+            SendTimes?.OnSent(packet, _nowMicros);
             ConnectionRuntime c = _connections[ci];
             uint ok = c.OkMask;
             int offset = _in.OffsetOf(i);

@@ -131,7 +131,9 @@ public sealed class DelayLine
     /// m = <see cref="AckMargin"/>. That is the whole spread where the fast path is short (10+10 Mbit/s at 1/25 ms) and
     /// a few ms where the fast path carries most and its own round trip nearly suffices (DSL + LTE, 100+20 Mbit/s at
     /// 5/40 ms: ~7.5 of 35 ms; holding all 35 doubled the window the links need and a short transfer's slow start ran on
-    /// the longest round trip, perf/results/ab-2026-12-07-auto).
+    /// the longest round trip, perf/results/ab-2026-12-07-auto). With auto it is not a hold of every acknowledgement
+    /// but the floor over the sender's shortest round trip (<c>Datapath/SendTimes</c>), which an acknowledgement whose
+    /// segment already waited at the peer's reorder buffer needs no more of (perf/results/ab-2026-12-07-floor).
     /// </summary>
     public static long AckExtraMicros(double meanRttMicros, long minRttMicros, long spreadMicros)
     {

@@ -81,6 +81,17 @@ public sealed class ConnectionRuntime
         RecomputeOkMask();
     }
 
+    /// <summary>equalize_delay = auto: how much longer than its shortest a delay-based sender's round trip should measure
+    /// (µs; 0 = nothing held) — the slowest usable path's forward delay over the fastest's, the wait a segment has at the
+    /// peer's reorder buffer while the paths carry data together. Receive thread writes, the status reads.</summary>
+    public long AckFloorMicros
+    {
+        get => Volatile.Read(ref _ackFloorMicros);
+        set => Volatile.Write(ref _ackFloorMicros, value);
+    }
+
+    private long _ackFloorMicros;
+
     /// <summary>Shortest adaptive reorder hold, in milliseconds.</summary>
     public const int HoldFloorMs = 1;
 

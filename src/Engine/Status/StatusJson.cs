@@ -93,6 +93,10 @@ public static class StatusJson
         w.WriteBoolean("equalize_delay", k.EqualizeDelay);
         w.WriteBoolean("equalize_acks", k.EqualizeAcks);
         w.WriteBoolean("equalize_auto", k.HoldsDelayBasedAcks);
+        if (k.HoldsDelayBasedAcks)
+        {
+            w.WriteNumber("ack_floor_us", c.AckFloorMicros);
+        }
         w.WriteString("peer", (c.Peer & PeerFeatures.MptFast) != 0 ? "mptfast" : "unknown");
         if (c.ReorderHoldMicros is { } hold)
         {

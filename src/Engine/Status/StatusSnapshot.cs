@@ -62,8 +62,11 @@ public sealed record ControlReport(CounterSnapshot Counters, CounterSnapshot Rej
 /// <param name="Paths">Its paths, by index.</param>
 /// <param name="Peer">What the peer's probes said (none from an original peer).</param>
 /// <param name="ReorderHoldMicros">The reorder buffer's current hold and its bounds (µs), when the connection reorders.</param>
+/// <param name="AckFloorMicros">equalize_delay = auto: how much longer than its shortest a delay-based sender's round trip
+/// is made to measure (µs, 0 = nothing held).</param>
 public sealed record ConnectionReport(ConnectionConfig Config, byte IpVersion, long DroppedNoPath, CounterSnapshot? Reorder,
-    IReadOnlyList<PathReport> Paths, PeerFeatures Peer = PeerFeatures.None, (long Hold, long Floor, long Max)? ReorderHoldMicros = null)
+    IReadOnlyList<PathReport> Paths, PeerFeatures Peer = PeerFeatures.None, (long Hold, long Floor, long Max)? ReorderHoldMicros = null,
+    long AckFloorMicros = 0)
 {
     /// <summary>Data packets sent over all paths (the original's "Packets sent out").</summary>
     public long PacketsSent => Paths.Sum(p => p.Traffic[PathReport.TxPackets]);
@@ -87,7 +90,8 @@ public sealed record ConnectionReport(ConnectionConfig Config, byte IpVersion, l
             ? (MonotonicClock.ToMicros(h.HoldTicks), MonotonicClock.ToMicros(h.FloorTicks), MonotonicClock.ToMicros(h.MaxTicks))
             : null;
         return new ConnectionReport(c.Config, c.IpVersion, c.DropNoPath, reorder,
-            [.. c.Paths.Select(p => PathReport.Capture(p, now, c.Adaptive.RateOf(p.Index)))], c.Peer, hold);
+            [.. c.Paths.Select(p => PathReport.Capture(p, now, c.Adaptive.RateOf(p.Index)))], c.Peer, hold,
+            c.AckFloorMicros);
     }
 }
 

@@ -110,6 +110,7 @@ public class AckHoldTests
         var (connection, sockets) = PumpTests.Connection(64, weights: [1, 1]); // equalize_delay = auto, the default
         Assert.True(connection.Config.HoldsDelayBasedAcks);
         connection.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
+        connection.AckFloorMicros = 20_000; // the paths' delays differ
         var lookup = new SocketCongestionTests.FakeCongestion { DelayBasedPort = 40000 };
         using var tun = new ReplayTun(Tcp4(Ack, 0));
         using var pump = new RxPump(tun, [connection], 2048, congestion: lookup);
@@ -128,6 +129,7 @@ public class AckHoldTests
         // Without a lookup (sock_diag refused) nothing is held in this mode.
         var (plain, plainSockets) = PumpTests.Connection(64, weights: [1, 1]);
         plain.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
+        plain.AckFloorMicros = 20_000;
         using var plainTun = new ReplayTun(Tcp4(Ack, 0));
         using var plainPump = new RxPump(plainTun, [plain], 2048);
         plainSockets[0].PerReceive = 2;

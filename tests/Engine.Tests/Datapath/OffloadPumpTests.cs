@@ -231,14 +231,14 @@ public class OffloadPumpTests
         Assert.Equal(0, pump.DropBadOffload);
     }
 
-    private static byte[] SuperPacket(byte[] payload, ushort id = 1, uint sequence = 1000)
+    internal static byte[] SuperPacket(byte[] payload, ushort id = 1, uint sequence = 1000)
     {
         byte[] p = TcpPackets.Build(4, 0, 12, id, sequence, TcpPackets.Ack | TcpPackets.Psh, payload);
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(36), TcpPackets.PartialChecksum(p, 20)); // as the kernel hands it out
         return p;
     }
 
-    private static byte[] Tso(int version)
+    internal static byte[] Tso(int version)
     {
         byte[] h = new byte[VirtioNetHeader.Size];
         new VirtioNetHeader(VirtioNetHeader.FlagNeedsChecksum, version == 4 ? VirtioNetHeader.GsoTcpV4 : VirtioNetHeader.GsoTcpV6,

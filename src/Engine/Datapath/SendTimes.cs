@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using MptFast.Engine.Offload;
+
+namespace MptFast.Engine.Datapath;
+
+/// <summary>
+/// <c>equalize_delay = auto</c>: when the segments of the flows whose acknowledgements are held left this host, so that
+/// each acknowledgement waits only as long as the sender needs to measure a round trip of at least its shortest plus
+/// the paths' forward delay spread (<see cref="HoldMicros"/>).
+/// <para>Why by the acknowledged segment's own send time: a BBR sender's shortest round trip must be the one its
+/// segments take while every path carries them — the fast path's segments then wait at the peer's reorder buffer for
+/// the slower path's — or its window (2 × bandwidth × shortest round trip) cannot cover what the paths hold, and its
+/// probes for more bandwidth, one shortest round trip long, are averaged away over the longer one. A fixed hold of
+/// every acknowledgement lengthened the loaded round trip by as much as the shortest; holding none of those that already
+/// waited does not. The acknowledgement's TCP timestamp echo cannot date it: it echoes the oldest segment it covers,
+/// and the first acknowledgement after a slower path's segment arrived covers the fast segments released behind it,
+/// sent up to the spread later — unheld, it gave the sender a sample at the fast path's round trip, which pulled BBR's
+/// minimum back down (one TCP stream stuck at half the links after BBR's ProbeRTT).</para>
+/// </summary>
+/// <remarks>The transmit thread records (<see cref="OnSent"/>), the receive thread assigns the flows (<see cref="Track"/>)
+/// and reads (<see cref="HoldMicros"/>). A record being replaced while it is read, or a flow's place given to another
+/// flow while a segment of the first is recorded, only moves one hold by a little: every hold is between 0 and the
+/// spread. Allocates nothing after construction.</remarks>
+public sealed class SendTimes
+{
+    /// <summary>Flows recorded at once (the last ones found delay-based take the places of the oldest).</summary>
+    public const int Flows = 64;
+
+    /// <summary>Send records per flow: at one per <see cref="RecordGapMicros"/>, at least 256 ms of sending (longer
+    /// than a loaded round trip); the acknowledgement of a segment older than the oldest record is dated by it (a
+    /// longer hold, never a shorter one).</summary>
+    public const int Records = 512;
+
+    /// <summary>Segments sent within this of a flow's last record extend it (its end, not its time: a segment is dated
+    /// at most this much early, its hold as much too short) instead of taking a new one.</summary>
+    public const long RecordGapMicros = 500;
+
+    private readonly int[] _flowOfSlot = new int[AckHoldFlows.Capacity]; // AckHoldFlows slot → flow + 1 (0: none)
+    private readonly int[] _slotOfFlow = new int[Flows];
+    private readonly TcpSocketId[] _owner = new TcpSocketId[Flows];
+    private readonly long[] _count = new long[Flows];  // records written (the transmit thread's; published after the record)
+    private readonly long[] _least = new long[Flows];  // the flow's shortest round trip so far (receive thread's; µs)
+    private readonly uint[] _end = new uint[Flows * Records]; // the sequence number after the newest segment sent
+    private readonly long[] _at = new long[Flows * Records];  // when it was sent (µs)
+    private int _next;
+    private long _tracked;
+
+    /// <summary>Flows whose send times were recorded (each flow counted once per place it was given).</summary>
+    public long Tracked => Volatile.Read(ref _tracked);
+
+    /// <summary>
+    /// Transmit thread: the IP packet <paramref name="packet"/> (a segment or a super-packet) goes out at
+    /// <paramref name="nowMicros"/>; recorded when it is a segment of a tracked flow with sequence space beyond the
+    /// flow's last record (a retransmission is not: its acknowledgement is dated by the first transmission).
+    /// </summary>
+    public void OnSent(ReadOnlySpan<byte> packet, long nowMicros)
+    {
+        if (Volatile.Read(ref _tracked) == 0 || !TryReadSender(packet, out TcpSocketId id, out uint end))
+        {
+            return;
+        }
+
+        int flow = Volatile.Read(ref _flowOfSlot[AckHoldFlows.SlotOf(id)]) - 1;
+        if (flow < 0 || _owner[flow] != id)
+        {
+            return;
+        }
+
+        long n = _count[flow];
+        int at = (flow * Records) + (int)(n & (Records - 1));
+        if (n > 0)
+        {
+            int last = (flow * Records) + (int)((n - 1) & (Records - 1));
+            if (unchecked((int)(end - _end[last])) <= 0)
+            {
+                return;
+            }
+
+            if (nowMicros - _at[last] < RecordGapMicros)
+            {
+                _end[last] = end;
+                return;
+            }
+        }
+
+        _end[at] = end;
+        _at[at] = nowMicros;
+        Volatile.Write(ref _count[flow], n + 1);
+    }
+
+    /// <summary>Receive thread: records the segments of the flow of local socket <paramref name="id"/> from now on (it
+    /// was found delay-based), in the place of the flow tracked longest when all are taken.</summary>
+    public void Track(in TcpSocketId id)
+    {
+        int slot = AckHoldFlows.SlotOf(id);
+        int flow = _flowOfSlot[slot] - 1;
+        if (flow >= 0 && _owner[flow] == id)
+        {
+            return;
+        }
+
+        flow = _next;
+        _next = (_next + 1) % Flows;
+        if (_flowOfSlot[_slotOfFlow[flow]] == flow + 1)
+        {
+            Volatile.Write(ref _flowOfSlot[_slotOfFlow[flow]], 0);
+        }
+
+        _owner[flow] = id;
+        _least[flow] = long.MaxValue;
+        Volatile.Write(ref _count[flow], 0);
+        _slotOfFlow[flow] = slot;
+        Volatile.Write(ref _flowOfSlot[slot], flow + 1);
+        Volatile.Write(ref _tracked, _tracked + 1);
+    }
+
+    /// <summary>
+    /// Receive thread: how long (µs) the acknowledgement <paramref name="packet"/> (a bare TCP acknowledgement to a local
+    /// socket), arrived at <paramref name="nowMicros"/>, should wait so that the round trip its sender measures — from
+    /// the newest segment it acknowledges — is at least the flow's shortest plus <paramref name="extraMicros"/>: the
+    /// whole <paramref name="extraMicros"/> for one of a flow not recorded yet (its SYN-ACK), or when nothing it
+    /// acknowledges was recorded.
+    /// </summary>
+    public long HoldMicros(ReadOnlySpan<byte> packet, long nowMicros, long extraMicros)
+    {
+        if (!TcpSocketId.TryReadReceiver(packet, out TcpSocketId id))
+        {
+            return extraMicros;
+        }
+
+        int flow = _flowOfSlot[AckHoldFlows.SlotOf(id)] - 1;
+        if (flow < 0 || _owner[flow] != id || !TrySent(flow, AcknowledgementNumber(packet, id.IsIPv6), out long sent))
+        {
+            return extraMicros;
+        }
+
+        long taken = nowMicros - sent;
+        if (taken < _least[flow])
+        {
+            _least[flow] = taken;
+        }
+
+        return Math.Clamp(_least[flow] + extraMicros - taken, 0, extraMicros);
+    }
+
+    /// <summary>When the newest segment that <paramref name="ack"/> covers was sent: the time of the record it ends or
+    /// ends inside (a record's segments left within <see cref="RecordGapMicros"/> of its time; the record before may be a
+    /// round trip older, when the sender waited for acknowledgements in between); the oldest record's time when it covers
+    /// none of them (older segments: a later time, so a longer hold). False with no record.</summary>
+    private bool TrySent(int flow, uint ack, out long sent)
+    {
+        long n = Volatile.Read(ref _count[flow]);
+        long first = Math.Max(0, n - Records + 1); // the record being written next may be the oldest one's place
+        sent = 0;
+        if (n == 0)
+        {
+            return false;
+        }
+
+        // Records' ends increase (mod 2^32): the first one at or after the acknowledgement number, by bisection.
+        long lo = first, hi = n - 1;
+        if (unchecked((int)(ack - _end[Index(flow, hi)])) > 0)
+        {
+            sent = _at[Index(flow, hi)]; // beyond the newest record (one being extended): it
+            return true;
+        }
+
+        while (lo < hi)
+        {
+            long mid = (lo + hi) / 2;
+            if (unchecked((int)(ack - _end[Index(flow, mid)])) > 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        sent = _at[Index(flow, lo)];
+        return true;
+    }
+
+    private static int Index(int flow, long record) => (flow * Records) + (int)(record & (Records - 1));
+
+    private static uint AcknowledgementNumber(ReadOnlySpan<byte> packet, bool v6) =>
+        BinaryPrimitives.ReadUInt32BigEndian(packet[((v6 ? 40 : 20) + 8)..]);
+
+    /// <summary>The local socket that sends <paramref name="packet"/> (IPv4 without options or IPv6 without extension
+    /// headers, TCP) and the sequence number after it (SYN and FIN count one).</summary>
+    internal static bool TryReadSender(ReadOnlySpan<byte> packet, out TcpSocketId id, out uint end)
+    {
+        int ip;
+        if (packet.Length >= 40 && packet[0] == 0x45 && packet[9] == 6)
+        {
+            ip = 20;
+            id = new TcpSocketId(false, Wire.Address16.FromIPv4(packet[12..]), Wire.Address16.FromIPv4(packet[16..]),
+                BinaryPrimitives.ReadUInt16BigEndian(packet[20..]), BinaryPrimitives.ReadUInt16BigEndian(packet[22..]));
+        }
+        else if (packet.Length >= 60 && (packet[0] >> 4) == 6 && packet[6] == 6)
+        {
+            ip = 40;
+            id = new TcpSocketId(true, Wire.Address16.Read(packet[8..]), Wire.Address16.Read(packet[24..]),
+                BinaryPrimitives.ReadUInt16BigEndian(packet[40..]), BinaryPrimitives.ReadUInt16BigEndian(packet[42..]));
+        }
+        else
+        {
+            id = default;
+            end = 0;
+            return false;
+        }
+
+        ReadOnlySpan<byte> tcp = packet[ip..];
+        int header = (tcp[12] >> 4) * 4;
+        if (header < 20 || header > tcp.Length)
+        {
+            end = 0;
+            return false;
+        }
+
+        byte flags = tcp[13];
+        end = unchecked(BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]) + (uint)(tcp.Length - header)
+            + (uint)(flags & TcpSegment.FlagFin) + (uint)((flags & TcpSegment.FlagSyn) >> 1));
+        return true;
+    }
+}

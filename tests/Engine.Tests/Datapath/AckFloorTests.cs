@@ -1,0 +1,264 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using MptFast.Engine.Classify;
+using MptFast.Engine.Datapath;
+using MptFast.Engine.Offload;
+using MptFast.Engine.Runtime;
+using MptFast.Engine.Tests.Offload;
+using MptFast.Engine.Wire;
+
+namespace MptFast.Engine.Tests.Datapath;
+
+/// <summary>
+/// <c>equalize_delay = auto</c> holds a delay-based sender's acknowledgement only until the round trip the sender
+/// measures from the newest segment it acknowledges is the flow's shortest plus the paths' forward delay spread
+/// (<see cref="SendTimes"/>): one of a segment that came the fast way alone waits the spread, one of a segment that
+/// already waited for a slower path (at the peer's reorder buffer, or in a queue) waits no more.
+/// </summary>
+public class AckFloorTests
+{
+    private const byte Syn = 0x02, Fin = 0x01, Ack = 0x10;
+    private const long Spread = 24_000;
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void A_segment_names_the_sending_socket_as_its_acknowledgement_names_the_receiving_one(int version)
+    {
+        byte[] data = Segment(version, outbound: true, Ack, sequence: 1000, payload: 1400);
+        Assert.True(SendTimes.TryReadSender(data, out TcpSocketId sender, out uint end));
+        Assert.Equal(2400u, end);
+        Assert.True(TcpSocketId.TryReadReceiver(Segment(version, outbound: false, Ack, 0, 0), out TcpSocketId receiver));
+        Assert.Equal(receiver, sender);
+        Assert.Equal(AckHoldFlows.SlotOf(receiver), AckHoldFlows.SlotOf(sender));
+
+        Assert.True(SendTimes.TryReadSender(Segment(version, true, Syn, uint.MaxValue, 0), out _, out end));
+        Assert.Equal(0u, end);                                          // a SYN takes one number (and wraps)
+        Assert.True(SendTimes.TryReadSender(Segment(version, true, Fin | Ack, 7, 3), out _, out end));
+        Assert.Equal(11u, end);
+
+        byte[] udp = (byte[])data.Clone();
+        udp[version == 4 ? 9 : 6] = 17;
+        Assert.False(SendTimes.TryReadSender(udp, out _, out _));
+        byte[] badOffset = (byte[])data.Clone();
+        badOffset[(version == 4 ? 20 : 40) + 12] = 0x40;               // a TCP header of 16 bytes
+        Assert.False(SendTimes.TryReadSender(badOffset, out _, out _));
+        Assert.False(SendTimes.TryReadSender(data.AsSpan(0, 30), out _, out _));
+    }
+
+    [Fact]
+    public void An_acknowledgement_waits_until_its_newest_segments_round_trip_is_the_shortest_plus_the_spread()
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+
+        // Not tracked yet (its SYN-ACK): the whole spread, and nothing is recorded.
+        times.OnSent(Data(1000, 1000), 0);
+        Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 2_000, Spread));
+
+        times.Track(id);
+        Assert.Equal(1, times.Tracked);
+        Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 2_000, Spread)); // nothing recorded yet
+        for (int k = 0; k < 10; k++)
+        {
+            times.OnSent(Data(1000 + (uint)(k * 1000), 1000), 10_000 + (k * 1_000)); // one segment a millisecond
+        }
+
+        Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 12_000, Spread));            // 2 ms: the shortest
+        Assert.Equal(Spread - 10_000, times.HoldMicros(AckOf(3000), 23_000, Spread));   // 12 ms: queued 10 ms
+        Assert.Equal(0, times.HoldMicros(AckOf(5000), 13_000 + 26_000, Spread));        // waited for the slow path
+        Assert.Equal(Spread - 5_000, times.HoldMicros(AckOf(7000), 15_000 + 7_000, Spread));    // 7 ms
+        Assert.Equal(Spread - 5_000, times.HoldMicros(AckOf(6500), 15_000 + 7_000, Spread));    // inside a record: by it
+        Assert.Equal(Spread, times.HoldMicros(AckOf(11000), 19_000 + 1_000, Spread));   // a new shortest: 1 ms
+
+        // A retransmission (nothing new) is not recorded: its acknowledgement is dated by the first transmission.
+        times.OnSent(Data(5000, 1000), 100_000);
+        Assert.Equal(0, times.HoldMicros(AckOf(6000), 100_500, Spread));
+
+        // Segments within RecordGapMicros of the last record extend it: dated by the record's time.
+        times.OnSent(Data(11000, 1000), 200_000);
+        times.OnSent(Data(12000, 1000), 200_000 + SendTimes.RecordGapMicros - 1);
+        Assert.Equal(Spread - SendTimes.RecordGapMicros, times.HoldMicros(AckOf(13000), 201_000 + SendTimes.RecordGapMicros, Spread));
+    }
+
+    [Fact]
+    public void Past_its_records_an_acknowledgement_is_dated_by_the_oldest_and_other_flows_are_not_recorded()
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+        times.Track(id);
+        long t = 1_000_000;
+        uint seq = 1;
+        for (int k = 0; k < SendTimes.Records * 2; k++)
+        {
+            times.OnSent(Data(seq, 100), t);
+            seq += 100;
+            t += SendTimes.RecordGapMicros;
+        }
+
+        // The first segment's record is gone: the oldest one kept dates it (later: a longer hold, never a shorter one).
+        long oldest = t - (SendTimes.RecordGapMicros * (SendTimes.Records - 1));
+        Assert.Equal(Spread, times.HoldMicros(AckOf(seq), t + 1_000, Spread));            // the shortest: 1.5 ms
+        const long Long = 300_000;
+        Assert.Equal(1_500 + Long - (t + 5_000 - oldest), times.HoldMicros(AckOf(101), t + 5_000, Long));
+        Assert.True(1_500 + Long - (t + 5_000 - 1_000_000) < 0);                         // by its own time: none
+
+        // Another flow's segments are not recorded until it is tracked; tracking more flows than there is room for
+        // drops the one tracked longest.
+        byte[] other = Data(1, 100);
+        BinaryPrimitives.WriteUInt16BigEndian(other.AsSpan(20), 40001);
+        times.OnSent(other, t);
+        byte[] otherAck = AckOf(101);
+        BinaryPrimitives.WriteUInt16BigEndian(otherAck.AsSpan(22), 40001);
+        Assert.Equal(Spread, times.HoldMicros(otherAck, t + 1_000, Spread));
+        for (int port = 1; port <= SendTimes.Flows; port++)
+        {
+            byte[] ack = AckOf(0);
+            BinaryPrimitives.WriteUInt16BigEndian(ack.AsSpan(22), (ushort)(50000 + port));
+            Assert.True(TcpSocketId.TryReadReceiver(ack, out TcpSocketId next));
+            times.Track(next);
+        }
+
+        Assert.Equal(SendTimes.Flows + 1, times.Tracked);
+        Assert.Equal(Spread, times.HoldMicros(AckOf(seq), t + 100_000, Spread)); // the first flow's records are gone
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_transmit_pump_records_when_a_tracked_flows_segments_leave(bool offload)
+    {
+        var (connection, _) = PumpTests.Connection(64, weights: [1, 1], gso: offload);
+        byte[] payload = TcpPackets.Payload(offload ? 10 * 1448 : 1000, 3);
+        byte[] data = offload ? OffloadPumpTests.SuperPacket(payload) : TcpPackets.Build(4, 0, 12, 1, 1000, TcpPackets.Ack, payload);
+        using var tun = new ReplayTun(data) { PerRead = 1, VirtioHeader = offload ? OffloadPumpTests.Tso(4) : null };
+        using var pump = new TxPump(tun, [connection], ConnectionMatcher.FromConfigs([connection.Config]), 2048, segmentationOffload: offload);
+        var times = new SendTimes();
+        pump.SendTimes = times;
+
+        // The other end's acknowledgement of the whole segment (TcpPackets: 198.19.0.1:5001 → 198.19.0.2:40000).
+        byte[] ack = Segment(4, outbound: false, Ack, 1, 0);
+        BinaryPrimitives.WriteUInt16BigEndian(ack.AsSpan(20), 40000);
+        BinaryPrimitives.WriteUInt16BigEndian(ack.AsSpan(22), 5001);
+        BinaryPrimitives.WriteUInt32BigEndian(ack.AsSpan(28), 1000 + (uint)payload.Length);
+        Assert.True(TcpSocketId.TryReadReceiver(ack, out TcpSocketId id));
+        times.Track(id);
+        Assert.Equal(1, pump.RunOnce(0));
+
+        // Dated by the pump's record: 2 ms after it the shortest so far (the whole spread), 10 ms later 10 ms less.
+        long sent = MonotonicClock.NowMicros;
+        Assert.Equal(Spread, times.HoldMicros(ack, sent + 2_000, Spread));
+        Assert.InRange(times.HoldMicros(ack, sent + 12_000, Spread), Spread - 10_000, Spread - 9_000);
+    }
+
+    [Fact]
+    public void Recording_and_dating_allocate_nothing()
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+        times.Track(id);
+        byte[][] data = [.. Enumerable.Range(0, 64).Select(k => Data(1 + (uint)(k * 1000), 1000))];
+        byte[][] acks = [.. Enumerable.Range(0, 64).Select(k => AckOf(1001 + (uint)(k * 1000)))];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long held = 0;
+        for (int round = 0; round < 100; round++)
+        {
+            for (int k = 0; k < 64; k++)
+            {
+                long t = (round * 100_000) + (k * 1_000);
+                times.OnSent(data[k], t);
+                held += times.HoldMicros(acks[k], t + 5_000, Spread);
+                times.Track(id);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(held > 0);
+    }
+
+    [Fact]
+    public void By_default_a_bbr_senders_first_acknowledgement_waits_the_spread_and_without_a_spread_none_waits()
+    {
+        var (connection, sockets) = PumpTests.Connection(64, weights: [1, 1]);
+        connection.AckFloorMicros = 40_000;
+        var lookup = new SocketCongestionTests.FakeCongestion { DelayBasedPort = 40000 };
+        using var tun = new ReplayTun(AckOf(0));
+        using var pump = new RxPump(tun, [connection], 2048, congestion: lookup);
+        sockets[0].PerReceive = 2;
+        byte[] cubic = AckOf(1);
+        BinaryPrimitives.WriteUInt16BigEndian(cubic.AsSpan(22), 40001);
+        sockets[0].Feed([Gre(AckOf(1), 0), Gre(cubic, 1)]);
+        long start = Stopwatch.GetTimestamp();
+        pump.RunOnce(0);
+        sockets[0].Feed([]);
+        Assert.Equal(1, tun.Written);                               // the CUBIC flow's went on
+        Assert.Equal(1, pump.PublishCounters()["rx_acks_held"]);
+        Assert.Equal(1, pump.PublishCounters()["rx_ack_flows_timed"]);
+        while (tun.Written < 2 && Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(5))
+        {
+            pump.RunOnce(pump.WaitMilliseconds());
+        }
+
+        Assert.True(Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(39), "released before the spread");
+        Assert.Equal(2, tun.Written);
+
+        connection.AckFloorMicros = 0; // the paths' delays are equal: nothing waits
+        sockets[0].Feed([Gre(AckOf(2), 2)]);
+        pump.RunOnce(0);
+        Assert.Equal(3, tun.Written);
+        Assert.Equal(1, pump.PublishCounters()["rx_acks_held"]);
+    }
+
+    /// <summary>A data segment of the local socket (port 40000) to the remote tunnel address's port 5201.</summary>
+    private static byte[] Data(uint sequence, int payload) => Segment(4, outbound: true, Ack, sequence, payload);
+
+    /// <summary>The remote end's bare acknowledgement of <paramref name="number"/> to the local socket.</summary>
+    private static byte[] AckOf(uint number)
+    {
+        byte[] p = Segment(4, outbound: false, Ack, 5000, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(28), number);
+        return p;
+    }
+
+    /// <summary>A TCP segment between local port 40000 at the local tunnel address and remote port 5201 at the remote
+    /// one: <paramref name="outbound"/> from the local socket, else to it.</summary>
+    private static byte[] Segment(int version, bool outbound, byte flags, uint sequence, int payload)
+    {
+        int ip = version == 4 ? 20 : 40;
+        byte[] p = new byte[ip + 20 + payload];
+        byte[] local = version == 4 ? PumpTests.LocalTunnel.GetAddressBytes() : IPAddress.Parse("fd00:1::1").GetAddressBytes();
+        byte[] remote = version == 4 ? PumpTests.RemoteTunnel.GetAddressBytes() : IPAddress.Parse("fd00:1::2").GetAddressBytes();
+        byte[] source = outbound ? local : remote, destination = outbound ? remote : local;
+        if (version == 4)
+        {
+            p[0] = 0x45;
+            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)p.Length);
+            p[8] = 64;
+            p[9] = 6;
+            source.CopyTo(p, 12);
+            destination.CopyTo(p, 16);
+            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(10), InternetChecksum.Compute(p.AsSpan(0, 20)));
+        }
+        else
+        {
+            p[0] = 0x60;
+            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(4), (ushort)(20 + payload));
+            p[6] = 6;
+            p[7] = 64;
+            source.CopyTo(p, 8);
+            destination.CopyTo(p, 24);
+        }
+
+        Span<byte> t = p.AsSpan(ip);
+        BinaryPrimitives.WriteUInt16BigEndian(t, outbound ? (ushort)40000 : (ushort)5201);
+        BinaryPrimitives.WriteUInt16BigEndian(t[2..], outbound ? (ushort)5201 : (ushort)40000);
+        BinaryPrimitives.WriteUInt32BigEndian(t[4..], sequence);
+        t[12] = 0x50;
+        t[13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(t[14..], 65535);
+        return p;
+    }
+
+    private static byte[] Gre(byte[] inner, uint sequence) => PumpTests.Datagrams(inner, true, first: sequence, step: 1, count: 1)[0];
+}
