@@ -107,8 +107,9 @@ public sealed partial class RxPump
     /// How long the acknowledgement <paramref name="packet"/>, arrived on <paramref name="p"/>, waits (Stopwatch ticks; 0
     /// = not at all). equalize_delay = acks: every bare acknowledgement from a faster path, that path's hold. auto: those
     /// of flows whose sender here is delay-based, each until the round trip the sender measures from the newest segment it
-    /// acknowledges is its shortest plus the paths' forward delay spread (<see cref="SendTimes.HoldMicros"/>) — the round
-    /// trip its segments take when every path carries them, the fast path's waiting at the peer's reorder buffer.
+    /// acknowledges is its shortest plus h (<see cref="ConnectionRuntime.AckFloorMicros"/>, <see cref="SendTimes"/>): an
+    /// acknowledgement of segments that waited at the peer's reorder buffer for a slower path's, or queued, waits less or
+    /// not at all.
     /// </summary>
     private long AckHoldTicks(ConnectionRuntime c, PathRuntime p, ReadOnlySpan<byte> packet)
     {
@@ -124,8 +125,8 @@ public sealed partial class RxPump
             return 0;
         }
 
-        _sendTimes.Track(id);
-        return MonotonicClock.FromMicros(_sendTimes.HoldMicros(packet, MonotonicClock.ToMicros(_wakeTicks), floor));
+        int flow = _sendTimes.Track(id);
+        return MonotonicClock.FromMicros(_sendTimes.HoldMicros(flow, packet, MonotonicClock.ToMicros(_wakeTicks), floor));
     }
 
     /// <summary>Puts a faster path's packet in its delay line (equalize_delay) until <paramref name="dueTicks"/>; a full

@@ -5,22 +5,24 @@ namespace MptFast.Engine.Datapath;
 
 /// <summary>
 /// <c>equalize_delay = auto</c>: when the segments of the flows whose acknowledgements are held left this host, so that
-/// each acknowledgement waits only as long as the sender needs to measure a round trip of at least its shortest plus
-/// the paths' forward delay spread (<see cref="HoldMicros"/>).
-/// <para>Why by the acknowledged segment's own send time: a BBR sender's shortest round trip must be the one its
-/// segments take while every path carries them — the fast path's segments then wait at the peer's reorder buffer for
-/// the slower path's — or its window (2 × bandwidth × shortest round trip) cannot cover what the paths hold, and its
-/// probes for more bandwidth, one shortest round trip long, are averaged away over the longer one. A fixed hold of
-/// every acknowledgement lengthened the loaded round trip by as much as the shortest; holding none of those that already
-/// waited does not. The acknowledgement's TCP timestamp echo cannot date it: it echoes the oldest segment it covers,
-/// and the first acknowledgement after a slower path's segment arrived covers the fast segments released behind it,
-/// sent up to the spread later — unheld, it gave the sender a sample at the fast path's round trip, which pulled BBR's
-/// minimum back down (one TCP stream stuck at half the links after BBR's ProbeRTT).</para>
+/// each acknowledgement waits only as long as the sender needs to measure a round trip of at least its shortest plus h
+/// (<see cref="HoldMicros(ReadOnlySpan{byte}, long, long)"/>; h is <c>ConnectionRuntime.AckFloorMicros</c>, what its
+/// window needs, at most the paths' forward delay spread).
+/// <para>Why by the acknowledged segment's own send time: while every path carries a BBR sender's segments, the fast
+/// path's wait at the peer's reorder buffer for the slower path's, so its round trip under load is the slow path's; its
+/// shortest round trip (a few segments in flight, on the fast path alone) must come close, or its window (2 × bandwidth
+/// × shortest round trip) cannot cover what the paths hold, and its probes for more bandwidth, one shortest round trip
+/// long, are averaged away over the longer one. A fixed hold of every acknowledgement lengthened the loaded round trip
+/// by as much as the shortest; holding none of those that already waited does not. The acknowledgement's TCP timestamp
+/// echo cannot date it: it echoes the oldest segment it covers, and the first acknowledgement after a slower path's
+/// segment arrived covers the fast segments released behind it, sent up to the spread later — unheld, it gave the
+/// sender a sample at the fast path's round trip, which pulled BBR's minimum back down (one TCP stream stuck at half the
+/// links after BBR's ProbeRTT).</para>
 /// </summary>
 /// <remarks>The transmit thread records (<see cref="OnSent"/>), the receive thread assigns the flows (<see cref="Track"/>)
-/// and reads (<see cref="HoldMicros"/>). A record being replaced while it is read, or a flow's place given to another
-/// flow while a segment of the first is recorded, only moves one hold by a little: every hold is between 0 and the
-/// spread. Allocates nothing after construction.</remarks>
+/// and reads (<see cref="HoldMicros(int, ReadOnlySpan{byte}, long, long)"/>). A record being replaced while it is read,
+/// or a flow's place given to another flow while a segment of the first is recorded, only moves one hold by a little:
+/// every hold is between 0 and h. Allocates nothing after construction.</remarks>
 public sealed class SendTimes
 {
     /// <summary>Flows recorded at once (the last ones found delay-based take the places of the oldest).</summary>
@@ -89,14 +91,15 @@ public sealed class SendTimes
     }
 
     /// <summary>Receive thread: records the segments of the flow of local socket <paramref name="id"/> from now on (it
-    /// was found delay-based), in the place of the flow tracked longest when all are taken.</summary>
-    public void Track(in TcpSocketId id)
+    /// was found delay-based), in the place of the flow tracked longest when all are taken; returns its place (for
+    /// <see cref="HoldMicros(int, ReadOnlySpan{byte}, long, long)"/>).</summary>
+    public int Track(in TcpSocketId id)
     {
         int slot = AckHoldFlows.SlotOf(id);
         int flow = _flowOfSlot[slot] - 1;
         if (flow >= 0 && _owner[flow] == id)
         {
-            return;
+            return flow;
         }
 
         flow = _next;
@@ -112,6 +115,7 @@ public sealed class SendTimes
         _slotOfFlow[flow] = slot;
         Volatile.Write(ref _flowOfSlot[slot], flow + 1);
         Volatile.Write(ref _tracked, _tracked + 1);
+        return flow;
     }
 
     /// <summary>
@@ -129,7 +133,14 @@ public sealed class SendTimes
         }
 
         int flow = _flowOfSlot[AckHoldFlows.SlotOf(id)] - 1;
-        if (flow < 0 || _owner[flow] != id || !TrySent(flow, AcknowledgementNumber(packet, id.IsIPv6), out long sent))
+        return flow >= 0 && _owner[flow] == id ? HoldMicros(flow, packet, nowMicros, extraMicros) : extraMicros;
+    }
+
+    /// <summary>As <see cref="HoldMicros(ReadOnlySpan{byte}, long, long)"/> for an acknowledgement of the flow in place
+    /// <paramref name="flow"/> (<see cref="Track"/>).</summary>
+    public long HoldMicros(int flow, ReadOnlySpan<byte> packet, long nowMicros, long extraMicros)
+    {
+        if (!TrySent(flow, AcknowledgementNumber(packet, _owner[flow].IsIPv6), out long sent))
         {
             return extraMicros;
         }
@@ -191,31 +202,16 @@ public sealed class SendTimes
     /// headers, TCP) and the sequence number after it (SYN and FIN count one).</summary>
     internal static bool TryReadSender(ReadOnlySpan<byte> packet, out TcpSocketId id, out uint end)
     {
-        int ip;
-        if (packet.Length >= 40 && packet[0] == 0x45 && packet[9] == 6)
+        end = 0;
+        if (!TcpSocketId.TryReadSender(packet, out id))
         {
-            ip = 20;
-            id = new TcpSocketId(false, Wire.Address16.FromIPv4(packet[12..]), Wire.Address16.FromIPv4(packet[16..]),
-                BinaryPrimitives.ReadUInt16BigEndian(packet[20..]), BinaryPrimitives.ReadUInt16BigEndian(packet[22..]));
-        }
-        else if (packet.Length >= 60 && (packet[0] >> 4) == 6 && packet[6] == 6)
-        {
-            ip = 40;
-            id = new TcpSocketId(true, Wire.Address16.Read(packet[8..]), Wire.Address16.Read(packet[24..]),
-                BinaryPrimitives.ReadUInt16BigEndian(packet[40..]), BinaryPrimitives.ReadUInt16BigEndian(packet[42..]));
-        }
-        else
-        {
-            id = default;
-            end = 0;
             return false;
         }
 
-        ReadOnlySpan<byte> tcp = packet[ip..];
+        ReadOnlySpan<byte> tcp = packet[(id.IsIPv6 ? 40 : 20)..];
         int header = (tcp[12] >> 4) * 4;
         if (header < 20 || header > tcp.Length)
         {
-            end = 0;
             return false;
         }
 
