@@ -6,7 +6,9 @@ namespace MptFast.Engine.Measurement;
 /// What is known about one path from the probes its peer sent on it (see <see cref="ProbeCodec"/>). Times in µs.
 /// Forward = this end → peer, reverse = peer → this end. The one-way figures include the unknown offset between the
 /// two ends' clocks, which is the same for every path of a connection: their DIFFERENCES between paths are exact,
-/// and so is each path's queueing delay (current minus base).
+/// and so is each path's queueing delay (current minus base). <c>ProbeSentMicros</c>: when the probe whose echo gave the
+/// forward figures left this end (this end's monotonic clock; 0 when unknown) — <c>ForwardQueueMicros</c> is the queue
+/// that probe found, a round trip before its echo came back.
 /// </summary>
 public readonly record struct PathEstimate(
     int Version,
@@ -21,7 +23,8 @@ public readonly record struct PathEstimate(
     long MaxDeliveredBytesPerSecond,
     int LossPpm,
     long LatestRttMicros = 0,
-    long ReverseQueueMaxMicros = 0)
+    long ReverseQueueMaxMicros = 0,
+    long ProbeSentMicros = 0)
 {
     /// <summary>At least one echo arrived: round-trip time and forward delay are known.</summary>
     public bool IsValid => Version > 0;
@@ -147,6 +150,7 @@ public sealed class PathEstimator
             MaxDeliveredBytesPerSecond = _maxDelivered.HasValue ? _maxDelivered.Value : 0,
             LatestRttMicros = rtt,
             LossPpm = LossPpm(),
+            ProbeSentMicros = (long)probe.EchoTxMicros,
         };
         return true;
     }

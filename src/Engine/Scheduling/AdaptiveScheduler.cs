@@ -56,7 +56,11 @@ public sealed class AdaptiveScheduler
     /// <summary>Most segments in one burst (one UDP GSO train).</summary>
     public const int MaxBurstSegments = 64;
 
+    /// <summary>Marks of the bytes charged so far kept per path (<see cref="Charge"/>, <see cref="ChargedSince"/>).</summary>
+    public const int ChargeMarks = 128;
+
     private readonly PathState[] _paths;
+    private readonly ChargeMark[] _marks;
     private readonly uint _weighted;
 
     /// <summary>A scheduler for paths whose <c>weight_out</c> is <paramref name="weights"/>: weight 0 keeps a path
@@ -64,6 +68,7 @@ public sealed class AdaptiveScheduler
     public AdaptiveScheduler(ReadOnlySpan<int> weights)
     {
         _paths = new PathState[weights.Length];
+        _marks = new ChargeMark[weights.Length * ChargeMarks];
         for (int i = 0; i < weights.Length; i++)
         {
             _paths[i].Rate = InitialRate;
@@ -297,9 +302,16 @@ public sealed class AdaptiveScheduler
         }
         else if (queued && estimate.DeliveredBytesPerSecond > 0 && offered >= SaturatedOffer * estimate.DeliveredBytesPerSecond)
         {
+            bool proven = IsSaturated(path, nowMicros);
             p.Rate = Math.Clamp(Math.Max(estimate.DeliveredBytesPerSecond, p.Rate / 2), MinRate, p.Rate);
             p.Saturated = true;
             p.SaturatedAt = nowMicros;
+            if (!proven)
+            {
+                // Until now the path was fed as though empty (FastestPath) or at a rate above its capacity, and its real
+                // queue ran ahead of the virtual one: start from what the probe found (MeasuredBacklog).
+                p.Backlog = Math.Max(p.Backlog, MeasuredBacklog(path, estimate, nowMicros));
+            }
         }
         else if (!queued && offered >= BusyShare * p.Rate)
         {
@@ -398,10 +410,19 @@ public sealed class AdaptiveScheduler
     }
 
     /// <summary>Charges <paramref name="bytes"/> sent on <paramref name="path"/> at <paramref name="nowMicros"/> to its virtual
-    /// queue and its recent bytes (<see cref="NewTransfer"/>).</summary>
+    /// queue, its recent bytes (<see cref="NewTransfer"/>) and its marks (<see cref="MeasuredBacklog"/>).</summary>
     public void Charge(int path, int bytes, long nowMicros)
     {
         ref PathState p = ref _paths[path];
+        if (nowMicros - p.MarkedAt >= Math.Clamp(p.Srtt / (ChargeMarks / 2), MinMarkMicros, MaxMarkMicros))
+        {
+            // Cumulative bytes charged before now: one mark per interval, so the marks span about two round trips.
+            p.MarkedAt = nowMicros;
+            p.MarkHead = (p.MarkHead + 1) % ChargeMarks;
+            _marks[(path * ChargeMarks) + p.MarkHead] = new ChargeMark(nowMicros, p.Charged);
+        }
+
+        p.Charged += bytes;
         p.Recent.Add(nowMicros, bytes);
         p.Backlog += bytes;
         p.Offered += bytes;
@@ -474,6 +495,95 @@ public sealed class AdaptiveScheduler
         return p.Saturated && nowMicros - p.SaturatedAt <= QueueMemoryMicros;
     }
 
+    /// <summary>Shortest interval between two marks of <see cref="Charge"/>.</summary>
+    public const long MinMarkMicros = 1_000;
+
+    /// <summary>Longest interval between two marks of <see cref="Charge"/>.</summary>
+    public const long MaxMarkMicros = 100_000;
+
+    /// <summary>
+    /// The least backlog (bytes) the probe behind <paramref name="estimate"/> says <paramref name="path"/> has now, at
+    /// its learnt rate: the queue the probe found when it left (<see cref="PathEstimate.ProbeSentMicros"/>), less a
+    /// margin of <see cref="QueueThresholdMicros"/> and twice the jitter, plus the bytes charged to the path since (those
+    /// from the first mark at or after it on, at the most the path delivered lately), less the time since — and less
+    /// the path's lead (<see cref="Lead"/>). On a path that lost packets lately (<see cref="OnLossReported"/>) never more
+    /// than the longest queue a probe found on it lately, less the same: its buffer dropped what it could not hold, and
+    /// the bytes charged count those too (counted, a 5 Mbit/s path that lost a fifth of a slow start's packets was left
+    /// idle for seconds). 0 when the probe's time is unknown.
+    /// <para>Taken once, when a path first shows its capacity (<see cref="Observe"/>). Until then the virtual queue
+    /// drained at a learnt rate that was only a lower bound — above the capacity once it had grown, and the fastest path
+    /// was fed as though empty (<see cref="FastestPath"/>) — so the real queue ran ahead of it, and past every short
+    /// queue the paths are filled by their virtual queues (<see cref="Choose(uint, int, long, bool)"/>): the difference
+    /// stood for as long as the transfer. 15 + 5 Mbit/s at 25/1 ms, a fresh tunnel: the 5 Mbit/s path 55–65 ms queued
+    /// and the other 5–25 for the first ten seconds — packets on the faster path arriving 10–30 ms after those on the
+    /// slower one, the inner round trip 60–67 ms, the 15 Mbit/s path under-used — until an inner BBR's ProbeRTT emptied
+    /// both; an inner CUBIC's first transfer 0.82–0.88 of the links' rate, 0.92 after. The lead stays: on the fastest
+    /// path a queue up to the delay difference costs no arrival time, and on DSL + LTE (100 + 20 Mbit/s, 5/40 ms) the
+    /// 30–40 ms that the DSL path queues beyond its virtual queue at a new tunnel's first slow start keep the inner
+    /// round trip at the DSL path's until the window has grown (counted, the LTE path took bursts early and HyStart
+    /// ended CUBIC's slow start at 250 KB: 0.79 of the links' rate instead of 0.92). Only at that moment: probes
+    /// counted all along (raising the virtual queue to their lower bound and capping it at their upper one) made
+    /// DSL + LTE's paths take turns again, both queues swinging between 0 and 50 ms.</para>
+    /// </summary>
+    private double MeasuredBacklog(int path, in PathEstimate estimate, long nowMicros)
+    {
+        ref PathState p = ref _paths[path];
+        long sent = estimate.ProbeSentMicros;
+        if (sent <= 0 || sent > nowMicros)
+        {
+            return 0;
+        }
+
+        double fastest = Math.Max(p.Rate, estimate.MaxDeliveredBytesPerSecond) / 1e6;
+        long margin = QueueThresholdMicros + (2 * estimate.ReverseJitterMicros) + Lead(path);
+        double wait = estimate.ForwardQueueMicros + (ChargedSince(path, sent) / fastest) - (nowMicros - sent);
+        if (p.LossAt != 0 && nowMicros - p.LossAt <= QueueMemoryMicros)
+        {
+            wait = Math.Min(wait, p.MaxQueue);
+        }
+
+        return Math.Max(0, wait - margin) * p.Rate / 1e6;
+    }
+
+    /// <summary>By how much <paramref name="path"/>'s base delay is shorter than every other measured, weighted path's
+    /// (0 when not by more than <see cref="PathEstimate.EqualDelayMicros"/>): a packet queued on it that long still
+    /// arrives no later than on the next path.</summary>
+    private long Lead(int path)
+    {
+        long next = long.MaxValue;
+        for (int i = 0; i < _paths.Length; i++)
+        {
+            if (i != path && _paths[i].Valid && ((_weighted >> i) & 1) != 0)
+            {
+                next = Math.Min(next, _paths[i].Base);
+            }
+        }
+
+        long lead = next == long.MaxValue ? 0 : next - _paths[path].Base;
+        return lead > PathEstimate.EqualDelayMicros ? lead : 0;
+    }
+
+    /// <summary>Bytes charged to <paramref name="path"/> from its first mark at or after <paramref name="sinceMicros"/>
+    /// on: at most what was charged since then (0 when no mark is that recent).</summary>
+    private double ChargedSince(int path, long sinceMicros)
+    {
+        ref PathState p = ref _paths[path];
+        int row = path * ChargeMarks;
+        double since = p.Charged;
+        for (int k = 0; k < ChargeMarks; k++)
+        {
+            ref ChargeMark m = ref _marks[row + ((p.MarkHead - k + ChargeMarks) % ChargeMarks)];
+            if (m.At == 0 || m.At < sinceMicros)
+            {
+                break;
+            }
+
+            since = m.Charged;
+        }
+
+        return p.Charged - since;
+    }
+
     /// <summary>
     /// The wait in front of a packet sent on the path now (µs): its virtual queue at the learnt rate. Not the measured
     /// queue: a probe's forward queueing delay is the queue it found when it was sent, and by the time its echo comes
@@ -526,5 +636,11 @@ public sealed class AdaptiveScheduler
         public RecentBytes Recent;
         public double Offered;
         public long AdjustedAt;
+        public double Charged;
+        public long MarkedAt;
+        public int MarkHead;
     }
+
+    /// <summary>Bytes charged to a path before <see cref="At"/>.</summary>
+    private readonly record struct ChargeMark(long At, double Charged);
 }

@@ -39,6 +39,7 @@ public class PathEstimatorTests
         e.OnProbe(40_000, Probe(37_000, 20_000, Forward + 6_000, 0, 0, 0));
 
         Assert.Equal(6_000, e.Estimate.ForwardQueueMicros);
+        Assert.Equal(20_000, e.Estimate.ProbeSentMicros);   // the queue the probe sent at 20 ms found (our clock)
         Assert.Equal(Forward + Offset, e.Estimate.ForwardBaseMicros);
         Assert.Equal(Forward + Reverse, e.Estimate.MinRttMicros);
     }

@@ -258,6 +258,9 @@ internal sealed class LinkSimulation
 
         public long Dropped { get; private set; }
 
+        /// <summary>Time a datagram sent at <paramref name="now"/> would wait in the queue (µs).</summary>
+        public long QueueMicros(long now) => Math.Max(0, _busyUntil - now);
+
         /// <summary>Arrival time at the far end, or null when dropped.</summary>
         public long? Transmit(long now, int bytes, Random random)
         {
