@@ -125,8 +125,9 @@ public sealed partial class RxPump
             return 0;
         }
 
-        int flow = _sendTimes.Track(id);
-        return MonotonicClock.FromMicros(_sendTimes.HoldMicros(flow, packet, MonotonicClock.ToMicros(_wakeTicks), floor));
+        long now = MonotonicClock.ToMicros(_wakeTicks);
+        int flow = _sendTimes.Track(id, now);
+        return MonotonicClock.FromMicros(_sendTimes.HoldMicros(flow, packet, now, floor));
     }
 
     /// <summary>Puts a faster path's packet in its delay line (equalize_delay) until <paramref name="dueTicks"/>; a full

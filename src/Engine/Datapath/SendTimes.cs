@@ -46,6 +46,12 @@ public sealed class SendTimes
     private readonly long[] _at = new long[Flows * Records];  // when it was sent (µs)
     private int _next;
     private long _tracked;
+    private long _recordUntil; // the receive thread's last Track or timed hold + RecordMicros (the transmit thread reads it)
+
+    /// <summary>How long after the last acknowledgement it dated (or the last flow it took on) the transmit thread keeps
+    /// reading its packets' headers: once the delay-based flows have gone, or their acknowledgements are no longer held
+    /// (the paths' delays came within 2 ms), it stops.</summary>
+    public const long RecordMicros = 10_000_000;
 
     /// <summary>Flows whose send times were recorded (each flow counted once per place it was given).</summary>
     public long Tracked => Volatile.Read(ref _tracked);
@@ -53,11 +59,12 @@ public sealed class SendTimes
     /// <summary>
     /// Transmit thread: the IP packet <paramref name="packet"/> (a segment or a super-packet) goes out at
     /// <paramref name="nowMicros"/>; recorded when it is a segment of a tracked flow with sequence space beyond the
-    /// flow's last record (a retransmission is not: its acknowledgement is dated by the first transmission).
+    /// flow's last record (a retransmission is not: its acknowledgement is dated by the first transmission), within
+    /// <see cref="RecordMicros"/> of the last acknowledgement dated (no header is read otherwise).
     /// </summary>
     public void OnSent(ReadOnlySpan<byte> packet, long nowMicros)
     {
-        if (Volatile.Read(ref _tracked) == 0 || !TryReadSender(packet, out TcpSocketId id, out uint end))
+        if (nowMicros > Volatile.Read(ref _recordUntil) || !TryReadSender(packet, out TcpSocketId id, out uint end))
         {
             return;
         }
@@ -90,11 +97,12 @@ public sealed class SendTimes
         Volatile.Write(ref _count[flow], n + 1);
     }
 
-    /// <summary>Receive thread: records the segments of the flow of local socket <paramref name="id"/> from now on (it
-    /// was found delay-based), in the place of the flow tracked longest when all are taken; returns its place (for
-    /// <see cref="HoldMicros(int, ReadOnlySpan{byte}, long, long)"/>).</summary>
-    public int Track(in TcpSocketId id)
+    /// <summary>Receive thread: records the segments of the flow of local socket <paramref name="id"/> from now
+    /// (<paramref name="nowMicros"/>) on — it was found delay-based —, in the place of the flow tracked longest when all
+    /// are taken; returns its place (for <see cref="HoldMicros(int, ReadOnlySpan{byte}, long, long)"/>).</summary>
+    public int Track(in TcpSocketId id, long nowMicros)
     {
+        KeepRecording(nowMicros);
         int slot = AckHoldFlows.SlotOf(id);
         int flow = _flowOfSlot[slot] - 1;
         if (flow >= 0 && _owner[flow] == id)
@@ -140,6 +148,7 @@ public sealed class SendTimes
     /// <paramref name="flow"/> (<see cref="Track"/>).</summary>
     public long HoldMicros(int flow, ReadOnlySpan<byte> packet, long nowMicros, long extraMicros)
     {
+        KeepRecording(nowMicros);
         if (!TrySent(flow, AcknowledgementNumber(packet, _owner[flow].IsIPv6), out long sent))
         {
             return extraMicros;
@@ -191,6 +200,17 @@ public sealed class SendTimes
 
         sent = _at[Index(flow, lo)];
         return true;
+    }
+
+    /// <summary>Keeps the transmit thread recording for <see cref="RecordMicros"/> from <paramref name="nowMicros"/> (the
+    /// shared field is written at most once a second).</summary>
+    private void KeepRecording(long nowMicros)
+    {
+        long until = nowMicros + RecordMicros;
+        if (until - _recordUntil >= 1_000_000)
+        {
+            Volatile.Write(ref _recordUntil, until);
+        }
     }
 
     private static int Index(int flow, long record) => (flow * Records) + (int)(record & (Records - 1));

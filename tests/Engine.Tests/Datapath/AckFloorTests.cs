@@ -57,7 +57,7 @@ public class AckFloorTests
         times.OnSent(Data(1000, 1000), 0);
         Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 2_000, Spread));
 
-        times.Track(id);
+        times.Track(id, 2_000);
         Assert.Equal(1, times.Tracked);
         Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 2_000, Spread)); // nothing recorded yet
         for (int k = 0; k < 10; k++)
@@ -87,8 +87,8 @@ public class AckFloorTests
     {
         var times = new SendTimes();
         Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
-        times.Track(id);
         long t = 1_000_000;
+        times.Track(id, t);
         uint seq = 1;
         for (int k = 0; k < SendTimes.Records * 2; k++)
         {
@@ -117,11 +117,30 @@ public class AckFloorTests
             byte[] ack = AckOf(0);
             BinaryPrimitives.WriteUInt16BigEndian(ack.AsSpan(22), (ushort)(50000 + port));
             Assert.True(TcpSocketId.TryReadReceiver(ack, out TcpSocketId next));
-            times.Track(next);
+            times.Track(next, t);
         }
 
         Assert.Equal(SendTimes.Flows + 1, times.Tracked);
         Assert.Equal(Spread, times.HoldMicros(AckOf(seq), t + 100_000, Spread)); // the first flow's records are gone
+    }
+
+    [Fact]
+    public void Segments_are_recorded_only_while_acknowledgements_are_dated()
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+        times.Track(id, 0);
+        times.OnSent(Data(1000, 1000), 1_000);
+        Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 3_000, Spread));              // 2 ms: the shortest
+
+        // RecordMicros after the last dated acknowledgement the transmit thread no longer reads the packets: a segment
+        // then is not recorded, and its acknowledgement is dated by the newest record (20 s: not held).
+        long later = 3_000 + SendTimes.RecordMicros + 1;
+        times.OnSent(Data(2000, 1000), later);
+        Assert.Equal(0, times.HoldMicros(AckOf(3000), later + 2_000, Spread));
+        // That acknowledgement starts the recording again.
+        times.OnSent(Data(3000, 1000), later + 10_000);
+        Assert.Equal(Spread, times.HoldMicros(AckOf(4000), later + 12_000, Spread));
     }
 
     [Theory]
@@ -143,7 +162,7 @@ public class AckFloorTests
         BinaryPrimitives.WriteUInt16BigEndian(ack.AsSpan(22), 5001);
         BinaryPrimitives.WriteUInt32BigEndian(ack.AsSpan(28), 1000 + (uint)payload.Length);
         Assert.True(TcpSocketId.TryReadReceiver(ack, out TcpSocketId id));
-        times.Track(id);
+        times.Track(id, MonotonicClock.NowMicros);
         Assert.Equal(1, pump.RunOnce(0));
 
         // Dated by the pump's record: 2 ms after it the shortest so far (the whole spread), 10 ms later 10 ms less.
@@ -157,7 +176,7 @@ public class AckFloorTests
     {
         var times = new SendTimes();
         Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
-        times.Track(id);
+        times.Track(id, 0);
         byte[][] data = [.. Enumerable.Range(0, 64).Select(k => Data(1 + (uint)(k * 1000), 1000))];
         byte[][] acks = [.. Enumerable.Range(0, 64).Select(k => AckOf(1001 + (uint)(k * 1000)))];
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -169,7 +188,7 @@ public class AckFloorTests
                 long t = (round * 100_000) + (k * 1_000);
                 times.OnSent(data[k], t);
                 held += times.HoldMicros(acks[k], t + 5_000, Spread);
-                times.Track(id);
+                times.Track(id, t + 5_000);
             }
         }
 
