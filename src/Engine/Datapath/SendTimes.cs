@@ -218,26 +218,20 @@ public sealed class SendTimes
     private static uint AcknowledgementNumber(ReadOnlySpan<byte> packet, bool v6) =>
         BinaryPrimitives.ReadUInt32BigEndian(packet[((v6 ? 40 : 20) + 8)..]);
 
-    /// <summary>The local socket that sends <paramref name="packet"/> (IPv4 without options or IPv6 without extension
-    /// headers, TCP) and the sequence number after it (SYN and FIN count one).</summary>
+    /// <summary>The local socket that sends <paramref name="packet"/> (a TCP segment in the form
+    /// <see cref="TcpSegment.Parse"/> reads) and the sequence number after it (SYN and FIN count one).</summary>
     internal static bool TryReadSender(ReadOnlySpan<byte> packet, out TcpSocketId id, out uint end)
     {
         end = 0;
-        if (!TcpSocketId.TryReadSender(packet, out id))
+        TcpSegment segment = TcpSegment.Parse(packet);
+        if (segment.Kind == TcpSegmentKind.NotTcp || !TcpSocketId.TryReadSender(packet, out id))
         {
+            id = default;
             return false;
         }
 
-        ReadOnlySpan<byte> tcp = packet[(id.IsIPv6 ? 40 : 20)..];
-        int header = (tcp[12] >> 4) * 4;
-        if (header < 20 || header > tcp.Length)
-        {
-            return false;
-        }
-
-        byte flags = tcp[13];
-        end = unchecked(BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]) + (uint)(tcp.Length - header)
-            + (uint)(flags & TcpSegment.FlagFin) + (uint)((flags & TcpSegment.FlagSyn) >> 1));
+        end = unchecked(segment.Sequence + (uint)segment.PayloadLength + (uint)(segment.Flags & TcpSegment.FlagFin)
+            + (uint)((segment.Flags & TcpSegment.FlagSyn) >> 1));
         return true;
     }
 }

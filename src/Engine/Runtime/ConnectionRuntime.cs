@@ -82,8 +82,9 @@ public sealed class ConnectionRuntime
     }
 
     /// <summary>equalize_delay = auto: how much longer than its shortest a delay-based sender's round trip should measure
-    /// (µs; 0 = nothing held) — the slowest usable path's forward delay over the fastest's, the wait a segment has at the
-    /// peer's reorder buffer while the paths carry data together. Receive thread writes, the status reads.</summary>
+    /// (µs; 0 = nothing held) — h, what its window needs to fill every path (<c>DelayLine.AckExtraMicros</c>), at most
+    /// the forward delay spread (the wait a segment has at the peer's reorder buffer while the paths carry data
+    /// together). Receive thread writes, the status reads.</summary>
     public long AckFloorMicros
     {
         get => Volatile.Read(ref _ackFloorMicros);

@@ -72,6 +72,7 @@ public sealed class AdaptiveScheduler
         for (int i = 0; i < weights.Length; i++)
         {
             _paths[i].Rate = InitialRate;
+            _paths[i].MarkMicros = MinMarkMicros;
             if (weights[i] > 0)
             {
                 _weighted |= 1u << i;
@@ -268,6 +269,7 @@ public sealed class AdaptiveScheduler
         }
 
         p.Srtt = estimate.SmoothedRttMicros;
+        p.MarkMicros = Math.Clamp(p.Srtt / (ChargeMarks / 2), MinMarkMicros, MaxMarkMicros);
         p.Loss = estimate.Loss;
         p.Jitter = estimate.ReverseJitterMicros;
         p.Delivered = estimate.DeliveredBytesPerSecond;
@@ -414,7 +416,7 @@ public sealed class AdaptiveScheduler
     public void Charge(int path, int bytes, long nowMicros)
     {
         ref PathState p = ref _paths[path];
-        if (nowMicros - p.MarkedAt >= Math.Clamp(p.Srtt / (ChargeMarks / 2), MinMarkMicros, MaxMarkMicros))
+        if (nowMicros - p.MarkedAt >= p.MarkMicros)
         {
             // Cumulative bytes charged before now: one mark per interval, so the marks span about two round trips.
             p.MarkedAt = nowMicros;
@@ -638,6 +640,7 @@ public sealed class AdaptiveScheduler
         public long AdjustedAt;
         public double Charged;
         public long MarkedAt;
+        public long MarkMicros; // between two marks: 1/64 of the round trip, within MinMarkMicros..MaxMarkMicros
         public int MarkHead;
     }
 
