@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using MptFast.Engine.Offload;
 
 namespace MptFast.Engine.Datapath;
@@ -17,7 +16,13 @@ namespace MptFast.Engine.Datapath;
 /// echo cannot date it: it echoes the oldest segment it covers, and the first acknowledgement after a slower path's
 /// segment arrived covers the fast segments released behind it, sent up to the spread later — unheld, it gave the
 /// sender a sample at the fast path's round trip, which pulled BBR's minimum back down (one TCP stream stuck at half the
-/// links after BBR's ProbeRTT).</para>
+/// links after BBR's ProbeRTT). Nor can the acknowledgement number alone, while the inner TCP repairs a loss: the number
+/// stays at the hole and the sender takes its sample from the newest segment the SACK blocks cover; and the
+/// acknowledgement that fills the hole covers retransmitted data, whose sample the sender takes from the timestamp it
+/// echoes — the retransmission's, sent a fast path's round trip earlier. Dated by the hole's first transmission, both
+/// went on unheld, and one BBR stream's minimum fell to the fast path's 3 ms for the rest of a transfer (15+5 Mbit/s
+/// at 1/25 ms: 0.66–0.87 of the links in 4 of 12 first transfers over a new tunnel,
+/// perf/results/ab-2026-12-07-sack).</para>
 /// </summary>
 /// <remarks>The transmit thread records (<see cref="OnSent"/>), the receive thread assigns the flows (<see cref="Track"/>)
 /// and reads (<see cref="HoldMicros(int, ReadOnlySpan{byte}, long, long)"/>). A record being replaced while it is read,
@@ -37,6 +42,10 @@ public sealed class SendTimes
     /// at most this much early, its hold as much too short) instead of taking a new one.</summary>
     public const long RecordGapMicros = 500;
 
+    /// <summary>Timestamp values of retransmissions remembered per flow (<see cref="OnSent"/>; those sent with the
+    /// same value are one): the last ones, at least 64 ms of a loss episode's repairs with Linux's millisecond values.</summary>
+    public const int Retransmissions = 64;
+
     private readonly int[] _flowOfSlot = new int[AckHoldFlows.Capacity]; // AckHoldFlows slot → flow + 1 (0: none)
     private readonly int[] _slotOfFlow = new int[Flows];
     private readonly TcpSocketId[] _owner = new TcpSocketId[Flows];
@@ -44,6 +53,9 @@ public sealed class SendTimes
     private readonly long[] _least = new long[Flows];  // the flow's shortest round trip so far (receive thread's; µs)
     private readonly uint[] _end = new uint[Flows * Records]; // the sequence number after the newest segment sent
     private readonly long[] _at = new long[Flows * Records];  // when it was sent (µs)
+    private readonly long[] _resent = new long[Flows];         // retransmissions recorded (published after the record)
+    private readonly uint[] _resentValue = new uint[Flows * Retransmissions]; // a retransmission's timestamp value
+    private readonly long[] _resentAt = new long[Flows * Retransmissions];   // when it was sent (µs)
     private int _next;
     private long _tracked;
     private long _recordUntil; // the receive thread's last Track or timed hold + RecordMicros (the transmit thread reads it)
@@ -59,8 +71,11 @@ public sealed class SendTimes
     /// <summary>
     /// Transmit thread: the IP packet <paramref name="packet"/> (a segment or a super-packet) goes out at
     /// <paramref name="nowMicros"/>; recorded when it is a segment of a tracked flow with sequence space beyond the
-    /// flow's last record (a retransmission is not: its acknowledgement is dated by the first transmission), within
-    /// <see cref="RecordMicros"/> of the last acknowledgement dated (no header is read otherwise).
+    /// flow's last record, within <see cref="RecordMicros"/> of the last acknowledgement dated (no header is read
+    /// otherwise). A retransmission is not a record — an acknowledgement of its sequence space is dated by the first
+    /// transmission — but its timestamp value is kept (<see cref="Retransmissions"/>): the acknowledgement of the segment
+    /// that fills a hole echoes it, and the sender, which cannot tell which transmission arrived, takes its round trip
+    /// from that echo (RFC 7323; Linux for acknowledged retransmitted data).
     /// </summary>
     public void OnSent(ReadOnlySpan<byte> packet, long nowMicros)
     {
@@ -82,6 +97,7 @@ public sealed class SendTimes
             int last = (flow * Records) + (int)((n - 1) & (Records - 1));
             if (unchecked((int)(end - _end[last])) <= 0)
             {
+                Resent(flow, packet, nowMicros);
                 return;
             }
 
@@ -95,6 +111,27 @@ public sealed class SendTimes
         _end[at] = end;
         _at[at] = nowMicros;
         Volatile.Write(ref _count[flow], n + 1);
+    }
+
+    private void Resent(int flow, ReadOnlySpan<byte> packet, long nowMicros)
+    {
+        if (!TcpSegment.TryReadTimestamps(packet, out uint value, out _))
+        {
+            return;
+        }
+
+        long n = _resent[flow];
+        int newest = (flow * Retransmissions) + (int)((n + Retransmissions - 1) % Retransmissions);
+        if (n > 0 && _resentValue[newest] == value)
+        {
+            _resentAt[newest] = nowMicros;                  // the same value: dated by the latest
+            return;
+        }
+
+        int at = (flow * Retransmissions) + (int)(n % Retransmissions);
+        _resentValue[at] = value;
+        _resentAt[at] = nowMicros;
+        Volatile.Write(ref _resent[flow], n + 1);
     }
 
     /// <summary>Receive thread: records the segments of the flow of local socket <paramref name="id"/> from now
@@ -120,6 +157,7 @@ public sealed class SendTimes
         _owner[flow] = id;
         _least[flow] = long.MaxValue;
         Volatile.Write(ref _count[flow], 0);
+        Volatile.Write(ref _resent[flow], 0);
         _slotOfFlow[flow] = slot;
         Volatile.Write(ref _flowOfSlot[slot], flow + 1);
         Volatile.Write(ref _tracked, _tracked + 1);
@@ -129,7 +167,9 @@ public sealed class SendTimes
     /// <summary>
     /// Receive thread: how long (µs) the acknowledgement <paramref name="packet"/> (a bare TCP acknowledgement to a local
     /// socket), arrived at <paramref name="nowMicros"/>, should wait so that the round trip its sender measures — from
-    /// the newest segment it acknowledges — is at least the flow's shortest plus <paramref name="extraMicros"/>: the
+    /// the newest segment it acknowledges, cumulatively or selectively (<see cref="TcpSegment.NewestAcknowledged"/>), or
+    /// from the retransmission whose timestamp it echoes, when that left later — is at least the flow's shortest plus
+    /// <paramref name="extraMicros"/>: the
     /// whole <paramref name="extraMicros"/> for one of a flow not recorded yet (its SYN-ACK), or when nothing it
     /// acknowledges was recorded.
     /// </summary>
@@ -149,9 +189,15 @@ public sealed class SendTimes
     public long HoldMicros(int flow, ReadOnlySpan<byte> packet, long nowMicros, long extraMicros)
     {
         KeepRecording(nowMicros);
-        if (!TrySent(flow, AcknowledgementNumber(packet, _owner[flow].IsIPv6), out long sent))
+        bool timestamps = TcpSegment.ScanOptions(packet, out uint newest, out _, out uint echo);
+        if (!TrySent(flow, newest, out long sent))
         {
             return extraMicros;
+        }
+
+        if (timestamps && TryResent(flow, echo, out long resent) && resent > sent)
+        {
+            sent = resent;
         }
 
         long taken = nowMicros - sent;
@@ -202,6 +248,33 @@ public sealed class SendTimes
         return true;
     }
 
+    /// <summary>When the last of the flow's remembered retransmissions with timestamp value <paramref name="echo"/> was
+    /// sent (several segments may carry one value: the latest, the longer hold); false when none is. The values grow
+    /// (mod 2^32), so the search, newest first, ends at the first one older than the echo — at once for the
+    /// acknowledgement of new data, which echoes a value newer than every retransmission.</summary>
+    private bool TryResent(int flow, uint echo, out long sent)
+    {
+        long n = Volatile.Read(ref _resent[flow]);
+        for (long k = n - 1; k >= 0 && k >= n - Retransmissions; k--)
+        {
+            int at = (flow * Retransmissions) + (int)(k % Retransmissions);
+            int age = unchecked((int)(echo - _resentValue[at]));
+            if (age == 0)
+            {
+                sent = _resentAt[at];
+                return true;
+            }
+
+            if (age > 0)
+            {
+                break;
+            }
+        }
+
+        sent = 0;
+        return false;
+    }
+
     /// <summary>Keeps the transmit thread recording for <see cref="RecordMicros"/> from <paramref name="nowMicros"/> (the
     /// shared field is written at most once a second).</summary>
     private void KeepRecording(long nowMicros)
@@ -214,9 +287,6 @@ public sealed class SendTimes
     }
 
     private static int Index(int flow, long record) => (flow * Records) + (int)(record & (Records - 1));
-
-    private static uint AcknowledgementNumber(ReadOnlySpan<byte> packet, bool v6) =>
-        BinaryPrimitives.ReadUInt32BigEndian(packet[((v6 ? 40 : 20) + 8)..]);
 
     /// <summary>The local socket that sends <paramref name="packet"/> (a TCP segment in the form
     /// <see cref="TcpSegment.Parse"/> reads) and the sequence number after it (SYN and FIN count one).</summary>

@@ -110,6 +110,97 @@ public readonly record struct TcpSegment(TcpSegmentKind Kind, bool IsIPv6, int I
         return s.Kind != TcpSegmentKind.NotTcp && s.PayloadLength == 0 && (s.Flags & (FlagAck | FlagFin | FlagRst | FlagUrg)) == FlagAck;
     }
 
+    /// <summary>TCP option kind of selective acknowledgement blocks (RFC 2018).</summary>
+    public const byte OptionSack = 5;
+
+    /// <summary>TCP option kind of the timestamps (RFC 7323: value, echo).</summary>
+    public const byte OptionTimestamps = 8;
+
+    /// <summary>
+    /// The end of the newest data the acknowledgement <paramref name="packet"/> (an IPv4 or IPv6 TCP segment) reports
+    /// received: its acknowledgement number, or the highest right edge of its SACK blocks beyond it (RFC 2018; a D-SACK
+    /// block below it changes nothing). A sender takes its round trip from the newest segment an acknowledgement covers,
+    /// selectively or not (Linux: the last (S)ACKed segment's send time) — while a loss is repaired the acknowledgement
+    /// number stays at the hole and the SACK blocks name the segments just sent. Options cut short or malformed end the
+    /// scan (what was read counts); 0 when <paramref name="packet"/> is not long enough for a TCP header.
+    /// </summary>
+    public static uint NewestAcknowledged(ReadOnlySpan<byte> packet)
+    {
+        ScanOptions(packet, out uint newest, out _, out _);
+        return newest;
+    }
+
+    /// <summary>The timestamps option (RFC 7323) of TCP segment <paramref name="packet"/>: its sender's
+    /// <paramref name="value"/> and the <paramref name="echo"/> of the other end's; false without one (or with options
+    /// cut short or malformed before it).</summary>
+    public static bool TryReadTimestamps(ReadOnlySpan<byte> packet, out uint value, out uint echo) =>
+        ScanOptions(packet, out _, out value, out echo);
+
+    /// <summary>One pass over the TCP options of <paramref name="packet"/>: <see cref="NewestAcknowledged"/> and the
+    /// timestamps (returns whether there are any).</summary>
+    internal static bool ScanOptions(ReadOnlySpan<byte> packet, out uint newest, out uint value, out uint echo)
+    {
+        newest = value = echo = 0;
+        int ip = packet.Length < 1 ? 0 : (packet[0] >> 4) switch
+        {
+            4 => (packet[0] & 0x0F) * 4,
+            6 => 40,
+            _ => 0,
+        };
+        if (ip < 20 || packet.Length < ip + 20)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> tcp = packet[ip..];
+        newest = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
+        bool timestamps = false;
+        int end = Math.Min((tcp[12] >> 4) * 4, tcp.Length);
+        int at = 20;
+        while (at < end)
+        {
+            byte kind = tcp[at];
+            if (kind == 0)
+            {
+                break;                                     // end of options
+            }
+
+            if (kind == 1)
+            {
+                at++;                                      // no-operation
+                continue;
+            }
+
+            int length = at + 1 < end ? tcp[at + 1] : 0;
+            if (length < 2 || at + length > end)
+            {
+                break;
+            }
+
+            if (kind == OptionSack)
+            {
+                for (int block = at + 2; block + 8 <= at + length; block += 8)
+                {
+                    uint right = BinaryPrimitives.ReadUInt32BigEndian(tcp[(block + 4)..]);
+                    if (unchecked((int)(right - newest)) > 0)
+                    {
+                        newest = right;
+                    }
+                }
+            }
+            else if (kind == OptionTimestamps && length == 10)
+            {
+                value = BinaryPrimitives.ReadUInt32BigEndian(tcp[(at + 2)..]);
+                echo = BinaryPrimitives.ReadUInt32BigEndian(tcp[(at + 6)..]);
+                timestamps = true;
+            }
+
+            at += length;
+        }
+
+        return timestamps;
+    }
+
     /// <summary>True when the IPv4 header checksum (if any) and the TCP checksum over the pseudo-header verify. A
     /// merged super-packet is handed to the kernel with a partial checksum, so a corrupt segment must never be merged.</summary>
     public bool ChecksumValid(ReadOnlySpan<byte> packet)

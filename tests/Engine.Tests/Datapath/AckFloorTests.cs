@@ -83,6 +83,123 @@ public class AckFloorTests
     }
 
     [Fact]
+    public void While_a_loss_is_repaired_an_acknowledgement_is_dated_by_the_newest_segment_its_sack_blocks_cover()
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+        times.Track(id, 0);
+        for (int k = 0; k < 10; k++)
+        {
+            times.OnSent(Data(1000 + (uint)(k * 1000), 1000), 10_000 + (k * 1_000)); // one segment a millisecond
+        }
+
+        Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 12_000, Spread));   // 2 ms: the shortest
+
+        // 2000–3000 was lost: the acknowledgement number stays at the hole (sent at 11 ms) while the SACK block names
+        // the segment sent at 19 ms, 2 ms ago — the sender's sample is that one, so the whole spread (dated by the hole,
+        // 10 ms: 8 ms less, and BBR would take the fast path's 2 ms as its shortest).
+        Assert.Equal(Spread, times.HoldMicros(SackOf(2000, (3000, 11000)), 21_000, Spread));
+        Assert.Equal(Spread - 2_000, times.HoldMicros(SackOf(2000, (3000, 9000), (9000, 10000)), 22_000, Spread)); // 4 ms
+        // A D-SACK block below the acknowledgement number dates nothing newer.
+        Assert.Equal(Spread - 2_000, times.HoldMicros(SackOf(5000, (2000, 3000)), 17_000, Spread));
+    }
+
+    [Fact]
+    public void The_acknowledgement_that_fills_a_hole_is_dated_by_the_retransmission_whose_timestamp_it_echoes()
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+        times.Track(id, 0);
+        for (int k = 0; k < 5; k++)
+        {
+            times.OnSent(Stamped(Data(1000 + (uint)(k * 1000), 1000), 10 + (uint)k), 10_000 + (k * 1_000));
+        }
+
+        Assert.Equal(Spread, times.HoldMicros(Stamped(AckOf(2000), 10), 12_000, Spread));   // 2 ms: the shortest
+
+        // 2000–3000 was lost and sent again at 30 ms (timestamp 30). The acknowledgement that fills the hole covers up to
+        // 6000 (last sent at 14 ms: 18 ms ago, no hold by the records) and echoes 30: the sender's sample is 2 ms.
+        times.OnSent(Stamped(Data(2000, 1000), 30), 30_000);
+        Assert.Equal(Spread, times.HoldMicros(Stamped(AckOf(6000), 30), 32_000, Spread));
+        Assert.Equal(Spread - 4_000, times.HoldMicros(Stamped(AckOf(6000), 30), 36_000, Spread));
+        // An echo of a first transmission, or none at all: dated by the records as before.
+        Assert.Equal(Spread - 16_000, times.HoldMicros(Stamped(AckOf(6000), 14), 32_000, Spread)); // 18 ms
+        Assert.Equal(Spread - 16_000, times.HoldMicros(AckOf(6000), 32_000, Spread));
+        // A retransmission without timestamps is not remembered; one with the same value as the last dates it anew.
+        times.OnSent(Data(3000, 1000), 38_000);
+        Assert.Equal(Spread - 10_000, times.HoldMicros(Stamped(AckOf(6000), 30), 42_000, Spread));
+        times.OnSent(Stamped(Data(3000, 1000), 30), 39_000);
+        Assert.Equal(Spread - 1_000, times.HoldMicros(Stamped(AckOf(6000), 30), 42_000, Spread));
+
+        // The last Retransmissions values are kept.
+        for (int k = 0; k < SendTimes.Retransmissions; k++)
+        {
+            times.OnSent(Stamped(Data(1000, 1000), 100 + (uint)k), 50_000 + k);
+        }
+
+        Assert.Equal(0, times.HoldMicros(Stamped(AckOf(6000), 30), 70_000, Spread));
+        Assert.Equal(Spread - 18_000, times.HoldMicros(Stamped(AckOf(6000), 100), 70_000, Spread));   // 20 ms
+        Assert.Equal(Spread - 18_000 + 63, times.HoldMicros(Stamped(AckOf(6000), 163), 70_000, Spread));
+        Assert.Equal(0, times.HoldMicros(Stamped(AckOf(6000), 164), 70_000, Spread));         // newer than all: records
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void The_newest_acknowledged_is_the_acknowledgement_number_or_the_highest_sack_edge_beyond_it(int version)
+    {
+        Assert.Equal(2000u, TcpSegment.NewestAcknowledged(SackOf(2000, version)));
+        Assert.Equal(9000u, TcpSegment.NewestAcknowledged(SackOf(2000, version, (6000, 9000), (3000, 4000))));
+        Assert.Equal(2000u, TcpSegment.NewestAcknowledged(SackOf(2000, version, (1000, 1500))));            // D-SACK
+        Assert.Equal(0x100u, TcpSegment.NewestAcknowledged(SackOf(0xFFFF_FF00, version, (0xFFFF_FFF0, 0x100)))); // wraps
+
+        // Malformed options end the scan; what was read before counts. A header too short for TCP: 0.
+        int tcp = version == 4 ? 20 : 40;
+        byte[] zeroLength = SackOf(2000, version, (3000, 4000));
+        zeroLength[tcp + 20 + 2] = 0;                                   // the timestamp option's length
+        Assert.Equal(2000u, TcpSegment.NewestAcknowledged(zeroLength));
+        byte[] tooLong = SackOf(2000, version, (3000, 4000));
+        tooLong[tcp + 20 + 12 + 3] = 40;                                // a SACK option past the header's end
+        Assert.Equal(2000u, TcpSegment.NewestAcknowledged(tooLong));
+        byte[] cut = SackOf(2000, version, (3000, 4000), (5000, 6000));
+        Assert.Equal(6000u, TcpSegment.NewestAcknowledged(cut));
+        Assert.Equal(2000u, TcpSegment.NewestAcknowledged(cut.AsSpan(0, tcp + 20 + 12 + 4 + 8 + 4))); // the option cut short
+        Assert.Equal(0u, TcpSegment.NewestAcknowledged(cut.AsSpan(0, tcp + 19)));
+        Assert.Equal(0u, TcpSegment.NewestAcknowledged([]));
+
+        // The timestamps: SackOf's value 1, echo 2; none in a bare acknowledgement or after a malformed option.
+        Assert.True(TcpSegment.TryReadTimestamps(SackOf(2000, version, (3000, 4000)), out uint value, out uint echo));
+        Assert.Equal((1u, 2u), (value, echo));
+        Assert.False(TcpSegment.TryReadTimestamps(Segment(version, outbound: false, Ack, 5000, 0), out _, out _));
+        Assert.False(TcpSegment.TryReadTimestamps(zeroLength, out _, out _));
+    }
+
+    [Fact]
+    public void Scanning_the_options_of_any_bytes_stays_within_them_and_never_goes_below_the_acknowledgement_number()
+    {
+        var random = new Random(13);
+        byte[] buffer = new byte[120];
+        for (int round = 0; round < 200_000; round++)
+        {
+            int length = random.Next(buffer.Length + 1);
+            random.NextBytes(buffer);
+            buffer[0] = (byte)((random.Next(2) == 0 ? 0x40 : 0x60) | (buffer[0] & 0x0F));
+            ReadOnlySpan<byte> packet = buffer.AsSpan(0, length);
+            bool timestamps = TcpSegment.ScanOptions(packet, out uint newest, out _, out _);
+            int ip = (buffer[0] >> 4) == 6 ? 40 : (buffer[0] & 0x0F) * 4;
+            if (ip < 20 || length < ip + 20)
+            {
+                Assert.False(timestamps);
+                Assert.Equal(0u, newest);
+                continue;
+            }
+
+            uint ack = BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(ip + 8));
+            Assert.True(unchecked((int)(newest - ack)) >= 0);
+        }
+    }
+
+    [Fact]
     public void Past_its_records_an_acknowledgement_is_dated_by_the_oldest_and_other_flows_are_not_recorded()
     {
         var times = new SendTimes();
@@ -237,6 +354,66 @@ public class AckFloorTests
     {
         byte[] p = Segment(4, outbound: false, Ack, 5000, 0);
         BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(28), number);
+        return p;
+    }
+
+    /// <summary><paramref name="segment"/> (IPv4, no options) with a timestamps option of <paramref name="value"/>,
+    /// echoing it too: NOP NOP TS, as Linux sends it.</summary>
+    private static byte[] Stamped(byte[] segment, uint value)
+    {
+        const int ip = 20;
+        byte[] p = new byte[segment.Length + 12];
+        segment.AsSpan(0, ip + 20).CopyTo(p);
+        segment.AsSpan(ip + 20).CopyTo(p.AsSpan(ip + 32));
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)p.Length);
+        p[ip + 12] = (32 / 4) << 4;
+        p[ip + 20] = 1;
+        p[ip + 21] = 1;
+        p[ip + 22] = TcpSegment.OptionTimestamps;
+        p[ip + 23] = 10;
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(ip + 24), value);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(ip + 28), value);
+        return p;
+    }
+
+    /// <summary><see cref="AckOf"/> with a timestamp option and SACK <paramref name="blocks"/> (left, right), as Linux
+    /// lays them out (NOP NOP TS, NOP NOP SACK).</summary>
+    private static byte[] SackOf(uint number, params (uint Left, uint Right)[] blocks) => SackOf(number, 4, blocks);
+
+    private static byte[] SackOf(uint number, int version, params (uint Left, uint Right)[] blocks)
+    {
+        byte[] bare = Segment(version, outbound: false, Ack, 5000, 0);
+        int ip = version == 4 ? 20 : 40;
+        int options = 12 + (blocks.Length > 0 ? 4 + (8 * blocks.Length) : 0);
+        byte[] p = new byte[bare.Length + options];
+        bare.CopyTo(p, 0);
+        if (version == 4)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)p.Length);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(4), (ushort)(p.Length - 40));
+        }
+
+        Span<byte> t = p.AsSpan(ip);
+        BinaryPrimitives.WriteUInt32BigEndian(t[8..], number);
+        t[12] = (byte)(((20 + options) / 4) << 4);
+        byte[] timestamp = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2];
+        timestamp.CopyTo(t[20..]);
+        if (blocks.Length > 0)
+        {
+            t[32] = 1;
+            t[33] = 1;
+            t[34] = TcpSegment.OptionSack;
+            t[35] = (byte)(2 + (8 * blocks.Length));
+            for (int i = 0; i < blocks.Length; i++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(t[(36 + (8 * i))..], blocks[i].Left);
+                BinaryPrimitives.WriteUInt32BigEndian(t[(40 + (8 * i))..], blocks[i].Right);
+            }
+        }
+
         return p;
     }
 
