@@ -91,7 +91,7 @@ public sealed partial class RxPump
         }
 
         UpdateHold(c, p);
-        UpdateEqualization(c, p);
+        UpdateEqualization(c, p, nowMicros);
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ public sealed partial class RxPump
     /// path's delay plus what a delay-based sender's window needs, less its own. A path without an estimate yet, or not
     /// usable, is not held. auto: no path hold, but the connection's <see cref="ConnectionRuntime.AckFloorMicros"/>.
     /// </summary>
-    private void UpdateEqualization(ConnectionRuntime c, PathRuntime updated)
+    private void UpdateEqualization(ConnectionRuntime c, PathRuntime updated, long nowMicros)
     {
         bool acks = c.Config.EqualizeAcks;
         bool auto = c.Config.HoldsDelayBasedAcks && _ackFlows is not null;
@@ -132,9 +132,10 @@ public sealed partial class RxPump
                 forwardSlowest = Math.Max(forwardSlowest, e.ForwardBaseMicros);
                 forwardFastest = Math.Min(forwardFastest, e.ForwardBaseMicros);
                 // The learnt forward rate (transmit thread's; an aligned double, read whole — a stale one only moves
-                // the hold a little). It keeps what a path carried when idle, so a short transfer after a bulk one
-                // finds the hold the bulk one needed, not the whole spread.
-                double rate = c.Adaptive.RateOf(i);
+                // the hold a little), the highest of the last 10 s (PathRuntime.RatePeak). It keeps what a path carried
+                // when idle, so a short transfer after a bulk one finds the hold the bulk one needed, not the whole
+                // spread.
+                double rate = p.RatePeak.Update(nowMicros, (long)c.Adaptive.RateOf(i));
                 rates += rate;
                 rateRtt += rate * e.MinRttMicros;
                 usable++;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using MptFast.Engine.Config;
+using MptFast.Engine.Measurement;
 using MptFast.Engine.Wire;
 
 namespace MptFast.Engine.Runtime;
@@ -102,6 +103,19 @@ public sealed class PathRuntime
         get => Volatile.Read(ref _lastKeepaliveTicks);
         set => Volatile.Write(ref _lastKeepaliveTicks, value);
     }
+
+    /// <summary>How long the highest learnt rate of the path is kept for h (<see cref="RatePeak"/>): BBR's window of its
+    /// shortest round trip.</summary>
+    public const long RatePeakMicros = 10_000_000;
+
+    /// <summary>
+    /// Receive thread (equalize_delay = acks or auto): the highest learnt forward rate of the path in the last
+    /// <see cref="RatePeakMicros"/>, the path's weight in h (<c>RxPump.UpdateEqualization</c>). The learnt rate itself
+    /// falls while the path is under-used — BBR's ProbeRTT leaves the slow path nearly idle, and a probe behind a packet or
+    /// two there shows a queue while the path is fed what it delivers —, h fell with it (15+5 Mbit/s at 1/25 ms: 15 → 4.5
+    /// ms), and a BBR sender keeps the shortest round trip it saw then for 10 s, its window too small for the slow path.
+    /// </summary>
+    public WindowedExtremum RatePeak = new(RatePeakMicros, max: true);
 
     /// <summary>How long the receiver holds this path's packets to bring its delay to the usable paths' mean
     /// (<c>equalize_delay</c>; Stopwatch ticks, 0 = not held). The receive thread writes it, the status reads it.</summary>
