@@ -85,14 +85,7 @@ public class AckFloorTests
     [Fact]
     public void While_a_loss_is_repaired_an_acknowledgement_is_dated_by_the_newest_segment_its_sack_blocks_cover()
     {
-        var times = new SendTimes();
-        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
-        times.Track(id, 0);
-        for (int k = 0; k < 10; k++)
-        {
-            times.OnSent(Data(1000 + (uint)(k * 1000), 1000), 10_000 + (k * 1_000)); // one segment a millisecond
-        }
-
+        SendTimes times = TrackedFlow(10, stamped: false);
         Assert.Equal(Spread, times.HoldMicros(AckOf(2000), 12_000, Spread));   // 2 ms: the shortest
 
         // 2000–3000 was lost: the acknowledgement number stays at the hole (sent at 11 ms) while the SACK block names
@@ -107,14 +100,7 @@ public class AckFloorTests
     [Fact]
     public void The_acknowledgement_that_fills_a_hole_is_dated_by_the_retransmission_whose_timestamp_it_echoes()
     {
-        var times = new SendTimes();
-        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
-        times.Track(id, 0);
-        for (int k = 0; k < 5; k++)
-        {
-            times.OnSent(Stamped(Data(1000 + (uint)(k * 1000), 1000), 10 + (uint)k), 10_000 + (k * 1_000));
-        }
-
+        SendTimes times = TrackedFlow(5, stamped: true);
         Assert.Equal(Spread, times.HoldMicros(Stamped(AckOf(2000), 10), 12_000, Spread));   // 2 ms: the shortest
 
         // 2000–3000 was lost and sent again at 30 ms (timestamp 30). The acknowledgement that fills the hole covers up to
@@ -344,6 +330,23 @@ public class AckFloorTests
         pump.RunOnce(0);
         Assert.Equal(3, tun.Written);
         Assert.Equal(1, pump.PublishCounters()["rx_acks_held"]);
+    }
+
+    /// <summary>Send times of the flow of <see cref="AckOf"/>, tracked from 0, with <paramref name="segments"/> segments
+    /// of 1000 bytes from sequence 1000 sent one a millisecond from 10 ms on (<paramref name="stamped"/>: each with
+    /// timestamp value 10 + its index).</summary>
+    private static SendTimes TrackedFlow(int segments, bool stamped)
+    {
+        var times = new SendTimes();
+        Assert.True(TcpSocketId.TryReadReceiver(AckOf(0), out TcpSocketId id));
+        times.Track(id, 0);
+        for (int k = 0; k < segments; k++)
+        {
+            byte[] data = Data(1000 + (uint)(k * 1000), 1000);
+            times.OnSent(stamped ? Stamped(data, 10 + (uint)k) : data, 10_000 + (k * 1_000));
+        }
+
+        return times;
     }
 
     /// <summary>A data segment of the local socket (port 40000) to the remote tunnel address's port 5201.</summary>
