@@ -20,9 +20,9 @@ namespace MptFast.Engine.Datapath;
 /// stays at the hole and the sender takes its sample from the newest segment the SACK blocks cover; and the
 /// acknowledgement that fills the hole covers retransmitted data, whose sample the sender takes from the timestamp it
 /// echoes — the retransmission's, sent a fast path's round trip earlier. Dated by the hole's first transmission, both
-/// went on unheld, and one BBR stream's minimum fell to the fast path's 3 ms for the rest of a transfer (15+5 Mbit/s
-/// at 1/25 ms: 0.66–0.87 of the links in 4 of 12 first transfers over a new tunnel,
-/// perf/results/ab-2026-12-07-sack).</para>
+/// went on unheld, and one BBR stream's minimum fell to the fast path's 3–6 ms for the next 10 s (with the fall of h at
+/// ProbeRTT, <c>PathRuntime.RatePeak</c>: 13 of 45 first transfers over a new tunnel on 15+5 Mbit/s both ways and 10+10
+/// at 1/25 ms at 0.64–0.88 of the links, perf/results/ab-2026-12-07-sack).</para>
 /// </summary>
 /// <remarks>The transmit thread records (<see cref="OnSent"/>), the receive thread assigns the flows (<see cref="Track"/>)
 /// and reads (<see cref="HoldMicros(int, ReadOnlySpan{byte}, long, long)"/>). A record being replaced while it is read,

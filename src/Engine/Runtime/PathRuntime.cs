@@ -115,7 +115,7 @@ public sealed class PathRuntime
     /// two there shows a queue while the path is fed what it delivers —, h fell with it (15+5 Mbit/s at 1/25 ms: 15 → 4.5
     /// ms), and a BBR sender keeps the shortest round trip it saw then for 10 s, its window too small for the slow path.
     /// </summary>
-    public WindowedExtremum RatePeak = new(RatePeakMicros, max: true);
+    internal WindowedExtremum RatePeak = new(RatePeakMicros, max: true);
 
     /// <summary>How long the receiver holds this path's packets to bring its delay to the usable paths' mean
     /// (<c>equalize_delay</c>; Stopwatch ticks, 0 = not held). The receive thread writes it, the status reads it.</summary>
