@@ -548,21 +548,17 @@ public sealed class AdaptiveScheduler
     }
 
     /// <summary>By how much <paramref name="path"/>'s base delay is shorter than every other measured, weighted path's
-    /// (0 when not by more than <see cref="PathEstimate.EqualDelayMicros"/>): a packet queued on it that long still
-    /// arrives no later than on the next path.</summary>
+    /// (0 when not by more than <see cref="PathEstimate.EqualDelayMicros"/>; <see cref="FastestPath"/> among them): a
+    /// packet queued on it that long still arrives no later than on the next path.</summary>
     private long Lead(int path)
     {
-        long next = long.MaxValue;
+        uint measured = 1u << path;
         for (int i = 0; i < _paths.Length; i++)
         {
-            if (i != path && _paths[i].Valid && ((_weighted >> i) & 1) != 0)
-            {
-                next = Math.Min(next, _paths[i].Base);
-            }
+            measured |= _paths[i].Valid ? _weighted & (1u << i) : 0;
         }
 
-        long lead = next == long.MaxValue ? 0 : next - _paths[path].Base;
-        return lead > PathEstimate.EqualDelayMicros ? lead : 0;
+        return FastestPath(measured, out long spread) == path ? spread : 0;
     }
 
     /// <summary>Bytes charged to <paramref name="path"/> from its first mark at or after <paramref name="sinceMicros"/>

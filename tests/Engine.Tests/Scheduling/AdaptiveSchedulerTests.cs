@@ -205,15 +205,30 @@ public class AdaptiveSchedulerTests
         Assert.InRange(scheduler.BacklogOf(1), 36_000, 36_500);
     }
 
+    [Theory]
+    [InlineData(21_000, 70_250)] // 20 ms faster than the other path: that much of the queue is its lead, not counted
+    [InlineData(2_500, 82_750)]  // 1.5 ms: about equal delays, no lead
+    public void On_the_fastest_path_the_queue_counted_leaves_out_its_lead_over_the_next_path(long otherBase, double expected)
+    {
+        AdaptiveScheduler scheduler = FedFiveMbitPathAtEleven(out _, 40_000, lossAt: null, otherBaseMicros: otherBase);
+        Assert.InRange(scheduler.BacklogOf(1), expected - 750, expected + 750);
+    }
+
     private const long T0 = 1_000_000;
 
-    /// <summary>Path 1 (of two; path 0 unmeasured) measured at <see cref="T0"/>, then fed 11.2 Mbit/s (1,400 bytes a
+    /// <summary>Path 1 (of two; path 0 unmeasured, or measured with base delay <paramref name="otherBaseMicros"/>) measured
+    /// at <see cref="T0"/>, then fed 11.2 Mbit/s (1,400 bytes a
     /// millisecond) for 100 ms from the 10 Mbit/s initial rate; a loss reported <paramref name="lossAt"/> after T0; at
     /// T0 + 100 ms the probe sent <paramref name="probeSent"/> after T0 (<paramref name="full"/>) shows 60 ms of queue
     /// and 5 Mbit/s delivered.</summary>
-    private static AdaptiveScheduler FedFiveMbitPathAtEleven(out PathEstimate full, long? probeSent, long? lossAt)
+    private static AdaptiveScheduler FedFiveMbitPathAtEleven(out PathEstimate full, long? probeSent, long? lossAt, long? otherBaseMicros = null)
     {
         var scheduler = new AdaptiveScheduler([1, 1]) { ReceiverReorders = true };
+        if (otherBaseMicros is long other)
+        {
+            scheduler.Observe(0, Estimate(baseMicros: other, queueMicros: 0, rate: 1_875_000), T0);
+        }
+
         scheduler.Observe(1, Estimate(baseMicros: 1_000, queueMicros: 0, rate: 625_000), T0);
         for (long t = T0; t < T0 + 100_000; t += 1_000)
         {
