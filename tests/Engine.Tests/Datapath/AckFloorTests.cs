@@ -313,10 +313,18 @@ public class AckFloorTests
         sockets[0].Feed([Gre(AckOf(1), 0), Gre(cubic, 1)]);
         long start = Stopwatch.GetTimestamp();
         pump.RunOnce(0);
+        bool onTime = Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(39);
         sockets[0].Feed([]);
-        Assert.Equal(1, tun.Written);                               // the CUBIC flow's went on
-        Assert.Equal(1, pump.PublishCounters()["rx_acks_held"]);
+        Assert.Equal(1, pump.PublishCounters()["rx_acks_held"]);      // counted as it went into the line
         Assert.Equal(1, pump.PublishCounters()["rx_ack_flows_timed"]);
+        if (onTime)
+        {
+            // The CUBIC flow's went on, the BBR flow's waits. (A turn that took the whole 40 ms — this first one
+            // compiles the pump's code, and a loaded machine deschedules the test thread — ends by releasing what is
+            // due: 3 of 12 runs beside three busy loops did.)
+            Assert.Equal(1, tun.Written);
+        }
+
         while (tun.Written < 2 && Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(5))
         {
             pump.RunOnce(pump.WaitMilliseconds());

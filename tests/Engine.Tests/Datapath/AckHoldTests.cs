@@ -88,8 +88,13 @@ public class AckHoldTests
         sockets[0].Feed([Gre(ack, 1), Gre(data, 2), Gre(ping, 3), Gre(ack, 4)]);
         long start = Stopwatch.GetTimestamp();
         pump.RunOnce(0);
+        bool onTime = Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(19);
         sockets[0].Feed([]);
-        Assert.Equal(3, tun.Written); // the data and the ping went on; the two acknowledgements wait
+        if (onTime) // a turn that took the whole hold (a loaded machine) ends by releasing what is due
+        {
+            Assert.Equal(3, tun.Written); // the data and the ping went on; the two acknowledgements wait
+        }
+
         Assert.Equal(2, Counter(pump, "rx_acks_held"));
         Assert.Equal(5, reorder.Delivered); // the reorder buffer let everything through in order
         Assert.Equal(0, reorder.Held);
@@ -110,7 +115,7 @@ public class AckHoldTests
         var (connection, sockets) = PumpTests.Connection(64, weights: [1, 1]); // equalize_delay = auto, the default
         Assert.True(connection.Config.HoldsDelayBasedAcks);
         connection.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
-        connection.AckFloorMicros = 20_000; // the paths' delays differ
+        connection.AckFloorMicros = 60_000_000; // the paths' delays differ (released below, not waited for)
         var lookup = new SocketCongestionTests.FakeCongestion { DelayBasedPort = 40000 };
         using var tun = new ReplayTun(Tcp4(Ack, 0));
         using var pump = new RxPump(tun, [connection], 2048, congestion: lookup);
@@ -129,7 +134,7 @@ public class AckHoldTests
         // Without a lookup (sock_diag refused) nothing is held in this mode.
         var (plain, plainSockets) = PumpTests.Connection(64, weights: [1, 1]);
         plain.Paths[0].EqualizeTicks = Stopwatch.Frequency * 60;
-        plain.AckFloorMicros = 20_000;
+        plain.AckFloorMicros = 60_000_000;
         using var plainTun = new ReplayTun(Tcp4(Ack, 0));
         using var plainPump = new RxPump(plainTun, [plain], 2048);
         plainSockets[0].PerReceive = 2;

@@ -77,10 +77,15 @@ public class EqualizeTests
         sockets[1].Feed(PumpTests.Datagrams(inner, true, first: 2, step: 2, count: 31));
         long start = Stopwatch.GetTimestamp();
         pump.RunOnce(0);
+        bool onTime = Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(19);
         sockets[0].Feed([]);
         sockets[1].Feed([]);
-        Assert.Equal(1, tun.Written); // path 1's packets wait behind 1, which is in path 0's line
-        Assert.Equal(31, reorder.Held);
+        if (onTime) // a turn that took the whole hold (a loaded machine) ends by releasing what is due
+        {
+            Assert.Equal(1, tun.Written); // path 1's packets wait behind 1, which is in path 0's line
+            Assert.Equal(31, reorder.Held);
+        }
+
         Assert.Equal(32, Counter(pump, "rx_equalized"));
 
         while (tun.Written < 64 && Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(5))
